@@ -1,0 +1,1 @@
+return await Protocols.Cli.ProtoCommand.RunAsync(args);
