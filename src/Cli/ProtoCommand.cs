@@ -2,12 +2,17 @@ using System.CommandLine;
 
 namespace Protocols.Cli;
 
-/// <summary>The root of the <c>proto</c> command tree.</summary>
+/// <summary>The root of the <c>proto</c> command tree. Each protocol's verbs live in its own folder.</summary>
 internal static class ProtoCommand
 {
-    public static async Task<int> RunAsync(string[] args)
+    public static RootCommand Build() => new("proto: SMTP, FTP and HTTP clients and dev servers")
     {
-        var root = new RootCommand("proto: SMTP, FTP and HTTP clients and dev servers");
-        return await root.Parse(args).InvokeAsync().ConfigureAwait(false);
-    }
+        Smtp.SmtpCommand.Create(),
+        Ftp.FtpCommand.Create(),
+        Http.HttpCommand.Create(),
+        Serve.ServeCommand.Create(),
+    };
+
+    public static async Task<int> RunAsync(string[] args) =>
+        await Build().Parse(args).InvokeAsync().ConfigureAwait(false);
 }
