@@ -24,6 +24,8 @@ public enum SmtpRejectReason
     MessageTooLarge,
     /// <summary>A text line in DATA was over the line limit.</summary>
     TextLineTooLong,
+    /// <summary>Bare CR or LF in DATA, when the server refuses them.</summary>
+    BareLineEnds,
     /// <summary>Too many recipients for one message.</summary>
     TooManyRecipients,
     /// <summary>DATA/BDAT with no accepted recipient.</summary>
@@ -95,6 +97,7 @@ public static class SmtpRejectReasons
         Set(SmtpRejectReason.DeclaredSizeTooLarge, 552, "5.3.4", "Message size exceeds fixed maximum message size");
         Set(SmtpRejectReason.MessageTooLarge, 552, "5.3.4", "Message size exceeds fixed maximum message size");
         Set(SmtpRejectReason.TextLineTooLong, 500, "5.5.6", "Text line too long");
+        Set(SmtpRejectReason.BareLineEnds, 554, "5.6.0", "Bare CR or LF in message data is not allowed");
         Set(SmtpRejectReason.TooManyRecipients, 452, "4.5.3", "Too many recipients");
         Set(SmtpRejectReason.NoValidRecipients, 554, "5.5.1", "No valid recipients");
         Set(SmtpRejectReason.SenderRejected, 550, "5.7.1", "Sender rejected");

@@ -38,6 +38,11 @@ public sealed class SmtpServerLimits
     /// and aiosmtpd store such lines; rejecting loses real-world mail). When false, the limit is not enforced.</summary>
     public bool RejectLongTextLines { get; set; }
 
+    /// <summary>Whether a bare CR or LF in DATA (not part of a CRLF) rejects the message with 554 5.6.0. Default
+    /// false: such bytes are kept verbatim as content. Either way they never end the data: only CRLF.CRLF does,
+    /// so the SMTP smuggling forms (LF.LF, LF.CRLF, CR.CR...) cannot split one message into two.</summary>
+    public bool RejectBareLineEnds { get; set; }
+
     /// <summary>Largest message in octets (advertised as SIZE, refused at MAIL when declared larger, enforced while
     /// reading with 552 after the end marker). Default 10,240,000: Postfix <c>message_size_limit</c>. 0 = no limit
     /// advertised (aiosmtpd's <c>data_size_limit=None</c>), still capped by <see cref="long.MaxValue"/>.</summary>
