@@ -57,7 +57,7 @@ public sealed partial class SmtpSession
     {
         if (!_options.Offers(SmtpExtensions.Chunking))
         {
-            await SkipChunkAsync(argument, cancellationToken).ConfigureAwait(false);
+            // Not offered: a server without CHUNKING does not know BDAT, so the bytes are not consumed either.
             Bad(SmtpRejectReason.CommandNotImplemented);
             return;
         }
@@ -117,7 +117,7 @@ public sealed partial class SmtpSession
     /// <summary>Consumes a BDAT chunk that will not be accepted, so the session stays in sync.</summary>
     private async ValueTask SkipChunkAsync(string argument, CancellationToken cancellationToken)
     {
-        if (TryParseBdat(argument, out var size, out _)) await SkipBytesAsync(size, cancellationToken).ConfigureAwait(false);
+        if (_options.Offers(SmtpExtensions.Chunking) && TryParseBdat(argument, out var size, out _)) await SkipBytesAsync(size, cancellationToken).ConfigureAwait(false);
     }
 
     private ValueTask SkipBytesAsync(long size, CancellationToken cancellationToken) =>

@@ -76,7 +76,7 @@ public sealed partial class SmtpSession
     private bool IsKnownOffered(string key) => key switch
     {
         "SIZE" => _options.Offers(SmtpExtensions.Size),
-        "BODY" => true,
+        "BODY" => false, // a BODY type we do not offer (BINARYMIME, or 8BITMIME switched off) is "not implemented"
         "RET" or "ENVID" => _options.Offers(SmtpExtensions.Dsn),
         "AUTH" => AuthOffered,
         _ => false,
