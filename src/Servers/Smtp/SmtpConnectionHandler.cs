@@ -1,6 +1,4 @@
 using Microsoft.AspNetCore.Connections;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 using Protocols.Net;
 
 namespace Protocols.Servers.Smtp;
@@ -13,7 +11,6 @@ public sealed class SmtpConnectionHandler : ConnectionHandler
 {
     private readonly SmtpServerOptions _options;
     private readonly bool _implicitTls;
-    private readonly ILogger _logger;
     private int _active;
 
     public SmtpConnectionHandler(SmtpServerOptions options, bool implicitTls = false)
@@ -23,7 +20,6 @@ public sealed class SmtpConnectionHandler : ConnectionHandler
             throw new ArgumentException("implicit TLS needs a certificate (SmtpServerOptions.Certificate)", nameof(options));
         _options = options;
         _implicitTls = implicitTls;
-        _logger = options.LoggerFactory?.CreateLogger<SmtpConnectionHandler>() ?? NullLogger<SmtpConnectionHandler>.Instance;
     }
 
     /// <summary>Sessions running now.</summary>
@@ -43,20 +39,8 @@ public sealed class SmtpConnectionHandler : ConnectionHandler
                 await RefuseAsync(conn, connection.ConnectionClosed).ConfigureAwait(false);
                 return;
             }
-            if (_implicitTls)
-            {
-                try
-                {
-                    await conn.UpgradeToTlsAsync(_options.GetTlsOptions()!, PlaintextPolicy.Reject, connection.ConnectionClosed).ConfigureAwait(false);
-                }
-                catch (Exception e) when (e is System.Security.Authentication.AuthenticationException or IOException or TimeoutException or OperationCanceledException)
-                {
-                    _logger.LogDebug("TLS handshake with {Remote} failed: {Error}", connection.RemoteEndPoint, e.Message);
-                    await conn.DisposeAsync().ConfigureAwait(false);
-                    return;
-                }
-            }
-            var session = new SmtpSession(conn, _options);
+            // Implicit TLS is terminated by Kestrel's TLS middleware (see UseSmtp), below this handler.
+            var session = new SmtpSession(conn, _options, _implicitTls);
             await using (session.ConfigureAwait(false))
             {
                 await session.RunAsync(connection.ConnectionClosed).ConfigureAwait(false);

@@ -1,5 +1,7 @@
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
+using Microsoft.AspNetCore.Hosting;
 
 namespace Protocols.Servers.Smtp;
 
@@ -15,6 +17,15 @@ public static class SmtpListenOptionsExtensions
     {
         ArgumentNullException.ThrowIfNull(listenOptions);
         var handler = new SmtpConnectionHandler(options, implicitTls);
+        if (implicitTls)
+        {
+            var tls = options.GetTlsOptions()!;
+            listenOptions.UseHttps(new TlsHandshakeCallbackOptions
+            {
+                OnConnection = _ => ValueTask.FromResult(tls),
+                HandshakeTimeout = TimeSpan.FromSeconds(30),
+            });
+        }
         listenOptions.Run(handler.OnConnectedAsync);
         return handler;
     }

@@ -12,7 +12,7 @@ public sealed class SmtpServerLimits
     private int _maxConnections = 100;
     private int _maxBadCommands = 20;
     private int _maxCommandRepeats = 100;
-    private int _maxAuthFailures = 3;
+    private int _maxAuthFailures = 5;
     private TimeSpan _commandTimeout = TimeSpan.FromMinutes(5);
     private TimeSpan _dataBlockTimeout = TimeSpan.FromMinutes(3);
     private TimeSpan _dataTotalTimeout = TimeSpan.FromMinutes(10);
@@ -64,8 +64,8 @@ public sealed class SmtpServerLimits
     /// Postfix <c>smtpd_junk_command_limit</c> (aiosmtpd's per-command call limit defaults to 20).</summary>
     public int MaxCommandRepeats { get => _maxCommandRepeats; set => _maxCommandRepeats = AtLeast(value, 1); }
 
-    /// <summary>Failed AUTH attempts per session before 421. Default 3: our choice (no RFC value);
-    /// a brute-force client gains little per connection and pays a reconnect.</summary>
+    /// <summary>Failed AUTH attempts per session before 421. Default 5: our choice (no RFC
+    /// value); smtplib's login() alone tries up to three mechanisms, and a brute-force client pays a reconnect.</summary>
     public int MaxAuthFailures { get => _maxAuthFailures; set => _maxAuthFailures = AtLeast(value, 1); }
 
     /// <summary>Wait for the next command. Default 5 minutes: RFC 5321 §4.5.3.2.7 (server timeout). On expiry: 421.</summary>

@@ -17,7 +17,7 @@ public sealed partial class SmtpSession
             Bad(SmtpRejectReason.SyntaxError);
             return;
         }
-        if (_connection.IsTls)
+        if (IsTls)
         {
             Bad(SmtpRejectReason.BadSequence);
             return;
@@ -60,7 +60,7 @@ public sealed partial class SmtpSession
             Bad(SmtpRejectReason.AlreadyAuthenticated);
             return;
         }
-        if (!CanAuth || (_options.RequireTls && !_connection.IsTls))
+        if (!CanAuth || (_options.RequireTls && !IsTls))
         {
             Reject(SmtpRejectReason.TlsRequired);
             return;

@@ -6,7 +6,7 @@ public sealed partial class SmtpSession
 {
     private async ValueTask MailAsync(string argument, CancellationToken cancellationToken)
     {
-        if (_options.RequireTls && !_connection.IsTls)
+        if (_options.RequireTls && !IsTls)
         {
             Reject(SmtpRejectReason.TlsRequired);
             return;

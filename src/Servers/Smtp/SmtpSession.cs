@@ -18,6 +18,7 @@ public sealed partial class SmtpSession : ISmtpSessionInfo, IAsyncDisposable
     private static long s_sessionCounter;
 
     private readonly Connection _connection;
+    private readonly bool _implicitTls;
     private readonly SmtpServerOptions _options;
     private readonly SmtpServerLimits _limits;
     private readonly ILogger _logger;
@@ -36,8 +37,13 @@ public sealed partial class SmtpSession : ISmtpSessionInfo, IAsyncDisposable
     private Dictionary<string, string?>? _mailParameters;
     private readonly List<SmtpRecipient> _recipients = [];
 
-    public SmtpSession(Connection connection, SmtpServerOptions options)
+    /// <param name="connection">The connection; the session owns it from now on.</param>
+    /// <param name="options">Server options (shared by sessions).</param>
+    /// <param name="implicitTls">True when the transport below the connection is already TLS (an SMTPS endpoint
+    /// whose TLS the host terminated).</param>
+    public SmtpSession(Connection connection, SmtpServerOptions options, bool implicitTls = false)
     {
+        _implicitTls = implicitTls;
         _connection = connection;
         _options = options;
         _limits = options.Limits;
@@ -50,7 +56,7 @@ public sealed partial class SmtpSession : ISmtpSessionInfo, IAsyncDisposable
     public EndPoint? RemoteEndPoint => _connection.RemoteEndPoint;
     public EndPoint? LocalEndPoint => _connection.LocalEndPoint;
     public string? HeloName { get; private set; }
-    public bool IsTls => _connection.IsTls;
+    public bool IsTls => _implicitTls || _connection.IsTls;
     public string? AuthenticatedUser { get; private set; }
 
     /// <summary>Messages accepted in this session.</summary>
@@ -295,11 +301,11 @@ public sealed partial class SmtpSession : ISmtpSessionInfo, IAsyncDisposable
     }
 
     private bool CanStartTls =>
-        _options.Offers(SmtpExtensions.StartTls) && !_connection.IsTls && _options.GetTlsOptions() is not null;
+        _options.Offers(SmtpExtensions.StartTls) && !IsTls && _options.GetTlsOptions() is not null;
 
     private bool AuthOffered => _options.Offers(SmtpExtensions.Auth) && _options.Authenticator is not null;
 
-    private bool CanAuth => AuthOffered && (_connection.IsTls || _options.AllowInsecureAuth);
+    private bool CanAuth => AuthOffered && (IsTls || _options.AllowInsecureAuth);
 
     private void ResetTransaction()
     {

@@ -1,13 +1,9 @@
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 using Protocols.Net;
 using Protocols.Servers.Smtp;
 
@@ -25,12 +21,12 @@ namespace Protocols.Servers.Testing;
 /// </summary>
 public sealed class SmtpTestServer : IAsyncDisposable
 {
-    private readonly KestrelServer _server;
+    private readonly WebApplication _server;
     private readonly InMemoryMessageStore _store;
     private readonly ListenOptions _plain;
     private readonly ListenOptions _tls;
 
-    private SmtpTestServer(KestrelServer server, InMemoryMessageStore store, SmtpServerOptions options,
+    private SmtpTestServer(WebApplication server, InMemoryMessageStore store, SmtpServerOptions options,
         ListenOptions plain, ListenOptions tls, SmtpFaultScript faults)
     {
         _server = server;
@@ -80,26 +76,25 @@ public sealed class SmtpTestServer : IAsyncDisposable
         var faults = new SmtpFaultScript();
         options.Faults = faults;
 
-        var loggerFactory = options.LoggerFactory ?? NullLoggerFactory.Instance;
-        var kestrelOptions = new KestrelServerOptions
-        {
-            ApplicationServices = new ServiceCollection().AddSingleton(loggerFactory).BuildServiceProvider(),
-        };
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], EnvironmentName = "Development" });
+        builder.Logging.ClearProviders();
         ListenOptions? plain = null, tls = null;
-        kestrelOptions.Listen(IPAddress.Loopback, 0, l => { plain = l; l.UseSmtp(options); });
-        kestrelOptions.Listen(IPAddress.Loopback, 0, l => { tls = l; l.UseSmtp(options, implicitTls: true); });
-        var transport = new SocketTransportFactory(Microsoft.Extensions.Options.Options.Create(new SocketTransportOptions()), loggerFactory);
-        var server = new KestrelServer(Microsoft.Extensions.Options.Options.Create(kestrelOptions), transport, loggerFactory);
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.Listen(IPAddress.Loopback, 0, l => { plain = l; l.UseSmtp(options); });
+            k.Listen(IPAddress.Loopback, 0, l => { tls = l; l.UseSmtp(options, implicitTls: true); });
+        });
+        var app = builder.Build();
         try
         {
-            await server.StartAsync(new NoHttpApplication(), cancellationToken).ConfigureAwait(false);
+            await app.StartAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e)
         {
-            server.Dispose();
+            await app.DisposeAsync().ConfigureAwait(false);
             throw new InvalidOperationException($"the SMTP test server could not start: {e.Message}", e);
         }
-        return new SmtpTestServer(server, store, options, plain!, tls!, faults);
+        return new SmtpTestServer(app, store, options, plain!, tls!, faults);
     }
 
     /// <summary>Returns the first message (received or arriving) matching <paramref name="predicate"/>;
@@ -127,15 +122,7 @@ public sealed class SmtpTestServer : IAsyncDisposable
         }
         finally
         {
-            _server.Dispose();
+            await _server.DisposeAsync().ConfigureAwait(false);
         }
-    }
-
-    /// <summary>Kestrel wants an HTTP application even when every endpoint runs its own connection handler.</summary>
-    private sealed class NoHttpApplication : IHttpApplication<object>
-    {
-        public object CreateContext(IFeatureCollection contextFeatures) => new();
-        public Task ProcessRequestAsync(object context) => Task.CompletedTask;
-        public void DisposeContext(object context, Exception? exception) { }
     }
 }
