@@ -187,7 +187,8 @@ public sealed partial class SmtpClient : IAsyncDisposable
             // The server wants more than the mechanism defines: cancel the exchange (RFC 4954 §4).
             reply = await CommandAsync("*", cancellationToken).ConfigureAwait(false);
         }
-        if (reply.Code != 235) throw Command(SmtpErrorCode.AuthenticationFailed, reply, "authentication failed");
+        // 235 per RFC 4954; any 2xx is taken as success (postfix smtp-sink answers 250).
+        if (!reply.IsSuccess) throw Command(SmtpErrorCode.AuthenticationFailed, reply, "authentication failed");
         IsAuthenticated = true;
     }
 
