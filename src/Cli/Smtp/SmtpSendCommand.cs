@@ -23,11 +23,12 @@ internal static class SmtpSendCommand
         var password = new Option<string?>("--password", "-p") { Description = "AUTH password" };
         var insecure = new Option<bool>("--insecure", "-k") { Description = "Accept any server certificate" };
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Print the protocol transcript (AUTH redacted) to stderr" };
+        var repeat = new Option<int>("--repeat") { Description = "Send the message this many times over one connection (load testing)", DefaultValueFactory = _ => 1 };
         var timeout = new Option<int>("--timeout") { Description = "Seconds to wait for each server reply", DefaultValueFactory = _ => 60 };
 
         var command = new Command("send", "Send a message over SMTP")
         {
-            server, from, to, cc, subject, body, bodyFile, htmlFile, attach, eml, startTls, tls, user, password, insecure, verbose, timeout,
+            server, from, to, cc, subject, body, bodyFile, htmlFile, attach, eml, startTls, tls, user, password, insecure, verbose, timeout, repeat,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -36,7 +37,7 @@ internal static class SmtpSendCommand
                 parse.GetValue(subject), parse.GetValue(body), parse.GetValue(bodyFile)?.FullName, parse.GetValue(htmlFile)?.FullName,
                 (parse.GetValue(attach) ?? []).Select(f => f.FullName).ToArray(), parse.GetValue(eml)?.FullName,
                 parse.GetValue(startTls), parse.GetValue(tls), parse.GetValue(user), parse.GetValue(password),
-                parse.GetValue(insecure), parse.GetValue(verbose), TimeSpan.FromSeconds(Math.Max(1, parse.GetValue(timeout))));
+                parse.GetValue(insecure), parse.GetValue(verbose), TimeSpan.FromSeconds(Math.Max(1, parse.GetValue(timeout))), parse.GetValue(repeat));
             return await SmtpSendRunner.RunAsync(settings, Console.Out, Console.Error, cancellationToken).ConfigureAwait(false);
         });
         return command;

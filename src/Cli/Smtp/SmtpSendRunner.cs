@@ -8,7 +8,7 @@ namespace Protocols.Cli.Smtp;
 internal sealed record SmtpSendSettings(
     string Server, string From, string[] To, string[] Cc, string? Subject, string? Body, string? BodyFile, string? HtmlFile,
     string[] Attachments, string? Eml, bool StartTls, bool Tls, string? User, string? Password, bool Insecure, bool Verbose,
-    TimeSpan Timeout);
+    TimeSpan Timeout, int Repeat = 1);
 
 /// <summary>Does what <c>proto smtp send</c> asks. Exit codes: 0 every recipient accepted; 1 the server refused
 /// something (its reply is printed); 2 bad arguments or files; 3 connection, TLS or protocol failure, or timeout.</summary>
@@ -18,6 +18,7 @@ internal static class SmtpSendRunner
     {
         if (s.StartTls && s.Tls) return Usage(stderr, "--starttls and --tls exclude each other");
         if ((s.User is null) != (s.Password is null)) return Usage(stderr, "--user and --password go together");
+        if (s.Repeat < 1) return Usage(stderr, "--repeat must be at least 1");
         if (s.To.Length + s.Cc.Length == 0) return Usage(stderr, "give at least one --to or --cc");
         if (!TryParseServer(s.Server, s.Tls ? 465 : 25, out var host, out var port)) return Usage(stderr, $"bad --server {s.Server}: expected HOST[:PORT]");
 
@@ -44,8 +45,16 @@ internal static class SmtpSendRunner
         {
             await client.ConnectAsync(host, port, security, cancellationToken).ConfigureAwait(false);
             if (s.User is not null) await client.AuthenticateAsync(s.User, s.Password!, cancellationToken).ConfigureAwait(false);
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
             var result = await client.SendAsync(message, s.From, s.To.Concat(s.Cc), cancellationToken).ConfigureAwait(false);
+            for (var i = 1; i < s.Repeat && result.AllAccepted; i++)
+                result = await client.SendAsync(message, s.From, s.To.Concat(s.Cc), cancellationToken).ConfigureAwait(false);
             await client.DisconnectAsync(true, cancellationToken).ConfigureAwait(false);
+            if (s.Repeat > 1)
+            {
+                var seconds = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds;
+                await stdout.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"sent {s.Repeat} messages in {seconds:0.000} s: {s.Repeat / seconds:0} msg/s")).ConfigureAwait(false);
+            }
             foreach (var r in result.Rejected) await stderr.WriteLineAsync($"proto: {r.Address} refused: {r.StatusCode} {r.Response}").ConfigureAwait(false);
             await stdout.WriteLineAsync($"sent {message.Length} bytes to {result.Accepted.Count()} of {result.Recipients.Count} recipients: {result.FinalReply.Code} {result.Response}").ConfigureAwait(false);
             return result.AllAccepted ? 0 : 1;

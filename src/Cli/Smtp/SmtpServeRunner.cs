@@ -7,14 +7,11 @@ using Protocols.Servers.Smtp;
 namespace Protocols.Cli.Smtp;
 
 internal sealed record SmtpServeSettings(string Host, int Port, string? Store, long? MaxSize, string? User, string? Password,
-    string? TlsCert, string? TlsKey, bool SelfSigned);
+    string? TlsCert, string? TlsKey, bool SelfSigned, int Keep = 1000);
 
 /// <summary>Runs <c>proto smtp serve</c> until cancelled. Exit codes: 0 stopped; 2 bad arguments; 3 could not listen.</summary>
 internal static class SmtpServeRunner
 {
-    /// <summary>Messages kept in memory when no --store is given (oldest dropped first).</summary>
-    private const int MemoryCapacity = 1000;
-
     public static async Task<int> RunAsync(SmtpServeSettings s, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
         if ((s.User is null) != (s.Password is null)) return Usage(stderr, "--user and --password go together");
@@ -22,6 +19,7 @@ internal static class SmtpServeRunner
         if (s.SelfSigned && s.TlsCert is not null) return Usage(stderr, "--self-signed and --tls-cert exclude each other");
         if (!IPAddress.TryParse(s.Host, out var address)) return Usage(stderr, $"--host must be an IP address: {s.Host}");
         if (s.Port is < 0 or > 65535) return Usage(stderr, $"bad --port {s.Port}");
+        if (s.Keep < 1) return Usage(stderr, "--keep must be at least 1");
         if (s.MaxSize is < 0) return Usage(stderr, "--max-size must be 0 (no limit) or more");
 
         var options = new SmtpServerOptions();
@@ -57,7 +55,7 @@ internal static class SmtpServeRunner
         {
             options.Store = s.Store is not null
                 ? new CompositeMessageStore(new DirectoryMessageStore(s.Store), print)
-                : new CompositeMessageStore(new InMemoryMessageStore(MemoryCapacity), print);
+                : new CompositeMessageStore(new InMemoryMessageStore(s.Keep), print);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -42,6 +42,7 @@ public sealed class SmtpServer : IAsyncDisposable
         builder.Logging.ClearProviders();
         logging?.Invoke(builder.Logging);
         ListenOptions? listen = null, implicitListen = null;
+        if (options.InlineScheduling) builder.WebHost.UseSockets(o => o.UnsafePreferInlineScheduling = true);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.Listen(endPoint, l => { listen = l; l.UseSmtp(options); });
