@@ -14,7 +14,7 @@ public static class Base64Codec
     /// <summary>Encodes to base64 lines of 76 characters, each ended by CRLF.</summary>
     public static byte[] Encode(ReadOnlySpan<byte> data)
     {
-        var output = new ArrayBufferWriter<byte>(GetEncodedLength(data.Length));
+        var output = new ArrayBufferWriter<byte>(Math.Max(1, GetEncodedLength(data.Length)));
         Encode(data, output);
         return output.WrittenSpan.ToArray();
     }

@@ -85,7 +85,7 @@ public static class ContentEncodings
         {
             var lf = rest.IndexOf((byte)'\n');
             var line = lf < 0 ? rest : rest[..lf];
-            if (line.Length > 0 && line[^1] == '\r')
+            if (lf >= 0 && line.Length > 0 && line[^1] == '\r')
             {
                 line = line[..^1];
             }

@@ -188,6 +188,15 @@ public static class EncodedWords
     private static string Encode(string text, int firstLineUsed, bool phrase)
     {
         ArgumentNullException.ThrowIfNull(text);
+        if (phrase)
+        {
+            // A phrase cannot mix plain words holding specials with encoded ones: encode it whole.
+            var all = new StringBuilder();
+            var used = firstLineUsed;
+            AppendEncodedRun(all, text, ref used);
+            return all.ToString();
+        }
+
         var words = SplitWords(text);
         var output = new StringBuilder(text.Length * 2);
         var lineUsed = firstLineUsed;
@@ -255,16 +264,15 @@ public static class EncodedWords
     private static void AppendEncodedRun(StringBuilder output, string run, ref int lineUsed)
     {
         var bytes = Encoding.UTF8.GetBytes(run);
-        var escapes = 0;
+        var qLength = 0;
         foreach (var b in bytes)
         {
-            if (!IsQSafe(b))
-            {
-                escapes++;
-            }
+            qLength += IsQSafe(b) || b == ' ' ? 1 : 3;
         }
 
-        var useB = escapes * 3 > bytes.Length;
+        // Q stays readable for mostly-Latin text; B when Q would be over 1.5 times as long.
+        var bLength = (bytes.Length + 2) / 3 * 4;
+        var useB = qLength * 2 > bLength * 3;
         var first = true;
         var index = 0;
         while (index < run.Length)

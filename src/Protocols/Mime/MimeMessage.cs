@@ -21,9 +21,10 @@ public sealed class MimeMessage
         built = true;
     }
 
-    internal MimeMessage(HeaderList headers, MimeEntity? body)
+    internal MimeMessage(HeaderList headers, MimeEntity? body, List<Header> parsedOrder)
     {
         Headers = headers;
+        ParsedHeaderOrder = parsedOrder;
         Body = body;
         From = AddressList.Parse(headers["From"]);
         To = AddressList.Parse(JoinAll("To"));
@@ -33,6 +34,9 @@ public sealed class MimeMessage
         sender = MailboxAddress.TryParse(headers["Sender"], out var s) ? s : null;
         RecordVersions();
     }
+
+    /// <summary>All header fields in the order they were parsed (message and body), for writing them back.</summary>
+    internal List<Header>? ParsedHeaderOrder { get; }
 
     /// <summary>The message's own header fields (the body's Content-* fields are on <see cref="Body"/>).</summary>
     public HeaderList Headers { get; } = new();

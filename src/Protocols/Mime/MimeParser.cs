@@ -50,7 +50,7 @@ public sealed class MimeParser
         }
 
         var body = ParseBody(entityHeaders, bodyStart, end, depth);
-        return new MimeMessage(messageHeaders, body);
+        return new MimeMessage(messageHeaders, body, [.. headers]);
     }
 
     private MimeEntity ParseEntity(int start, int end, int depth)
