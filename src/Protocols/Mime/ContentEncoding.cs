@@ -53,6 +53,11 @@ public static class ContentEncodings
             return requested;
         }
 
+        if (!isText && requested == ContentEncoding.Default)
+        {
+            return ContentEncoding.Base64;
+        }
+
         var stats = Analyze(content);
         var linesFit = stats.MaxLineLength <= MaxLineLength && !stats.HasNul && !stats.HasBareCr;
         if (requested is ContentEncoding.EightBit or ContentEncoding.Binary && linesFit)

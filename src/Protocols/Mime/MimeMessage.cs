@@ -158,7 +158,7 @@ public sealed class MimeMessage
     public byte[] ToBytes(MimeWriteOptions? options = null)
     {
         SyncHeaders();
-        var buffer = new ArrayBufferWriter<byte>(4096);
+        var buffer = new ArrayBufferWriter<byte>(EstimateSize());
         WriteTo(buffer, options ?? MimeWriteOptions.Default);
         return buffer.WrittenSpan.ToArray();
     }
@@ -250,6 +250,19 @@ public sealed class MimeMessage
                 part.Message.SyncHeaders();
             }
         }
+    }
+
+    // Room for the headers plus the base64 size of every leaf, so the buffer rarely grows.
+    private int EstimateSize()
+    {
+        long size = 4096;
+        foreach (var part in BodyParts.OfType<MimePart>())
+        {
+            var length = part.HasEncodedContent ? part.EncodedContent.Length : part.Content.Length;
+            size += 1024 + (length / 57 * 78) + 78;
+        }
+
+        return (int)Math.Min(size, Array.MaxLength);
     }
 
     private void RecordVersions()

@@ -29,7 +29,7 @@ public class MimePart : MimeEntity
             {
                 content = ContentTransferEncoding switch
                 {
-                    ContentEncoding.Base64 => Base64Codec.Decode(EncodedContent.Span),
+                    ContentEncoding.Base64 => Base64Codec.DecodeToMemory(EncodedContent.Span),
                     ContentEncoding.QuotedPrintable => QuotedPrintableCodec.Decode(EncodedContent.Span),
                     _ => EncodedContent,
                 };
