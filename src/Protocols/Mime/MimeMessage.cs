@@ -106,6 +106,25 @@ public sealed class MimeMessage
     /// <summary>Attached messages (message/rfc822 parts).</summary>
     public IEnumerable<MessagePart> AttachedMessages => TopLevelEntities().OfType<MessagePart>();
 
+    /// <summary>The envelope sender for SMTP MAIL FROM: <see cref="Sender"/>, else the first <see cref="From"/>, else null.</summary>
+    public MailboxAddress? GetEnvelopeSender() => Sender ?? From.FirstOrDefault();
+
+    /// <summary>The envelope recipients for SMTP RCPT TO: To, Cc and Bcc, each address once (case-insensitive domain).</summary>
+    public IReadOnlyList<MailboxAddress> GetEnvelopeRecipients()
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var result = new List<MailboxAddress>();
+        foreach (var mailbox in To.Concat(Cc).Concat(Bcc))
+        {
+            if (seen.Add(mailbox.LocalPart + "@" + mailbox.Domain.ToLowerInvariant()))
+            {
+                result.Add(mailbox);
+            }
+        }
+
+        return result;
+    }
+
     /// <summary>True when some part goes out as 8-bit data: sending needs 8BITMIME (RFC 6152).</summary>
     public bool Requires8BitMime
     {

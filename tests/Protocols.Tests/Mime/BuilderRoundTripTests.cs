@@ -285,4 +285,17 @@ public class BuilderRoundTripTests
         using var stream = new MemoryStream();
         await Assert.CatchAsync<OperationCanceledException>(async () => await message.WriteToAsync(stream, cts.Token).WaitAsync(TimeSpan.FromSeconds(10)));
     }
+
+    [Test]
+    public void Envelope_sender_and_recipients()
+    {
+        var message = NewMessage();
+        message.Cc.Add(null, "to@EXAMPLE.net");
+        message.Cc.Add(null, "cc@example.net");
+        message.Bcc.Add(null, "bcc@example.net");
+        Assert.That(message.GetEnvelopeSender()!.Address, Is.EqualTo("sender@example.org"));
+        Assert.That(message.GetEnvelopeRecipients().Select(m => m.Address), Is.EqualTo(new[] { "to@example.net", "cc@example.net", "bcc@example.net" }));
+        message.Sender = new MailboxAddress(null, "bounce@example.org");
+        Assert.That(message.GetEnvelopeSender()!.Address, Is.EqualTo("bounce@example.org"));
+    }
 }
