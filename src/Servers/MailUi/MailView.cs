@@ -1,4 +1,5 @@
 using System.Text;
+using Protocols.Mime;
 
 namespace Protocols.Servers.MailUi;
 
@@ -31,33 +32,38 @@ internal sealed class MailView
 
     public static MailView Parse(ReadOnlyMemory<byte> raw)
     {
-        var text = Encoding.UTF8.GetString(raw.Span);
-        var split = text.IndexOf("\r\n\r\n", StringComparison.Ordinal);
-        var headerText = split < 0 ? text : text[..split];
-        var body = split < 0 ? "" : text[(split + 4)..];
-        var headers = new List<KeyValuePair<string, string>>();
-        foreach (var line in headerText.Split("\r\n"))
+        MimeMessage message;
+        try
         {
-            if (line.Length > 0 && (line[0] == ' ' || line[0] == '\t') && headers.Count > 0)
-            {
-                headers[^1] = new(headers[^1].Key, headers[^1].Value + " " + line.Trim());
-                continue;
-            }
-            var colon = line.IndexOf(':', StringComparison.Ordinal);
-            if (colon > 0) headers.Add(new(line[..colon].Trim(), line[(colon + 1)..].Trim()));
+            message = MimeParser.Parse(raw);
         }
-        string? Get(string name) => headers.FirstOrDefault(h => h.Key.Equals(name, StringComparison.OrdinalIgnoreCase)).Value;
-        var isHtml = Get("Content-Type")?.StartsWith("text/html", StringComparison.OrdinalIgnoreCase) == true;
+        catch (MimeFormatException e)
+        {
+            // Over a parser limit: show the source as text rather than nothing.
+            return new MailView { Headers = [], Subject = "(unparsable: " + e.Message + ")", Text = Encoding.UTF8.GetString(raw.Span) };
+        }
+        static string? Addresses(AddressList list) => list.Count == 0 ? null : list.ToString(allowUtf8: true);
         return new MailView
         {
-            Headers = headers,
-            Subject = Get("Subject"),
-            From = Get("From"),
-            To = Get("To"),
-            Cc = Get("Cc"),
-            Date = Get("Date"),
-            Text = isHtml ? null : body,
-            Html = isHtml ? body : null,
+            Headers = [.. message.Headers.Select(h => new KeyValuePair<string, string>(h.Name, h.DecodedValue))],
+            Subject = message.Subject,
+            From = Addresses(message.From),
+            To = Addresses(message.To),
+            Cc = Addresses(message.Cc),
+            Date = message.Headers["Date"],
+            Text = message.TextBody,
+            Html = message.HtmlBody,
+            Attachments = [.. message.Attachments.Select((part, i) => new MailAttachment(
+                string.IsNullOrWhiteSpace(part.FileName) ? $"attachment-{i + 1}" : SafeFileName(part.FileName),
+                part.ContentType.MimeType, part.Content))],
         };
+    }
+
+    /// <summary>The last path segment of a name a sender chose, without control characters.</summary>
+    private static string SafeFileName(string name)
+    {
+        var last = name.Replace('\\', '/').Split('/', StringSplitOptions.RemoveEmptyEntries).LastOrDefault() ?? "attachment";
+        var clean = new string([.. last.Where(c => !char.IsControl(c))]).Trim();
+        return clean.Length == 0 || clean is "." or ".." ? "attachment" : clean;
     }
 }
