@@ -1,0 +1,105 @@
+using System.Net;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Protocols.Servers.Hosting;
+
+/// <summary>
+/// Collects the endpoints of one Kestrel server: HTTP endpoints with a request delegate and raw TCP endpoints with
+/// a connection handler (SMTP, FTP, POP3 add theirs as extension methods over <see cref="AddTcpEndpoint{THandler}"/>).
+/// Each endpoint may carry implicit TLS. <see cref="StartAsync"/> binds them all and returns when they listen.
+/// </summary>
+public sealed class ProtocolsHostBuilder
+{
+    private readonly List<Registration> _registrations = [];
+    private readonly List<Action<KestrelServerOptions>> _kestrelConfigurations = [];
+
+    public ProtocolsHostBuilder(ILoggerFactory? loggerFactory = null)
+    {
+        LoggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
+        Services.AddSingleton(LoggerFactory);
+        Services.AddSingleton(typeof(ILogger<>), typeof(Logger<>));
+        Services.AddMetrics();
+        // ListenOptions.UseHttps resolves Kestrel's (internal) metrics type from the application services; the web
+        // host registers it in UseKestrel, which this lean host does not use.
+        var kestrelMetrics = typeof(KestrelServer).Assembly.GetType(
+            "Microsoft.AspNetCore.Server.Kestrel.Core.Internal.Infrastructure.KestrelMetrics", throwOnError: true)!;
+        Services.AddSingleton(kestrelMetrics);
+    }
+
+    public ILoggerFactory LoggerFactory { get; }
+
+    /// <summary>Services the connection handlers are built from (<c>UseConnectionHandler&lt;T&gt;</c> uses them).</summary>
+    public IServiceCollection Services { get; } = new ServiceCollection();
+
+    /// <summary>The endpoints registered so far, in order.</summary>
+    public IReadOnlyList<HostedEndpoint> Endpoints => _registrations.Select(r => r.Endpoint).ToList();
+
+    /// <summary>An HTTP endpoint served by <paramref name="application"/>, with optional implicit TLS.</summary>
+    public HostedEndpoint AddHttpEndpoint(string name, IPEndPoint endPoint, RequestDelegate application, EndpointTls? tls = null)
+    {
+        ArgumentNullException.ThrowIfNull(application);
+        return Add(name, EndpointKind.Http, endPoint, tls, listen =>
+        {
+            listen.Protocols = tls is null ? HttpProtocols.Http1 : HttpProtocols.Http1AndHttp2;
+            listen.Use(next => connection =>
+            {
+                connection.Items[EndpointDispatchApplication.ApplicationKey] = application;
+                return next(connection);
+            });
+        });
+    }
+
+    /// <summary>A raw TCP endpoint whose connections go to a <see cref="ConnectionHandler"/> (one instance per endpoint, from <see cref="Services"/>).</summary>
+    public HostedEndpoint AddTcpEndpoint<THandler>(string name, IPEndPoint endPoint, EndpointTls? tls = null)
+        where THandler : ConnectionHandler =>
+        Add(name, EndpointKind.Tcp, endPoint, tls, listen => listen.UseConnectionHandler<THandler>());
+
+    /// <summary>A raw TCP endpoint whose connections go to <paramref name="handler"/>.</summary>
+    public HostedEndpoint AddTcpEndpoint(string name, IPEndPoint endPoint, ConnectionDelegate handler, EndpointTls? tls = null)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        return Add(name, EndpointKind.Tcp, endPoint, tls, listen => listen.Run(connection => handler(connection)));
+    }
+
+    /// <summary>Low-level: any endpoint, configured on Kestrel's <see cref="ListenOptions"/> (called after TLS is set up).</summary>
+    public HostedEndpoint AddEndpoint(string name, EndpointKind kind, IPEndPoint endPoint, Action<ListenOptions> configure, EndpointTls? tls = null)
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        return Add(name, kind, endPoint, tls, configure);
+    }
+
+    /// <summary>Changes Kestrel's options (limits, timeouts) for the whole server.</summary>
+    public ProtocolsHostBuilder ConfigureKestrel(Action<KestrelServerOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        _kestrelConfigurations.Add(configure);
+        return this;
+    }
+
+    /// <summary>Binds every endpoint and starts serving; returns when all of them listen.</summary>
+    /// <exception cref="EndpointBindException">An address is in use or cannot be bound.</exception>
+    public Task<ProtocolsHost> StartAsync(CancellationToken cancellationToken = default) =>
+        ProtocolsHost.StartAsync(this, cancellationToken);
+
+    internal IReadOnlyList<Registration> Registrations => _registrations;
+
+    internal IReadOnlyList<Action<KestrelServerOptions>> KestrelConfigurations => _kestrelConfigurations;
+
+    private HostedEndpoint Add(string name, EndpointKind kind, IPEndPoint endPoint, EndpointTls? tls, Action<ListenOptions> configure)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentNullException.ThrowIfNull(endPoint);
+        if (_registrations.Any(r => r.Endpoint.Name == name))
+            throw new ArgumentException($"an endpoint named '{name}' is already registered", nameof(name));
+        var endpoint = new HostedEndpoint(name, kind, endPoint, tls);
+        _registrations.Add(new Registration(endpoint, configure));
+        return endpoint;
+    }
+
+    internal sealed record Registration(HostedEndpoint Endpoint, Action<ListenOptions> Configure);
+}
