@@ -226,6 +226,18 @@ public class KestrelTests
     }
 
     [Test]
+    public async Task TlsSendsTheHostAsSni()
+    {
+        using var certificate = SelfSignedCertificate.Create();
+        var names = new ConcurrentQueue<string?>();
+        await using var tls = await KestrelApp.StartAsync(app => app.MapGet("/", () => "named"), certificate, names.Enqueue);
+        var port = new Uri(tls.BaseUrl).Port;
+        await using var client = NewClient(new HttpClientOptions { AcceptAnyCertificate = true });
+        Assert.That(await client.GetStringAsync($"https://localhost:{port}/").WaitAsync(Wait), Is.EqualTo("named"));
+        Assert.That(names, Does.Contain("localhost"));
+    }
+
+    [Test]
     public async Task TlsWithAlpnHttp11()
     {
         using var certificate = SelfSignedCertificate.Create();
