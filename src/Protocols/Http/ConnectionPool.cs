@@ -1,0 +1,168 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Protocols.Net;
+
+namespace Protocols.Http;
+
+/// <summary>
+/// Kept-alive connections per origin (scheme, host, port): at most <see cref="HttpClientOptions.MaxConnectionsPerOrigin"/>
+/// open at once per origin (more requests wait their turn), idle ones closed after <see cref="HttpClientOptions.IdleConnectionTimeout"/>.
+/// </summary>
+internal sealed class ConnectionPool : IAsyncDisposable
+{
+    private readonly ConcurrentDictionary<HttpOrigin, OriginPool> _origins = new();
+    private readonly HttpClientOptions _options;
+    private readonly Timer? _sweeper;
+    private int _disposed;
+
+    public ConnectionPool(HttpClientOptions options)
+    {
+        _options = options;
+        if (options.IdleConnectionTimeout != Timeout.InfiniteTimeSpan)
+        {
+            var period = options.IdleConnectionTimeout / 2;
+            _sweeper = new Timer(static state => ((ConnectionPool)state!).Sweep(), this, period, period);
+        }
+    }
+
+    /// <summary>Idle connections across origins (for tests and diagnostics).</summary>
+    public int IdleCount => _origins.Values.Sum(o => o.IdleCount);
+
+    /// <summary>Takes an idle connection to the origin or opens one, waiting for a free slot first.</summary>
+    public async ValueTask<PooledConnection> RentAsync(HttpOrigin origin, CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(_disposed != 0, this);
+        var pool = _origins.GetOrAdd(origin, static (o, options) => new OriginPool(o, options.MaxConnectionsPerOrigin), _options);
+        return await pool.RentAsync(_options, cancellationToken).ConfigureAwait(false);
+    }
+
+    private void Sweep()
+    {
+        foreach (var pool in _origins.Values) pool.CloseIdle(_options.IdleConnectionTimeout);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        if (_sweeper is not null) await _sweeper.DisposeAsync().ConfigureAwait(false);
+        foreach (var pool in _origins.Values) pool.CloseIdle(TimeSpan.Zero);
+    }
+
+    private sealed class OriginPool(HttpOrigin origin, int maxConnections)
+    {
+        private readonly SemaphoreSlim _slots = new(maxConnections, maxConnections);
+        private readonly Stack<(Connection Connection, long IdleSince)> _idle = new();
+        private readonly Lock _lock = new();
+
+        public int IdleCount
+        {
+            get { lock (_lock) return _idle.Count; }
+        }
+
+        public async ValueTask<PooledConnection> RentAsync(HttpClientOptions options, CancellationToken cancellationToken)
+        {
+            await _slots.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                while (TryTakeIdle(options.IdleConnectionTimeout, out var idle))
+                {
+                    return new PooledConnection(this.Return, idle, origin, reused: true);
+                }
+                var connection = await OpenAsync(options, cancellationToken).ConfigureAwait(false);
+                return new PooledConnection(this.Return, connection, origin, reused: false);
+            }
+            catch
+            {
+                _slots.Release();
+                throw;
+            }
+        }
+
+        private async ValueTask<Connection> OpenAsync(HttpClientOptions options, CancellationToken cancellationToken)
+        {
+            options.Transcript?.Write(TranscriptKind.Info, $"Connecting to {origin.Host} port {origin.Port}");
+            var connection = options.ConnectCallback is { } connect
+                ? await connect(origin, cancellationToken).ConfigureAwait(false)
+                : await Connection.ConnectAsync(origin.Host, origin.Port, options.ToConnectionOptions(origin), cancellationToken).ConfigureAwait(false);
+            if (connection.Tls is { } tls)
+            {
+                var alpn = tls.NegotiatedApplicationProtocol;
+                options.Transcript?.Write(TranscriptKind.Info, $"TLS {tls.SslProtocol}, {tls.NegotiatedCipherSuite}, ALPN {(alpn.Protocol.IsEmpty ? "none" : alpn.ToString())}");
+                if (!alpn.Protocol.IsEmpty && alpn != System.Net.Security.SslApplicationProtocol.Http11)
+                {
+                    await connection.DisposeAsync().ConfigureAwait(false);
+                    throw new HttpProtocolException(HttpError.BadAlpn, $"the server chose ALPN {alpn}, not http/1.1");
+                }
+            }
+            options.Transcript?.Write(TranscriptKind.Info, $"Connected to {connection.RemoteEndPoint?.ToString() ?? origin.Host}");
+            return connection;
+        }
+
+        private bool TryTakeIdle(TimeSpan idleTimeout, out Connection connection)
+        {
+            while (true)
+            {
+                (Connection Connection, long IdleSince) entry;
+                lock (_lock)
+                {
+                    if (!_idle.TryPop(out entry))
+                    {
+                        connection = null!;
+                        return false;
+                    }
+                }
+                if (idleTimeout == Timeout.InfiniteTimeSpan || Stopwatch.GetElapsedTime(entry.IdleSince) < idleTimeout)
+                {
+                    connection = entry.Connection;
+                    return true;
+                }
+                _ = entry.Connection.DisposeAsync().AsTask();
+            }
+        }
+
+        private void Return(Connection connection, bool reusable)
+        {
+            if (reusable)
+            {
+                lock (_lock) _idle.Push((connection, Stopwatch.GetTimestamp()));
+            }
+            else
+            {
+                connection.Abort();
+                _ = connection.DisposeAsync().AsTask();
+            }
+            _slots.Release();
+        }
+
+        public void CloseIdle(TimeSpan olderThan)
+        {
+            List<Connection> closing = [];
+            lock (_lock)
+            {
+                var keep = _idle.Where(e => Stopwatch.GetElapsedTime(e.IdleSince) < olderThan).Reverse().ToList();
+                closing.AddRange(_idle.Where(e => Stopwatch.GetElapsedTime(e.IdleSince) >= olderThan).Select(e => e.Connection));
+                _idle.Clear();
+                foreach (var entry in keep) _idle.Push(entry);
+            }
+            foreach (var connection in closing) _ = connection.DisposeAsync().AsTask();
+        }
+    }
+}
+
+/// <summary>A connection rented from the pool; given back exactly once, reusable or not.</summary>
+internal sealed class PooledConnection(Action<Connection, bool> giveBack, Connection connection, HttpOrigin origin, bool reused)
+{
+    private int _released;
+
+    public Connection Connection { get; } = connection;
+    public HttpOrigin Origin { get; } = origin;
+
+    /// <summary>True when the connection had served an earlier request (so it may have been closed by the server while idle).</summary>
+    public bool IsReused { get; } = reused;
+
+    public void Release(bool reusable)
+    {
+        if (Interlocked.Exchange(ref _released, 1) != 0) return;
+        giveBack(Connection, reusable);
+    }
+}

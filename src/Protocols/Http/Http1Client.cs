@@ -1,0 +1,217 @@
+using System.Diagnostics;
+using System.IO.Compression;
+using System.Net.Sockets;
+using Protocols.Net;
+
+namespace Protocols.Http;
+
+/// <summary>
+/// An HTTP/1.1 client on our stream layer, with a keep-alive pool per origin. Named <c>Http1Client</c> rather than
+/// <c>HttpClient</c> so that code with .NET's implicit <c>using System.Net.Http</c> can use both without aliases.
+/// Thread-safe: many requests may run at once.
+/// </summary>
+public sealed partial class Http1Client : IAsyncDisposable
+{
+    private readonly HttpClientOptions _options;
+    private readonly ConnectionPool _pool;
+
+    public Http1Client(HttpClientOptions? options = null)
+    {
+        _options = options ?? new HttpClientOptions();
+        _pool = new ConnectionPool(_options);
+    }
+
+    /// <summary>The options this client was made with.</summary>
+    public HttpClientOptions Options => _options;
+
+    /// <summary>Idle kept-alive connections in the pool.</summary>
+    public int IdleConnectionCount => _pool.IdleCount;
+
+    /// <summary>
+    /// Sends a request and returns once the response head has arrived, following redirects when
+    /// <see cref="HttpClientOptions.FollowRedirects"/>. Dispose the response (after reading its body) to free the connection.
+    /// A server that breaks the protocol throws <see cref="HttpProtocolException"/>; <see cref="HttpClientOptions.Timeout"/>
+    /// or an idle read past <see cref="HttpClientOptions.ReadTimeout"/> throws <see cref="TimeoutException"/>; the caller's
+    /// token throws <see cref="OperationCanceledException"/>.
+    /// </summary>
+    public async Task<HttpResponse> SendAsync(HttpRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var current = request;
+        var redirects = 0;
+        while (true)
+        {
+            var response = await SendOnceAsync(current, cancellationToken).ConfigureAwait(false);
+            response.RedirectCount = redirects;
+            var next = _options.FollowRedirects ? Redirects.Next(current, response, _options) : null;
+            if (next is null) return response;
+            await response.DisposeAsync().ConfigureAwait(false);
+            if (++redirects > _options.MaxRedirects) throw new HttpRedirectLimitException(_options.MaxRedirects, next.Uri);
+            _options.Transcript?.Write(TranscriptKind.Info, $"Following {response.StatusCode} redirect to {next.Uri}");
+            current = next;
+        }
+    }
+
+    private async Task<HttpResponse> SendOnceAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        var origin = HttpOrigin.From(request.Uri);
+        var started = Stopwatch.GetTimestamp();
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        if (_options.Timeout != Timeout.InfiniteTimeSpan) timeout.CancelAfter(_options.Timeout);
+        try
+        {
+            for (var attempt = 0; ; attempt++)
+            {
+                var lease = await _pool.RentAsync(origin, timeout.Token).ConfigureAwait(false);
+                try
+                {
+                    var head = await ExchangeAsync(lease.Connection, request, timeout.Token).ConfigureAwait(false);
+                    return CreateResponse(request, head, lease, Stopwatch.GetElapsedTime(started));
+                }
+                catch (Exception e) when (attempt == 0 && lease.IsReused && IsStale(e) && (request.Body?.CanReplay ?? true))
+                {
+                    lease.Release(reusable: false);
+                    _options.Transcript?.Write(TranscriptKind.Info, "The kept-alive connection was closed by the server; retrying on a new one");
+                }
+                catch
+                {
+                    lease.Release(reusable: false);
+                    throw;
+                }
+            }
+        }
+        catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested && timeout.IsCancellationRequested)
+        {
+            throw new TimeoutException($"no response from {origin} within {_options.Timeout.TotalSeconds:0.###} s", e);
+        }
+    }
+
+    /// <summary>A kept-alive connection the server had closed: nothing of a response arrived.</summary>
+    private static bool IsStale(Exception e) => e switch
+    {
+        ConnectionClosedException => true,
+        HttpProtocolException { Error: HttpError.Truncated, InnerException: IncompleteReadException { Partial.IsEmpty: true } } => true,
+        IOException { InnerException: SocketException } => true,
+        _ => false,
+    };
+
+    private async Task<ResponseHead> ExchangeAsync(Connection connection, HttpRequest request, CancellationToken cancellationToken)
+    {
+        var chunked = RequestHead.Write(connection.Writer, request, _options);
+        if (request.Body is { } body)
+            await body.WriteAsync(connection.Writer, chunked, request.Trailers, request.UploadProgress, cancellationToken).ConfigureAwait(false);
+        else
+            await connection.Writer.DrainAsync(cancellationToken).ConfigureAwait(false);
+
+        var parser = new ResponseHeadParser(_options);
+        while (true)
+        {
+            ResponseHead head;
+            try
+            {
+                head = await connection.Reader.ReadAsync<ResponseHeadParser, ResponseHead>(parser, _options.MaxHeadLength + 1L, cancellationToken).ConfigureAwait(false);
+            }
+            catch (IncompleteReadException e)
+            {
+                throw new HttpProtocolException(HttpError.Truncated,
+                    e.Partial.IsEmpty ? "the server closed the connection without a response" : "the server closed the connection in the middle of the response head", e);
+            }
+            if (_options.Transcript is { } transcript)
+            {
+                transcript.Write(TranscriptKind.Response, $"HTTP/{head.Version} {head.StatusCode} {head.ReasonPhrase}".TrimEnd());
+                foreach (var (name, value) in head.Headers) transcript.Write(TranscriptKind.Response, $"{name}: {(Redaction.IsSecret(name) ? Redaction.Redact(value) : value)}");
+                transcript.Write(TranscriptKind.Response, "");
+            }
+            // Interim responses (100 Continue, 103 Early Hints) are skipped; 101 ends HTTP on this connection.
+            if (head.StatusCode is >= 100 and < 200 and not 101) continue;
+            return head;
+        }
+    }
+
+    private HttpResponse CreateResponse(HttpRequest request, ResponseHead head, PooledConnection lease, TimeSpan elapsed)
+    {
+        var headers = head.Headers;
+        var keepAlive = head.Version == System.Net.HttpVersion.Version11
+            ? !headers.HasToken("Connection", "close")
+            : headers.HasToken("Connection", "keep-alive");
+        if (request.Headers.HasToken("Connection", "close") || head.StatusCode == 101) keepAlive = false;
+        var reader = lease.Connection.Reader;
+        var trailers = new HttpFields();
+        void OnEnd(bool reusable) => lease.Release(reusable && keepAlive);
+
+        BodyStream raw;
+        var noBody = request.Method == "HEAD" || head.StatusCode is 204 or 304 || (head.StatusCode is >= 100 and < 200 && head.StatusCode != 101);
+        if (noBody)
+        {
+            raw = new ContentLengthBodyStream(reader, 0, OnEnd);
+        }
+        else if (headers.Contains("Transfer-Encoding"))
+        {
+            // With both, Transfer-Encoding wins and the connection is not reused (RFC 9112 §6.3 rule 3).
+            if (headers.Contains("Content-Length")) keepAlive = false;
+            var codings = string.Join(',', headers.GetValues("Transfer-Encoding")).Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+            raw = codings.Length > 0 && codings[^1].Equals("chunked", StringComparison.OrdinalIgnoreCase)
+                ? new ChunkedBodyStream(reader, _options, trailers, OnEnd)
+                : new CloseDelimitedBodyStream(reader, OnEnd);
+        }
+        else if (ParseContentLength(headers) is { } length)
+        {
+            raw = new ContentLengthBodyStream(reader, length, OnEnd);
+        }
+        else
+        {
+            raw = new CloseDelimitedBodyStream(reader, OnEnd);
+        }
+
+        var (body, decoded) = noBody ? (raw, false) : Decoding.Wrap(raw, request, headers, _options);
+        return new HttpResponse(request, head, raw, body, decoded, lease, trailers, elapsed);
+    }
+
+    /// <summary>Content-Length, possibly repeated or a list of equal values (RFC 9112 §6.3 rule 5); anything else is an error.</summary>
+    internal static long? ParseContentLength(HttpFields headers)
+    {
+        long? length = null;
+        foreach (var value in headers.GetValues("Content-Length"))
+        {
+            foreach (var part in value.Split(',', StringSplitOptions.TrimEntries))
+            {
+                if (part.Length is 0 or > 18 || !part.All(char.IsAsciiDigit))
+                    throw new HttpProtocolException(HttpError.BadContentLength, $"Content-Length \"{value}\" is not a length");
+                var n = long.Parse(part, System.Globalization.CultureInfo.InvariantCulture);
+                if (length is { } seen && seen != n) throw new HttpProtocolException(HttpError.BadContentLength, "two different Content-Length values");
+                length = n;
+            }
+        }
+        return length;
+    }
+
+    public async ValueTask DisposeAsync() => await _pool.DisposeAsync().ConfigureAwait(false);
+}
+
+/// <summary>Undoing Content-Encoding (RFC 9110 §8.4) with System.IO.Compression.</summary>
+internal static class Decoding
+{
+    public const string AcceptEncoding = "gzip, deflate, br";
+
+    public static (Stream Body, bool Decoded) Wrap(Stream raw, HttpRequest request, HttpFields headers, HttpClientOptions options)
+    {
+        if (!options.AutomaticDecompression || request.Headers.Contains("Accept-Encoding")) return (raw, false);
+        var codings = string.Join(',', headers.GetValues("Content-Encoding")).Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        if (codings.Length == 0) return (raw, false);
+        var body = raw;
+        for (var i = codings.Length - 1; i >= 0; i--)
+        {
+            Stream? next = codings[i].ToLowerInvariant() switch
+            {
+                "gzip" or "x-gzip" => new GZipStream(body, CompressionMode.Decompress),
+                "deflate" => new ZLibStream(body, CompressionMode.Decompress),
+                "br" => new BrotliStream(body, CompressionMode.Decompress),
+                "identity" => body,
+                _ => null,
+            };
+            if (next is null) return (raw, false); // an unknown coding: hand over the bytes as sent
+            body = next;
+        }
+        return (body, !ReferenceEquals(body, raw));
+    }
+}

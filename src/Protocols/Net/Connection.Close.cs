@@ -1,0 +1,94 @@
+using System.Net.Sockets;
+
+namespace Protocols.Net;
+
+public sealed partial class Connection
+{
+    /// <summary>
+    /// Closes gracefully: drains what is buffered, ends TLS with close_notify, and sends FIN. The peer's
+    /// remaining bytes can still be read until it closes too. Idempotent.
+    /// </summary>
+    public async ValueTask CloseAsync(CancellationToken cancellationToken = default)
+    {
+        if (Interlocked.Exchange(ref _closed, 1) != 0) return;
+        await Writer.DrainAsync(cancellationToken).ConfigureAwait(false);
+        if (_tls is not null)
+        {
+            await _tls.ShutdownAsync().ConfigureAwait(false);
+            await _output.CompleteAsync().ConfigureAwait(false);
+        }
+        if (_socket is not null)
+        {
+            try
+            {
+                _socket.Shutdown(SocketShutdown.Send);
+            }
+            catch (SocketException e)
+            {
+                throw new ConnectionClosedException("the connection was already closed by the peer", e);
+            }
+        }
+        else if (_pipe is not null)
+        {
+            await _pipe.Output.CompleteAsync().ConfigureAwait(false);
+        }
+        else if (_tls is null)
+        {
+            await _output.CompleteAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Drops the connection at once (a TCP reset where the transport allows it); nothing more is sent.</summary>
+    public void Abort()
+    {
+        Interlocked.Exchange(ref _closed, 1);
+        if (_socket is not null)
+        {
+            _socket.LingerState = new LingerOption(true, 0);
+            _socket.Dispose();
+        }
+        else if (_abort is not null)
+        {
+            _abort();
+        }
+        else if (_pipe is not null)
+        {
+            var reason = new ConnectionClosedException("the connection was aborted");
+            _pipe.Output.Complete(reason);
+            _pipe.Input.Complete(reason);
+        }
+        else
+        {
+            _stream?.Dispose();
+        }
+    }
+
+    /// <summary>Releases the connection (without a graceful close: call <see cref="CloseAsync"/> first for that).</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        Interlocked.Exchange(ref _closed, 1);
+        try
+        {
+            await _input.CompleteAsync().ConfigureAwait(false);
+            await _output.CompleteAsync().ConfigureAwait(false);
+            if (_tls is not null) await _tls.DisposeAsync().ConfigureAwait(false);
+            if (_pipe is not null)
+            {
+                await _pipe.Input.CompleteAsync().ConfigureAwait(false);
+                await _pipe.Output.CompleteAsync().ConfigureAwait(false);
+            }
+            if (_stream is not null && OwnsStream) await _stream.DisposeAsync().ConfigureAwait(false);
+        }
+        catch (IOException)
+        {
+            // The peer was already gone; there is nothing left to release on the wire.
+        }
+        finally
+        {
+            _socket?.Dispose();
+            Reader.Dispose();
+            Writer.Dispose();
+        }
+    }
+}

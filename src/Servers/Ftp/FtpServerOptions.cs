@@ -1,0 +1,79 @@
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
+
+namespace Protocols.Servers.Ftp;
+
+/// <summary>Settings and limits of an FTP server. Each default says where it comes from.</summary>
+public sealed class FtpServerOptions
+{
+    private int _maxConnections = 256;
+    private int _maxConnectionsPerIp = 64;
+    private int _maxLoginFailures = 3;
+    private int _maxCommandLength = 4096;
+    private int _maxBadCommands = 50;
+    private TimeSpan _loginFailureDelay = TimeSpan.FromSeconds(1);
+    private TimeSpan _idleTimeout = TimeSpan.FromSeconds(300);
+    private TimeSpan _dataConnectTimeout = TimeSpan.FromSeconds(60);
+    private TimeSpan _dataIdleTimeout = TimeSpan.FromSeconds(300);
+
+    /// <summary>Who may log in, with which file system and rights.</summary>
+    public IFtpAuthenticator Authenticator { get; set; } = new FtpUserStore();
+
+    /// <summary>The text of the 220 greeting.</summary>
+    public string Banner { get; set; } = "Protocols FTP server ready";
+
+    /// <summary>The certificate for AUTH TLS, implicit FTPS and protected data channels; null: no TLS offered.</summary>
+    public X509Certificate2? Certificate { get; set; }
+
+    /// <summary>Refuse USER before AUTH TLS (vsftpd <c>force_local_logins_ssl</c>). Off by default.</summary>
+    public bool RequireTls { get; set; }
+
+    /// <summary>Connections at once, all addresses. Default 256 (pure-ftpd's default is 50; a dev server can afford more).</summary>
+    public int MaxConnections { get => _maxConnections; set => _maxConnections = Positive(value); }
+
+    /// <summary>Connections at once from one IP address. Default 64 (vsftpd has no limit by default; pure-ftpd 50 per user).</summary>
+    public int MaxConnectionsPerIp { get => _maxConnectionsPerIp; set => _maxConnectionsPerIp = Positive(value); }
+
+    /// <summary>Failed logins before the connection is closed with 421. Default 3 (vsftpd <c>max_login_fails</c>).</summary>
+    public int MaxLoginFailures { get => _maxLoginFailures; set => _maxLoginFailures = Positive(value); }
+
+    /// <summary>Pause before answering a failed login. Default 1 s (vsftpd <c>delay_failed_login</c>).</summary>
+    public TimeSpan LoginFailureDelay { get => _loginFailureDelay; set => _loginFailureDelay = value >= TimeSpan.Zero ? value : throw new ArgumentOutOfRangeException(nameof(value)); }
+
+    /// <summary>Idle time on the control connection (no transfer running) before 421. Default 300 s (vsftpd <c>idle_session_timeout</c>).</summary>
+    public TimeSpan IdleTimeout { get => _idleTimeout; set => _idleTimeout = PositiveTime(value); }
+
+    /// <summary>Time for the client to open a passive data connection, or for us to reach its active one. Default 60 s (vsftpd <c>accept_timeout</c>/<c>connect_timeout</c>).</summary>
+    public TimeSpan DataConnectTimeout { get => _dataConnectTimeout; set => _dataConnectTimeout = PositiveTime(value); }
+
+    /// <summary>Time a data transfer may stall before it is aborted with 426. Default 300 s (vsftpd <c>data_connection_timeout</c>).</summary>
+    public TimeSpan DataIdleTimeout { get => _dataIdleTimeout; set => _dataIdleTimeout = PositiveTime(value); }
+
+    /// <summary>Longest command line, CRLF excluded; longer ones get 500 and are skipped. Default 4096 (vsftpd <c>VSFTP_MAX_COMMAND_LINE</c>).</summary>
+    public int MaxCommandLength { get => _maxCommandLength; set => _maxCommandLength = value >= 16 ? value : throw new ArgumentOutOfRangeException(nameof(value)); }
+
+    /// <summary>Unknown, malformed or too-long commands before the connection is closed with 421. Default 50.</summary>
+    public int MaxBadCommands { get => _maxBadCommands; set => _maxBadCommands = Positive(value); }
+
+    /// <summary>Lowest passive port; 0 with <see cref="PassivePortMax"/> 0 means any free port (the default).</summary>
+    public int PassivePortMin { get; set; }
+
+    /// <summary>Highest passive port (inclusive).</summary>
+    public int PassivePortMax { get; set; }
+
+    /// <summary>The address announced in PASV replies; null: the control connection's local address.</summary>
+    public IPAddress? PassiveAddress { get; set; }
+
+    /// <summary>Allow PORT/EPRT (active mode), to the client's own address only. On by default.</summary>
+    public bool AllowActiveMode { get; set; } = true;
+
+    /// <summary>Send plain binary downloads with sendfile(2) (<see cref="System.Net.Sockets.Socket.SendFileAsync(string, CancellationToken)"/>). On by default.</summary>
+    public bool UseSendFile { get; set; } = true;
+
+    /// <summary>Scripted faults and upload notifications (test servers); null in production.</summary>
+    public FtpFaults? Faults { get; set; }
+
+    private static int Positive(int value) => value > 0 ? value : throw new ArgumentOutOfRangeException(nameof(value), "must be positive");
+
+    private static TimeSpan PositiveTime(TimeSpan value) => value > TimeSpan.Zero ? value : throw new ArgumentOutOfRangeException(nameof(value), "must be positive");
+}
