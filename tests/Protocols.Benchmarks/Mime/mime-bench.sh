@@ -8,7 +8,7 @@ out=BenchmarkDotNet.Artifacts/mime-bench
 rm -rf "$out"
 mkdir -p "$out"
 
-dotnet run -c Release --project . -- --filter '*MimeBenchmarks*' --inProcess --exporters json --artifacts "$out" >"$out/bdn.log" 2>&1 \
+dotnet run -c Release --project . -- --filter '*MimeBenchmarks*' --exporters json --artifacts "$out" >"$out/bdn.log" 2>&1 \
   || { tail -20 "$out/bdn.log"; exit 1; }
 json=$(ls "$out"/results/*MimeBenchmarks*-report-full-compressed.json)
 
