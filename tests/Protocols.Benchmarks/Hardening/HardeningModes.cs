@@ -1,0 +1,35 @@
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Logging;
+using Protocols.Servers.Smtp;
+
+namespace Protocols.Benchmarks.Hardening;
+
+/// <summary>
+/// A stand-in for <c>proto smtp serve --store DIR</c> while the CLI verb is not there: <c>smtp-store PORT DIR</c>
+/// runs an SMTP server on 127.0.0.1:PORT (0 for any) that writes every message to DIR through
+/// <see cref="DirectoryMessageStore"/>, prints "ready PORT" when listening and runs until killed or stdin closes.
+/// The hardening kill -9 test uses it.
+/// </summary>
+internal static class HardeningModes
+{
+    public static async Task<int?> TryRunAsync(string[] args)
+    {
+        if (args.Length != 3 || args[0] != "smtp-store") return null;
+        var port = int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture);
+        var options = new SmtpServerOptions { Store = new DirectoryMessageStore(args[2]) };
+        options.Limits.MaxConnections = 1000;
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+        builder.Logging.ClearProviders();
+        ListenOptions? listen = null;
+        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, port, l => { listen = l; l.UseSmtp(options); }));
+        await using var app = builder.Build();
+        await app.StartAsync().ConfigureAwait(false);
+        Console.WriteLine($"ready {((IPEndPoint)listen!.EndPoint).Port}");
+        await Task.Run(() => Console.In.ReadToEnd()).ConfigureAwait(false);
+        await app.StopAsync().ConfigureAwait(false);
+        return 0;
+    }
+}

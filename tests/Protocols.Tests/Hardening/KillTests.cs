@@ -1,0 +1,119 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Security.Cryptography;
+using System.Text;
+using Protocols.Net;
+
+namespace Protocols.Tests.Hardening;
+
+/// <summary>
+/// kill -9 of an SMTP server storing to a directory in the middle of a message load: every message whose 250 the
+/// client saw is on disk and byte-exact; no .eml is a half-written message; after a restart on the same directory
+/// the server serves again. <c>PROTOCOLS_KILL_MESSAGES</c> sets the load (500 here; the report script runs 10,000).
+/// </summary>
+public class KillTests
+{
+    private const int Workers = 8;
+
+    [Test]
+    public async Task Kill_9_mid_load_loses_no_acknowledged_message_and_shows_no_torn_file()
+    {
+        var planned = HardeningReport.Count("PROTOCOLS_KILL_MESSAGES", 500);
+        var dir = Directory.CreateTempSubdirectory("proto-kill-").FullName;
+        try
+        {
+            var messages = Enumerable.Range(0, planned).Select(Message).ToArray();
+            var acknowledged = new ConcurrentDictionary<int, bool>();
+            var watch = Stopwatch.StartNew();
+            string description;
+            var killedAt = 0;
+            await using (var server = await ServerProcess.StartSmtpStoreAsync(dir))
+            {
+                description = server.Description;
+                var next = -1;
+                var killed = 0;
+                var workers = Enumerable.Range(0, Workers).Select(_ => Task.Run(async () =>
+                {
+                    try
+                    {
+                        await using var wire = await SmtpWire.OpenAsync(server.EndPoint);
+                        int i;
+                        while ((i = Interlocked.Increment(ref next)) < planned)
+                        {
+                            var reply = await wire.SendMessageAsync($"k{i}@kill.test", "sink@kill.test", messages[i]);
+                            if (reply.Code != 250) Assert.Fail($"message {i} got {reply}");
+                            acknowledged[i] = true;
+                            if (acknowledged.Count >= planned / 2 && Interlocked.Exchange(ref killed, 1) == 0)
+                            {
+                                killedAt = acknowledged.Count;
+                                server.Kill();
+                            }
+                        }
+                    }
+                    catch (IOException) when (Volatile.Read(ref killed) == 1)
+                    {
+                        // the server was killed under this session: expected, the check is on the disk
+                    }
+                })).ToArray();
+                await Task.WhenAll(workers).WaitAsync(TimeSpan.FromMinutes(10));
+                Assert.That(killed, Is.EqualTo(1), "the load ended before the kill");
+            }
+            var elapsed = watch.Elapsed;
+
+            var (intact, torn, temporary) = Inspect(dir, messages);
+            var lost = acknowledged.Keys.Count(i => !intact.Contains(i));
+            HardeningReport.Row(HardeningReport.Fault, $"kill -9 of the SMTP server mid-load ({planned} planned)", acknowledged.Count, lost + torn, elapsed,
+                $"{acknowledged.Count} acknowledged, {intact.Count} intact on disk, {torn} torn .eml, {temporary} temp files left; {description}");
+            Assert.That(torn, Is.Zero, "a half-written file is presented as a message");
+            Assert.That(lost, Is.Zero, "acknowledged messages missing or altered on disk");
+            Assert.That(acknowledged.Count, Is.GreaterThanOrEqualTo(killedAt));
+
+            // Restart on the same directory: it serves and stores again.
+            await using var restarted = await ServerProcess.StartSmtpStoreAsync(dir);
+            await using (var wire = await SmtpWire.OpenAsync(restarted.EndPoint))
+            {
+                var after = Encoding.ASCII.GetBytes("Subject: after restart\r\nX-Kill-Id: restart\r\n\r\nstill serving\r\n");
+                Assert.That((await wire.SendMessageAsync("r@kill.test", "sink@kill.test", after)).Code, Is.EqualTo(250));
+                Assert.That(Directory.EnumerateFiles(dir, "*.eml").Any(f => File.ReadAllBytes(f).AsSpan().SequenceEqual(after)), Is.True,
+                    "the message sent after the restart is not on disk");
+            }
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    private static byte[] Message(int i)
+    {
+        var random = new Random(i);
+        var body = new StringBuilder();
+        for (var line = 0; line < 40; line++)
+        {
+            var bytes = new byte[57];
+            random.NextBytes(bytes);
+            body.Append(Convert.ToBase64String(bytes)).Append("\r\n");
+        }
+        return Encoding.ASCII.GetBytes($"Subject: kill {i}\r\nX-Kill-Id: {i}\r\n\r\n{body}.leading dot\r\nEND {i}\r\n");
+    }
+
+    /// <summary>Which messages are on disk byte-exact; how many .eml files are not exactly one of the messages; how many other files.</summary>
+    private static (HashSet<int> Intact, int Torn, int Temporary) Inspect(string dir, byte[][] messages)
+    {
+        var byHash = new Dictionary<string, int>();
+        for (var i = 0; i < messages.Length; i++) byHash[Convert.ToHexString(SHA256.HashData(messages[i]))] = i;
+        var intact = new HashSet<int>();
+        var torn = 0;
+        foreach (var file in Directory.EnumerateFiles(dir, "*.eml"))
+        {
+            if (byHash.TryGetValue(Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(file))), out var i)) intact.Add(i);
+            else
+            {
+                torn++;
+                TestContext.Out.WriteLine($"torn: {Path.GetFileName(file)} ({new FileInfo(file).Length} bytes)");
+            }
+        }
+        var temporary = Directory.EnumerateFiles(dir).Count(f => !f.EndsWith(".eml", StringComparison.Ordinal));
+        return (intact, torn, temporary);
+    }
+}

@@ -1,0 +1,132 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Text;
+using Protocols.Http;
+using Protocols.Lines;
+using Protocols.Net;
+using Protocols.Servers.Testing;
+
+namespace Protocols.Tests.Hardening;
+
+/// <summary>Load on the servers: many concurrent SMTP sessions with none lost, and slow clients (slowloris) on
+/// SMTP, FTP and HTTP while a normal client is still served. Counts come from the environment (the report script
+/// runs larger ones); every loop is bounded and targets 127.0.0.0/8 only. No timed assertions: a normal client
+/// must be served at all within a generous timeout, and its latency is reported.</summary>
+public class LoadTests
+{
+    private static readonly TimeSpan Generous = TimeSpan.FromSeconds(60);
+
+    [Test]
+    public async Task Concurrent_smtp_sessions_each_send_a_message_and_none_is_lost()
+    {
+        var sessions = HardeningReport.Count("PROTOCOLS_LOAD_SESSIONS", 1000);
+        await using var smtp = await SmtpTestServer.StartAsync(o => o.Limits.MaxConnections = sessions + 50);
+        var watch = Stopwatch.StartNew();
+        var sent = new string[sessions];
+        var results = await Task.WhenAll(Enumerable.Range(0, sessions).Select(i => Task.Run(async () =>
+        {
+            await using var wire = await SmtpWire.OpenAsync(smtp.EndPoint, Generous);
+            var body = $"Subject: load {i}\r\nX-Load-Id: {i}\r\n\r\n{Convert.ToHexString(RandomNumberGenerator.GetBytes(64))}\r\n";
+            sent[i] = body;
+            var reply = await wire.SendMessageAsync($"s{i}@load.test", "sink@load.test", Encoding.ASCII.GetBytes(body));
+            await wire.CommandAsync("QUIT", 221);
+            return reply.Code;
+        }))).WaitAsync(TimeSpan.FromMinutes(5));
+        var elapsed = watch.Elapsed;
+        Assert.That(results, Has.All.EqualTo(250), "every session's message must be accepted");
+        var stored = smtp.Messages.ToDictionary(m => m.From, m => m.RawText);
+        var lost = Enumerable.Range(0, sessions).Count(i => !stored.TryGetValue($"s{i}@load.test", out var raw) || raw != sent[i]);
+        HardeningReport.Row(HardeningReport.Load, $"{sessions} concurrent SMTP sessions, one message each", sessions, lost, elapsed,
+            $"{sessions / elapsed.TotalSeconds:0} msg/s, contents compared");
+        Assert.That(lost, Is.Zero, "messages lost or altered");
+        Assert.That(smtp.Messages, Has.Count.EqualTo(sessions));
+    }
+
+    [Test]
+    public async Task Slow_smtp_clients_do_not_stop_a_normal_client()
+    {
+        await using var smtp = await SmtpTestServer.StartAsync();
+        // Below the connection limit (one IP can hold all of them: the SMTP server has no per-IP limit).
+        var count = smtp.Options.Limits.MaxConnections - 10;
+        await using var slow = await Slowloris.StartAsync(smtp.EndPoint, count, "EHLO slow"u8.ToArray(), (byte)'w');
+        var watch = Stopwatch.StartNew();
+        await using (var wire = await SmtpWire.OpenAsync(smtp.EndPoint, Generous))
+        {
+            var reply = await wire.SendMessageAsync("normal@a.test", "b@b.test", "Subject: through\r\n\r\nx\r\n"u8.ToArray());
+            Assert.That(reply.Code, Is.EqualTo(250));
+        }
+        var latency = watch.Elapsed;
+        Assert.That(smtp.Messages, Has.Count.EqualTo(1));
+        HardeningReport.Row(HardeningReport.Load, $"SMTP: {count} slowloris clients + 1 normal", 1, 0, latency, $"normal client served in {latency.TotalMilliseconds:0} ms");
+    }
+
+    [Test]
+    public async Task Slow_http_clients_do_not_stop_a_normal_client()
+    {
+        await using var http = await HttpTestServer.StartAsync();
+        http.Stub(m => m.Get("/ok")).Respond(200, "fine");
+        const int Count = 300;
+        await using var slow = await Slowloris.StartAsync(http.EndPoint, Count, "GET /ok HTTP/1.1\r\nHost: x\r\nX-Slow: "u8.ToArray(), (byte)'a');
+        var watch = Stopwatch.StartNew();
+        await using var client = new Http1Client(new HttpClientOptions { Timeout = Generous });
+        var text = await client.GetStringAsync(new Uri(http.BaseAddress, "/ok").ToString()).WaitAsync(Generous);
+        var latency = watch.Elapsed;
+        Assert.That(text, Is.EqualTo("fine"));
+        HardeningReport.Row(HardeningReport.Load, $"HTTP: {Count} slowloris clients + 1 normal", 1, 0, latency, $"normal client served in {latency.TotalMilliseconds:0} ms");
+    }
+
+    [Test]
+    public async Task Slow_ftp_clients_from_one_address_do_not_stop_a_normal_client_from_another()
+    {
+        await using var ftp = await FtpTestServer.StartAsync();
+        var content = RandomNumberGenerator.GetBytes(100_000);
+        await ftp.AddFileAsync("/data.bin", content);
+        const int Count = 200; // past the per-IP limit: the rest are refused, which is the point
+        await using var slow = await Slowloris.StartAsync(new IPEndPoint(IPAddress.Loopback, ftp.Port), Count, "USER slow"u8.ToArray(), (byte)'w');
+        var watch = Stopwatch.StartNew();
+        var from = IPAddress.Parse("127.0.0.2");
+        await using var control = await ConnectFromAsync(from, ftp.Port);
+        await Expect(control, 220);
+        await Command(control, "USER anonymous", 331);
+        await Command(control, "PASS guest@", 230);
+        await Command(control, "TYPE I", 200);
+        var epsv = await Command(control, "EPSV", 229);
+        var port = int.Parse(epsv.Text.Split('|')[3], System.Globalization.CultureInfo.InvariantCulture);
+        await using var data = await ConnectFromAsync(from, port);
+        control.Writer.WriteLine("RETR /data.bin");
+        await control.Writer.DrainAsync().AsTask().WaitAsync(Generous);
+        var received = (await data.Reader.ReadToEndAsync(1_000_000).AsTask().WaitAsync(Generous)).ToArray();
+        var reply = await ReplyReader.ReadAsync(control.Reader).AsTask().WaitAsync(Generous);
+        if (reply.Code == 150 || reply.Code == 125) reply = await ReplyReader.ReadAsync(control.Reader).AsTask().WaitAsync(Generous);
+        var latency = watch.Elapsed;
+        Assert.That(reply.Code, Is.EqualTo(226));
+        Assert.That(received, Is.EqualTo(content));
+        HardeningReport.Row(HardeningReport.Load, $"FTP: {Count} slowloris clients (127.0.0.1) + 1 normal (127.0.0.2)", 1, 0, latency,
+            $"normal client logged in and downloaded 100 KB in {latency.TotalMilliseconds:0} ms; {slow.Dropped} slow ones refused");
+    }
+
+    private static async Task<Connection> ConnectFromAsync(IPAddress from, int port)
+    {
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        socket.Bind(new IPEndPoint(from, 0));
+        await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port)).WaitAsync(Generous);
+        return Connection.Create(socket, new ConnectionOptions { ReadTimeout = Generous, WriteTimeout = Generous });
+    }
+
+    private static async Task<Reply> Expect(Connection connection, int code)
+    {
+        var reply = await ReplyReader.ReadAsync(connection.Reader).AsTask().WaitAsync(Generous);
+        Assert.That(reply.Code, Is.EqualTo(code), () => $"reply was: {reply}");
+        return reply;
+    }
+
+    private static async Task<Reply> Command(Connection connection, string line, int code)
+    {
+        connection.Writer.WriteLine(line);
+        await connection.Writer.DrainAsync().AsTask().WaitAsync(Generous);
+        return await Expect(connection, code);
+    }
+}

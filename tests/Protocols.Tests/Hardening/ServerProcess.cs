@@ -1,0 +1,136 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace Protocols.Tests.Hardening;
+
+/// <summary>
+/// A server run as its own process so a test can kill -9 it. SMTP with a directory store runs as
+/// <c>proto smtp serve --port P --store DIR</c> when the built CLI has that verb, else as the benchmark exe's
+/// <c>smtp-store</c> mode (the same <c>DirectoryMessageStore</c> behind the same session and Kestrel handler).
+/// Ready when the port answers; killed in <see cref="DisposeAsync"/> if still running.
+/// </summary>
+internal sealed class ServerProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+
+    private ServerProcess(Process process, int port, string description)
+    {
+        _process = process;
+        Port = port;
+        Description = description;
+    }
+
+    public int Port { get; }
+
+    public string Description { get; }
+
+    public IPEndPoint EndPoint => new(IPAddress.Loopback, Port);
+
+    public static async Task<ServerProcess> StartSmtpStoreAsync(string storeDirectory)
+    {
+        var root = Seeds.RepositoryRoot;
+        var port = FreePort();
+        var proto = Path.Combine(root, "src", "Cli", "bin", "Release", "net10.0", "proto.dll");
+        string[] arguments;
+        string description;
+        if (File.Exists(proto) && (await RunToEndAsync(proto, "smtp", "serve", "--help")).Contains("--store", StringComparison.Ordinal))
+        {
+            arguments = [proto, "smtp", "serve", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--store", storeDirectory];
+            description = "proto smtp serve --store";
+        }
+        else
+        {
+            var bench = Path.Combine(root, "tests", "Protocols.Benchmarks", "bin", "Release", "net10.0", "Protocols.Benchmarks.dll");
+            Assert.That(File.Exists(bench), Is.True, $"{bench} is missing: build the solution first");
+            arguments = [bench, "smtp-store", port.ToString(System.Globalization.CultureInfo.InvariantCulture), storeDirectory];
+            description = "Protocols.Benchmarks smtp-store (proto smtp serve --store is not in the CLI yet)";
+        }
+        var process = Start(arguments);
+        var server = new ServerProcess(process, port, description);
+        await server.WaitReadyAsync();
+        return server;
+    }
+
+    /// <summary>kill -9: no chance to flush, close or clean up.</summary>
+    public void Kill()
+    {
+        _process.Kill(entireProcessTree: false);
+        if (!_process.WaitForExit(TimeSpan.FromSeconds(30))) Assert.Fail("the killed server did not exit");
+    }
+
+    private async Task WaitReadyAsync()
+    {
+        var deadline = Stopwatch.StartNew();
+        while (deadline.Elapsed < TimeSpan.FromSeconds(90))
+        {
+            if (_process.HasExited) Assert.Fail($"the server process exited with {_process.ExitCode} before listening ({Description})");
+            using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            try
+            {
+                using var attempt = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+                await probe.ConnectAsync(EndPoint, attempt.Token);
+                var buffer = new byte[512];
+                var read = await probe.ReceiveAsync(buffer, SocketFlags.None, attempt.Token);
+                if (read >= 3 && buffer[0] == '2' && buffer[1] == '2' && buffer[2] == '0') return;
+            }
+            catch (SocketException)
+            {
+                // not listening yet
+            }
+            catch (OperationCanceledException)
+            {
+                // no greeting yet
+            }
+            await Task.Delay(200);
+        }
+        Assert.Fail($"the server process did not greet on port {Port} within 90 s ({Description})");
+    }
+
+    private static Process Start(string[] arguments)
+    {
+        var info = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardInput = true, // stdin kept open: the benchmark mode stops when it closes
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in arguments) info.ArgumentList.Add(argument);
+        var process = Process.Start(info) ?? throw new InvalidOperationException("dotnet did not start");
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) TestContext.Progress.WriteLine($"server: {e.Data}"); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+
+    private static async Task<string> RunToEndAsync(params string[] arguments)
+    {
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var argument in arguments) info.ArgumentList.Add(argument);
+        using var process = Process.Start(info) ?? throw new InvalidOperationException("dotnet did not start");
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        return await output + await error;
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.StandardInput.Close();
+            if (!_process.WaitForExit(TimeSpan.FromSeconds(10))) _process.Kill();
+            await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        }
+        _process.Dispose();
+    }
+}
