@@ -1,6 +1,7 @@
 using Microsoft.Playwright;
 using Protocols.Cli.Serve;
-using Protocols.Tests.MailUi;
+using Protocols.Mime;
+using Protocols.Smtp;
 using Protocols.Tests.Support;
 
 namespace Protocols.Tests.Serve;
@@ -50,8 +51,23 @@ public class MailPageBrowserTests
             // The HTML part loads an image from a server that would answer (our own HTTP endpoint): the CSP must stop it.
             await File.WriteAllBytesAsync(Path.Combine(root.FullName, "pixel.gif"), [0x47, 0x49, 0x46]);
             var pixel = $"http://127.0.0.1:{stack.Http.Port}/pixel.gif";
-            var message = CapturedMailMimeTests.Multipart.Replace("https://tracker.invalid/pixel.gif", pixel, StringComparison.Ordinal);
-            await RawSmtp.SendAsync(stack.Smtp, "j@example.com", "team@example.com", message);
+            var message = new MimeMessage { Subject = "Report für Q3" };
+            message.From.Add("Jürgen", "j@example.com");
+            message.To.Add(null, "team@example.com");
+            var body = new BodyBuilder
+            {
+                TextBody = "The report is attached.\r\n",
+                HtmlBody = $"<h1 id=\"title\">Quarterly report</h1><img src=\"{pixel}\">",
+            };
+            body.Attachments.Add("numbers.csv", "a,b\r\n1,2\r\n"u8.ToArray(), new ContentType("text", "csv"));
+            message.Body = body.ToMessageBody();
+            await using (var smtp = new SmtpClient())
+            {
+                await smtp.ConnectAsync("127.0.0.1", stack.Smtp.Port, SecureSocketOptions.None).WaitAsync(TimeSpan.FromSeconds(10));
+                var sent = await smtp.SendAsync(message).WaitAsync(TimeSpan.FromSeconds(10));
+                Assert.That(sent.AllAccepted, Is.True);
+                await smtp.DisconnectAsync().WaitAsync(TimeSpan.FromSeconds(10));
+            }
 
             var row = page.Locator("#rows tr", new() { HasText = "Report für Q3" });
             await Assertions.Expect(row).ToBeVisibleAsync();
@@ -70,7 +86,7 @@ public class MailPageBrowserTests
             Assert.That(download.SuggestedFilename, Is.EqualTo("numbers.csv"));
             var saved = Path.Combine(root.FullName, "downloaded.csv");
             await download.SaveAsAsync(saved);
-            Assert.That(await File.ReadAllTextAsync(saved), Is.EqualTo("a,b\n1,2\n"));
+            Assert.That(await File.ReadAllTextAsync(saved), Is.EqualTo("a,b\r\n1,2\r\n"), "text parts travel in canonical CRLF form");
 
             await page.Locator(".tabs button[data-tab=text]").ClickAsync();
             await Assertions.Expect(page.Locator("#pane pre")).ToContainTextAsync("The report is attached.");
