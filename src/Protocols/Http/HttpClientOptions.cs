@@ -14,7 +14,7 @@ public sealed class HttpClientOptions
     private int _maxLineLength = 8192;
     private int _maxHeadLength = 64 * 1024;
     private int _maxHeaderCount = 100;
-    private int _receiveBufferSize = 64 * 1024;
+    private int _receiveBufferSize = 256 * 1024;
     private long _maxBufferedBodyLength = 64L * 1024 * 1024;
 
     /// <summary>
@@ -65,7 +65,7 @@ public sealed class HttpClientOptions
     /// <summary>Most bytes <c>GetBytesAsync</c> / <c>ReadAsBytesAsync</c> buffer. Default 64 MiB.</summary>
     public long MaxBufferedBodyLength { get => _maxBufferedBodyLength; set => _maxBufferedBodyLength = value >= 0 ? value : throw new ArgumentOutOfRangeException(nameof(value)); }
 
-    /// <summary>Receive buffer per connection. Default 64 KiB: large downloads go faster than with the stream layer's 16 KiB.</summary>
+    /// <summary>Receive buffer per connection. Default 256 KiB: a 1 GiB download from nginx took about a third less system CPU than with 64 KiB (fewer reads). An open connection may hold one.</summary>
     public int ReceiveBufferSize { get => _receiveBufferSize; set => _receiveBufferSize = AtLeast(value, 512); }
 
     /// <summary>The User-Agent sent unless the request sets one; null sends none. Default <c>proto/0.1</c>.</summary>

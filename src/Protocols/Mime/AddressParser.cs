@@ -131,8 +131,10 @@ internal static class AddressParser
         // Obsolete route: "<@a,@b:user@c>".
         if (tokenizer.PeekIs('@'))
         {
-            var colon = tokenizer.Text.IndexOf(':', tokenizer.Position);
-            var close = tokenizer.Text.IndexOf('>', tokenizer.Position);
+            // Bounded look-ahead: a route is short, and an unbounded search per '<@' would be quadratic.
+            var window = Math.Min(512, tokenizer.Text.Length - tokenizer.Position);
+            var colon = tokenizer.Text.IndexOf(':', tokenizer.Position, window);
+            var close = tokenizer.Text.IndexOf('>', tokenizer.Position, window);
             if (colon > 0 && (close < 0 || colon < close))
             {
                 tokenizer.Position = colon + 1;

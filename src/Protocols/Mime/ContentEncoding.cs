@@ -53,6 +53,11 @@ public static class ContentEncodings
             return requested;
         }
 
+        if (!isText && requested == ContentEncoding.Default)
+        {
+            return ContentEncoding.Base64;
+        }
+
         var stats = Analyze(content);
         var linesFit = stats.MaxLineLength <= MaxLineLength && !stats.HasNul && !stats.HasBareCr;
         if (requested is ContentEncoding.EightBit or ContentEncoding.Binary && linesFit)
@@ -85,7 +90,7 @@ public static class ContentEncodings
         {
             var lf = rest.IndexOf((byte)'\n');
             var line = lf < 0 ? rest : rest[..lf];
-            if (line.Length > 0 && line[^1] == '\r')
+            if (lf >= 0 && line.Length > 0 && line[^1] == '\r')
             {
                 line = line[..^1];
             }

@@ -31,9 +31,10 @@ public static class EncodedWords
         string? pendingCharset = null;
         var heldWhitespace = new StringBuilder();
         var i = 0;
+        var cache = new ScanCache();
         while (i < text.Length)
         {
-            if (TryParseWord(text, i, out var end, out var charset, out var bytes))
+            if (TryParseWord(text, i, ref cache, out var end, out var charset, out var bytes))
             {
                 // Whitespace between two encoded words is dropped.
                 heldWhitespace.Clear();
@@ -84,7 +85,44 @@ public static class EncodedWords
         charset = null;
     }
 
-    private static bool TryParseWord(string text, int start, out int end, out string charset, out byte[] bytes)
+    // The next "?=" and the next whitespace at or after a position, remembered so that a hostile header full of
+    // "=?" starts costs linear time, not quadratic.
+    private struct ScanCache
+    {
+        private bool closeKnown;
+        private int closeFrom;
+        private int close;
+        private bool spaceKnown;
+        private int spaceFrom;
+        private int space;
+
+        public int NextClose(string text, int from)
+        {
+            if (!closeKnown || from < closeFrom || (close >= 0 && close < from))
+            {
+                close = text.IndexOf("?=", from, StringComparison.Ordinal);
+                closeFrom = from;
+                closeKnown = true;
+            }
+
+            return close;
+        }
+
+        public int NextSpace(string text, int from)
+        {
+            if (!spaceKnown || from < spaceFrom || (space >= 0 && space < from))
+            {
+                var index = text.AsSpan(from).IndexOfAny(" \t\r\n");
+                space = index < 0 ? -1 : from + index;
+                spaceFrom = from;
+                spaceKnown = true;
+            }
+
+            return space;
+        }
+    }
+
+    private static bool TryParseWord(string text, int start, ref ScanCache cache, out int end, out string charset, out byte[] bytes)
     {
         end = 0;
         charset = string.Empty;
@@ -94,7 +132,7 @@ public static class EncodedWords
             return false;
         }
 
-        var charsetEnd = text.IndexOf('?', start + 2);
+        var charsetEnd = text.IndexOf('?', start + 2, Math.Min(66, text.Length - start - 2));
         if (charsetEnd < 0 || charsetEnd == start + 2 || charsetEnd - start > 64 || charsetEnd + 3 > text.Length || text[charsetEnd + 2] != '?')
         {
             return false;
@@ -107,8 +145,14 @@ public static class EncodedWords
         }
 
         var payloadStart = charsetEnd + 3;
-        var payloadEnd = text.IndexOf("?=", payloadStart, StringComparison.Ordinal);
+        var payloadEnd = cache.NextClose(text, payloadStart);
         if (payloadEnd < 0)
+        {
+            return false;
+        }
+
+        var space = cache.NextSpace(text, payloadStart);
+        if (space >= 0 && space < payloadEnd)
         {
             return false;
         }
@@ -123,13 +167,6 @@ public static class EncodedWords
         }
 
         var payload = text.AsSpan(payloadStart, payloadEnd - payloadStart);
-        foreach (var ch in payload)
-        {
-            if (ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n')
-            {
-                return false;
-            }
-        }
 
         var star = name.IndexOf('*');
         charset = (star >= 0 ? name[..star] : name).ToString();
@@ -188,6 +225,15 @@ public static class EncodedWords
     private static string Encode(string text, int firstLineUsed, bool phrase)
     {
         ArgumentNullException.ThrowIfNull(text);
+        if (phrase)
+        {
+            // A phrase cannot mix plain words holding specials with encoded ones: encode it whole.
+            var all = new StringBuilder();
+            var used = firstLineUsed;
+            AppendEncodedRun(all, text, ref used);
+            return all.ToString();
+        }
+
         var words = SplitWords(text);
         var output = new StringBuilder(text.Length * 2);
         var lineUsed = firstLineUsed;
@@ -255,16 +301,15 @@ public static class EncodedWords
     private static void AppendEncodedRun(StringBuilder output, string run, ref int lineUsed)
     {
         var bytes = Encoding.UTF8.GetBytes(run);
-        var escapes = 0;
+        var qLength = 0;
         foreach (var b in bytes)
         {
-            if (!IsQSafe(b))
-            {
-                escapes++;
-            }
+            qLength += IsQSafe(b) || b == ' ' ? 1 : 3;
         }
 
-        var useB = escapes * 3 > bytes.Length;
+        // Q stays readable for mostly-Latin text; B when Q would be over 1.5 times as long.
+        var bLength = (bytes.Length + 2) / 3 * 4;
+        var useB = qLength * 2 > bLength * 3;
         var first = true;
         var index = 0;
         while (index < run.Length)

@@ -110,7 +110,7 @@ internal static class HeaderFolder
         {
             var lf = raw.IndexOf((byte)'\n');
             var line = lf < 0 ? raw : raw[..lf];
-            if (line.Length > 0 && line[^1] == '\r')
+            if (lf >= 0 && line.Length > 0 && line[^1] == '\r')
             {
                 line = line[..^1];
             }

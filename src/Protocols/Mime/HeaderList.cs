@@ -59,6 +59,8 @@ public sealed class HeaderList : IReadOnlyList<Header>
         headers.Insert(index, header);
     }
 
+    internal bool ContainsInstance(Header header) => headers.Contains(header);
+
     public Header? Find(string name) => headers.Find(h => Is(h, name));
 
     public IEnumerable<Header> FindAll(string name) => headers.Where(h => Is(h, name));

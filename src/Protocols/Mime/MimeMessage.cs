@@ -21,9 +21,10 @@ public sealed class MimeMessage
         built = true;
     }
 
-    internal MimeMessage(HeaderList headers, MimeEntity? body)
+    internal MimeMessage(HeaderList headers, MimeEntity? body, List<Header> parsedOrder)
     {
         Headers = headers;
+        ParsedHeaderOrder = parsedOrder;
         Body = body;
         From = AddressList.Parse(headers["From"]);
         To = AddressList.Parse(JoinAll("To"));
@@ -33,6 +34,9 @@ public sealed class MimeMessage
         sender = MailboxAddress.TryParse(headers["Sender"], out var s) ? s : null;
         RecordVersions();
     }
+
+    /// <summary>All header fields in the order they were parsed (message and body), for writing them back.</summary>
+    internal List<Header>? ParsedHeaderOrder { get; }
 
     /// <summary>The message's own header fields (the body's Content-* fields are on <see cref="Body"/>).</summary>
     public HeaderList Headers { get; } = new();
@@ -102,6 +106,25 @@ public sealed class MimeMessage
     /// <summary>Attached messages (message/rfc822 parts).</summary>
     public IEnumerable<MessagePart> AttachedMessages => TopLevelEntities().OfType<MessagePart>();
 
+    /// <summary>The envelope sender for SMTP MAIL FROM: <see cref="Sender"/>, else the first <see cref="From"/>, else null.</summary>
+    public MailboxAddress? GetEnvelopeSender() => Sender ?? From.FirstOrDefault();
+
+    /// <summary>The envelope recipients for SMTP RCPT TO: To, Cc and Bcc, each address once (case-insensitive domain).</summary>
+    public IReadOnlyList<MailboxAddress> GetEnvelopeRecipients()
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var result = new List<MailboxAddress>();
+        foreach (var mailbox in To.Concat(Cc).Concat(Bcc))
+        {
+            if (seen.Add(mailbox.LocalPart + "@" + mailbox.Domain.ToLowerInvariant()))
+            {
+                result.Add(mailbox);
+            }
+        }
+
+        return result;
+    }
+
     /// <summary>True when some part goes out as 8-bit data: sending needs 8BITMIME (RFC 6152).</summary>
     public bool Requires8BitMime
     {
@@ -154,7 +177,7 @@ public sealed class MimeMessage
     public byte[] ToBytes(MimeWriteOptions? options = null)
     {
         SyncHeaders();
-        var buffer = new ArrayBufferWriter<byte>(4096);
+        var buffer = new ArrayBufferWriter<byte>(EstimateSize());
         WriteTo(buffer, options ?? MimeWriteOptions.Default);
         return buffer.WrittenSpan.ToArray();
     }
@@ -246,6 +269,19 @@ public sealed class MimeMessage
                 part.Message.SyncHeaders();
             }
         }
+    }
+
+    // Room for the headers plus the base64 size of every leaf, so the buffer rarely grows.
+    private int EstimateSize()
+    {
+        long size = 4096;
+        foreach (var part in BodyParts.OfType<MimePart>())
+        {
+            var length = part.HasEncodedContent ? part.EncodedContent.Length : part.Content.Length;
+            size += 1024 + (length / 57 * 78) + 78;
+        }
+
+        return (int)Math.Min(size, Array.MaxLength);
     }
 
     private void RecordVersions()

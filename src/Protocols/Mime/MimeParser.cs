@@ -50,7 +50,7 @@ public sealed class MimeParser
         }
 
         var body = ParseBody(entityHeaders, bodyStart, end, depth);
-        return new MimeMessage(messageHeaders, body);
+        return new MimeMessage(messageHeaders, body, [.. headers]);
     }
 
     private MimeEntity ParseEntity(int start, int end, int depth)
@@ -346,9 +346,11 @@ public sealed class MimeParser
     private static string Unfold(ReadOnlySpan<byte> raw)
     {
         var text = Header.DecodeBytes(raw);
-        if (text.Contains('\n', StringComparison.Ordinal))
+        if (text.AsSpan().IndexOfAny('\r', '\n', '\0') >= 0)
         {
-            text = text.Replace("\r\n", string.Empty, StringComparison.Ordinal).Replace("\n", string.Empty, StringComparison.Ordinal);
+            // Folds go; a stray CR or NUL (never valid in a header) becomes a space so it cannot reach the wire.
+            text = text.Replace("\r\n", string.Empty, StringComparison.Ordinal).Replace("\n", string.Empty, StringComparison.Ordinal)
+                .Replace('\r', ' ').Replace('\0', ' ');
         }
 
         return text.Trim(' ', '\t', '\r');

@@ -29,7 +29,7 @@ public class MimePart : MimeEntity
             {
                 content = ContentTransferEncoding switch
                 {
-                    ContentEncoding.Base64 => Base64Codec.Decode(EncodedContent.Span),
+                    ContentEncoding.Base64 => Base64Codec.DecodeToMemory(EncodedContent.Span),
                     ContentEncoding.QuotedPrintable => QuotedPrintableCodec.Decode(EncodedContent.Span),
                     _ => EncodedContent,
                 };
@@ -146,8 +146,9 @@ public class MimePart : MimeEntity
         encodingSnapshot = value;
     }
 
+    /// <summary>CRLF, bare CR and bare LF all become CRLF (only those: other Unicode line separators are text).</summary>
     internal static string NormalizeLineEnds(string text) =>
-        text.Contains('\r', StringComparison.Ordinal) || text.Contains('\n', StringComparison.Ordinal)
-            ? text.ReplaceLineEndings("\r\n")
-            : text;
+        text.AsSpan().IndexOfAny('\r', '\n') < 0
+            ? text
+            : text.Replace("\r\n", "\n", StringComparison.Ordinal).Replace('\r', '\n').Replace("\n", "\r\n", StringComparison.Ordinal);
 }

@@ -16,14 +16,24 @@ internal sealed class MimeWriter(IBufferWriter<byte> output, MimeWriteOptions op
 
     public IEnumerable<int> Write(MimeMessage message)
     {
+        // A parsed message keeps its header order: the body's Content-* fields were among the message's.
+        var written = new HashSet<Header>(ReferenceEqualityComparer.Instance);
+        var bodyHeaders = message.Body?.Headers;
+        foreach (var header in message.ParsedHeaderOrder ?? [])
+        {
+            if (message.Headers.ContainsInstance(header) || bodyHeaders?.ContainsInstance(header) == true)
+            {
+                WriteMessageHeader(header);
+                written.Add(header);
+            }
+        }
+
         foreach (var header in message.Headers)
         {
-            if (!options.IncludeBcc && string.Equals(header.Name, "Bcc", StringComparison.OrdinalIgnoreCase))
+            if (!written.Contains(header))
             {
-                continue;
+                WriteMessageHeader(header);
             }
-
-            HeaderFolder.Write(output, header);
         }
 
         if (message.Body is null)
@@ -32,18 +42,29 @@ internal sealed class MimeWriter(IBufferWriter<byte> output, MimeWriteOptions op
             yield break;
         }
 
-        foreach (var step in WriteEntity(message.Body, topLevel: true))
+        foreach (var step in WriteEntity(message.Body, topLevel: true, written))
         {
             yield return step;
         }
     }
 
-    private IEnumerable<int> WriteEntity(MimeEntity entity, bool topLevel)
+    private void WriteMessageHeader(Header header)
+    {
+        if (options.IncludeBcc || !string.Equals(header.Name, "Bcc", StringComparison.OrdinalIgnoreCase))
+        {
+            HeaderFolder.Write(output, header);
+        }
+    }
+
+    private IEnumerable<int> WriteEntity(MimeEntity entity, bool topLevel, HashSet<Header>? alreadyWritten = null)
     {
         endedWithLineEnd = false;
         foreach (var header in entity.Headers)
         {
-            HeaderFolder.Write(output, header);
+            if (alreadyWritten?.Contains(header) != true)
+            {
+                HeaderFolder.Write(output, header);
+            }
         }
 
         HeaderFolder.WriteBytes(output, "\r\n"u8);
@@ -94,7 +115,7 @@ internal sealed class MimeWriter(IBufferWriter<byte> output, MimeWriteOptions op
         if (!string.IsNullOrEmpty(multipart.Epilogue))
         {
             WriteText(multipart.Epilogue);
-            if (!multipart.Epilogue.EndsWith('\n'))
+            if (!multipart.Epilogue.EndsWith('\n') && !multipart.Epilogue.EndsWith('\r'))
             {
                 HeaderFolder.WriteBytes(output, "\r\n"u8);
             }
@@ -174,7 +195,31 @@ internal sealed class MimeWriter(IBufferWriter<byte> output, MimeWriteOptions op
         yield return 0;
     }
 
-    private void WriteText(string text) => HeaderFolder.WriteNormalized(output, Encoding.UTF8.GetBytes(text));
+    // Preamble and epilogue: CRLF line ends, lines over 998 octets wrapped (readers ignore this text).
+    private void WriteText(string text)
+    {
+        ReadOnlySpan<byte> data = Encoding.UTF8.GetBytes(MimePart.NormalizeLineEnds(text));
+        while (!data.IsEmpty)
+        {
+            var lf = data.IndexOf((byte)'\n');
+            var line = lf < 0 ? data : data[..(lf - 1)];
+            while (line.Length > ContentEncodings.MaxLineLength)
+            {
+                HeaderFolder.WriteBytes(output, line[..ContentEncodings.MaxLineLength]);
+                HeaderFolder.WriteBytes(output, "\r\n"u8);
+                line = line[ContentEncodings.MaxLineLength..];
+            }
+
+            HeaderFolder.WriteBytes(output, line);
+            if (lf < 0)
+            {
+                return;
+            }
+
+            HeaderFolder.WriteBytes(output, "\r\n"u8);
+            data = data[(lf + 1)..];
+        }
+    }
 
     /// <summary>True when a part will be written as 8-bit data.</summary>
     public static bool Has8BitBody(MimeMessage message)

@@ -10,7 +10,7 @@ namespace Protocols.Mime;
 /// </summary>
 public sealed class ParameterList : IEnumerable<KeyValuePair<string, string>>
 {
-    private const int MaxSectionLength = 60;
+    private const int MaxSectionLength = 50;
     private readonly List<KeyValuePair<string, string>> items = [];
 
     public int Count => items.Count;
@@ -75,7 +75,7 @@ public sealed class ParameterList : IEnumerable<KeyValuePair<string, string>>
             }
 
             tokenizer.SkipCfws();
-            var value = tokenizer.PeekIs('"') ? tokenizer.ReadQuotedString() : tokenizer.ReadUntil(';').Trim();
+            var value = tokenizer.PeekIs('"') ? tokenizer.ReadQuotedString() : StripComment(tokenizer.ReadUntil(';'));
             var star = name.IndexOf('*', StringComparison.Ordinal);
             if (star < 0)
             {
@@ -113,6 +113,22 @@ public sealed class ParameterList : IEnumerable<KeyValuePair<string, string>>
         }
 
         return list;
+    }
+
+    // An unquoted value runs to ';' (spaces tolerated); a trailing "(comment)" is not part of it.
+    private static string StripComment(string value)
+    {
+        value = value.Trim();
+        if (value.EndsWith(')'))
+        {
+            var open = value.IndexOf('(', StringComparison.Ordinal);
+            if (open > 0)
+            {
+                value = value[..open].TrimEnd();
+            }
+        }
+
+        return value;
     }
 
     private static string Decode2231(List<(string Name, int Number, bool Encoded, string Value)> sections)

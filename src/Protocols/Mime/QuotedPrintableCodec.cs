@@ -16,7 +16,7 @@ public static class QuotedPrintableCodec
     /// </summary>
     public static byte[] Encode(ReadOnlySpan<byte> data)
     {
-        var output = new ArrayBufferWriter<byte>(data.Length + data.Length / 8 + 8);
+        var output = new ArrayBufferWriter<byte>(data.Length + (data.Length / 8) + 8);
         Encode(data, output);
         return output.WrittenSpan.ToArray();
     }

@@ -110,10 +110,13 @@ public sealed partial class ConnectionReader
     }
 
     /// <summary>
-    /// Before a TLS upgrade: hands back what is buffered and reports how many plaintext bytes were waiting,
-    /// dropping them. The old pipe reader is left at a clean position.
+    /// Before a TLS upgrade: reports how many plaintext bytes were waiting, dropping them, and leaves the old pipe
+    /// reader at a clean position. What the reader already holds arrived with or before the upgrade command, so it
+    /// can only be an injection. <paramref name="includeTransport"/> also drains what the transport holds: right only
+    /// while the peer cannot yet send its handshake (before the server's go-ahead reply, or on the client side,
+    /// where the server speaks second in TLS); after a server's go-ahead it would eat the peer's ClientHello.
     /// </summary>
-    internal long ReleaseForUpgrade()
+    internal long ReleaseForUpgrade(bool includeTransport)
     {
         long pending = _buffer.Length;
         if (_holding)
@@ -122,8 +125,7 @@ public sealed partial class ConnectionReader
             _input.AdvanceTo(_buffer.End);
         }
         _buffer = default;
-        // Anything else the transport already holds arrived before the handshake too.
-        if (!_completed && _input.TryRead(out var more))
+        if (includeTransport && !_completed && _input.TryRead(out var more))
         {
             pending += more.Buffer.Length;
             _input.AdvanceTo(more.Buffer.End);

@@ -37,7 +37,9 @@ public sealed class FtpConnectionHandler : ConnectionHandler
         ArgumentNullException.ThrowIfNull(connection);
         var address = (connection.RemoteEndPoint as IPEndPoint)?.Address is { } a ? FtpDataChannel.Normalize(a) : null;
         var options = new ConnectionOptions { MaxLineLength = _state.Options.MaxCommandLength + 2, AcceptBareLf = true, WriteTimeout = TimeSpan.FromSeconds(60) };
-        var control = Connection.Create(connection.Transport, options, connection.LocalEndPoint, connection.RemoteEndPoint, connection.Abort);
+        // Over a stream rather than the pipe: the TLS upgrade then sees as "pipelined plaintext" only what the
+        // reader had already buffered when AUTH TLS was read, never the ClientHello that races in after our 234.
+        var control = Connection.Create(new DuplexStream(connection.Transport), options);
         await using (control.ConfigureAwait(false))
         {
             if (!_state.TryEnter(address))
@@ -56,7 +58,7 @@ public sealed class FtpConnectionHandler : ConnectionHandler
             }
             try
             {
-                await new FtpSession(control, _state, _logger).RunAsync(_implicitTls).ConfigureAwait(false);
+                await new FtpSession(control, _state, _logger, connection.LocalEndPoint, connection.RemoteEndPoint).RunAsync(_implicitTls).ConfigureAwait(false);
                 await control.CloseAsync().ConfigureAwait(false);
             }
             catch (IOException e)

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Security;
+using System.Security.Authentication;
 using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
 
@@ -34,7 +35,7 @@ internal sealed class FtpDataChannel : IAsyncDisposable
     public int RefusedPeers { get; private set; }
 
     /// <summary>Opens the connection within <paramref name="timeout"/>, with TLS as the server when a certificate is given.</summary>
-    public async Task<DataConnection> OpenAsync(X509Certificate2? tlsCertificate, TimeSpan timeout, CancellationToken cancellationToken)
+    public async Task<DataConnection> OpenAsync(X509Certificate2? tlsCertificate, bool upload, TimeSpan timeout, CancellationToken cancellationToken)
     {
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         cts.CancelAfter(timeout);
@@ -57,7 +58,13 @@ internal sealed class FtpDataChannel : IAsyncDisposable
         var tls = new SslStream(network, leaveInnerStreamOpen: false);
         try
         {
-            await tls.AuthenticateAsServerAsync(new SslServerAuthenticationOptions { ServerCertificate = tlsCertificate }, cts.Token).ConfigureAwait(false);
+            await tls.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
+            {
+                ServerCertificate = tlsCertificate,
+                // Uploads use TLS 1.2: TLS 1.3 sends session tickets after the handshake, and a client (curl) that
+                // uploads and closes with a ticket unread resets the connection, which can cost the upload its tail.
+                EnabledSslProtocols = upload ? SslProtocols.Tls12 : SslProtocols.None,
+            }, cts.Token).ConfigureAwait(false);
         }
         catch (Exception e) when (e is OperationCanceledException && !cancellationToken.IsCancellationRequested)
         {

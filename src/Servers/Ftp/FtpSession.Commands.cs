@@ -102,7 +102,7 @@ public sealed partial class FtpSession
         }
         var name = _pendingUser;
         _pendingUser = null;
-        var user = await _options.Authenticator.AuthenticateAsync(name, password, _connection.RemoteEndPoint, cancellationToken).ConfigureAwait(false);
+        var user = await _options.Authenticator.AuthenticateAsync(name, password, _remoteEndPoint, cancellationToken).ConfigureAwait(false);
         if (user is null)
         {
             _loginFailures++;

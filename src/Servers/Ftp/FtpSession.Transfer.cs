@@ -61,7 +61,7 @@ public sealed partial class FtpSession
     /// the code of a <see cref="TransferFailedException"/>. <paramref name="cleanup"/> always runs.
     /// </summary>
     private async Task StartTransferAsync(string preliminary, Func<DataConnection, CancellationToken, Task<string>> body,
-        Func<ValueTask> cleanup, CancellationToken cancellationToken)
+        Func<ValueTask> cleanup, CancellationToken cancellationToken, bool upload = false)
     {
         var channel = _dataChannel;
         _dataChannel = null;
@@ -74,10 +74,10 @@ public sealed partial class FtpSession
         await ReplyAsync(150, preliminary).ConfigureAwait(false);
         _transferCts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         Interlocked.Exchange(ref _transferred, 0);
-        _transfer = RunTransferAsync(channel, body, cleanup, _transferCts.Token);
+        _transfer = RunTransferAsync(channel, upload, body, cleanup, _transferCts.Token);
     }
 
-    private async Task RunTransferAsync(FtpDataChannel channel, Func<DataConnection, CancellationToken, Task<string>> body,
+    private async Task RunTransferAsync(FtpDataChannel channel, bool upload, Func<DataConnection, CancellationToken, Task<string>> body,
         Func<ValueTask> cleanup, CancellationToken cancellationToken)
     {
         await Task.Yield();
@@ -88,7 +88,7 @@ public sealed partial class FtpSession
             DataConnection data;
             try
             {
-                data = await channel.OpenAsync(_protectData ? _options.Certificate : null, _options.DataConnectTimeout, cancellationToken).ConfigureAwait(false);
+                data = await channel.OpenAsync(_protectData ? _options.Certificate : null, upload, _options.DataConnectTimeout, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception e) when (e is SocketException or TimeoutException or IOException or System.Security.Authentication.AuthenticationException)
             {
@@ -312,7 +312,7 @@ public sealed partial class FtpSession
             }
             _options.Faults?.OnStored(path);
             return kind == StoreKind.Stou ? $"Transfer complete ({FtpPathResolver.Name(path)})." : "Transfer complete.";
-        }, () => upload.DisposeAsync(), cancellationToken).ConfigureAwait(false);
+        }, () => upload.DisposeAsync(), cancellationToken, upload: true).ConfigureAwait(false);
     }
 
     private static TransferFailedException DiskFailure(IOException e) =>

@@ -23,6 +23,7 @@ public sealed partial class FtpSession
     private readonly ILogger _logger;
     private readonly IPAddress _localAddress;
     private readonly IPAddress _remoteAddress;
+    private readonly EndPoint? _remoteEndPoint;
     private readonly SemaphoreSlim _replyLock = new(1, 1);
     private readonly CancellationTokenSource _idle = new();
 
@@ -34,14 +35,15 @@ public sealed partial class FtpSession
     private bool _quit;
 
     /// <summary>Creates a session; the data-channel address checks use the connection's end points.</summary>
-    public FtpSession(Connection connection, FtpServerState state, ILogger? logger = null)
+    public FtpSession(Connection connection, FtpServerState state, ILogger? logger = null, EndPoint? localEndPoint = null, EndPoint? remoteEndPoint = null)
     {
+        _remoteEndPoint = remoteEndPoint ?? connection.RemoteEndPoint;
         _connection = connection;
         _state = state;
         _options = state.Options;
         _logger = logger ?? NullLogger.Instance;
-        _localAddress = FtpDataChannel.Normalize((connection.LocalEndPoint as IPEndPoint)?.Address ?? IPAddress.Loopback);
-        _remoteAddress = FtpDataChannel.Normalize((connection.RemoteEndPoint as IPEndPoint)?.Address ?? IPAddress.Loopback);
+        _localAddress = FtpDataChannel.Normalize(((localEndPoint ?? connection.LocalEndPoint) as IPEndPoint)?.Address ?? IPAddress.Loopback);
+        _remoteAddress = FtpDataChannel.Normalize((_remoteEndPoint as IPEndPoint)?.Address ?? IPAddress.Loopback);
         connection.Reader.MaxLineLength = _options.MaxCommandLength + 2;
         connection.Reader.AcceptBareLf = true;
     }

@@ -24,6 +24,11 @@ public sealed class ProtocolsHostBuilder
         Services.AddSingleton(LoggerFactory);
         Services.AddSingleton(typeof(ILogger<>), typeof(Logger<>));
         Services.AddMetrics();
+        // ListenOptions.UseHttps resolves Kestrel's (internal) metrics type from the application services; the web
+        // host registers it in UseKestrel, which this lean host does not use.
+        var kestrelMetrics = typeof(KestrelServer).Assembly.GetType(
+            "Microsoft.AspNetCore.Server.Kestrel.Core.Internal.Infrastructure.KestrelMetrics", throwOnError: true)!;
+        Services.AddSingleton(kestrelMetrics);
     }
 
     public ILoggerFactory LoggerFactory { get; }

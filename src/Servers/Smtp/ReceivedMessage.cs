@@ -59,7 +59,12 @@ public sealed class ReceivedMessage
     /// <summary>The raw bytes as a string (UTF-8; for tests and logs).</summary>
     public string RawText => System.Text.Encoding.UTF8.GetString(Raw.Span);
 
-    /// <summary>Value of the first header with this name (unfolded, undecoded), or null. A quick look until the
-    /// MIME parser is in; it reads only the header section.</summary>
+    /// <summary>The parsed view (headers, multipart tree, decoded text/HTML/attachments), made on first use.</summary>
+    public Protocols.Mime.MimeMessage Parsed => _parsed ??= Protocols.Mime.MimeParser.Parse(Raw);
+
+    private Protocols.Mime.MimeMessage? _parsed;
+
+    /// <summary>Value of the first header with this name (unfolded, undecoded), or null; reads only the header
+    /// section (cheaper than <see cref="Parsed"/>).</summary>
     public string? GetHeader(string name) => RawHeaders.Get(Raw.Span, name);
 }

@@ -42,27 +42,27 @@ public class CurlInteropTests
         var local = Path.Combine(_dir, "down.bin");
         (code, output) = await Curl("-o", local, url + "big.bin");
         Assert.That(code, Is.EqualTo(0), output);
-        Assert.That(await File.ReadAllBytesAsync(local), Is.EqualTo(data));
+        Bytes.AssertSame(data, await File.ReadAllBytesAsync(local));
 
         // Resume a download from a truncated local copy.
         await File.WriteAllBytesAsync(local, data[..1000]);
         (code, output) = await Curl("-C", "-", "-o", local, url + "big.bin");
         Assert.That(code, Is.EqualTo(0), output);
-        Assert.That(await File.ReadAllBytesAsync(local), Is.EqualTo(data));
+        Bytes.AssertSame(data, await File.ReadAllBytesAsync(local));
 
         // Upload, then resume an upload (curl asks SIZE and appends the rest).
         (code, output) = await Curl("-T", local, url + "sub%20dir/up.bin");
         Assert.That(code, Is.EqualTo(0), output);
-        Assert.That(await File.ReadAllBytesAsync(Path.Combine(root, "sub dir", "up.bin")), Is.EqualTo(data));
+        Bytes.AssertSame(data, await File.ReadAllBytesAsync(Path.Combine(root, "sub dir", "up.bin")));
         await File.WriteAllBytesAsync(Path.Combine(root, "half.bin"), data[..(data.Length / 2)]);
         (code, output) = await Curl("-C", "-", "-T", local, url + "half.bin");
         Assert.That(code, Is.EqualTo(0), output);
-        Assert.That(await File.ReadAllBytesAsync(Path.Combine(root, "half.bin")), Is.EqualTo(data));
+        Bytes.AssertSame(data, await File.ReadAllBytesAsync(Path.Combine(root, "half.bin")));
 
         // Active mode (PORT/EPRT to curl's own address).
         (code, output) = await Curl("-P", "127.0.0.1", "-o", local, url + "big.bin");
         Assert.That(code, Is.EqualTo(0), output);
-        Assert.That(await File.ReadAllBytesAsync(local), Is.EqualTo(data));
+        Bytes.AssertSame(data, await File.ReadAllBytesAsync(local));
     }
 
     [Test]
@@ -76,15 +76,15 @@ public class CurlInteropTests
 
         var (code, output) = await Curl("-k", "--ssl-reqd", "-o", local, $"ftp://user:pass@127.0.0.1:{ftp.Port}/f.bin");
         Assert.That(code, Is.EqualTo(0), output);
-        Assert.That(await File.ReadAllBytesAsync(local), Is.EqualTo(data));
+        Bytes.AssertSame(data, await File.ReadAllBytesAsync(local));
 
         (code, output) = await Curl("-k", "--ssl-reqd", "-T", local, $"ftp://user:pass@127.0.0.1:{ftp.Port}/up.bin");
         Assert.That(code, Is.EqualTo(0), output);
-        Assert.That(await File.ReadAllBytesAsync(Path.Combine(root, "up.bin")), Is.EqualTo(data));
+        Bytes.AssertSame(data, await File.ReadAllBytesAsync(Path.Combine(root, "up.bin")));
 
         (code, output) = await Curl("-k", "-o", local, $"ftps://user:pass@127.0.0.1:{ftp.ImplicitTlsPort}/f.bin");
         Assert.That(code, Is.EqualTo(0), output);
-        Assert.That(await File.ReadAllBytesAsync(local), Is.EqualTo(data));
+        Bytes.AssertSame(data, await File.ReadAllBytesAsync(local));
 
         (code, output) = await Curl("-k", "--ssl-reqd", $"ftp://user:pass@127.0.0.1:{ftp.Port}/");
         Assert.That(code, Is.EqualTo(0), output);

@@ -226,6 +226,51 @@ public class SocketAndTlsTests
     }
 
     [Test]
+    public async Task A_ClientHello_that_races_in_before_the_server_upgrades_is_not_taken_for_injected_plaintext()
+    {
+        // Over a pipe transport (what Kestrel hands a handler) the transport fills on its own: the client's
+        // ClientHello can be waiting before the server calls the upgrade. It must reach the handshake.
+        var (client, server) = Connection.CreatePair();
+        await using var _ = client;
+        await using var __ = server;
+        await client.Writer.WriteLineAsync("STARTTLS").Seconds();
+        Assert.That(await server.Reader.ReadLineStringAsync().Seconds(), Is.EqualTo("STARTTLS"));
+        await server.Writer.WriteLineAsync("220 go ahead").Seconds();
+        Assert.That(await client.Reader.ReadLineStringAsync().Seconds(), Is.EqualTo("220 go ahead"));
+        var clientUpgrade = client.UpgradeToTlsAsync(new TlsClientOptions { AcceptAnyCertificate = true }, "localhost");
+        await Task.Delay(200); // let the ClientHello land in the server's transport before it upgrades
+        await server.UpgradeToTlsAsync(ServerTls).Seconds();
+        await clientUpgrade.Seconds();
+        await client.Writer.WriteLineAsync("over tls").Seconds();
+        Assert.That(await server.Reader.ReadLineStringAsync().Seconds(), Is.EqualTo("over tls"));
+    }
+
+    [TestCase(PlaintextPolicy.Discard)]
+    [TestCase(PlaintextPolicy.Reject)]
+    public async Task The_one_step_server_upgrade_drops_pipelined_plaintext_then_sends_the_go_ahead(PlaintextPolicy policy)
+    {
+        var (client, server) = Connection.CreatePair();
+        await using var _ = client;
+        await using var __ = server;
+        await client.Writer.WriteAsync(Encoding.ASCII.GetBytes("STARTTLS\r\n")).Seconds();
+        Assert.That(await server.Reader.ReadLineStringAsync().Seconds(), Is.EqualTo("STARTTLS"));
+        await client.Writer.WriteAsync(Encoding.ASCII.GetBytes("INJECTED\r\n")).Seconds(); // a separate packet, still before the reply
+        await Task.Delay(50);
+        var upgrade = server.UpgradeToTlsAsync(ServerTls, "220 go ahead\r\n"u8.ToArray(), policy);
+        if (policy == PlaintextPolicy.Reject)
+        {
+            var e = await Assert.ThrowsAsync<PlaintextInjectionException>(async () => await upgrade.Seconds());
+            Assert.That(e!.BufferedBytes, Is.EqualTo(10));
+            return;
+        }
+        Assert.That(await client.Reader.ReadLineStringAsync().Seconds(), Is.EqualTo("220 go ahead"));
+        await client.UpgradeToTlsAsync(new TlsClientOptions { AcceptAnyCertificate = true }, "localhost").Seconds();
+        await upgrade.Seconds();
+        await client.Writer.WriteLineAsync("first").Seconds();
+        Assert.That(await server.Reader.ReadLineStringAsync().Seconds(), Is.EqualTo("first"), "INJECTED never reached the session");
+    }
+
+    [Test]
     public async Task A_client_refuses_a_reply_injected_after_the_servers_go_ahead()
     {
         var (client, server) = Connection.CreatePair();

@@ -124,7 +124,7 @@ public class KestrelTests
         await using var client = NewClient();
         await using var response = await client.GetAsync(_app.Url("/encoded/" + coding)).WaitAsync(Wait);
         Assert.That(response.IsDecoded, Is.True);
-        Assert.That(await response.ReadAsBytesAsync().WaitAsync(Wait), Is.EqualTo(Text));
+        Assert.That(NginxInteropTests.Same(await response.ReadAsBytesAsync().WaitAsync(Wait), Text), Is.True);
         Assert.That(response.BodyBytesRead, Is.LessThan(Text.Length / 4));
     }
 
@@ -156,7 +156,7 @@ public class KestrelTests
             await using var response = await client.SendAsync(new HttpRequest("POST", _app.Url("/echo")) { Body = body }).WaitAsync(Wait);
             Assert.That(response.Headers["X-Content-Type"], Is.EqualTo("application/octet-stream"));
             Assert.That(response.Headers["X-Chunked"], Is.EqualTo(body.Length is null ? "chunked" : ""));
-            Assert.That(await response.ReadAsBytesAsync().WaitAsync(Wait), Is.EqualTo(payload));
+            Assert.That(NginxInteropTests.Same(await response.ReadAsBytesAsync().WaitAsync(Wait), payload), Is.True);
         }
     }
 
@@ -221,7 +221,7 @@ public class KestrelTests
         long last = 0;
         var written = await client.DownloadAsync(_app.Url("/encoded/gzip"), sink, new SyncProgress(n => last = n)).WaitAsync(Wait);
         Assert.That(written, Is.EqualTo(Text.Length));
-        Assert.That(sink.ToArray(), Is.EqualTo(Text));
+        Assert.That(NginxInteropTests.Same(sink.ToArray(), Text), Is.True);
         Assert.That(last, Is.GreaterThan(0));
     }
 

@@ -222,7 +222,7 @@ public class ScriptedServerTests
         };
         await using (var response = await client.SendAsync(request).WaitAsync(Wait)) Assert.That(response.StatusCode, Is.EqualTo(204));
         Assert.That(received!.Header("Transfer-Encoding"), Is.EqualTo("chunked"));
-        Assert.That(received.Body, Is.EqualTo(payload));
+        Assert.That(NginxInteropTests.Same(received.Body, payload), Is.True);
         Assert.That(received.Trailers, Is.EqualTo(new[] { "X-Checksum: abc" }));
         Assert.That(progress[^1], Is.EqualTo(payload.Length));
     }

@@ -1,0 +1,99 @@
+using System.Threading.Channels;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace Protocols.Servers.MailUi;
+
+public sealed partial class CapturedMailApp
+{
+    /// <summary>
+    /// The live stream (Server-Sent Events): <c>ready</c> once subscribed (load the list now), <c>added</c> with a
+    /// summary, <c>deleted</c> with an id, <c>cleared</c>, <c>stats</c> when counters change, <c>reset</c> when this
+    /// reader fell too far behind (reload the list); a comment line as a heartbeat.
+    /// </summary>
+    private async Task EventsAsync(HttpContext context)
+    {
+        var response = context.Response;
+        response.ContentType = "text/event-stream";
+        response.Headers.CacheControl = "no-store";
+        response.Headers["X-Accel-Buffering"] = "no";
+        context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
+        var cancellationToken = context.RequestAborted;
+
+        var queue = Channel.CreateBounded<string>(new BoundedChannelOptions(_options.MaxEventBacklog)
+        {
+            SingleReader = true,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+        var overflowed = 0;
+        void Enqueue(string frame)
+        {
+            if (!queue.Writer.TryWrite(frame)) Interlocked.Exchange(ref overflowed, 1);
+        }
+        void OnChanged(object? sender, CapturedMailChangedEventArgs e) => Enqueue(e.Kind switch
+        {
+            CapturedMailChangeKind.Added => Frame("added", ToJson(Summarize(e.Mail!), MailJsonContext.Default.MailSummary)),
+            CapturedMailChangeKind.Deleted => Frame("deleted", System.Text.Json.JsonSerializer.Serialize(e.Id, MailJsonContext.Default.String)),
+            _ => Frame("cleared", "{}"),
+        });
+
+        _source.Changed += OnChanged;
+        using var ticker = new PeriodicTimer(_options.StatsInterval);
+        var ticks = Task.Run(async () =>
+        {
+            string? lastStats = null;
+            var sinceBeat = TimeSpan.Zero;
+            try
+            {
+                while (await ticker.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    var all = await _source.ListAsync(cancellationToken).ConfigureAwait(false);
+                    var stats = ToJson(Stats(all.Count), MailJsonContext.Default.MailStats);
+                    sinceBeat += _options.StatsInterval;
+                    if (stats != lastStats)
+                    {
+                        lastStats = stats;
+                        Enqueue(Frame("stats", stats));
+                    }
+                    else if (sinceBeat >= _options.HeartbeatInterval)
+                    {
+                        sinceBeat = TimeSpan.Zero;
+                        Enqueue(": heartbeat\n\n");
+                    }
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                // The client left: the stream ends.
+            }
+        }, CancellationToken.None);
+        try
+        {
+            var count = (await _source.ListAsync(cancellationToken).ConfigureAwait(false)).Count;
+            await response.WriteAsync("retry: 2000\n\n", cancellationToken).ConfigureAwait(false);
+            await response.WriteAsync(Frame("ready", ToJson(Stats(count), MailJsonContext.Default.MailStats)), cancellationToken).ConfigureAwait(false);
+            await response.Body.FlushAsync(cancellationToken).ConfigureAwait(false);
+            while (await queue.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                if (Interlocked.Exchange(ref overflowed, 0) == 1)
+                {
+                    while (queue.Reader.TryRead(out _)) { }
+                    await response.WriteAsync(Frame("reset", "{}"), cancellationToken).ConfigureAwait(false);
+                }
+                while (queue.Reader.TryRead(out var frame)) await response.WriteAsync(frame, cancellationToken).ConfigureAwait(false);
+                await response.Body.FlushAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The client closed the stream: the normal end of a live view.
+        }
+        finally
+        {
+            _source.Changed -= OnChanged;
+            await ticks.ConfigureAwait(false);
+        }
+    }
+
+    private static string Frame(string name, string json) => $"event: {name}\ndata: {json}\n\n";
+}

@@ -1,0 +1,260 @@
+namespace Protocols.Servers.MailUi;
+
+/// <summary>
+/// The captured-mail page: one HTML document with its CSS and script inline (no external assets; the page's CSP
+/// allows only code carrying the per-response nonce). Message data is put in with <c>textContent</c>, never as HTML;
+/// a message's HTML part is shown only in a sandboxed iframe served with its own blocking CSP.
+/// </summary>
+internal static class MailPage
+{
+    public const string Html = """
+<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Captured mail · proto</title>
+<style nonce="{{nonce}}">
+:root { --bg:#f6f7f9; --panel:#fff; --line:#e3e6ea; --text:#1d2430; --muted:#6b7380; --accent:#2f6fde; --accent-soft:#e8f0fd; --danger:#c8372d; }
+* { box-sizing: border-box; }
+html, body { height: 100%; margin: 0; }
+body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--text); background: var(--bg); display: flex; flex-direction: column; }
+header { display: flex; align-items: center; gap: 12px; padding: 10px 16px; background: var(--panel); border-bottom: 1px solid var(--line); }
+header h1 { font-size: 16px; margin: 0 12px 0 0; white-space: nowrap; }
+header h1 span { color: var(--muted); font-weight: normal; }
+input[type=search] { font: inherit; padding: 6px 10px; border: 1px solid var(--line); border-radius: 6px; width: 220px; background: var(--bg); }
+input[type=search]:focus { outline: 2px solid var(--accent-soft); border-color: var(--accent); background: #fff; }
+button, .button { font: inherit; padding: 6px 12px; border: 1px solid var(--line); border-radius: 6px; background: var(--panel); color: var(--text); cursor: pointer; text-decoration: none; }
+button:hover, .button:hover { border-color: var(--accent); }
+button.danger { color: var(--danger); }
+button.danger:hover { border-color: var(--danger); }
+.spacer { flex: 1; }
+main { flex: 1; display: grid; grid-template-columns: minmax(320px, 42%) 1fr; min-height: 0; }
+#list { overflow: auto; border-right: 1px solid var(--line); background: var(--panel); }
+table { width: 100%; border-collapse: collapse; table-layout: fixed; }
+th { position: sticky; top: 0; background: var(--panel); text-align: left; font-weight: 600; color: var(--muted); font-size: 12px; padding: 8px 10px; border-bottom: 1px solid var(--line); }
+td { padding: 8px 10px; border-bottom: 1px solid var(--line); white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+tbody tr { cursor: pointer; }
+tbody tr:hover { background: var(--bg); }
+tbody tr.selected { background: var(--accent-soft); }
+tbody tr.unread td.subject { font-weight: 600; }
+tbody tr.fresh { animation: fresh 1.6s ease-out; }
+@keyframes fresh { from { background: #fff6d6; } to { background: transparent; } }
+td.size, th.size { text-align: right; width: 72px; color: var(--muted); }
+th.time, td.time { width: 84px; color: var(--muted); }
+.empty { padding: 48px 24px; text-align: center; color: var(--muted); }
+#view { overflow: auto; padding: 20px 24px; min-width: 0; }
+#view h2 { margin: 0 0 12px; font-size: 20px; word-break: break-word; }
+dl.meta { display: grid; grid-template-columns: max-content 1fr; gap: 4px 12px; margin: 0 0 14px; }
+dl.meta dt { color: var(--muted); }
+dl.meta dd { margin: 0; word-break: break-word; }
+.toolbar { display: flex; gap: 8px; margin-bottom: 14px; flex-wrap: wrap; }
+.tabs { display: flex; gap: 2px; border-bottom: 1px solid var(--line); margin-bottom: 0; }
+.tabs button { border: 1px solid transparent; border-bottom: none; border-radius: 6px 6px 0 0; background: none; color: var(--muted); }
+.tabs button.active { border-color: var(--line); background: var(--panel); color: var(--text); margin-bottom: -1px; }
+.tabs button:disabled { opacity: .4; cursor: default; }
+.pane { background: var(--panel); border: 1px solid var(--line); border-top: none; border-radius: 0 0 6px 6px; min-height: 320px; }
+.pane pre { margin: 0; padding: 14px; white-space: pre-wrap; word-break: break-word; font: 13px/1.5 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
+.pane iframe { display: block; width: 100%; height: 60vh; border: 0; background: #fff; border-radius: 0 0 6px 6px; }
+.pane table td { white-space: normal; vertical-align: top; font-size: 13px; }
+.pane table td:first-child { width: 170px; color: var(--muted); }
+.attachments { margin-top: 16px; }
+.attachments h3 { font-size: 13px; color: var(--muted); margin: 0 0 6px; font-weight: 600; }
+.attachments a { display: inline-flex; gap: 6px; align-items: center; margin: 0 8px 8px 0; }
+.attachments small { color: var(--muted); }
+footer { display: flex; gap: 18px; align-items: center; padding: 6px 16px; background: var(--panel); border-top: 1px solid var(--line); color: var(--muted); font-size: 12px; white-space: nowrap; overflow: hidden; }
+#live::before { content: "●"; margin-right: 6px; color: #aab; }
+#live.on::before { color: #2da44e; }
+#live.off::before { color: var(--danger); }
+footer b { color: var(--text); font-weight: 600; }
+</style>
+</head>
+<body>
+<header>
+  <h1>Captured mail <span>proto serve</span></h1>
+  <input id="address" type="search" placeholder="Filter by address" autocomplete="off" aria-label="Filter by address">
+  <input id="subject" type="search" placeholder="Filter by subject" autocomplete="off" aria-label="Filter by subject">
+  <div class="spacer"></div>
+  <button id="clear" class="danger" type="button">Clear all</button>
+</header>
+<main>
+  <section id="list" aria-label="Messages">
+    <table>
+      <thead><tr><th>From</th><th>To</th><th class="subject">Subject</th><th class="time">Received</th><th class="size">Size</th></tr></thead>
+      <tbody id="rows"></tbody>
+    </table>
+    <div id="empty" class="empty">No messages yet. Send one to the SMTP port and it shows up here.</div>
+  </section>
+  <section id="view" aria-label="Message">
+    <div class="empty" id="placeholder">Select a message to read it.</div>
+    <article id="message" hidden>
+      <h2 id="m-subject"></h2>
+      <dl class="meta">
+        <dt>From</dt><dd id="m-from"></dd>
+        <dt>To</dt><dd id="m-to"></dd>
+        <dt id="m-cc-label">Cc</dt><dd id="m-cc"></dd>
+        <dt>Date</dt><dd id="m-date"></dd>
+        <dt>Envelope</dt><dd id="m-envelope"></dd>
+      </dl>
+      <div class="toolbar">
+        <a id="m-raw" class="button" href="#">Download .eml</a>
+        <button id="m-delete" class="danger" type="button">Delete</button>
+      </div>
+      <nav class="tabs" role="tablist">
+        <button type="button" data-tab="html">HTML</button>
+        <button type="button" data-tab="text">Text</button>
+        <button type="button" data-tab="headers">Headers</button>
+        <button type="button" data-tab="source">Source</button>
+      </nav>
+      <div class="pane" id="pane"></div>
+      <div class="attachments" id="m-attachments" hidden><h3>Attachments</h3><div id="m-attachment-links"></div></div>
+    </article>
+  </section>
+</main>
+<footer>
+  <span id="live">connecting</span>
+  <span id="count"></span>
+  <span id="counters"></span>
+</footer>
+<script nonce="{{nonce}}">
+"use strict";
+const $ = id => document.getElementById(id);
+const state = { selected: null, detail: null, tab: "html", seen: new Set(), known: new Set(), first: true, reload: 0 };
+
+function el(tag, text, cls) { const e = document.createElement(tag); if (text != null) e.textContent = text; if (cls) e.className = cls; return e; }
+function size(n) { if (n < 1024) return n + " B"; if (n < 1048576) return (n / 1024).toFixed(1) + " KiB"; return (n / 1048576).toFixed(1) + " MiB"; }
+function time(iso) { const d = new Date(iso); return d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" }); }
+function query() {
+  const q = new URLSearchParams();
+  if ($("address").value.trim()) q.set("address", $("address").value.trim());
+  if ($("subject").value.trim()) q.set("subject", $("subject").value.trim());
+  return q.toString();
+}
+
+async function loadList() {
+  const response = await fetch("api/messages?" + query(), { cache: "no-store" });
+  if (!response.ok) return;
+  const data = await response.json();
+  const rows = $("rows");
+  rows.replaceChildren();
+  for (const m of data.messages) {
+    const tr = el("tr");
+    tr.dataset.id = m.id;
+    if (!state.seen.has(m.id)) tr.classList.add("unread");
+    if (!state.first && !state.known.has(m.id)) tr.classList.add("fresh");
+    if (m.id === state.selected) tr.classList.add("selected");
+    const from = m.from || m.envelopeFrom || "<>";
+    const to = m.to || m.envelopeTo.join(", ");
+    tr.append(el("td", from), el("td", to), el("td", (m.attachmentCount ? "📎 " : "") + (m.subject || "(no subject)"), "subject"),
+      el("td", time(m.receivedAt), "time"), el("td", size(m.size), "size"));
+    tr.title = new Date(m.receivedAt).toLocaleString();
+    tr.addEventListener("click", () => open(m.id));
+    rows.append(tr);
+    state.known.add(m.id);
+  }
+  state.first = false;
+  $("empty").hidden = data.messages.length > 0;
+  $("empty").textContent = query() ? "No messages match the filter." : "No messages yet. Send one to the SMTP port and it shows up here.";
+  $("count").textContent = data.total === 1 ? "1 message" : data.total + " messages";
+}
+
+function scheduleReload() { clearTimeout(state.reload); state.reload = setTimeout(loadList, 120); }
+
+async function open(id) {
+  const response = await fetch("api/messages/" + encodeURIComponent(id), { cache: "no-store" });
+  if (!response.ok) { closeView(); return; }
+  const d = await response.json();
+  state.selected = id; state.detail = d; state.seen.add(id);
+  for (const tr of $("rows").children) { tr.classList.toggle("selected", tr.dataset.id === id); if (tr.dataset.id === id) tr.classList.remove("unread"); }
+  const s = d.summary;
+  $("m-subject").textContent = s.subject || "(no subject)";
+  $("m-from").textContent = s.from || s.envelopeFrom || "<>";
+  $("m-to").textContent = s.to || s.envelopeTo.join(", ");
+  $("m-cc").textContent = d.cc || ""; $("m-cc").hidden = $("m-cc-label").hidden = !d.cc;
+  $("m-date").textContent = d.date || new Date(s.receivedAt).toString();
+  $("m-envelope").textContent = "MAIL FROM:<" + s.envelopeFrom + "> RCPT TO:" + s.envelopeTo.map(t => "<" + t + ">").join(" ") + " · " + size(s.size);
+  $("m-raw").href = d.rawUrl;
+  const links = $("m-attachment-links");
+  links.replaceChildren();
+  for (const a of d.attachments) {
+    const link = el("a", null, "button attachment");
+    link.href = a.url; link.download = a.fileName;
+    link.append(el("span", "📎 " + a.fileName), el("small", size(a.size)));
+    links.append(link);
+  }
+  $("m-attachments").hidden = d.attachments.length === 0;
+  $("placeholder").hidden = true; $("message").hidden = false;
+  showTab(d.htmlUrl ? (state.tab === "text" && d.text != null ? "text" : state.tab) : (state.tab === "html" ? "text" : state.tab));
+}
+
+function closeView() { state.selected = null; state.detail = null; $("message").hidden = true; $("placeholder").hidden = false; }
+
+async function showTab(tab) {
+  const d = state.detail; if (!d) return;
+  if (tab === "html" && !d.htmlUrl) tab = "text";
+  state.tab = tab;
+  for (const b of document.querySelectorAll(".tabs button")) {
+    b.classList.toggle("active", b.dataset.tab === tab);
+    b.disabled = (b.dataset.tab === "html" && !d.htmlUrl) || (b.dataset.tab === "text" && d.text == null);
+  }
+  const pane = $("pane");
+  pane.replaceChildren();
+  if (tab === "html") {
+    const frame = el("iframe");
+    frame.setAttribute("sandbox", "");
+    frame.setAttribute("referrerpolicy", "no-referrer");
+    frame.id = "html-frame"; frame.title = "HTML part";
+    frame.src = d.htmlUrl;
+    pane.append(frame);
+  } else if (tab === "text") {
+    pane.append(el("pre", d.text ?? "(no text part)"));
+  } else if (tab === "headers") {
+    const table = el("table");
+    for (const h of d.headers) { const tr = el("tr"); tr.append(el("td", h.name), el("td", h.value)); table.append(tr); }
+    pane.append(table);
+  } else {
+    const pre = el("pre", "Loading…"); pane.append(pre);
+    const response = await fetch(d.rawUrl + "?inline=1", { cache: "no-store" });
+    pre.textContent = await response.text();
+  }
+}
+
+function renderStats(stats) {
+  $("count").textContent = stats.messages === 1 ? "1 message" : stats.messages + " messages";
+  const parts = $("counters"); parts.replaceChildren();
+  for (const p of stats.protocols) {
+    const span = el("span"); span.append(el("b", p.protocol.toUpperCase()),
+      " " + p.connections + " conn · " + p.messages + " msg · " + size(p.bytes) + (p.rejections ? " · " + p.rejections + " rejected" : ""));
+    span.style.marginRight = "16px";
+    parts.append(span);
+  }
+}
+
+function connect() {
+  const events = new EventSource("api/events");
+  events.addEventListener("ready", e => { $("live").textContent = "live"; $("live").className = "on"; renderStats(JSON.parse(e.data)); loadList(); });
+  events.addEventListener("added", scheduleReload);
+  events.addEventListener("reset", scheduleReload);
+  events.addEventListener("deleted", e => { const id = JSON.parse(e.data); if (id === state.selected) closeView(); scheduleReload(); });
+  events.addEventListener("cleared", () => { closeView(); scheduleReload(); });
+  events.addEventListener("stats", e => renderStats(JSON.parse(e.data)));
+  events.onerror = () => { $("live").textContent = "reconnecting"; $("live").className = "off"; };
+}
+
+for (const b of document.querySelectorAll(".tabs button")) b.addEventListener("click", () => showTab(b.dataset.tab));
+for (const input of [$("address"), $("subject")]) input.addEventListener("input", scheduleReload);
+$("clear").addEventListener("click", async () => { if (confirm("Delete every captured message?")) { await fetch("api/messages", { method: "DELETE" }); } });
+$("m-delete").addEventListener("click", async () => { if (state.selected) await fetch("api/messages/" + encodeURIComponent(state.selected), { method: "DELETE" }); });
+document.addEventListener("keydown", e => {
+  if (e.target instanceof HTMLInputElement) return;
+  const rows = [...$("rows").children]; const i = rows.findIndex(r => r.dataset.id === state.selected);
+  if (e.key === "j" || e.key === "ArrowDown") { const next = rows[i + 1] || rows[0]; if (next) open(next.dataset.id); }
+  if (e.key === "k" || e.key === "ArrowUp") { const prev = rows[i - 1]; if (prev) open(prev.dataset.id); }
+  if (e.key === "Delete" && state.selected) $("m-delete").click();
+});
+connect();
+</script>
+</body>
+</html>
+""";
+}

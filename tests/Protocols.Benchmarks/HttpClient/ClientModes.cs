@@ -1,0 +1,131 @@
+using System.Diagnostics;
+using System.Globalization;
+using Protocols.Http;
+
+namespace Protocols.Benchmarks.HttpClientBench;
+
+/// <summary>
+/// Side-by-side client modes for httpclient-bench.sh (not BenchmarkDotNet: they time a real transfer against nginx):
+/// <c>httpclient-download URL ours|dotnet</c> and <c>httpclient-requests URL COUNT ours|dotnet</c>.
+/// Each prints one line of key=value pairs.
+/// </summary>
+internal static class ClientModes
+{
+    public static async Task<int?> TryRunAsync(string[] args)
+    {
+        if (args.Length == 0) return null;
+        switch (args[0])
+        {
+            case "httpclient-download" when args.Length == 3:
+                await DownloadAsync(args[1], args[2]).ConfigureAwait(false);
+                return 0;
+            case "httpclient-requests" when args.Length == 4:
+                await RequestsAsync(args[1], int.Parse(args[2], CultureInfo.InvariantCulture), args[3]).ConfigureAwait(false);
+                return 0;
+            default:
+                return null;
+        }
+    }
+
+    private static async Task DownloadAsync(string url, string which)
+    {
+        var watch = Stopwatch.StartNew();
+        long bytes;
+        if (which == "ours")
+        {
+            var options = Tuned();
+            await using var client = new Http1Client(options);
+            bytes = await client.DownloadAsync(url, Stream.Null).ConfigureAwait(false);
+        }
+        else
+        {
+            using var client = new System.Net.Http.HttpClient(new System.Net.Http.SocketsHttpHandler());
+            using var response = await client.GetAsync(url, System.Net.Http.HttpCompletionOption.ResponseHeadersRead).ConfigureAwait(false);
+            response.EnsureSuccessStatusCode();
+            await using var body = await response.Content.ReadAsStreamAsync().ConfigureAwait(false);
+            var counter = new CountingStream();
+            await body.CopyToAsync(counter).ConfigureAwait(false);
+            bytes = counter.Count;
+        }
+        var seconds = watch.Elapsed.TotalSeconds;
+        Console.WriteLine(FormattableString.Invariant($"client={which} bytes={bytes} seconds={seconds:0.000} MBps={bytes / seconds / 1e6:0.0}"));
+    }
+
+    private static async Task RequestsAsync(string url, int count, string which)
+    {
+        var buffer = new byte[64 * 1024];
+        Func<Task<long>> once;
+        IAsyncDisposable? ours = null;
+        IDisposable? theirs = null;
+        if (which == "ours")
+        {
+            var client = new Http1Client(Tuned());
+            ours = client;
+            once = async () =>
+            {
+                await using var response = await client.GetAsync(url).ConfigureAwait(false);
+                long n = 0;
+                int read;
+                while ((read = await response.Body.ReadAsync(buffer).ConfigureAwait(false)) > 0) n += read;
+                return n;
+            };
+        }
+        else
+        {
+            var client = new System.Net.Http.HttpClient(new System.Net.Http.SocketsHttpHandler { AutomaticDecompression = System.Net.DecompressionMethods.None });
+            theirs = client;
+            once = async () =>
+            {
+                using var response = await client.GetAsync(url, System.Net.Http.HttpCompletionOption.ResponseHeadersRead).ConfigureAwait(false);
+                await using var body = await response.Content.ReadAsStreamAsync().ConfigureAwait(false);
+                long n = 0;
+                int read;
+                while ((read = await body.ReadAsync(buffer).ConfigureAwait(false)) > 0) n += read;
+                return n;
+            };
+        }
+        try
+        {
+            for (var i = 0; i < Math.Min(1000, count); i++) await once().ConfigureAwait(false);
+            var watch = Stopwatch.StartNew();
+            long bytes = 0;
+            for (var i = 0; i < count; i++) bytes += await once().ConfigureAwait(false);
+            var seconds = watch.Elapsed.TotalSeconds;
+            Console.WriteLine(FormattableString.Invariant($"client={which} requests={count} bytes={bytes} seconds={seconds:0.000} rps={count / seconds:0}"));
+        }
+        finally
+        {
+            if (ours is not null) await ours.DisposeAsync().ConfigureAwait(false);
+            theirs?.Dispose();
+        }
+    }
+
+    /// <summary>Our defaults without decompression; PROTO_RECEIVE_BUFFER overrides the receive buffer size for experiments.</summary>
+    private static HttpClientOptions Tuned()
+    {
+        var options = new HttpClientOptions { AutomaticDecompression = false };
+        if (Environment.GetEnvironmentVariable("PROTO_RECEIVE_BUFFER") is { } size) options.ReceiveBufferSize = int.Parse(size, CultureInfo.InvariantCulture);
+        return options;
+    }
+
+    private sealed class CountingStream : Stream
+    {
+        public long Count { get; private set; }
+        public override bool CanRead => false;
+        public override bool CanSeek => false;
+        public override bool CanWrite => true;
+        public override long Length => Count;
+        public override long Position { get => Count; set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => Count += count;
+        public override void Write(ReadOnlySpan<byte> buffer) => Count += buffer.Length;
+        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            Count += buffer.Length;
+            return ValueTask.CompletedTask;
+        }
+    }
+}

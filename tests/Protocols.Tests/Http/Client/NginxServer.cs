@@ -1,0 +1,130 @@
+using System.Security.Cryptography.X509Certificates;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Protocols.Net;
+using Protocols.Tests.Support;
+
+namespace Protocols.Tests.Http.Client;
+
+/// <summary>
+/// nginx with a generated config in a temp dir: one worker, static files under <see cref="Root"/>, gzip for
+/// text/plain (chunked responses), fixed redirects, and TLS with a self-signed certificate. Killed on dispose.
+/// </summary>
+internal sealed class NginxServer : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly string _dir;
+
+    private NginxServer(Process process, string dir, int port, int tlsPort)
+    {
+        _process = process;
+        _dir = dir;
+        Port = port;
+        TlsPort = tlsPort;
+    }
+
+    public int Port { get; }
+    public int TlsPort { get; }
+    public string Root => Path.Combine(_dir, "www");
+    public string Url(string path) => $"http://127.0.0.1:{Port}{path}";
+    public string TlsUrl(string path) => $"https://127.0.0.1:{TlsPort}{path}";
+
+    /// <summary>Starts nginx; <paramref name="populate"/> writes files under the root first.</summary>
+    public static async Task<NginxServer> StartAsync(Action<string> populate)
+    {
+        var nginx = Peers.Require("nginx");
+        var dir = Directory.CreateTempSubdirectory("proto-nginx-").FullName;
+        var root = Directory.CreateDirectory(Path.Combine(dir, "www")).FullName;
+        populate(root);
+        using (var certificate = SelfSignedCertificate.Create())
+        {
+            await File.WriteAllTextAsync(Path.Combine(dir, "cert.pem"), certificate.ExportCertificatePem());
+            await File.WriteAllTextAsync(Path.Combine(dir, "key.pem"), certificate.GetECDsaPrivateKey()!.ExportPkcs8PrivateKeyPem());
+        }
+        var port = FreePort();
+        var tlsPort = FreePort();
+        var config = $$"""
+            daemon off;
+            master_process off;
+            worker_processes 1;
+            pid {{dir}}/nginx.pid;
+            error_log {{dir}}/error.log;
+            events { worker_connections 256; }
+            http {
+                access_log {{dir}}/access.log;
+                client_body_temp_path {{dir}}/client_body;
+                proxy_temp_path {{dir}}/proxy;
+                fastcgi_temp_path {{dir}}/fastcgi;
+                uwsgi_temp_path {{dir}}/uwsgi;
+                scgi_temp_path {{dir}}/scgi;
+                types { text/plain txt; application/octet-stream bin; }
+                default_type application/octet-stream;
+                sendfile on;
+                keepalive_requests 100000;
+                gzip on;
+                gzip_types text/plain;
+                gzip_min_length 1;
+                server {
+                    listen 127.0.0.1:{{port}};
+                    listen 127.0.0.1:{{tlsPort}} ssl;
+                    ssl_certificate {{dir}}/cert.pem;
+                    ssl_certificate_key {{dir}}/key.pem;
+                    root {{root}};
+                    location = /r301 { return 301 /hello.txt; }
+                    location = /r302 { return 302 /hello.txt; }
+                    location = /r307 { return 307 /hello.txt; }
+                    location = /r308 { return 308 /hello.txt; }
+                    location = /chain { return 302 /r301; }
+                }
+            }
+            """;
+        var configPath = Path.Combine(dir, "nginx.conf");
+        await File.WriteAllTextAsync(configPath, config);
+        var start = new ProcessStartInfo(nginx, ["-c", configPath, "-p", dir, "-e", Path.Combine(dir, "error.log")])
+        {
+            RedirectStandardError = true,
+            RedirectStandardOutput = true,
+        };
+        var process = Process.Start(start)!;
+        var server = new NginxServer(process, dir, port, tlsPort);
+        var deadline = Stopwatch.StartNew();
+        while (true)
+        {
+            if (process.HasExited)
+            {
+                var log = File.Exists(Path.Combine(dir, "error.log")) ? await File.ReadAllTextAsync(Path.Combine(dir, "error.log")) : "";
+                await server.DisposeAsync();
+                Assert.Fail($"nginx exited with {process.ExitCode}: {await process.StandardError.ReadToEndAsync()} {log}");
+            }
+            try
+            {
+                using var probe = new TcpClient();
+                await probe.ConnectAsync(IPAddress.Loopback, port).WaitAsync(TimeSpan.FromSeconds(2));
+                return server;
+            }
+            catch (SocketException) when (deadline.Elapsed < TimeSpan.FromSeconds(10))
+            {
+                await Task.Delay(50);
+            }
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10));
+        }
+        _process.Dispose();
+        Directory.Delete(_dir, recursive: true);
+    }
+}

@@ -1,0 +1,92 @@
+using System.CommandLine;
+using System.Net.Sockets;
+using System.Text.RegularExpressions;
+using Protocols.Cli.Http;
+
+namespace Protocols.Tests.Http.Server;
+
+public partial class HttpServeCommandTests
+{
+    private static HttpServeSettings Settings(string root) =>
+        new(root, "127.0.0.1", 0, false, null, false, null, null, false, false, null, null, true);
+
+    [Test]
+    public void Validation_gives_one_line_reasons()
+    {
+        var root = Path.GetTempPath();
+        Assert.That(HttpServeRunner.Validate(Settings(root)), Is.Null);
+        Assert.That(HttpServeRunner.Validate(Settings("/no/such/dir")), Does.StartWith("root directory not found"));
+        Assert.That(HttpServeRunner.Validate(Settings(root) with { Host = "localhost" }), Does.Contain("IP address"));
+        Assert.That(HttpServeRunner.Validate(Settings(root) with { Port = 65536 }), Does.Contain("--port"));
+        Assert.That(HttpServeRunner.Validate(Settings(root) with { User = "u" }), Does.Contain("--password"));
+        Assert.That(HttpServeRunner.Validate(Settings(root) with { MaxUpload = 0 }), Does.Contain("--max-upload"));
+        Assert.That(HttpServeRunner.Validate(Settings(root) with { SelfSigned = true }), Does.Contain("need --tls"));
+        Assert.That(HttpServeRunner.Validate(Settings(root) with { Tls = true, TlsCert = "/x.pem" }), Does.Contain("go together"));
+        Assert.That(HttpServeRunner.Validate(Settings(root) with { Tls = true, TlsCert = "/x.pem", TlsKey = "/y.pem" }), Does.Contain("not found"));
+    }
+
+    [Test]
+    public async Task Serve_prints_the_url_serves_and_stops_on_cancel()
+    {
+        var root = Directory.CreateTempSubdirectory("httpd-cli-").FullName;
+        try
+        {
+            await File.WriteAllTextAsync(Path.Combine(root, "f.txt"), "cli");
+            var text = new StringWriter();
+            var output = TextWriter.Synchronized(text);
+            using var stop = new CancellationTokenSource();
+            var run = HttpServeRunner.RunAsync(Settings(root) with { Tls = true, SelfSigned = true, Upload = true }, output, TextWriter.Null, stop.Token);
+            string? url = null;
+            for (var i = 0; i < 200 && url is null; i++)
+            {
+                url = UrlPattern().Match(Snapshot(output, text)) is { Success: true } m ? m.Value : null;
+                if (url is null) await Task.Delay(50);
+            }
+            Assert.That(url, Is.Not.Null, Snapshot(output, text));
+            Assert.That(Snapshot(output, text), Does.Contain("uploads on").And.Contain("self-signed"));
+            using var handler = new HttpClientHandler { ServerCertificateCustomValidationCallback = (_, _, _, _) => true };
+            using var client = new HttpClient(handler) { Timeout = ServerFixture.Timeout };
+            Assert.That(await client.GetStringAsync(url + "f.txt"), Is.EqualTo("cli"));
+            await stop.CancelAsync();
+            Assert.That(await run.WaitAsync(ServerFixture.Timeout), Is.EqualTo(0));
+            Assert.That(Snapshot(output, text), Does.Contain("Stopping."));
+        }
+        finally
+        {
+            Directory.Delete(root, true);
+        }
+    }
+
+    [Test]
+    public async Task A_taken_port_is_exit_code_1_with_a_message()
+    {
+        using var squatter = new TcpListener(System.Net.IPAddress.Loopback, 0);
+        squatter.Start();
+        var port = ((System.Net.IPEndPoint)squatter.LocalEndpoint).Port;
+        var error = new StringWriter();
+        var code = await HttpServeRunner.RunAsync(Settings(Path.GetTempPath()) with { Port = port }, TextWriter.Null, error, CancellationToken.None)
+            .WaitAsync(ServerFixture.Timeout);
+        Assert.That(code, Is.EqualTo(1));
+        Assert.That(error.ToString(), Does.StartWith("proto http serve: cannot listen on 127.0.0.1:" + port));
+    }
+
+    [Test]
+    public void The_command_parses_every_option()
+    {
+        var command = HttpServeCommand.Create();
+        var parse = command.Parse(["--root", "/tmp", "--host", "127.0.0.1", "--port", "0", "--upload", "--max-upload", "1000",
+            "--cors", "--user", "u", "--password", "p", "--tls", "--self-signed"]);
+        Assert.That(parse.Errors, Is.Empty);
+        var bad = command.Parse(["--port", "abc"]);
+        Assert.That(bad.Errors, Is.Not.Empty);
+    }
+
+    // The synchronized writer locks on itself; reading the inner writer under the same lock is safe.
+    private static string Snapshot(TextWriter synchronizedWriter, StringWriter inner)
+    {
+        lock (synchronizedWriter) return inner.ToString();
+    }
+
+    [GeneratedRegex(@"https?://127\.0\.0\.1:\d+/")]
+    private static partial Regex UrlPattern();
+}

@@ -1,0 +1,52 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Logging;
+using Protocols.Servers.MailUi;
+using Protocols.Servers.Metrics;
+
+namespace Protocols.Tests.MailUi;
+
+/// <summary>A Kestrel app on 127.0.0.1 port 0 with the captured-mail page mapped at /_proto/mail; an HttpClient pointed at it.</summary>
+internal sealed class MailUiTestHost : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private MailUiTestHost(WebApplication app, CapturedMailStore store, ProtocolsMetrics metrics, Uri baseAddress)
+    {
+        _app = app;
+        Store = store;
+        Metrics = metrics;
+        Client = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(20) };
+    }
+
+    public CapturedMailStore Store { get; }
+
+    public ProtocolsMetrics Metrics { get; }
+
+    public HttpClient Client { get; }
+
+    public static async Task<MailUiTestHost> StartAsync(CapturedMailOptions? options = null, int capacity = 100)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        var app = builder.Build();
+        var store = new CapturedMailStore(capacity);
+        var metrics = new ProtocolsMetrics();
+        app.MapCapturedMail(store, metrics, options);
+        await app.StartAsync().WaitAsync(TimeSpan.FromSeconds(20));
+        var address = app.Urls.Single();
+        return new MailUiTestHost(app, store, metrics, new Uri(address + "/_proto/mail/"));
+    }
+
+    public CapturedMail Add(string raw, string from = "sender@example.com", params string[] to) =>
+        Store.Add(System.Text.Encoding.UTF8.GetBytes(raw), from, to.Length == 0 ? ["rcpt@example.com"] : to);
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        await _app.StopAsync().WaitAsync(TimeSpan.FromSeconds(20));
+        await _app.DisposeAsync();
+        Metrics.Dispose();
+    }
+}
