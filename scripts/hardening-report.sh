@@ -5,7 +5,7 @@
 #   scripts/hardening-report.sh --no-build   # reuse the last Release build
 #   scripts/hardening-report.sh --markdown   # print the table as Markdown (for docs/reliability.md)
 # Counts (environment, defaults below): PROTOCOLS_FUZZ_CASES (mutated inputs per fuzz target),
-# PROTOCOLS_KILL_MESSAGES (the kill -9 load), PROTOCOLS_LOAD_SESSIONS (concurrent SMTP sessions),
+# PROTOCOLS_KILL_MESSAGES and PROTOCOLS_KILL_FILES (the kill -9 loads, SMTP and FTP), PROTOCOLS_LOAD_SESSIONS (concurrent SMTP sessions),
 # PROTOCOLS_FTP_TRANSFERS (concurrent FTP transfers). Every load targets 127.0.0.0/8 only.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -19,10 +19,11 @@ for arg in "$@"; do
   esac
 done
 
-export PROTOCOLS_FUZZ_CASES="${PROTOCOLS_FUZZ_CASES:-12000}"
+export PROTOCOLS_FUZZ_CASES="${PROTOCOLS_FUZZ_CASES:-10000}"
 export PROTOCOLS_KILL_MESSAGES="${PROTOCOLS_KILL_MESSAGES:-10000}"
 export PROTOCOLS_LOAD_SESSIONS="${PROTOCOLS_LOAD_SESSIONS:-1000}"
 export PROTOCOLS_FTP_TRANSFERS="${PROTOCOLS_FTP_TRANSFERS:-200}"
+export PROTOCOLS_KILL_FILES="${PROTOCOLS_KILL_FILES:-2000}"
 report="$(mktemp /tmp/hardening-report.XXXXXX)"
 log="$(mktemp /tmp/hardening-log.XXXXXX)"
 trap 'rm -f "$report" "$log"' EXIT
