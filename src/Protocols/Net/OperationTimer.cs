@@ -1,48 +1,60 @@
 namespace Protocols.Net;
 
 /// <summary>
-/// One reusable timer per direction that turns "took too long" into a cancellation, linked with the caller's token.
-/// <see cref="Translate"/> tells which fired: the caller's token means cancelled, the timer means timeout.
+/// One reusable cancellation source per direction that fires when an operation takes too long, and that the
+/// caller's token also cancels. <see cref="Translate"/> tells which fired: the caller's token means cancelled,
+/// the timer means timeout. The source is reset (not reallocated) between operations, and the caller's token is
+/// registered once while it stays the same, so a session that reads with its lifetime token and an idle timeout
+/// allocates nothing per read. (A linked source would not survive <see cref="CancellationTokenSource.TryReset"/>,
+/// which drops the registrations on the reset token.)
 /// </summary>
 internal sealed class OperationTimer : IDisposable
 {
-    private CancellationTokenSource? _timer;
-    private CancellationTokenSource? _linked;
+    private CancellationTokenSource? _source;
+    private CancellationTokenRegistration _callerRegistration;
+    private CancellationToken _registeredFor;
 
     public TimeSpan Timeout { get; set; } = System.Threading.Timeout.InfiniteTimeSpan;
 
-    /// <summary>Returns the token to pass to the operation. Allocates only when both a timeout and a caller token apply.</summary>
+    /// <summary>Returns the token to pass to the operation.</summary>
     public CancellationToken Start(CancellationToken cancellationToken)
     {
         if (Timeout == System.Threading.Timeout.InfiniteTimeSpan) return cancellationToken;
-        if (_timer is null || !_timer.TryReset())
+        cancellationToken.ThrowIfCancellationRequested();
+        if (_source is null || !_source.TryReset())
         {
-            _timer?.Dispose();
-            _timer = new CancellationTokenSource();
+            _source?.Dispose();
+            _source = new CancellationTokenSource();
         }
-        _timer.CancelAfter(Timeout);
-        if (!cancellationToken.CanBeCanceled) return _timer.Token;
-        _linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _timer.Token);
-        return _linked.Token;
+        if (cancellationToken.CanBeCanceled && cancellationToken != _registeredFor)
+        {
+            _callerRegistration.Dispose();
+            _callerRegistration = cancellationToken.UnsafeRegister(static state => ((OperationTimer)state!).CancelCurrent(), this);
+            _registeredFor = cancellationToken;
+        }
+        _source.CancelAfter(Timeout);
+        return _source.Token;
     }
+
+    private void CancelCurrent() => Volatile.Read(ref _source)?.Cancel();
 
     /// <summary>Stops the timer after the operation.</summary>
     public void Stop()
     {
-        _timer?.CancelAfter(System.Threading.Timeout.InfiniteTimeSpan);
-        _linked?.Dispose();
-        _linked = null;
+        if (_source is { IsCancellationRequested: false }) _source.CancelAfter(System.Threading.Timeout.InfiniteTimeSpan);
     }
 
     /// <summary>Maps a cancellation to what it means: the caller's cancellation, or a <see cref="TimeoutException"/>.</summary>
-    public Exception Translate(OperationCanceledException exception, CancellationToken cancellationToken, string what) =>
-        cancellationToken.IsCancellationRequested || _timer is null || !_timer.IsCancellationRequested
-            ? exception
-            : new TimeoutException($"{what} timed out after {Timeout.TotalSeconds:0.###} s", exception);
+    public Exception Translate(OperationCanceledException exception, CancellationToken cancellationToken, string what)
+    {
+        if (cancellationToken.IsCancellationRequested) return new OperationCanceledException(exception.Message, exception, cancellationToken);
+        if (_source is { IsCancellationRequested: true }) return new TimeoutException($"{what} timed out after {Timeout.TotalSeconds:0.###} s", exception);
+        return exception;
+    }
 
     public void Dispose()
     {
-        _timer?.Dispose();
-        _linked?.Dispose();
+        _callerRegistration.Dispose();
+        _source?.Dispose();
     }
 }

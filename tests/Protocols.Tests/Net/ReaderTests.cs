@@ -221,6 +221,27 @@ public class ReaderTests
     }
 
     [Test]
+    public async Task The_idle_timer_is_reused_across_reads_with_one_caller_token_and_still_fires()
+    {
+        var (client, server) = Connection.CreatePair();
+        await using var _ = client;
+        await using var __ = server;
+        server.Reader.ReadTimeout = TimeSpan.FromMilliseconds(300);
+        using var lifetime = new CancellationTokenSource();
+        for (var i = 0; i < 5; i++)
+        {
+            await Task.Delay(60);
+            await client.Writer.WriteLineAsync($"line {i}").Seconds();
+            Assert.That(S(await server.Reader.ReadLineAsync(lifetime.Token).Seconds()), Is.EqualTo($"line {i}"));
+        }
+        await Assert.ThrowsAsync<TimeoutException>(async () => await server.Reader.ReadLineAsync(lifetime.Token).Seconds());
+        server.Reader.ReadTimeout = TimeSpan.FromSeconds(30);
+        lifetime.CancelAfter(100);
+        var e = await Assert.CatchAsync<OperationCanceledException>(async () => await server.Reader.ReadLineAsync(lifetime.Token).Seconds());
+        Assert.That(e!.CancellationToken, Is.EqualTo(lifetime.Token));
+    }
+
+    [Test]
     public async Task Writing_to_a_peer_that_stopped_reading_is_an_error_not_a_silent_drop()
     {
         var (client, server) = Connection.CreatePair();
