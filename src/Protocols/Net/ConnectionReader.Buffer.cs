@@ -89,6 +89,8 @@ public sealed partial class ConnectionReader
             _holding = false;
             _input.AdvanceTo(_buffer.Start, _buffer.End);
         }
+        // Released: the unconsumed bytes come back with the next read, even if this one fails.
+        _buffer = default;
         ReadResult result;
         var token = _timer.Start(cancellationToken);
         try
