@@ -69,7 +69,7 @@ public sealed class DiskFileSystem : IFtpFileSystem
         foreach (var entry in new DirectoryInfo(physical).EnumerateFileSystemInfos("*", options))
         {
             cancellationToken.ThrowIfCancellationRequested();
-            if (entry.LinkTarget is not null)
+            if ((entry.Attributes & FileAttributes.ReparsePoint) != 0 && entry.LinkTarget is not null)
             {
                 // A link is listed as what it points to, and only when that is under the root.
                 var real = PhysicalPath.Canonicalize(entry.FullName);
@@ -82,7 +82,7 @@ public sealed class DiskFileSystem : IFtpFileSystem
             else if (entry is FileInfo f)
             {
                 // Devices, fifos and sockets are not files one can transfer: leave them out.
-                if (!SpecialFiles.IsRegular(f.FullName)) continue;
+                if (f.Length == 0 && !SpecialFiles.IsRegular(f.FullName)) continue; // special files report length 0
                 yield return new FtpFileInfo(entry.Name, false, f.Length, f.LastWriteTimeUtc) { IsReadOnly = f.IsReadOnly };
             }
         }
