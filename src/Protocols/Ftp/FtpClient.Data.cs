@@ -298,6 +298,30 @@ public sealed partial class FtpClient
         return received;
     }
 
+    /// <summary>
+    /// After our FIN, waits for the server's: a TLS 1.3 server sends session tickets we never read, and closing with
+    /// unread bytes makes our kernel send a reset, which can cost the server the tail of the upload.
+    /// </summary>
+    private async Task DrainUntilClosedAsync(Socket socket, byte[] buffer, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(Options.ReadTimeout);
+        try
+        {
+            while (await socket.ReceiveAsync(buffer, SocketFlags.None, timeout.Token).ConfigureAwait(false) > 0)
+            {
+            }
+        }
+        catch (SocketException e)
+        {
+            Options.Transcript?.Invoke("* data connection closed uncleanly after the upload: " + e.SocketErrorCode);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            Options.Transcript?.Invoke("* the server kept the data connection open after the upload");
+        }
+    }
+
     /// <summary>Uploads <paramref name="source"/> to <paramref name="remotePath"/> with STOR, APPE (append) or REST+STOR (offset). Returns the bytes sent.</summary>
     public async Task<long> UploadAsync(Stream source, string remotePath, bool append = false, long offset = 0, IProgress<FtpProgress>? progress = null,
         CancellationToken cancellationToken = default)
@@ -327,6 +351,7 @@ public sealed partial class FtpClient
                 await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
                 if (stream is SslStream tls) await tls.ShutdownAsync().ConfigureAwait(false);
                 channel.Connected!.Shutdown(SocketShutdown.Send);
+                await DrainUntilClosedAsync(channel.Connected, buffer, cancellationToken).ConfigureAwait(false);
             }
             finally
             {

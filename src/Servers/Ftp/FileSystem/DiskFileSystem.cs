@@ -1,3 +1,4 @@
+using System.IO.Enumeration;
 using System.Runtime.CompilerServices;
 
 namespace Protocols.Servers.Ftp.FileSystem;
@@ -66,25 +67,33 @@ public sealed class DiskFileSystem : IFtpFileSystem
         if (!Directory.Exists(physical))
             throw new FtpFileSystemException(FtpFileSystemError.NotADirectory, $"{path}: not a directory");
         var options = new EnumerationOptions { IgnoreInaccessible = true, AttributesToSkip = 0, RecurseSubdirectories = false };
-        foreach (var entry in new DirectoryInfo(physical).EnumerateFileSystemInfos("*", options))
+        // FileSystemEnumerable reads each entry's status once; no FileInfo per entry.
+        var entries = new FileSystemEnumerable<(FtpFileInfo? Info, string? LinkPath)>(physical,
+            (ref FileSystemEntry e) =>
+            {
+                var name = e.FileName.ToString();
+                if ((e.Attributes & FileAttributes.ReparsePoint) != 0) return (null, e.ToFullPath());
+                var modified = new DateTimeOffset(e.LastWriteTimeUtc.UtcDateTime, TimeSpan.Zero);
+                return e.IsDirectory
+                    ? (new FtpFileInfo(name, true, 0, modified), null)
+                    : (new FtpFileInfo(name, false, e.Length, modified) { IsReadOnly = (e.Attributes & FileAttributes.ReadOnly) != 0 },
+                        e.Length == 0 ? e.ToFullPath() : null);
+            }, options);
+        foreach (var (info, entryPath) in entries)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            if (entry.LinkTarget is not null)
+            if (info is null)
             {
                 // A link is listed as what it points to, and only when that is under the root.
-                var real = PhysicalPath.Canonicalize(entry.FullName);
+                var real = PhysicalPath.Canonicalize(entryPath!);
                 if (real is null || !PhysicalPath.IsUnder(real, Root)) continue;
-                var target = Describe(real, entry.Name);
+                var target = Describe(real, Path.GetFileName(entryPath!));
                 if (target is not null) yield return target;
                 continue;
             }
-            if (entry is DirectoryInfo) yield return new FtpFileInfo(entry.Name, true, 0, entry.LastWriteTimeUtc);
-            else if (entry is FileInfo f)
-            {
-                // Devices, fifos and sockets are not files one can transfer: leave them out.
-                if (!SpecialFiles.IsRegular(f.FullName)) continue;
-                yield return new FtpFileInfo(entry.Name, false, f.Length, f.LastWriteTimeUtc) { IsReadOnly = f.IsReadOnly };
-            }
+            // Devices, fifos and sockets report length 0 and are not files one can transfer: leave them out.
+            if (entryPath is not null && !SpecialFiles.IsRegular(entryPath)) continue;
+            yield return info;
         }
         await Task.CompletedTask.ConfigureAwait(false);
     }

@@ -5,9 +5,9 @@ namespace Protocols.Servers.Ftp.FileSystem;
 
 /// <summary>
 /// Tells regular files from fifos, sockets and character devices, which .NET reports as plain files of length 0.
-/// A fifo would block <c>open(2)</c> until a writer comes, so the check opens with <c>O_NONBLOCK</c> and asks whether
-/// the handle can seek (regular files can; fifos, sockets and character devices cannot). Block devices are seekable
-/// and pass; only root can make one.
+/// stat(2) tells by the file type bits of st_mode (glibc 2.33+ exports <c>stat</c>; x64 and arm64 layouts). Elsewhere
+/// the check opens with <c>O_NONBLOCK</c> (a fifo would block a plain open until a writer comes) and asks whether the
+/// handle can seek: fifos, sockets and character devices cannot; block devices can and pass (only root makes them).
 /// </summary>
 internal static partial class SpecialFiles
 {
@@ -16,6 +16,14 @@ internal static partial class SpecialFiles
     public static bool IsRegular(string path)
     {
         if (!OperatingSystem.IsLinux()) return true;
+        if (ModeOffset() is { } offset)
+        {
+            // stat(2) (following links, as the open would): S_IFMT of st_mode must be S_IFREG.
+            var buffer = new byte[256];
+            if (Stat(path, buffer) != 0) return false;
+            var mode = BitConverter.ToUInt32(buffer, offset);
+            return (mode & 0xF000) == 0x8000;
+        }
         var fd = Open(path, ReadOnlyNonBlockingCloseOnExec);
         if (fd < 0) return false;
         using var handle = new SafeFileHandle(fd, ownsHandle: true);
@@ -33,6 +41,18 @@ internal static partial class SpecialFiles
             return false; // a directory
         }
     }
+
+    /// <summary>Where st_mode sits in glibc's struct stat: after dev, ino, nlink (x64) or dev, ino (arm64).</summary>
+    private static int? ModeOffset() => RuntimeInformation.ProcessArchitecture switch
+    {
+        Architecture.X64 => 24,
+        Architecture.Arm64 => 16,
+        _ => null,
+    };
+
+    [DllImport("libc", EntryPoint = "stat", SetLastError = true)]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    private static extern int Stat([MarshalAs(UnmanagedType.LPUTF8Str)] string path, byte[] buffer);
 
     [DllImport("libc", EntryPoint = "open", SetLastError = true)]
     [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
