@@ -82,7 +82,12 @@ internal static class HttpClientRunner
             await using (response.ConfigureAwait(false))
             {
                 long bytes = 0;
-                if (settings.Method == "HEAD" && !settings.Json)
+                var failed = settings.Fail && response.StatusCode >= 400;
+                if (failed && !settings.Json)
+                {
+                    // As curl --fail: no body, a one-line reason and exit 22.
+                }
+                else if (settings.Method == "HEAD" && !settings.Json)
                 {
                     await stdout.WriteLineAsync($"HTTP/{response.Version} {response.StatusCode} {response.ReasonPhrase}".TrimEnd()).ConfigureAwait(false);
                     foreach (var (name, value) in response.Headers) await stdout.WriteLineAsync($"{name}: {value}").ConfigureAwait(false);
@@ -112,7 +117,7 @@ internal static class HttpClientRunner
                     await stdout.WriteLineAsync(ResponseJson.Format(response, bytes, total)).ConfigureAwait(false);
                     await stdout.FlushAsync(cancellationToken).ConfigureAwait(false);
                 }
-                if (settings.Fail && response.StatusCode >= 400)
+                if (failed)
                 {
                     await stderr.WriteLineAsync($"proto: {response.Uri} answered {response.StatusCode} {response.ReasonPhrase}".TrimEnd()).ConfigureAwait(false);
                     return HttpErrorExit;

@@ -44,12 +44,14 @@ internal abstract class BodyStream : Stream
         _onEnd(reusable && Reader.BufferedLength == 0);
     }
 
+    /// <summary>Where in the body a close would cut it, for the error message (built only when it happens).</summary>
+    protected virtual string WhereCut => "in the middle of the body";
+
     /// <summary>Waits for bytes, turning "the stream ended" into a typed truncation.</summary>
-    protected async ValueTask FillOrThrowAsync(string what, CancellationToken cancellationToken)
-    {
-        if (Reader.IsCompleted) throw new HttpProtocolException(HttpError.Truncated, $"the connection closed {what}");
-        await Reader.FillAsync(cancellationToken).ConfigureAwait(false);
-    }
+    protected ValueTask FillOrThrowAsync(CancellationToken cancellationToken) =>
+        Reader.IsCompleted
+            ? throw new HttpProtocolException(HttpError.Truncated, $"the connection closed {WhereCut}")
+            : Reader.FillAsync(cancellationToken);
 
     private async ValueTask<long> SafeNextAsync(CancellationToken cancellationToken)
     {
@@ -149,9 +151,11 @@ internal sealed class ContentLengthBodyStream : BodyStream
             End(reusable: true);
             return 0;
         }
-        while (Reader.BufferedLength == 0) await FillOrThrowAsync($"with {_remaining} bytes of the body still to come", cancellationToken).ConfigureAwait(false);
+        while (Reader.BufferedLength == 0) await FillOrThrowAsync(cancellationToken).ConfigureAwait(false);
         return Math.Min(_remaining, Reader.BufferedLength);
     }
+
+    protected override string WhereCut => $"with {_remaining} bytes of the body still to come";
 
     protected override void Advance(long count)
     {

@@ -16,7 +16,7 @@ internal sealed class ChunkedBodyStream(ConnectionReader reader, HttpClientOptio
         {
             if (_chunkRemaining > 0)
             {
-                while (Reader.BufferedLength == 0) await FillOrThrowAsync("in the middle of a chunk", cancellationToken).ConfigureAwait(false);
+                while (Reader.BufferedLength == 0) await FillOrThrowAsync(cancellationToken).ConfigureAwait(false);
                 return Math.Min(_chunkRemaining, Reader.BufferedLength);
             }
             if (_afterData)
@@ -37,6 +37,8 @@ internal sealed class ChunkedBodyStream(ConnectionReader reader, HttpClientOptio
             _afterData = true;
         }
     }
+
+    protected override string WhereCut => "in the middle of a chunk";
 
     protected override void Advance(long count) => _chunkRemaining -= count;
 

@@ -173,11 +173,12 @@ public sealed partial class Http1Client : IAsyncDisposable
         long? length = null;
         foreach (var value in headers.GetValues("Content-Length"))
         {
-            foreach (var part in value.Split(',', StringSplitOptions.TrimEntries))
+            foreach (var range in value.AsSpan().Split(','))
             {
-                if (part.Length is 0 or > 18 || !part.All(char.IsAsciiDigit))
+                var part = value.AsSpan(range).Trim();
+                if (part.Length is 0 or > 18 || part.ContainsAnyExceptInRange('0', '9'))
                     throw new HttpProtocolException(HttpError.BadContentLength, $"Content-Length \"{value}\" is not a length");
-                var n = long.Parse(part, System.Globalization.CultureInfo.InvariantCulture);
+                var n = long.Parse(part, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture);
                 if (length is { } seen && seen != n) throw new HttpProtocolException(HttpError.BadContentLength, "two different Content-Length values");
                 length = n;
             }

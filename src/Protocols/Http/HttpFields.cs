@@ -53,11 +53,12 @@ public sealed class HttpFields : IEnumerable<KeyValuePair<string, string>>
     /// <summary>Whether any value of this name, split on commas, is <paramref name="token"/> (e.g. <c>Connection: close</c>).</summary>
     public bool HasToken(string name, string token)
     {
-        foreach (var value in GetValues(name))
+        foreach (var field in _fields)
         {
-            foreach (var part in value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+            if (!string.Equals(field.Key, name, StringComparison.OrdinalIgnoreCase)) continue;
+            foreach (var range in field.Value.AsSpan().Split(','))
             {
-                if (string.Equals(part, token, StringComparison.OrdinalIgnoreCase)) return true;
+                if (field.Value.AsSpan(range).Trim().Equals(token, StringComparison.OrdinalIgnoreCase)) return true;
             }
         }
         return false;

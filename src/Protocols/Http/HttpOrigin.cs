@@ -12,7 +12,10 @@ public readonly record struct HttpOrigin(string Scheme, string Host, int Port)
         ArgumentNullException.ThrowIfNull(uri);
         if (!uri.IsAbsoluteUri || (uri.Scheme != "http" && uri.Scheme != "https"))
             throw new ArgumentException($"'{uri}' is not an absolute http or https URL", nameof(uri));
-        return new HttpOrigin(uri.Scheme, uri.IdnHost.ToLowerInvariant(), uri.Port);
+        // Uri already lower-cases DNS names; only an unusual host pays for another string.
+        var host = uri.IdnHost;
+        if (host.AsSpan().ContainsAnyInRange('A', 'Z')) host = host.ToLowerInvariant();
+        return new HttpOrigin(uri.Scheme, host, uri.Port);
     }
 
     public override string ToString() => $"{Scheme}://{Host}:{Port}";

@@ -86,8 +86,10 @@ public class CliTests
     {
         var (exit, _, _) = await RunAsync("http", "get", _app.Url("/missing"), "-o", Temp("missing.txt"));
         Assert.That(exit, Is.Zero);
-        var (failed, _, err) = await RunAsync("http", "get", _app.Url("/missing"), "--fail", "-o", Temp("missing.txt"));
+        Assert.That(await File.ReadAllTextAsync(Temp("missing.txt")), Does.Contain("nope"));
+        var (failed, _, err) = await RunAsync("http", "get", _app.Url("/missing"), "--fail", "-o", Temp("failed.txt"));
         Assert.That(failed, Is.EqualTo(22));
+        Assert.That(File.Exists(Temp("failed.txt")), Is.False, "--fail writes no body");
         Assert.That(err.Trim().Split('\n'), Has.Length.EqualTo(1));
         Assert.That(err, Does.Contain("404"));
     }
