@@ -86,7 +86,8 @@ internal sealed class FileResponder(HttpServerOptions options)
         if (count == 0) return Task.CompletedTask;
         if (file.Content is { } content)
         {
-            var write = context.Response.BodyWriter.WriteAsync(content.AsMemory((int)offset, (int)count), context.RequestAborted);
+            // In memory and small: no cancellation token (reading RequestAborted costs a lock in Kestrel); a gone client completes the write.
+            var write = context.Response.BodyWriter.WriteAsync(content.AsMemory((int)offset, (int)count));
             return write.IsCompletedSuccessfully ? Task.CompletedTask : write.AsTask();
         }
         return SendFromDiskAsync(context, file.Path, offset, count);
