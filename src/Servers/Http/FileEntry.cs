@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Globalization;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Primitives;
 
 namespace Protocols.Servers.Http;
@@ -59,7 +60,7 @@ internal sealed class FileEntry
         private readonly ConcurrentDictionary<string, FileEntry> _entries = new(StringComparer.Ordinal);
 
         /// <summary>The entry for an existing regular file, from its status (real path), or null when it is not a file.</summary>
-        public async ValueTask<FileEntry?> GetAsync(FileInfo info, CancellationToken cancellationToken)
+        public async ValueTask<FileEntry?> GetAsync(FileInfo info, HttpContext context)
         {
             if (!info.Exists) return null;
             var realPath = info.FullName;
@@ -70,7 +71,7 @@ internal sealed class FileEntry
             byte[]? content = null;
             if (length <= smallFileBytes)
             {
-                content = await TryReadWholeAsync(realPath, length, cancellationToken).ConfigureAwait(false);
+                content = await TryReadWholeAsync(realPath, length, context.RequestAborted).ConfigureAwait(false);
                 // Changed while read: serve from disk this time, cache nothing.
                 if (content is null) return new FileEntry(realPath, length, time, null);
             }

@@ -94,7 +94,7 @@ public sealed class HttpFileServer
             await Responses.StatusAsync(context, StatusCodes.Status404NotFound).ConfigureAwait(false);
             return;
         }
-        var file = info is null ? null : await _files.GetAsync(info, context.RequestAborted).ConfigureAwait(false);
+        var file = info is null ? null : await _files.GetAsync(info, context).ConfigureAwait(false);
         if (file is not null)
         {
             if (path.EndsWith('/'))
@@ -116,7 +116,7 @@ public sealed class HttpFileServer
             return;
         }
         if (_options.IndexFile is { } index && _root.ResolveExisting(relative.Length == 0 ? index : relative + "/" + index, out var indexInfo) is not null
-            && indexInfo is not null && await _files.GetAsync(indexInfo, context.RequestAborted).ConfigureAwait(false) is { } indexFile)
+            && indexInfo is not null && await _files.GetAsync(indexInfo, context).ConfigureAwait(false) is { } indexFile)
         {
             await _responder.RespondAsync(context, indexFile).ConfigureAwait(false);
             return;

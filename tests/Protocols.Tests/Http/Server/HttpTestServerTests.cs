@@ -206,4 +206,24 @@ public class HttpTestServerTests
         var error = await Assert.ThrowsAsync<SocketException>(async () => await socket.ConnectAsync(endPoint).WaitAsync(Timeout));
         Assert.That(error!.SocketErrorCode, Is.EqualTo(SocketError.ConnectionRefused));
     }
+
+    /// <summary>The example in docs/httpd.md, kept compiling and passing.</summary>
+    [Test]
+    public async Task Readme_example_posts_the_order_and_survives_a_reset()
+    {
+        await using var http = await HttpTestServer.StartAsync().WaitAsync(Timeout);
+        http.Stub(r => r.Post("/orders").Header("Authorization", "Bearer t1"))
+            .Respond(r => r.Status(201).Header("Location", "/orders/7").Json(new { id = 7 }));
+        http.Stub(r => r.Get("/flaky")).Fault(HttpFault.ResetConnection);
+
+        using var client = new HttpClient { BaseAddress = http.BaseAddress, Timeout = Timeout };
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/orders") { Content = new StringContent("{\"item\":\"book\"}") };
+        request.Headers.Add("Authorization", "Bearer t1");
+        using var response = await client.SendAsync(request);
+        Assert.That((int)response.StatusCode, Is.EqualTo(201));
+        Assert.That(async () => await client.GetAsync("/flaky"), Throws.InstanceOf<HttpRequestException>());
+
+        var order = await http.WaitForRequestAsync(r => r.Path == "/orders", TimeSpan.FromSeconds(5));
+        Assert.That(order.BodyText, Does.Contain("\"book\""));
+    }
 }
