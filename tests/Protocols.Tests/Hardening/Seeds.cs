@@ -46,6 +46,13 @@ internal static class Seeds
         B("EHLO a\r\nAUTH PLAIN AHVzZXIAcGFzcw==\r\nAUTH LOGIN\r\ndXNlcg==\r\ncGFzcw==\r\nSTARTTLS\r\nMAIL FROM:<\u00e9@b> SMTPUTF8\r\nRCPT TO:<a@b>\r\nDATA\r\na\n.\nb\r.\rc\r\n.\r\n"),
     ];
 
+    public static readonly byte[][] Pop3Sessions =
+    [
+        B("CAPA\r\nUSER user\r\nPASS pass\r\nSTAT\r\nLIST\r\nUIDL\r\nRETR 1\r\nTOP 2 0\r\nDELE 1\r\nRSET\r\nDELE 2\r\nNOOP\r\nQUIT\r\n"),
+        B("USER user\r\nPASS wrong\r\nAPOP user 0123456789abcdef0123456789abcdef\r\nAUTH PLAIN\r\nAHVzZXIAcGFzcw==\r\nLIST 1\r\nDELE 1\r\nDELE 1\r\nRETR 1\r\nUIDL 2\r\n"),
+        B("STLS\r\nUSER user\r\nPASS pass\r\nTOP 1 99999999999\r\nRETR 0\r\nRETR -1\r\nLIST 3\r\nDELE 2\r\nQUIT\r\n"),
+    ];
+
     public static readonly byte[][] HttpResponses =
     [
         B("HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Type: text/plain\r\n\r\nhello"),

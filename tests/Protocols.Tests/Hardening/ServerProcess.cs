@@ -52,6 +52,19 @@ internal sealed class ServerProcess : IAsyncDisposable
         return server;
     }
 
+    /// <summary><c>proto ftp serve --root DIR --anonymous --write</c> on a free port.</summary>
+    public static async Task<ServerProcess> StartFtpAsync(string root)
+    {
+        var proto = Path.Combine(Seeds.RepositoryRoot, "src", "Cli", "bin", "Release", "net10.0", "proto.dll");
+        Assert.That(File.Exists(proto), Is.True, $"{proto} is missing: build the solution first");
+        var port = FreePort();
+        var process = Start([proto, "ftp", "serve", "--root", root, "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--anonymous", "--write", "--max-per-ip", "100"]);
+        var server = new ServerProcess(process, port, "proto ftp serve --anonymous --write");
+        await server.WaitReadyAsync();
+        return server;
+    }
+
     /// <summary>kill -9: no chance to flush, close or clean up.</summary>
     public void Kill()
     {
