@@ -87,7 +87,7 @@ public sealed partial class CapturedMailApp
 
     private async Task WithMail(HttpContext context, string id, Func<CapturedMail, Task> handle)
     {
-        var mail = await _source.GetAsync(Uri.UnescapeDataString(id), context.RequestAborted).ConfigureAwait(false);
+        var mail = await _source.GetAsync(id, context.RequestAborted).ConfigureAwait(false);
         if (mail is null) await ErrorAsync(context, StatusCodes.Status404NotFound, "no such message").ConfigureAwait(false);
         else await handle(mail).ConfigureAwait(false);
     }
@@ -132,7 +132,7 @@ public sealed partial class CapturedMailApp
 
     private async Task DeleteAsync(HttpContext context, string id)
     {
-        if (await _source.DeleteAsync(Uri.UnescapeDataString(id), context.RequestAborted).ConfigureAwait(false))
+        if (await _source.DeleteAsync(id, context.RequestAborted).ConfigureAwait(false))
             context.Response.StatusCode = StatusCodes.Status204NoContent;
         else
             await ErrorAsync(context, StatusCodes.Status404NotFound, "no such message").ConfigureAwait(false);
