@@ -22,10 +22,12 @@ internal sealed class ServeStack : IAsyncDisposable
     private readonly SmtpMeterBridge _bridge;
     private readonly CapturedMailDirectory? _directory;
     private readonly X509Certificate2? _certificate;
+    private readonly CapturedMailApp _mailApp;
 
     private ServeStack(ProtocolsHost host, CapturedMailStore capture, ProtocolsMetrics metrics, SmtpMeterBridge bridge,
-        CapturedMailDirectory? directory, X509Certificate2? certificate, ServeSettings settings)
+        CapturedMailDirectory? directory, X509Certificate2? certificate, ServeSettings settings, CapturedMailApp mailApp)
     {
+        _mailApp = mailApp;
         Host = host;
         Capture = capture;
         Metrics = metrics;
@@ -100,12 +102,12 @@ internal sealed class ServeStack : IAsyncDisposable
 
             var httpOptions = new HttpServerOptions { Root = root, AllowUploads = settings.Write };
             var files = new HttpFileServer(httpOptions, loggerFactory?.CreateLogger("Protocols.Servers.Http"));
-            httpOptions.ReservedRoutes.MapCapturedMail(capture, metrics);
+            var mailApp = httpOptions.ReservedRoutes.MapCapturedMail(capture, metrics);
             builder.AddHttpEndpoint("http", new IPEndPoint(address, settings.HttpPort), context => CountedAsync(files, metrics, context),
                 certificate is null ? null : new EndpointTls(certificate));
 
             var host = await builder.StartAsync(cancellationToken).ConfigureAwait(false);
-            return new ServeStack(host, capture, metrics, bridge, directory, certificate, settings);
+            return new ServeStack(host, capture, metrics, bridge, directory, certificate, settings, mailApp);
         }
         catch
         {
@@ -145,6 +147,7 @@ internal sealed class ServeStack : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        _mailApp.Stop(); // open pages' live streams end now instead of holding the stop for its grace period
         await Host.DisposeAsync().ConfigureAwait(false);
         _directory?.Dispose();
         _bridge.Dispose();

@@ -18,7 +18,8 @@ public sealed partial class CapturedMailApp
         response.Headers.CacheControl = "no-store";
         response.Headers["X-Accel-Buffering"] = "no";
         context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
-        var cancellationToken = context.RequestAborted;
+        using var lifetime = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, _stopping.Token);
+        var cancellationToken = lifetime.Token;
 
         var queue = Channel.CreateBounded<string>(new BoundedChannelOptions(_options.MaxEventBacklog)
         {
@@ -86,11 +87,12 @@ public sealed partial class CapturedMailApp
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            // The client closed the stream: the normal end of a live view.
+            // The client closed the stream, or the server is stopping: the normal end of a live view.
         }
         finally
         {
             _source.Changed -= OnChanged;
+            await lifetime.CancelAsync().ConfigureAwait(false);
             await ticks.ConfigureAwait(false);
         }
     }

@@ -21,6 +21,7 @@ public sealed partial class CapturedMailApp
     private readonly ICapturedMailSource _source;
     private readonly ProtocolsMetrics? _metrics;
     private readonly CapturedMailOptions _options;
+    private readonly CancellationTokenSource _stopping = new();
 
     public CapturedMailApp(ICapturedMailSource source, ProtocolsMetrics? metrics = null, CapturedMailOptions? options = null)
     {
@@ -28,6 +29,12 @@ public sealed partial class CapturedMailApp
         _metrics = metrics;
         _options = options ?? new CapturedMailOptions();
     }
+
+    /// <summary>
+    /// Ends every live stream and long poll now (a wait answers 503), so a server can stop without waiting out its
+    /// grace period for pages left open. Requests after this still work; new streams end at once.
+    /// </summary>
+    public void Stop() => _stopping.Cancel();
 
     /// <summary>Handles one request whose <c>Path</c> is relative to the mount point.</summary>
     public Task HandleAsync(HttpContext context)
@@ -80,7 +87,7 @@ public sealed partial class CapturedMailApp
 
     private async Task WithMail(HttpContext context, string id, Func<CapturedMail, Task> handle)
     {
-        var mail = await _source.GetAsync(Uri.UnescapeDataString(id), context.RequestAborted).ConfigureAwait(false);
+        var mail = await _source.GetAsync(id, context.RequestAborted).ConfigureAwait(false);
         if (mail is null) await ErrorAsync(context, StatusCodes.Status404NotFound, "no such message").ConfigureAwait(false);
         else await handle(mail).ConfigureAwait(false);
     }
@@ -125,7 +132,7 @@ public sealed partial class CapturedMailApp
 
     private async Task DeleteAsync(HttpContext context, string id)
     {
-        if (await _source.DeleteAsync(Uri.UnescapeDataString(id), context.RequestAborted).ConfigureAwait(false))
+        if (await _source.DeleteAsync(id, context.RequestAborted).ConfigureAwait(false))
             context.Response.StatusCode = StatusCodes.Status204NoContent;
         else
             await ErrorAsync(context, StatusCodes.Status404NotFound, "no such message").ConfigureAwait(false);
@@ -228,13 +235,19 @@ public sealed partial class CapturedMailApp
         }
         var filter = MailFilter.FromQuery(context.Request.Query);
         CapturedMail? mail;
+        using var lifetime = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, _stopping.Token);
         try
         {
-            mail = await _source.WaitForAsync(filter.Matches, timeout, context.RequestAborted).ConfigureAwait(false);
+            mail = await _source.WaitForAsync(filter.Matches, timeout, lifetime.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
             return; // the client went away
+        }
+        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+        {
+            await ErrorAsync(context, StatusCodes.Status503ServiceUnavailable, "the server is stopping").ConfigureAwait(false);
+            return;
         }
         if (mail is null)
             await ErrorAsync(context, StatusCodes.Status408RequestTimeout, "no matching message arrived in time").ConfigureAwait(false);

@@ -21,11 +21,14 @@ public sealed class CapturedMailDirectory : IDisposable
 
     public string Directory { get; }
 
+    /// <summary>Files larger than this are not loaded. Default 64 MiB, the MIME parser's message limit.</summary>
+    public long MaxFileSize { get; init; } = 64L * 1024 * 1024;
+
     /// <summary>Loads the newest .eml files (up to the capture's capacity), oldest first; returns how many.</summary>
     public async Task<int> LoadAsync(CancellationToken cancellationToken = default)
     {
         var files = new DirectoryInfo(Directory).EnumerateFiles("*.eml")
-            .Where(f => IsId(Path.GetFileNameWithoutExtension(f.Name)))
+            .Where(f => IsId(Path.GetFileNameWithoutExtension(f.Name)) && f.Length <= MaxFileSize)
             .OrderByDescending(f => f.LastWriteTimeUtc)
             .Take(_capture.Capacity)
             .Reverse()

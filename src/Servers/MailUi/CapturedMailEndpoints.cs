@@ -16,7 +16,14 @@ public static class CapturedMailEndpoints
         ProtocolsMetrics? metrics = null, CapturedMailOptions? options = null, string path = DefaultPath)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
-        var app = new CapturedMailApp(source, metrics, options);
+        return endpoints.MapCapturedMail(new CapturedMailApp(source, metrics, options), path);
+    }
+
+    /// <summary>Maps an existing <see cref="CapturedMailApp"/> at <paramref name="path"/>.</summary>
+    public static IEndpointConventionBuilder MapCapturedMail(this IEndpointRouteBuilder endpoints, CapturedMailApp app, string path = DefaultPath)
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        ArgumentNullException.ThrowIfNull(app);
         var basePath = new PathString("/" + path.Trim('/'));
         Task Handle(HttpContext context)
         {

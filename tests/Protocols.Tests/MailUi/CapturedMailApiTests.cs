@@ -213,6 +213,21 @@ public class CapturedMailApiTests
     }
 
     [Test]
+    public async Task Stop_ends_open_streams_and_answers_pending_waits_with_503()
+    {
+        await using var host = await MailUiTestHost.StartAsync();
+        using var events = await host.Client.GetAsync("api/events", HttpCompletionOption.ResponseHeadersRead).WaitAsync(Timeout);
+        var stream = await events.Content.ReadAsStreamAsync().WaitAsync(Timeout);
+        using var reader = new StreamReader(stream);
+        Assert.That(await reader.ReadLineAsync().WaitAsync(Timeout), Does.StartWith("retry:"));
+        var waiting = host.Client.GetAsync("api/wait?subject=never&timeout=60");
+        await Task.Delay(200);
+        host.MailApp.Stop();
+        Assert.That((await waiting.WaitAsync(Timeout)).StatusCode, Is.EqualTo(HttpStatusCode.ServiceUnavailable));
+        Assert.That(await reader.ReadToEndAsync().WaitAsync(Timeout), Does.Contain("event: ready"));
+    }
+
+    [Test]
     public async Task Stats_report_messages_and_protocol_counters()
     {
         await using var host = await MailUiTestHost.StartAsync();

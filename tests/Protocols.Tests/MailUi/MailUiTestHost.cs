@@ -11,8 +11,9 @@ internal sealed class MailUiTestHost : IAsyncDisposable
 {
     private readonly WebApplication _app;
 
-    private MailUiTestHost(WebApplication app, CapturedMailStore store, ProtocolsMetrics metrics, Uri baseAddress)
+    private MailUiTestHost(WebApplication app, CapturedMailStore store, ProtocolsMetrics metrics, Uri baseAddress, CapturedMailApp mailApp)
     {
+        MailApp = mailApp;
         _app = app;
         Store = store;
         Metrics = metrics;
@@ -20,6 +21,8 @@ internal sealed class MailUiTestHost : IAsyncDisposable
     }
 
     public CapturedMailStore Store { get; }
+
+    public CapturedMailApp MailApp { get; }
 
     public ProtocolsMetrics Metrics { get; }
 
@@ -33,10 +36,11 @@ internal sealed class MailUiTestHost : IAsyncDisposable
         var app = builder.Build();
         var store = new CapturedMailStore(capacity);
         var metrics = new ProtocolsMetrics();
-        app.MapCapturedMail(store, metrics, options);
+        var mailApp = new CapturedMailApp(store, metrics, options);
+        app.MapCapturedMail(mailApp);
         await app.StartAsync().WaitAsync(TimeSpan.FromSeconds(20));
         var address = app.Urls.Single();
-        return new MailUiTestHost(app, store, metrics, new Uri(address + "/_proto/mail/"));
+        return new MailUiTestHost(app, store, metrics, new Uri(address + "/_proto/mail/"), mailApp);
     }
 
     public CapturedMail Add(string raw, string from = "sender@example.com", params string[] to) =>

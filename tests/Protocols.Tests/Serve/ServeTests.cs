@@ -38,6 +38,16 @@ public class ServeTests
         Assert.That(reason, Is.Not.Null.And.Not.Contain("\n"));
     }
 
+    [TestCase("--tls")]
+    [TestCase("--self-signed")]
+    [TestCase("--smtp-port", "70000")]
+    [TestCase("--root", "/nonexistent/proto-root")]
+    public async Task Cli_refuses_bad_options_with_exit_2(params string[] args)
+    {
+        var exit = await Protocols.Cli.ProtoCommand.Build().Parse(["serve", .. args]).InvokeAsync().WaitAsync(Timeout);
+        Assert.That(exit, Is.EqualTo(2));
+    }
+
     [Test]
     public void Settings_at_the_port_limits_are_valid()
     {
