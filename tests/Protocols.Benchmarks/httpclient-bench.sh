@@ -77,12 +77,17 @@ t_dotnet=$(best "${BENCH[@]}" httpclient-download "$big" dotnet)
 gbps() { echo "scale=2; $bytes / $1 / 1000000000" | bc -l; }
 g_curl=$(gbps "$t_curl"); g_ours=$(gbps "$t_ours"); g_dotnet=$(gbps "$t_dotnet")
 
-# In-process throughput of the copy alone (no process start), for reference.
-inproc_ours=$("${BENCH[@]}" httpclient-download "$big" ours | sed -E 's/.*MBps=([0-9.]+).*/\1/')
-inproc_dotnet=$("${BENCH[@]}" httpclient-download "$big" dotnet | sed -E 's/.*MBps=([0-9.]+).*/\1/')
+# In process (no process start): throughput, and the CPU time spent, which a busy machine disturbs less.
+field() { sed -E "s/.*$1=([0-9.]+).*/\\1/"; }
+line_ours=$("${BENCH[@]}" httpclient-download "$big" ours)
+line_dotnet=$("${BENCH[@]}" httpclient-download "$big" dotnet)
+inproc_ours=$(field MBps <<<"$line_ours"); cpu_ours=$(field cpu <<<"$line_ours")
+inproc_dotnet=$(field MBps <<<"$line_dotnet"); cpu_dotnet=$(field cpu <<<"$line_dotnet")
 
-rps_ours=$("${BENCH[@]}" httpclient-requests "$small" "$COUNT" ours | sed -E 's/.*rps=([0-9]+).*/\1/')
-rps_dotnet=$("${BENCH[@]}" httpclient-requests "$small" "$COUNT" dotnet | sed -E 's/.*rps=([0-9]+).*/\1/')
+line_ours=$("${BENCH[@]}" httpclient-requests "$small" "$COUNT" ours)
+line_dotnet=$("${BENCH[@]}" httpclient-requests "$small" "$COUNT" dotnet)
+rps_ours=$(field rps <<<"$line_ours"); us_ours=$(field cpuPerRequestUs <<<"$line_ours")
+rps_dotnet=$(field rps <<<"$line_dotnet"); us_dotnet=$(field cpuPerRequestUs <<<"$line_dotnet")
 
 ratio() { echo "scale=2; $1 / $2" | bc -l; }
 printf '\n%-52s %14s %14s\n' "benchmark (nginx 1 worker, 127.0.0.1)" "value" "ours / peer"
@@ -92,5 +97,10 @@ printf '%-52s %11s GB/s %14s\n' "download ${SIZE_MIB} MiB, whole process: curl" 
 printf '%-52s %11s GB/s %14s\n' "download ${SIZE_MIB} MiB, whole process: .NET HttpClient" "$g_dotnet" "$(ratio "$g_ours" "$g_dotnet")x"
 printf '%-52s %11s MB/s %14s\n' "download ${SIZE_MIB} MiB, in process: ours" "$inproc_ours" ""
 printf '%-52s %11s MB/s %14s\n' "download ${SIZE_MIB} MiB, in process: .NET HttpClient" "$inproc_dotnet" "$(ratio "$inproc_ours" "$inproc_dotnet")x"
+printf '%-52s %11s s    %14s\n' "download ${SIZE_MIB} MiB, CPU time in process: ours" "$cpu_ours" ""
+printf '%-52s %11s s    %14s\n' "download ${SIZE_MIB} MiB, CPU time: .NET HttpClient" "$cpu_dotnet" "$(ratio "$cpu_dotnet" "$cpu_ours")x"
 printf '%-52s %10s req/s %14s\n' "$COUNT sequential GETs of 1 KiB, keep-alive: ours" "$rps_ours" ""
 printf '%-52s %10s req/s %14s\n' "$COUNT sequential GETs of 1 KiB: .NET HttpClient" "$rps_dotnet" "$(ratio "$rps_ours" "$rps_dotnet")x"
+printf '%-52s %10s us   %14s\n' "CPU per GET: ours" "$us_ours" ""
+printf '%-52s %10s us   %14s\n' "CPU per GET: .NET HttpClient" "$us_dotnet" "$(ratio "$us_dotnet" "$us_ours")x"
+echo "(ratios: ours / peer for speeds, peer / ours for CPU time; above 1 means ours is better. Load average: $(cut -d' ' -f1-3 /proc/loadavg))"

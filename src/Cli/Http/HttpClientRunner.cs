@@ -27,6 +27,12 @@ internal static class HttpClientRunner
             await stderr.WriteLineAsync("proto: " + Describe(e)).ConfigureAwait(false);
             return 1;
         }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // A bug of ours rather than a network or server failure: still one line, with the type to report it by.
+            await stderr.WriteLineAsync($"proto: unexpected {e.GetType().Name}: {e.Message.ReplaceLineEndings(" ")}").ConfigureAwait(false);
+            return 70;
+        }
     }
 
     private static string Describe(Exception e) => e switch

@@ -45,7 +45,7 @@ internal sealed class ConnectionPool : IAsyncDisposable
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         if (_sweeper is not null) await _sweeper.DisposeAsync().ConfigureAwait(false);
-        foreach (var pool in _origins.Values) pool.CloseIdle(TimeSpan.Zero);
+        foreach (var pool in _origins.Values) pool.Close();
     }
 
     private sealed class OriginPool(HttpOrigin origin, int maxConnections)
@@ -53,6 +53,7 @@ internal sealed class ConnectionPool : IAsyncDisposable
         private readonly SemaphoreSlim _slots = new(maxConnections, maxConnections);
         private readonly Stack<(Connection Connection, long IdleSince)> _idle = new();
         private readonly Lock _lock = new();
+        private bool _closed;
 
         public int IdleCount
         {
@@ -122,16 +123,24 @@ internal sealed class ConnectionPool : IAsyncDisposable
 
         private void Return(Connection connection, bool reusable)
         {
-            if (reusable)
+            lock (_lock)
             {
-                lock (_lock) _idle.Push((connection, Stopwatch.GetTimestamp()));
+                if (reusable && !_closed) _idle.Push((connection, Stopwatch.GetTimestamp()));
+                else reusable = false;
             }
-            else
+            if (!reusable)
             {
                 connection.Abort();
                 _ = connection.DisposeAsync().AsTask();
             }
             _slots.Release();
+        }
+
+        /// <summary>Closes the idle connections; connections still in use are closed when they come back.</summary>
+        public void Close()
+        {
+            lock (_lock) _closed = true;
+            CloseIdle(TimeSpan.Zero);
         }
 
         public void CloseIdle(TimeSpan olderThan)

@@ -195,7 +195,7 @@ internal static class Decoding
 
     public static (Stream Body, bool Decoded) Wrap(Stream raw, HttpRequest request, HttpFields headers, HttpClientOptions options)
     {
-        if (!options.AutomaticDecompression || request.Headers.Contains("Accept-Encoding")) return (raw, false);
+        if (!options.AutomaticDecompression || !headers.Contains("Content-Encoding") || request.Headers.Contains("Accept-Encoding")) return (raw, false);
         var codings = string.Join(',', headers.GetValues("Content-Encoding")).Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
         if (codings.Length == 0) return (raw, false);
         var body = raw;

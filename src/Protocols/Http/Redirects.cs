@@ -25,7 +25,8 @@ internal static class Redirects
         var next = current.With(method, target, keepBody);
         if (HttpOrigin.From(target) != HttpOrigin.From(current.Uri))
         {
-            // Credentials meant for one origin never go to another.
+            // Credentials meant for one origin never go to another; a Host set by hand named the old one.
+            next.Headers.Remove("Host");
             next.Headers.Remove("Authorization");
             next.Headers.Remove("Proxy-Authorization");
             next.Headers.Remove("Cookie");

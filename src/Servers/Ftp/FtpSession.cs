@@ -166,7 +166,7 @@ public sealed partial class FtpSession
             return;
         }
         if (verb != "RNTO") _renameFrom = null;
-        if (verb is not ("RETR" or "STOR" or "APPE" or "REST" or "STAT" or "NOOP" or "ABOR")) _restart = 0;
+        if (verb is not ("RETR" or "STOR" or "APPE" or "REST" or "STAT" or "NOOP" or "ABOR" or "PASV" or "EPSV" or "PORT" or "EPRT" or "TYPE")) _restart = 0;
         try
         {
             await command.Handler(this, argument, cancellationToken).ConfigureAwait(false);

@@ -58,11 +58,11 @@ internal sealed class FileEntry
         private const int MaxEntries = 4096;
         private readonly ConcurrentDictionary<string, FileEntry> _entries = new(StringComparer.Ordinal);
 
-        /// <summary>The entry for an existing regular file (real path), or null when it is not a file.</summary>
-        public async ValueTask<FileEntry?> GetAsync(string realPath, CancellationToken cancellationToken)
+        /// <summary>The entry for an existing regular file, from its status (real path), or null when it is not a file.</summary>
+        public async ValueTask<FileEntry?> GetAsync(FileInfo info, CancellationToken cancellationToken)
         {
-            var info = new FileInfo(realPath);
             if (!info.Exists) return null;
+            var realPath = info.FullName;
             var length = info.Length;
             var time = info.LastWriteTimeUtc;
             if (_entries.TryGetValue(realPath, out var entry) && entry.Length == length && entry.LastWriteUtc == time)

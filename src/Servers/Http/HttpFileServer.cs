@@ -88,13 +88,13 @@ public sealed class HttpFileServer
 
     private async Task GetAsync(HttpContext context, string path, string relative)
     {
-        var real = _root.ResolveExisting(relative);
+        var real = _root.ResolveExisting(relative, out var info);
         if (real is null)
         {
             await Responses.StatusAsync(context, StatusCodes.Status404NotFound).ConfigureAwait(false);
             return;
         }
-        var file = await _files.GetAsync(real, context.RequestAborted).ConfigureAwait(false);
+        var file = info is null ? null : await _files.GetAsync(info, context.RequestAborted).ConfigureAwait(false);
         if (file is not null)
         {
             if (path.EndsWith('/'))
@@ -115,8 +115,8 @@ public sealed class HttpFileServer
             await Responses.RedirectAsync(context, StatusCodes.Status301MovedPermanently, path + "/" + context.Request.QueryString).ConfigureAwait(false);
             return;
         }
-        if (_options.IndexFile is { } index && _root.ResolveExisting(relative.Length == 0 ? index : relative + "/" + index) is { } indexPath
-            && await _files.GetAsync(indexPath, context.RequestAborted).ConfigureAwait(false) is { } indexFile)
+        if (_options.IndexFile is { } index && _root.ResolveExisting(relative.Length == 0 ? index : relative + "/" + index, out var indexInfo) is not null
+            && indexInfo is not null && await _files.GetAsync(indexInfo, context.RequestAborted).ConfigureAwait(false) is { } indexFile)
         {
             await _responder.RespondAsync(context, indexFile).ConfigureAwait(false);
             return;

@@ -44,11 +44,48 @@ internal sealed class RootedPath
     }
 
     /// <summary>The real path of an existing file or directory under the root, or null (missing, or outside the root).</summary>
-    public string? ResolveExisting(string relative)
+    public string? ResolveExisting(string relative) => ResolveExisting(relative, out _);
+
+    /// <summary>
+    /// As <see cref="ResolveExisting(string)"/>; <paramref name="file"/> is the status of the file when the path
+    /// names a regular file. Fast path: one lstat per segment below the root, and when none of them is a symlink
+    /// the joined path is already the real path. A symlink anywhere below the root sends the whole path through
+    /// realpath(3) and the result must still be under the root.
+    /// </summary>
+    public string? ResolveExisting(string relative, out FileInfo? file)
     {
-        var candidate = relative.Length == 0 ? Root : Path.Join(Root, relative);
-        var real = RealPath.Resolve(candidate);
-        return real is not null && IsUnderRoot(real) ? real : null;
+        file = null;
+        if (relative.Length == 0) return Root;
+        var path = Root;
+        var start = 0;
+        while (true)
+        {
+            var slash = relative.IndexOf('/', start);
+            var end = slash < 0 ? relative.Length : slash;
+            path = Path.Join(path, relative.AsSpan(start, end - start));
+            var info = new FileInfo(path);
+            var attributes = info.Attributes; // lstat; -1 when missing
+            if ((int)attributes == -1) return null;
+            if ((attributes & FileAttributes.ReparsePoint) != 0) return ResolveThroughLinks(relative, out file);
+            var isDirectory = (attributes & FileAttributes.Directory) != 0;
+            if (slash < 0)
+            {
+                if (!isDirectory) file = info;
+                return path;
+            }
+            if (!isDirectory) return null;
+            start = slash + 1;
+        }
+    }
+
+    private string? ResolveThroughLinks(string relative, out FileInfo? file)
+    {
+        file = null;
+        var real = RealPath.Resolve(Path.Join(Root, relative));
+        if (real is null || !IsUnderRoot(real)) return null;
+        var info = new FileInfo(real);
+        if (info.Exists) file = info;
+        return real;
     }
 
     /// <summary>

@@ -14,6 +14,7 @@ internal static class MailPage
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Captured mail · proto</title>
+<link rel="icon" href="data:image/svg+xml,%3Csvg xmlns=%22http://www.w3.org/2000/svg%22 viewBox=%220 0 16 16%22%3E%3Crect width=%2216%22 height=%2216%22 rx=%223%22 fill=%22%232f6fde%22/%3E%3Cpath d=%22M3 5l5 4 5-4%22 stroke=%22white%22 fill=%22none%22/%3E%3C/svg%3E">
 <style nonce="{{nonce}}">
 :root { --bg:#f6f7f9; --panel:#fff; --line:#e3e6ea; --text:#1d2430; --muted:#6b7380; --accent:#2f6fde; --accent-soft:#e8f0fd; --danger:#c8372d; }
 * { box-sizing: border-box; }
@@ -41,7 +42,8 @@ tbody tr.unread td.subject { font-weight: 600; }
 tbody tr.fresh { animation: fresh 1.6s ease-out; }
 @keyframes fresh { from { background: #fff6d6; } to { background: transparent; } }
 td.size, th.size { text-align: right; width: 72px; color: var(--muted); }
-th.time, td.time { width: 84px; color: var(--muted); }
+th.time, td.time { width: 96px; color: var(--muted); }
+.clip { display: inline-block; min-width: 18px; padding: 0 5px; margin-right: 6px; border-radius: 9px; background: var(--accent-soft); color: var(--accent); font-size: 11px; font-weight: 600; text-align: center; }
 .empty { padding: 48px 24px; text-align: center; color: var(--muted); }
 #view { overflow: auto; padding: 20px 24px; min-width: 0; }
 #view h2 { margin: 0 0 12px; font-size: 20px; word-break: break-word; }
@@ -55,7 +57,7 @@ dl.meta dd { margin: 0; word-break: break-word; }
 .tabs button:disabled { opacity: .4; cursor: default; }
 .pane { background: var(--panel); border: 1px solid var(--line); border-top: none; border-radius: 0 0 6px 6px; min-height: 320px; }
 .pane pre { margin: 0; padding: 14px; white-space: pre-wrap; word-break: break-word; font: 13px/1.5 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
-.pane iframe { display: block; width: 100%; height: 60vh; border: 0; background: #fff; border-radius: 0 0 6px 6px; }
+.pane iframe { display: block; width: 100%; height: 46vh; border: 0; background: #fff; border-radius: 0 0 6px 6px; }
 .pane table td { white-space: normal; vertical-align: top; font-size: 13px; }
 .pane table td:first-child { width: 170px; color: var(--muted); }
 .attachments { margin-top: 16px; }
@@ -67,6 +69,7 @@ footer { display: flex; gap: 18px; align-items: center; padding: 6px 16px; backg
 #live.on::before { color: #2da44e; }
 #live.off::before { color: var(--danger); }
 footer b { color: var(--text); font-weight: 600; }
+.counter { margin-right: 16px; }
 </style>
 </head>
 <body>
@@ -123,7 +126,7 @@ const state = { selected: null, detail: null, tab: "html", seen: new Set(), know
 
 function el(tag, text, cls) { const e = document.createElement(tag); if (text != null) e.textContent = text; if (cls) e.className = cls; return e; }
 function size(n) { if (n < 1024) return n + " B"; if (n < 1048576) return (n / 1024).toFixed(1) + " KiB"; return (n / 1048576).toFixed(1) + " MiB"; }
-function time(iso) { const d = new Date(iso); return d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" }); }
+function time(iso) { const d = new Date(iso); return d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23" }); }
 function query() {
   const q = new URLSearchParams();
   if ($("address").value.trim()) q.set("address", $("address").value.trim());
@@ -145,7 +148,10 @@ async function loadList() {
     if (m.id === state.selected) tr.classList.add("selected");
     const from = m.from || m.envelopeFrom || "<>";
     const to = m.to || m.envelopeTo.join(", ");
-    tr.append(el("td", from), el("td", to), el("td", (m.attachmentCount ? "📎 " : "") + (m.subject || "(no subject)"), "subject"),
+    const subject = el("td", null, "subject");
+    if (m.attachmentCount) { const clip = el("span", String(m.attachmentCount), "clip"); clip.title = m.attachmentCount + " attachment(s)"; subject.append(clip); }
+    subject.append(m.subject || "(no subject)");
+    tr.append(el("td", from), el("td", to), subject,
       el("td", time(m.receivedAt), "time"), el("td", size(m.size), "size"));
     tr.title = new Date(m.receivedAt).toLocaleString();
     tr.addEventListener("click", () => open(m.id));
@@ -179,7 +185,7 @@ async function open(id) {
   for (const a of d.attachments) {
     const link = el("a", null, "button attachment");
     link.href = a.url; link.download = a.fileName;
-    link.append(el("span", "📎 " + a.fileName), el("small", size(a.size)));
+    link.append(el("span", a.fileName), el("small", a.contentType + " · " + size(a.size)));
     links.append(link);
   }
   $("m-attachments").hidden = d.attachments.length === 0;
@@ -223,9 +229,10 @@ function renderStats(stats) {
   $("count").textContent = stats.messages === 1 ? "1 message" : stats.messages + " messages";
   const parts = $("counters"); parts.replaceChildren();
   for (const p of stats.protocols) {
+    const http = p.protocol === "http";
     const span = el("span"); span.append(el("b", p.protocol.toUpperCase()),
-      " " + p.connections + " conn · " + p.messages + " msg · " + size(p.bytes) + (p.rejections ? " · " + p.rejections + " rejected" : ""));
-    span.style.marginRight = "16px";
+      (http ? " " : " " + p.connections + " conn · ") + p.messages + (http ? " req · " : " msg · ") + size(p.bytes) + (p.rejections ? " · " + p.rejections + " refused" : ""));
+    span.className = "counter";
     parts.append(span);
   }
 }

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Runtime.InteropServices;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -11,7 +12,7 @@ namespace Protocols.Benchmarks.Http;
 /// <summary>
 /// Servers for http-bench.sh, run as modes of this exe: <c>http-serve PORT ROOT</c> (ours) and
 /// <c>kestrel-bare PORT ROOT</c> (a bare Kestrel app: one MapGet per file under ROOT, bytes read at start).
-/// Both print "ready" when listening and stop on stdin EOF or Ctrl+C.
+/// Both print "ready" when listening and stop on SIGTERM or Ctrl+C.
 /// </summary>
 internal static class ServerModes
 {
@@ -21,7 +22,14 @@ internal static class ServerModes
         var port = int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture);
         var root = Path.GetFullPath(args[2]);
         using var stop = new CancellationTokenSource();
-        Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };
+        void Stop(PosixSignalContext context)
+        {
+            context.Cancel = true;
+            stop.Cancel();
+        }
+
+        using var onInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+        using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
         if (args[0] == "http-serve")
         {
             var builder = new ProtocolsHostBuilder();
@@ -49,7 +57,13 @@ internal static class ServerModes
 
     private static async Task WaitAsync(CancellationToken cancellationToken)
     {
-        var eof = Task.Run(() => Console.In.ReadToEnd(), CancellationToken.None);
-        await Task.WhenAny(eof, Task.Delay(Timeout.Infinite, cancellationToken)).ConfigureAwait(false);
+        try
+        {
+            await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            Console.WriteLine("stopping");
+        }
     }
 }

@@ -29,6 +29,7 @@ internal static class ClientModes
 
     private static async Task DownloadAsync(string url, string which)
     {
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
         var watch = Stopwatch.StartNew();
         long bytes;
         if (which == "ours")
@@ -48,7 +49,8 @@ internal static class ClientModes
             bytes = counter.Count;
         }
         var seconds = watch.Elapsed.TotalSeconds;
-        Console.WriteLine(FormattableString.Invariant($"client={which} bytes={bytes} seconds={seconds:0.000} MBps={bytes / seconds / 1e6:0.0}"));
+        var cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
+        Console.WriteLine(FormattableString.Invariant($"client={which} bytes={bytes} seconds={seconds:0.000} MBps={bytes / seconds / 1e6:0.0} cpu={cpuSeconds:0.000}"));
     }
 
     private static async Task RequestsAsync(string url, int count, string which)
@@ -87,11 +89,13 @@ internal static class ClientModes
         try
         {
             for (var i = 0; i < Math.Min(1000, count); i++) await once().ConfigureAwait(false);
+            var cpu = Process.GetCurrentProcess().TotalProcessorTime;
             var watch = Stopwatch.StartNew();
             long bytes = 0;
             for (var i = 0; i < count; i++) bytes += await once().ConfigureAwait(false);
             var seconds = watch.Elapsed.TotalSeconds;
-            Console.WriteLine(FormattableString.Invariant($"client={which} requests={count} bytes={bytes} seconds={seconds:0.000} rps={count / seconds:0}"));
+            var cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
+            Console.WriteLine(FormattableString.Invariant($"client={which} requests={count} bytes={bytes} seconds={seconds:0.000} rps={count / seconds:0} cpu={cpuSeconds:0.000} cpuPerRequestUs={cpuSeconds * 1e6 / count:0.0}"));
         }
         finally
         {

@@ -213,4 +213,23 @@ public class FixtureTests
         Assert.That(message.Headers.Count, Is.GreaterThan(3));
         Assert.That(message.Body, Is.Not.Null);
     }
+
+    [TestCaseSource(nameof(Names))]
+    public void Unchanged_fixture_is_written_byte_for_byte(string name)
+    {
+        var raw = MailFixtures.Read(name);
+        var output = Load(name).ToBytes();
+        if (name is "lf-only.eml")
+        {
+            Assert.That(output, Is.EqualTo(Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(raw).Replace("\n", "\r\n", StringComparison.Ordinal))), "only the line ends change");
+        }
+        else if (name is "missing-final-boundary.eml")
+        {
+            Assert.That(output, Is.EqualTo(raw.Concat("\r\n--never-closed--\r\n"u8.ToArray()).ToArray()), "only the closing boundary is added");
+        }
+        else
+        {
+            Assert.That(output, Is.EqualTo(raw));
+        }
+    }
 }

@@ -217,4 +217,29 @@ public class ParserTests
         Assert.That(attachment.HasEncodedContent, Is.True);
         Assert.That(attachment.Content.ToArray(), Is.EqualTo(payload));
     }
+
+    /// <summary>A stream that hands out one byte per read.</summary>
+    private sealed class TrickleStream(byte[] data) : MemoryStream(data)
+    {
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+            base.ReadAsync(buffer[..Math.Min(1, buffer.Length)], cancellationToken);
+    }
+
+    [Test]
+    public async Task LoadAsync_from_a_stream_that_returns_one_byte_per_read()
+    {
+        var data = MailFixtures.Read("nested.eml");
+        using var stream = new TrickleStream(data);
+        var message = await MimeMessage.LoadAsync(stream).WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.That(message.ToBytes(), Is.EqualTo(MimeParser.Parse(data).ToBytes()));
+    }
+
+    [Test]
+    public async Task LoadAsync_honours_cancellation()
+    {
+        using var cts = new CancellationTokenSource();
+        await cts.CancelAsync();
+        using var stream = new MemoryStream(MailFixtures.Read("nested.eml"));
+        await Assert.CatchAsync<OperationCanceledException>(async () => await MimeMessage.LoadAsync(stream, cts.Token).WaitAsync(TimeSpan.FromSeconds(10)));
+    }
 }

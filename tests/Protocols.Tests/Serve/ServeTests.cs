@@ -128,6 +128,27 @@ public class ServeTests
     }
 
     [Test]
+    public async Task With_tls_the_page_is_https_and_pop3_offers_stls()
+    {
+        var root = Directory.CreateTempSubdirectory("proto-serve-");
+        try
+        {
+            await using var stack = await ServeStack.StartAsync(Settings(root.FullName, tls: true)).WaitAsync(Timeout);
+            Assert.That(stack.MailPage.Scheme, Is.EqualTo("https"));
+            var curl = Peers.Require("curl");
+            var page = await ProcessRunner.RunAsync(curl, ["-sS", "-k", "--max-time", "10", stack.MailPage + "api/messages"]);
+            Assert.That(page.ExitCode, Is.Zero, page.Stderr);
+            Assert.That(page.Stdout, Is.EqualTo("{\"total\":0,\"messages\":[]}"));
+            var pop3 = await ProcessRunner.RunAsync(curl, ["-sS", "-k", "--ssl-reqd", "--max-time", "10", "-u", "a:b", $"pop3://127.0.0.1:{stack.Pop3.Port}/"]);
+            Assert.That(pop3.ExitCode, Is.Zero, pop3.Stderr);
+        }
+        finally
+        {
+            root.Delete(recursive: true);
+        }
+    }
+
+    [Test]
     public async Task A_port_in_use_fails_with_exit_1_and_one_line()
     {
         using var blocker = new TcpListener(IPAddress.Loopback, 0);

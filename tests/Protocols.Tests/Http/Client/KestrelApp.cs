@@ -25,13 +25,20 @@ internal sealed class KestrelApp : IAsyncDisposable
 
     public string Url(string path) => BaseUrl + path;
 
-    public static async Task<KestrelApp> StartAsync(Action<WebApplication> map, X509Certificate2? certificate = null)
+    public static async Task<KestrelApp> StartAsync(Action<WebApplication> map, X509Certificate2? certificate = null, Action<string?>? sniSeen = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0, listen =>
         {
-            if (certificate is not null) listen.UseHttps(certificate);
+            if (certificate is not null)
+            {
+                listen.UseHttps(https => https.ServerCertificateSelector = (_, name) =>
+                {
+                    sniSeen?.Invoke(name);
+                    return certificate;
+                });
+            }
         }));
         var app = builder.Build();
         map(app);

@@ -70,7 +70,7 @@ public class KestrelTests
             c.Response.Headers["X-Chunked"] = c.Request.Headers.TransferEncoding.ToString();
             await c.Request.Body.CopyToAsync(c.Response.Body);
         });
-        app.Map("/whoami", (HttpContext c) => $"{c.Request.Method} auth={c.Request.Headers.Authorization}");
+        app.Map("/whoami", (HttpContext c) => $"{c.Request.Method} auth={c.Request.Headers.Authorization} host={c.Request.Host}");
         app.Map("/redirect/{code:int}", (HttpContext c, int code) =>
         {
             c.Response.StatusCode = code;
@@ -183,15 +183,16 @@ public class KestrelTests
     public async Task AuthorizationStaysOnTheSameOriginAndIsDroppedAcrossOrigins()
     {
         await using var client = NewClient();
+        var host = new Uri(_app.BaseUrl).Authority;
         var same = new HttpRequest("GET", _app.Url("/redirect/302?to=/whoami"));
-        same.Headers.Add("Authorization", "Bearer secret");
+        same.Headers.Add("Authorization", "Bearer secret").Add("Host", host);
         await using (var response = await client.SendAsync(same).WaitAsync(Wait))
-            Assert.That(await response.ReadAsStringAsync().WaitAsync(Wait), Is.EqualTo("GET auth=Bearer secret"));
+            Assert.That(await response.ReadAsStringAsync().WaitAsync(Wait), Is.EqualTo($"GET auth=Bearer secret host={host}"));
 
         var cross = new HttpRequest("GET", _app.Url("/redirect/302?to=" + Uri.EscapeDataString(_other.Url("/whoami"))));
-        cross.Headers.Add("Authorization", "Bearer secret");
+        cross.Headers.Add("Authorization", "Bearer secret").Add("Host", host);
         await using (var response = await client.SendAsync(cross).WaitAsync(Wait))
-            Assert.That(await response.ReadAsStringAsync().WaitAsync(Wait), Is.EqualTo("GET auth="));
+            Assert.That(await response.ReadAsStringAsync().WaitAsync(Wait), Is.EqualTo($"GET auth= host={new Uri(_other.BaseUrl).Authority}"));
     }
 
     [Test]
@@ -223,6 +224,18 @@ public class KestrelTests
         Assert.That(written, Is.EqualTo(Text.Length));
         Assert.That(NginxInteropTests.Same(sink.ToArray(), Text), Is.True);
         Assert.That(last, Is.GreaterThan(0));
+    }
+
+    [Test]
+    public async Task TlsSendsTheHostAsSni()
+    {
+        using var certificate = SelfSignedCertificate.Create();
+        var names = new ConcurrentQueue<string?>();
+        await using var tls = await KestrelApp.StartAsync(app => app.MapGet("/", () => "named"), certificate, names.Enqueue);
+        var port = new Uri(tls.BaseUrl).Port;
+        await using var client = NewClient(new HttpClientOptions { AcceptAnyCertificate = true });
+        Assert.That(await client.GetStringAsync($"https://localhost:{port}/").WaitAsync(Wait), Is.EqualTo("named"));
+        Assert.That(names, Does.Contain("localhost"));
     }
 
     [Test]

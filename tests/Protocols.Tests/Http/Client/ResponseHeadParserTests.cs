@@ -17,6 +17,8 @@ public class ResponseHeadParserTests
         var e = input.Start;
         var ok = parser.TryParseMessage(input, ref c, ref e, out head);
         consumed = input.Slice(0, c).Length;
+        // Everything given was looked at: the reader must wait for more bytes than it has before calling again.
+        Assert.That(input.Slice(0, e).Length, Is.EqualTo(input.Length));
         return ok;
     }
 

@@ -298,6 +298,19 @@ public class ScriptedServerTests
     }
 
     [Test]
+    public async Task ConnectionsInUseWhenTheClientIsDisposedAreClosedWhenTheyComeBack()
+    {
+        await using var server = Replying("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+        var client = new Http1Client(Options());
+        var response = await client.GetAsync(server.Url()).WaitAsync(Wait);
+        await client.DisposeAsync();
+        Assert.That(await response.ReadAsStringAsync().WaitAsync(Wait), Is.EqualTo("ok"));
+        await response.DisposeAsync();
+        Assert.That(client.IdleConnectionCount, Is.Zero);
+        await Assert.ThrowsAsync<ObjectDisposedException>(async () => await client.GetAsync(server.Url()).WaitAsync(Wait));
+    }
+
+    [Test]
     public async Task SmallUnreadBodyIsDrainedAndTheConnectionKept()
     {
         await using var server = Replying("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello");

@@ -90,3 +90,38 @@ public partial class HttpServeCommandTests
     [GeneratedRegex(@"https?://127\.0\.0\.1:\d+/")]
     private static partial Regex UrlPattern();
 }
+
+public class HttpServeProcessTests
+{
+    [Test]
+    public async Task Proto_http_serve_prints_its_url_serves_and_stops_cleanly_on_sigint()
+    {
+        var root = Directory.CreateTempSubdirectory("httpd-proc-").FullName;
+        var proto = Path.Combine(AppContext.BaseDirectory, "proto.dll");
+        Assert.That(File.Exists(proto), Is.True, proto);
+        await File.WriteAllTextAsync(Path.Combine(root, "f.txt"), "from the process");
+        var start = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var argument in new[] { proto, "http", "serve", "--root", root, "--port", "0" }) start.ArgumentList.Add(argument);
+        using var process = System.Diagnostics.Process.Start(start)!;
+        try
+        {
+            var first = await process.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(30));
+            Assert.That(first, Does.StartWith("Serving " + root + " at http://127.0.0.1:"));
+            var url = first![(first.IndexOf(" at ", StringComparison.Ordinal) + 4)..];
+            using var client = new HttpClient { Timeout = ServerFixture.Timeout };
+            Assert.That(await client.GetStringAsync(url + "f.txt"), Is.EqualTo("from the process"));
+
+            var interrupt = await PeerProcess.RunAsync("/bin/kill", ["-INT", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+            Assert.That(interrupt.ExitCode, Is.EqualTo(0), interrupt.Stderr);
+            var rest = await process.StandardOutput.ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(30));
+            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+            Assert.That(rest, Does.Contain("Stopping."));
+            Assert.That(process.ExitCode, Is.EqualTo(0), await process.StandardError.ReadToEndAsync());
+        }
+        finally
+        {
+            if (!process.HasExited) process.Kill(entireProcessTree: true);
+            Directory.Delete(root, true);
+        }
+    }
+}

@@ -1,0 +1,85 @@
+using System.Net;
+using System.Security.Cryptography;
+using Protocols.Ftp;
+using Protocols.Ftp.Listing;
+
+namespace Protocols.Tests.Ftp;
+
+/// <summary>Our client against real servers: vsftpd and pyftpdlib, plain and TLS.</summary>
+[NonParallelizable]
+public class ClientToPeerTests
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
+    private string _root = null!;
+    private byte[] _data = null!;
+
+    [SetUp]
+    public void SetUp()
+    {
+        _root = Directory.CreateTempSubdirectory("ftp-peer-root-").FullName;
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(_root, (UnixFileMode)0x1ED); // 0755 (temp directories are 0700)
+        _data = RandomNumberGenerator.GetBytes(2 * 1024 * 1024 + 5);
+        File.WriteAllBytes(Path.Combine(_root, "data.bin"), _data);
+        Directory.CreateDirectory(Path.Combine(_root, "sub dir"));
+        File.WriteAllText(Path.Combine(_root, "sub dir", "inner.txt"), "inner");
+        var upload = Path.Combine(_root, "upload");
+        Directory.CreateDirectory(upload);
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(upload, (UnixFileMode)0x1FF); // 0777: for vsftpd's anonymous user
+    }
+
+    [TearDown]
+    public void TearDown() => Directory.Delete(_root, true);
+
+    [TestCase("vsftpd", false)]
+    [TestCase("vsftpd", true)]
+    [TestCase("pyftpdlib", false)]
+    [TestCase("pyftpdlib", true)]
+    public async Task List_download_upload_verify(string server, bool tls)
+    {
+        await using var peer = server == "vsftpd"
+            ? await FtpPeer.StartVsftpdAsync(_root, tls)
+            : await FtpPeer.StartPyftpdlibAsync(_root, tls);
+        var credentials = server == "vsftpd" ? new NetworkCredential("anonymous", "test@") : new NetworkCredential("user", "pass");
+        var transcript = new List<string>();
+        var client = new FtpClient("127.0.0.1", peer.Port, credentials, new FtpClientOptions
+        {
+            Encryption = tls ? FtpEncryption.Explicit : FtpEncryption.None,
+            AcceptAnyCertificate = true,
+            Transcript = l => { lock (transcript) transcript.Add(l); },
+        });
+        await using (client)
+        {
+            try
+            {
+                await client.ConnectAsync().WaitAsync(Timeout);
+                Assert.That(client.IsTls, Is.EqualTo(tls));
+                Assert.That(client.HasFeature("MLST"), Is.EqualTo(server == "pyftpdlib"), "vsftpd has no MLSD: LIST is parsed");
+
+                // vsftpd run as the launching user does not chroot: paths start at its anon_root, the first PWD.
+                var home = (await client.GetWorkingDirectoryAsync().WaitAsync(Timeout)).TrimEnd('/');
+                var items = new List<FtpListItem>();
+                await foreach (var item in client.GetListingAsync(home + "/")) items.Add(item);
+                Assert.That(items.Select(i => i.Name), Is.SupersetOf(new[] { "data.bin", "sub dir", "upload" }));
+                Assert.That(items.Single(i => i.Name == "data.bin").Size, Is.EqualTo(_data.Length));
+                Assert.That(items.Single(i => i.Name == "sub dir").Type, Is.EqualTo(FtpObjectType.Directory));
+
+                var down = new MemoryStream();
+                await client.DownloadAsync(down, home + "/data.bin").WaitAsync(Timeout);
+                Bytes.AssertSame(_data, down.ToArray());
+                var tail = new MemoryStream();
+                await client.DownloadAsync(tail, home + "/data.bin", offset: 1_000_000).WaitAsync(Timeout);
+                Bytes.AssertSame(_data[1_000_000..], tail.ToArray());
+
+                await client.UploadAsync(new MemoryStream(_data), home + "/upload/up.bin").WaitAsync(Timeout);
+                Bytes.AssertSame(_data, await File.ReadAllBytesAsync(Path.Combine(_root, "upload", "up.bin")));
+                Assert.That(await client.GetFileSizeAsync(home + "/upload/up.bin").WaitAsync(Timeout), Is.EqualTo(_data.Length));
+                Assert.That(await client.GetModifiedTimeAsync(home + "/data.bin").WaitAsync(Timeout),
+                    Is.EqualTo(new DateTimeOffset(File.GetLastWriteTimeUtc(Path.Combine(_root, "data.bin")))).Within(TimeSpan.FromSeconds(1)));
+            }
+            catch (Exception e) when (e is not AssertionException)
+            {
+                Assert.Fail($"{e}\n--- transcript ---\n{string.Join('\n', transcript)}\n--- server ---\n{peer.Output}");
+            }
+        }
+    }
+}

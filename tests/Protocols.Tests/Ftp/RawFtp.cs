@@ -1,0 +1,73 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using Protocols.Lines;
+using Protocols.Net;
+
+namespace Protocols.Tests.Ftp;
+
+/// <summary>A raw control connection for protocol tests: send a line, read a reply, every wait bounded.</summary>
+internal sealed class RawFtp : IAsyncDisposable
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
+
+    private RawFtp(Connection connection) => Connection = connection;
+
+    public Connection Connection { get; }
+
+    public static async Task<RawFtp> ConnectAsync(int port, bool expectGreeting = true)
+    {
+        var raw = new RawFtp(await Connection.ConnectAsync("127.0.0.1", port).WaitAsync(Timeout));
+        if (expectGreeting) Assert.That((await raw.ReadAsync()).Code, Is.EqualTo(220));
+        return raw;
+    }
+
+    public async Task<Reply> ReadAsync() =>
+        await ReplyReader.ReadAsync(Connection.Reader, strict: false).AsTask().WaitAsync(Timeout);
+
+    public async Task<Reply> SendAsync(string line)
+    {
+        await Connection.Writer.WriteLineAsync(line).AsTask().WaitAsync(Timeout);
+        return await ReadAsync();
+    }
+
+    public async Task LoginAsync(string user = "user", string password = "pass")
+    {
+        Assert.That((await SendAsync("USER " + user)).Code, Is.EqualTo(331));
+        Assert.That((await SendAsync("PASS " + password)).Code, Is.EqualTo(230));
+    }
+
+    /// <summary>EPSV and the port it names.</summary>
+    public async Task<int> EpsvAsync()
+    {
+        var reply = await SendAsync("EPSV");
+        Assert.That(reply.Code, Is.EqualTo(229), reply.ToString());
+        var text = reply.Text;
+        return int.Parse(text[(text.IndexOf("|||", StringComparison.Ordinal) + 3)..text.LastIndexOf('|')], CultureInfo.InvariantCulture);
+    }
+
+    public static async Task<Socket> ConnectDataAsync(int port, IPAddress? from = null)
+    {
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        if (from is not null) socket.Bind(new IPEndPoint(from, 0));
+        await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port)).WaitAsync(Timeout);
+        return socket;
+    }
+
+    public static async Task<byte[]> ReadAllAsync(Socket socket)
+    {
+        using var stream = new NetworkStream(socket, ownsSocket: true);
+        using var copy = new MemoryStream();
+        await stream.CopyToAsync(copy).WaitAsync(Timeout);
+        return copy.ToArray();
+    }
+
+    /// <summary>True when the server closed the connection (end of stream) within the timeout.</summary>
+    public async Task<bool> IsClosedAsync()
+    {
+        var line = await Connection.Reader.ReadLineAsync().AsTask().WaitAsync(Timeout);
+        return line is null;
+    }
+
+    public ValueTask DisposeAsync() => Connection.DisposeAsync();
+}

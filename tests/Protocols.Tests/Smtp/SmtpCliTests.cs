@@ -1,0 +1,179 @@
+using Protocols.Cli.Smtp;
+using Protocols.Net;
+using Protocols.Servers.Smtp;
+using Protocols.Servers.Testing;
+using Protocols.Smtp;
+
+namespace Protocols.Tests.Smtp;
+
+public class SmtpCliTests
+{
+    private static readonly TimeSpan T = TimeSpan.FromSeconds(20);
+
+    private static SmtpSendSettings Send(string server, string[] to, string? body = "hello", string[]? attach = null, string? html = null,
+        string? eml = null, bool startTls = false, string? user = null, string? password = null, string[]? cc = null) =>
+        new(server, "alice@example.org", to, cc ?? [], "Grüße aus dem Test", body, null, html, attach ?? [], eml, startTls, false, user, password,
+            Insecure: true, Verbose: true, TimeSpan.FromSeconds(10));
+
+    [Test]
+    public async Task SendBuildsAMessageWithHtmlAndAttachmentOverStartTlsWithAuth()
+    {
+        await using var smtp = await SmtpTestServer.StartAsync(o => o.Authenticator = SmtpAuthenticator.Single("alice", "pw"));
+        var dir = Directory.CreateTempSubdirectory("proto-smtp-cli-");
+        try
+        {
+            var html = Path.Combine(dir.FullName, "body.html");
+            var file = Path.Combine(dir.FullName, "report.bin");
+            await File.WriteAllTextAsync(html, "<p>hello</p>");
+            await File.WriteAllBytesAsync(file, [1, 2, 3, 250, 251]);
+            var stdout = new StringWriter();
+            var stderr = new StringWriter();
+            var code = await SmtpSendRunner.RunAsync(
+                Send($"127.0.0.1:{smtp.Port}", ["bob@example.org"], html: html, attach: [file], startTls: true, user: "alice", password: "pw", cc: ["carol@example.org"]),
+                stdout, stderr, CancellationToken.None).WaitAsync(T);
+            Assert.That(code, Is.Zero, stderr.ToString());
+            var m = await smtp.WaitForMessageAsync(T);
+            Assert.That(m.IsTls && m.AuthenticatedUser == "alice", Is.True);
+            Assert.That(m.To, Is.EqualTo(new[] { "bob@example.org", "carol@example.org" }));
+            Assert.That(m.Parsed.Subject, Is.EqualTo("Grüße aus dem Test"));
+            Assert.That(m.Parsed.TextBody?.TrimEnd(), Is.EqualTo("hello"));
+            Assert.That(m.Parsed.HtmlBody, Does.Contain("<p>hello</p>"));
+            var attachment = m.Parsed.Attachments.Single();
+            Assert.That(attachment.FileName, Is.EqualTo("report.bin"));
+            Assert.That(stderr.ToString(), Does.Contain("AUTH").And.Not.Contain("pw\n"));
+            Assert.That(stderr.ToString(), Does.Not.Contain(Protocols.Lines.Sasl.EncodePlain("alice", "pw")));
+        }
+        finally
+        {
+            dir.Delete(true);
+        }
+    }
+
+    [Test]
+    public async Task SendExitsOneWithTheServerReplyWhenARecipientIsRefused()
+    {
+        await using var smtp = await SmtpTestServer.StartAsync(o => o.Handler = new SmtpHandler
+        {
+            Recipient = (_, r) => r.Address.StartsWith("nobody", StringComparison.Ordinal) ? new SmtpResponse(550, "No such user here", "5.1.1") : null,
+        });
+        var stderr = new StringWriter();
+        var code = await SmtpSendRunner.RunAsync(Send($"127.0.0.1:{smtp.Port}", ["bob@example.org", "nobody@example.org"]), new StringWriter(), stderr, CancellationToken.None).WaitAsync(T);
+        Assert.That(code, Is.EqualTo(1));
+        Assert.That(stderr.ToString(), Does.Contain("nobody@example.org refused: 550 No such user here"));
+        Assert.That(smtp.Messages.Single().To, Is.EqualTo(new[] { "bob@example.org" }));
+
+        stderr = new StringWriter();
+        code = await SmtpSendRunner.RunAsync(Send($"127.0.0.1:{smtp.Port}", ["nobody@example.org"]), new StringWriter(), stderr, CancellationToken.None).WaitAsync(T);
+        Assert.That(code, Is.EqualTo(1));
+        Assert.That(stderr.ToString(), Does.Contain("550"));
+    }
+
+    [Test]
+    public async Task SendEmlAsIs()
+    {
+        await using var smtp = await SmtpTestServer.StartAsync();
+        var eml = Path.GetTempFileName();
+        try
+        {
+            var content = "From: a@example.org\r\nSubject: raw\r\n\r\n.dot\r\n";
+            await File.WriteAllTextAsync(eml, content);
+            var code = await SmtpSendRunner.RunAsync(Send($"127.0.0.1:{smtp.Port}", ["b@example.org"], eml: eml), new StringWriter(), new StringWriter(), CancellationToken.None).WaitAsync(T);
+            Assert.That(code, Is.Zero);
+            Assert.That((await smtp.WaitForMessageAsync(T)).RawText, Is.EqualTo(content));
+        }
+        finally
+        {
+            File.Delete(eml);
+        }
+    }
+
+    [Test]
+    public async Task SendToNothingListeningExitsThree()
+    {
+        var stderr = new StringWriter();
+        var code = await SmtpSendRunner.RunAsync(Send($"127.0.0.1:{SmtpPeerServer.FreePort()}", ["b@example.org"]), new StringWriter(), stderr, CancellationToken.None).WaitAsync(T);
+        Assert.That(code, Is.EqualTo(3));
+        Assert.That(stderr.ToString(), Does.Contain("proto: could not connect"));
+    }
+
+    [TestCase("", 2)]
+    [TestCase("host:99999", 2)]
+    [TestCase("host:abc", 2)]
+    public async Task SendBadArgumentsExitTwo(string server, int expected)
+    {
+        var stderr = new StringWriter();
+        var code = await SmtpSendRunner.RunAsync(Send(server, ["b@example.org"]), new StringWriter(), stderr, CancellationToken.None).WaitAsync(T);
+        Assert.That(code, Is.EqualTo(expected));
+        Assert.That(stderr.ToString().Trim().Split('\n'), Has.Length.EqualTo(1));
+    }
+
+    [TestCase("mail.example.org", 25, "mail.example.org", 25)]
+    [TestCase("mail.example.org:2525", 25, "mail.example.org", 2525)]
+    [TestCase("[::1]:587", 25, "::1", 587)]
+    [TestCase("[::1]", 465, "::1", 465)]
+    public void ServerArgumentParses(string server, int defaultPort, string host, int port)
+    {
+        Assert.That(SmtpSendRunner.TryParseServer(server, defaultPort, out var h, out var p), Is.True);
+        Assert.That((h, p), Is.EqualTo((host, port)));
+    }
+
+    [Test]
+    public async Task ServePrintsALinePerMessageAndStoresEmlFiles()
+    {
+        var dir = Directory.CreateTempSubdirectory("proto-smtp-serve-");
+        var port = SmtpPeerServer.FreePort();
+        using var cts = new CancellationTokenSource();
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        var run = SmtpServeRunner.RunAsync(new SmtpServeSettings("127.0.0.1", port, dir.FullName, 5000, "u", "p", null, null, SelfSigned: true),
+            stdout, stderr, cts.Token);
+        try
+        {
+            await using var client = new SmtpClient { Timeout = T, Tls = new TlsClientOptions { AcceptAnyCertificate = true } };
+            await ConnectWithRetryAsync(client, port);
+            await client.AuthenticateAsync("u", "p").WaitAsync(T);
+            await client.SendAsync("Subject: served\r\n\r\nbody\r\n", "a@example.org", ["b@example.org"]).WaitAsync(T);
+            var tooBig = await Assert.ThrowsAsync<SmtpCommandException>(() => client.SendAsync(new string('x', 6000), "a@example.org", ["b@example.org"]).WaitAsync(T));
+            Assert.That(tooBig!.StatusCode, Is.EqualTo(552));
+            await client.DisconnectAsync(true).WaitAsync(T);
+        }
+        finally
+        {
+            await cts.CancelAsync();
+        }
+        Assert.That(await run.WaitAsync(T), Is.Zero, stderr.ToString());
+        var files = Directory.GetFiles(dir.FullName, "*.eml");
+        Assert.That(files, Has.Length.EqualTo(1));
+        Assert.That(await File.ReadAllTextAsync(files[0]), Is.EqualTo("Subject: served\r\n\r\nbody\r\n"));
+        Assert.That(stdout.ToString(), Does.Contain("from <a@example.org> to <b@example.org>").And.Contain("tls auth=u"));
+        Assert.That(Directory.GetFiles(dir.FullName, ".*"), Is.Empty, "no temporary files left");
+        dir.Delete(true);
+    }
+
+    [Test]
+    public async Task ServeRefusesContradictoryArguments()
+    {
+        var stderr = new StringWriter();
+        var code = await SmtpServeRunner.RunAsync(new SmtpServeSettings("127.0.0.1", 0, null, null, "u", null, null, null, false),
+            new StringWriter(), stderr, CancellationToken.None).WaitAsync(T);
+        Assert.That(code, Is.EqualTo(2));
+        Assert.That(stderr.ToString(), Does.Contain("--user and --password"));
+    }
+
+    private static async Task ConnectWithRetryAsync(SmtpClient client, int port)
+    {
+        var deadline = DateTime.UtcNow + T;
+        while (true)
+        {
+            try
+            {
+                await client.ConnectAsync("127.0.0.1", port, SecureSocketOptions.StartTls).WaitAsync(T);
+                return;
+            }
+            catch (SmtpProtocolException) when (DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(100);
+            }
+        }
+    }
+}
