@@ -19,7 +19,7 @@ for arg in "$@"; do
   esac
 done
 
-export PROTOCOLS_FUZZ_CASES="${PROTOCOLS_FUZZ_CASES:-10000}"
+export PROTOCOLS_FUZZ_CASES="${PROTOCOLS_FUZZ_CASES:-20000}"
 export PROTOCOLS_KILL_MESSAGES="${PROTOCOLS_KILL_MESSAGES:-10000}"
 export PROTOCOLS_LOAD_SESSIONS="${PROTOCOLS_LOAD_SESSIONS:-1000}"
 export PROTOCOLS_FTP_TRANSFERS="${PROTOCOLS_FTP_TRANSFERS:-200}"
@@ -49,13 +49,16 @@ awk -F'\t' -v markdown="$markdown" -v status="$status" -v seconds="$seconds" -v 
     else if ($1 == "fault") { faults++ }
     else if ($1 == "attack") { attacks++ } }
   END {
+    split("load,fault,attack,bad input", order, ",")
     if (markdown) {
       print "| kind | check | count | lost | time (s) | notes |"
       print "|---|---|---:|---:|---:|---|"
-      for (i = 1; i <= rows; i++) printf "| %s | %s | %s | %s | %s | %s |\n", kind[i], check[i], count[i], lost[i], time[i], note[i]
     } else {
       printf "%-9s  %-62s %9s %5s %8s  %s\n", "kind", "check", "count", "lost", "time(s)", "notes"
-      for (i = 1; i <= rows; i++) printf "%-9s  %-62s %9s %5s %8s  %s\n", kind[i], substr(check[i], 1, 62), count[i], lost[i], time[i], note[i]
+    }
+    for (k = 1; k <= 4; k++) for (i = 1; i <= rows; i++) if (kind[i] == order[k]) {
+      if (markdown) printf "| %s | %s | %s | %s | %s | %s |\n", kind[i], check[i], count[i], lost[i], time[i], note[i]
+      else printf "%-9s  %-62s %9s %5s %8s  %s\n", kind[i], substr(check[i], 1, 62), count[i], lost[i], time[i], note[i]
     }
     print ""
     printf "bad inputs tried: %d across %d fuzz targets (%s cases each)\n", inputs, inputTargets, fuzz

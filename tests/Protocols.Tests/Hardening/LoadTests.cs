@@ -26,13 +26,21 @@ public class LoadTests
         await using var smtp = await SmtpTestServer.StartAsync(o => o.Limits.MaxConnections = sessions + 50);
         var watch = Stopwatch.StartNew();
         var sent = new string[sessions];
+        // Every session says EHLO, then waits until all of them are open: the messages go over 1,000 live sessions.
+        int open = 0, peak = 0;
+        var allOpen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var results = await Task.WhenAll(Enumerable.Range(0, sessions).Select(i => Task.Run(async () =>
         {
             await using var wire = await SmtpWire.OpenAsync(smtp.EndPoint, Generous);
+            var now = Interlocked.Increment(ref open);
+            for (var seen = Volatile.Read(ref peak); now > seen && Interlocked.CompareExchange(ref peak, now, seen) != seen; seen = Volatile.Read(ref peak)) { }
+            if (now == sessions) allOpen.TrySetResult();
+            await allOpen.Task.WaitAsync(Generous);
             var body = $"Subject: load {i}\r\nX-Load-Id: {i}\r\n\r\n{Convert.ToHexString(RandomNumberGenerator.GetBytes(64))}\r\n";
             sent[i] = body;
             var reply = await wire.SendMessageAsync($"s{i}@load.test", "sink@load.test", Encoding.ASCII.GetBytes(body));
             await wire.CommandAsync("QUIT", 221);
+            Interlocked.Decrement(ref open);
             return reply.Code;
         }))).WaitAsync(TimeSpan.FromMinutes(5));
         var elapsed = watch.Elapsed;
@@ -40,9 +48,10 @@ public class LoadTests
         var stored = smtp.Messages.ToDictionary(m => m.From, m => m.RawText);
         var lost = Enumerable.Range(0, sessions).Count(i => !stored.TryGetValue($"s{i}@load.test", out var raw) || raw != sent[i]);
         HardeningReport.Row(HardeningReport.Load, $"{sessions} concurrent SMTP sessions, one message each", sessions, lost, elapsed,
-            $"{sessions / elapsed.TotalSeconds:0} msg/s, contents compared");
+            $"{sessions / elapsed.TotalSeconds:0} msg/s, up to {peak} sessions open at once, contents compared");
         Assert.That(lost, Is.Zero, "messages lost or altered");
         Assert.That(smtp.Messages, Has.Count.EqualTo(sessions));
+        Assert.That(peak, Is.EqualTo(sessions), "the sessions were not all open at once");
     }
 
     [Test]
