@@ -56,6 +56,13 @@ public sealed partial class ConnectionReader : IDisposable
     public ValueTask<ReadOnlySequence<byte>?> ReadLineAsync(CancellationToken cancellationToken = default) =>
         ReadLineAsync(_maxLineLength, cancellationToken);
 
+    /// <summary>
+    /// Takes a line if a whole one is already buffered, without waiting: the hot-loop companion of
+    /// <see cref="ReadLineAsync(CancellationToken)"/> (drain what is buffered with this, await only when it says false).
+    /// Same limits and errors; the line is valid until the next call on the reader.
+    /// </summary>
+    public bool TryReadLine(out ReadOnlySequence<byte> line) => TryTakeLine(_maxLineLength, out line);
+
     /// <summary>Reads one line of at most <paramref name="maxLength"/> bytes, terminator included.</summary>
     public ValueTask<ReadOnlySequence<byte>?> ReadLineAsync(int maxLength, CancellationToken cancellationToken = default)
     {

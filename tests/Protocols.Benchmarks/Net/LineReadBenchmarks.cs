@@ -95,6 +95,19 @@ public class LineReadBenchmarks
     }
 
     [Benchmark(OperationsPerInvoke = LinesPerInvoke)]
+    public async Task<long> ProtocolsTryReadLineThenAwait()
+    {
+        long total = 0;
+        var reader = _ours.Reader;
+        for (var i = 0; i < LinesPerInvoke; i++)
+        {
+            if (!reader.TryReadLine(out var line)) line = (await reader.ReadLineAsync())!.Value;
+            total += line.Length;
+        }
+        return total;
+    }
+
+    [Benchmark(OperationsPerInvoke = LinesPerInvoke)]
     public async Task<long> RawPipeReaderLoop()
     {
         long total = 0;

@@ -39,6 +39,24 @@ public class ReaderTests
     }
 
     [Test]
+    public async Task TryReadLine_takes_only_whole_buffered_lines_and_keeps_the_limits()
+    {
+        var (client, server) = Connection.CreatePair();
+        await using var c = client;
+        await using var sv = server;
+        server.Reader.MaxLineLength = 10;
+        Assert.That(server.Reader.TryReadLine(out _), Is.False, "nothing buffered yet");
+        await client.Writer.WriteAsync(B("one\r\ntwo\r\nthr")).Seconds();
+        Assert.That(S(await server.Reader.ReadLineAsync().Seconds()), Is.EqualTo("one"));
+        Assert.That(server.Reader.TryReadLine(out var two), Is.True);
+        Assert.That(S(two), Is.EqualTo("two"));
+        Assert.That(server.Reader.TryReadLine(out _), Is.False, "a partial line is not a line");
+        await client.Writer.WriteAsync(B("ee\r\n" + new string('x', 12) + "\r\n")).Seconds();
+        Assert.That(S(await server.Reader.ReadLineAsync().Seconds()), Is.EqualTo("three"));
+        Assert.Throws<LineTooLongException>(() => server.Reader.TryReadLine(out _));
+    }
+
+    [Test]
     public async Task A_final_line_arriving_with_the_end_of_stream_is_still_returned()
     {
         await using var server = await FeedAsync(B("last\r\n"), bytewise: false);
