@@ -86,6 +86,7 @@ wait_port $p_ours; wait_port $p_vs; wait_port $p_py
 
 url() { case $1 in ours) echo "ftp://u:p@127.0.0.1:$p_ours";; vsftpd) echo "ftp://127.0.0.1:$p_vs";; pyftpdlib) echo "ftp://u:p@127.0.0.1:$p_py";; esac; }
 best() { sort -g | head -1; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2fx", b / a }'; }
 gbps() { awk -v t="$1" -v m="$SIZE_MIB" 'BEGIN { printf "%.2f", m * 1048576 / t / 1e9 }'; }
 
 cat > "$work/logins.py" <<'PYEOF'
@@ -107,7 +108,7 @@ print(f"{len(ok)}/{n} in {time.time() - t0:.2f}")
 PYEOF
 
 declare -A down up list logins rss
-for s in ours vsftpd pyftpdlib; do
+for s in $([ "${CLIENT_ONLY:-0}" = 1 ] || echo ours vsftpd pyftpdlib); do
   u=$(url $s)
   down[$s]=$(for _ in $(seq $RUNS); do curl -sS -o /dev/null -w '%{time_total}\n' "$u/big.bin"; done | best)
   up[$s]=$(for _ in $(seq $RUNS); do curl -sS -T "$work/src/big.bin" -w '%{time_total}\n' "$u/upload/up.bin"; rm -f "$work/$s/upload/up.bin"; done | best)
@@ -116,6 +117,7 @@ for s in ours vsftpd pyftpdlib; do
   case $s in ours) port=$p_ours;; vsftpd) port=$p_vs;; pyftpdlib) port=$p_py;; esac
   logins[$s]=$($PY "$work/logins.py" "$port" "$LOGINS" "${creds[@]}")
 done
+if [ "${CLIENT_ONLY:-0}" != 1 ]; then
 rss[ours]=$(awk '/VmHWM/ {print $2/1024 " MiB"}' /proc/$pid_ours/status)
 rss[vsftpd]="$(awk '/VmHWM/ {print $2/1024 " MiB"}' /proc/$pid_vs/status) (+1 process per session)"
 rss[pyftpdlib]=$(awk '/VmHWM/ {print $2/1024 " MiB"}' /proc/$pid_py/status)
@@ -126,19 +128,20 @@ printf "%-10s %10s %10s %12s %22s   %s\n" server "down GB/s" "up GB/s" "LIST ${F
 for s in ours vsftpd pyftpdlib; do
   printf "%-10s %10s %10s %12.1f %22s   %s\n" $s "$(gbps ${down[$s]})" "$(gbps ${up[$s]})" "$(awk -v t=${list[$s]} 'BEGIN{print t*1000}')" "${logins[$s]}" "${rss[$s]}"
 done
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2fx", b / a }'; }
 echo "ours vs vsftpd:    download $(ratio ${down[ours]} ${down[vsftpd]}), upload $(ratio ${up[ours]} ${up[vsftpd]}), LIST $(ratio ${list[ours]} ${list[vsftpd]}) (>1 = ours faster)"
 echo "ours vs pyftpdlib: download $(ratio ${down[ours]} ${down[pyftpdlib]}), upload $(ratio ${up[ours]} ${up[pyftpdlib]}), LIST $(ratio ${list[ours]} ${list[pyftpdlib]})"
+fi
 
-# Clients against vsftpd.
-uv=$(url vsftpd)
-t() { local s; s=$(date +%s.%N); "$@" >/dev/null 2>&1; awk -v s="$s" -v e="$(date +%s.%N)" 'BEGIN { print e - s }'; }
+# Clients against vsftpd. vsftpd run as the launching user does not chroot: absolute paths are real paths.
+uv="$(url vsftpd)$work/vsftpd"   # ours: absolute paths
+uc="$(url vsftpd)"                # curl: paths relative to the login directory (anon_root)
+t() { local s; s=$(date +%s.%N); "$@" >/dev/null 2>"$work/client.err" || { echo "ftp-bench: failed: $* ($(tail -1 "$work/client.err"))" >&2; echo nan; return; }; awk -v s="$s" -v e="$(date +%s.%N)" 'BEGIN { print e - s }'; }
 declare -A cdown cup
 cdown[ours]=$(for _ in $(seq $RUNS); do t $PROTO ftp get "$uv/big.bin" -o -; done | best)
-cdown[curl]=$(for _ in $(seq $RUNS); do t curl -sS -o /dev/null "$uv/big.bin"; done | best)
-cdown[lftp]=$(for _ in $(seq $RUNS); do t lftp -p "$p_vs" -u anonymous,x -e "set ftp:ssl-allow false; get big.bin -o /dev/null; quit" 127.0.0.1; done | best)
+cdown[curl]=$(for _ in $(seq $RUNS); do t curl -sS -o /dev/null "$uc/big.bin"; done | best)
+cdown[lftp]=$(for _ in $(seq $RUNS); do t lftp -p "$p_vs" -u anonymous,x -e "set ftp:ssl-allow false; set xfer:clobber on; get big.bin -o /dev/null; quit" 127.0.0.1; done | best)
 cup[ours]=$(for _ in $(seq $RUNS); do t $PROTO ftp put "$work/src/big.bin" "$uv/upload/c.bin"; rm -f "$work/vsftpd/upload/c.bin"; done | best)
-cup[curl]=$(for _ in $(seq $RUNS); do t curl -sS -T "$work/src/big.bin" "$uv/upload/c.bin"; rm -f "$work/vsftpd/upload/c.bin"; done | best)
+cup[curl]=$(for _ in $(seq $RUNS); do t curl -sS -T "$work/src/big.bin" "$uc/upload/c.bin"; rm -f "$work/vsftpd/upload/c.bin"; done | best)
 cup[lftp]=$(for _ in $(seq $RUNS); do t lftp -p "$p_vs" -u anonymous,x -e "set ftp:ssl-allow false; put $work/src/big.bin -o upload/c.bin; quit" 127.0.0.1; rm -f "$work/vsftpd/upload/c.bin"; done | best)
 echo
 echo "FTP clients against vsftpd, $SIZE_MIB MiB, whole process wall clock, best of $RUNS"
