@@ -1,63 +1,66 @@
 using System.Net;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Protocols.Servers.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace Protocols.Servers.Ftp;
 
 /// <summary>
-/// A standalone FTP server on its own Kestrel host: one plain/explicit-TLS endpoint and optionally an implicit FTPS
+/// A standalone FTP server on the shared hosting path (ProtocolsHostBuilder): one plain/explicit-TLS endpoint and optionally an implicit FTPS
 /// one. Ready when <see cref="StartAsync"/> returns; <see cref="EndPoint"/> holds the bound port (bind port 0 for any).
 /// </summary>
 public sealed class FtpServer : IAsyncDisposable
 {
-    private readonly WebApplication _app;
-    private readonly ListenOptions _listen;
-    private readonly ListenOptions? _implicitListen;
+    private readonly ProtocolsHost _host;
+    private readonly ILoggerFactory? _loggerFactory;
+    private readonly bool _implicitTls;
 
-    private FtpServer(WebApplication app, FtpServerState state, ListenOptions listen, ListenOptions? implicitListen)
+    private FtpServer(ProtocolsHost host, FtpServerState state, bool implicitTls, ILoggerFactory? loggerFactory)
     {
-        _app = app;
+        _host = host;
         State = state;
-        _listen = listen;
-        _implicitListen = implicitListen;
+        _implicitTls = implicitTls;
+        _loggerFactory = loggerFactory;
     }
 
+    /// <summary>Options, users and live counters shared by every session.</summary>
     public FtpServerState State { get; }
 
     /// <summary>The bound control endpoint.</summary>
-    public IPEndPoint EndPoint => _listen.IPEndPoint!;
+    public IPEndPoint EndPoint => _host.GetEndPoint("ftp");
 
-    /// <summary>The bound implicit FTPS endpoint, when one was asked for.</summary>
-    public IPEndPoint? ImplicitTlsEndPoint => _implicitListen?.IPEndPoint;
+    /// <summary>The bound implicit-FTPS endpoint, when one was asked for.</summary>
+    public IPEndPoint? ImplicitTlsEndPoint => _implicitTls ? _host.GetEndPoint("ftps") : null;
 
+    /// <summary>Starts on the shared hosting path (<see cref="ProtocolsHostBuilder"/>); returns when listening.</summary>
     public static async Task<FtpServer> StartAsync(FtpServerOptions options, IPEndPoint endPoint, IPEndPoint? implicitTlsEndPoint = null,
         Action<ILoggingBuilder>? logging = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(endPoint);
         var state = new FtpServerState(options);
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
-        builder.Logging.ClearProviders();
-        logging?.Invoke(builder.Logging);
-        ListenOptions? listen = null, implicitListen = null;
-        builder.WebHost.ConfigureKestrel(kestrel =>
+        var loggerFactory = logging is null ? null : LoggerFactory.Create(logging);
+        var builder = new ProtocolsHostBuilder(loggerFactory);
+        builder.AddEndpoint("ftp", EndpointKind.Tcp, endPoint, listen => listen.UseFtp(state));
+        if (implicitTlsEndPoint is not null)
+            builder.AddEndpoint("ftps", EndpointKind.Tcp, implicitTlsEndPoint, listen => listen.UseFtp(state, implicitTls: true));
+        try
         {
-            kestrel.Listen(endPoint, l => listen = l.UseFtp(state));
-            if (implicitTlsEndPoint is not null) kestrel.Listen(implicitTlsEndPoint, l => implicitListen = l.UseFtp(state, implicitTls: true));
-        });
-        var app = builder.Build();
-        await app.StartAsync(cancellationToken).ConfigureAwait(false);
-        return new FtpServer(app, state, listen!, implicitListen);
+            var host = await builder.StartAsync(cancellationToken).ConfigureAwait(false);
+            return new FtpServer(host, state, implicitTlsEndPoint is not null, loggerFactory);
+        }
+        catch
+        {
+            loggerFactory?.Dispose();
+            throw;
+        }
     }
 
-    public async Task StopAsync(CancellationToken cancellationToken = default) => await _app.StopAsync(cancellationToken).ConfigureAwait(false);
+    public async Task StopAsync(CancellationToken cancellationToken = default) =>
+        await _host.StopAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
 
     public async ValueTask DisposeAsync()
     {
-        using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5)))
-            await _app.StopAsync(timeout.Token).ConfigureAwait(false);
-        await _app.DisposeAsync().ConfigureAwait(false);
+        await _host.DisposeAsync().ConfigureAwait(false);
+        _loggerFactory?.Dispose();
     }
 }

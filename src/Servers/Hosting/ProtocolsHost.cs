@@ -92,7 +92,9 @@ public sealed class ProtocolsHost : IAsyncDisposable
                 registration.Configure(listen);
             });
         }
-        var transport = new SocketTransportFactory(Options.Create(new SocketTransportOptions()), builder.LoggerFactory);
+        var socketOptions = new SocketTransportOptions();
+        foreach (var configure in builder.SocketConfigurations) configure(socketOptions);
+        var transport = new SocketTransportFactory(Options.Create(socketOptions), builder.LoggerFactory);
         var server = new KestrelServer(Options.Create(options), transport, builder.LoggerFactory);
         try
         {

@@ -18,6 +18,8 @@ public sealed class ProtocolsHostBuilder
     private readonly List<Registration> _registrations = [];
     private readonly List<Action<KestrelServerOptions>> _kestrelConfigurations = [];
 
+    private readonly List<Action<Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets.SocketTransportOptions>> _socketConfigurations = [];
+
     public ProtocolsHostBuilder(ILoggerFactory? loggerFactory = null)
     {
         LoggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
@@ -72,6 +74,16 @@ public sealed class ProtocolsHostBuilder
         ArgumentNullException.ThrowIfNull(configure);
         return Add(name, kind, endPoint, tls, configure);
     }
+
+    /// <summary>Changes the socket transport's options (e.g. inline scheduling) for the whole server.</summary>
+    public ProtocolsHostBuilder ConfigureSockets(Action<Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets.SocketTransportOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        _socketConfigurations.Add(configure);
+        return this;
+    }
+
+    internal IReadOnlyList<Action<Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets.SocketTransportOptions>> SocketConfigurations => _socketConfigurations;
 
     /// <summary>Changes Kestrel's options (limits, timeouts) for the whole server.</summary>
     public ProtocolsHostBuilder ConfigureKestrel(Action<KestrelServerOptions> configure)

@@ -1,72 +1,65 @@
 using System.Net;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Logging;
+using Protocols.Servers.Hosting;
 
 namespace Protocols.Servers.Smtp;
 
 /// <summary>
-/// A standalone SMTP server on its own Kestrel host: one plain endpoint (STARTTLS when a certificate is set) and
-/// optionally an implicit-TLS (SMTPS) one. Ready when <see cref="StartAsync"/> returns; <see cref="EndPoint"/>
-/// holds the bound port (bind port 0 for any).
+/// A standalone SMTP server on the shared hosting path (<see cref="ProtocolsHostBuilder"/>): one plain endpoint
+/// (STARTTLS when a certificate is set) and optionally an implicit-TLS (SMTPS) one. Ready when
+/// <see cref="StartAsync"/> returns; <see cref="EndPoint"/> holds the bound port (bind port 0 for any).
 /// </summary>
 public sealed class SmtpServer : IAsyncDisposable
 {
-    private readonly WebApplication _app;
-    private readonly ListenOptions _listen;
-    private readonly ListenOptions? _implicitListen;
+    private readonly ProtocolsHost _host;
+    private readonly ILoggerFactory? _loggerFactory;
+    private readonly bool _implicitTls;
 
-    private SmtpServer(WebApplication app, SmtpServerOptions options, ListenOptions listen, ListenOptions? implicitListen)
+    private SmtpServer(ProtocolsHost host, SmtpServerOptions options, bool implicitTls, ILoggerFactory? loggerFactory)
     {
-        _app = app;
+        _host = host;
         Options = options;
-        _listen = listen;
-        _implicitListen = implicitListen;
+        _implicitTls = implicitTls;
+        _loggerFactory = loggerFactory;
     }
 
     public SmtpServerOptions Options { get; }
 
     /// <summary>The bound plain endpoint.</summary>
-    public IPEndPoint EndPoint => _listen.IPEndPoint!;
+    public IPEndPoint EndPoint => _host.GetEndPoint("smtp");
 
     /// <summary>The bound SMTPS endpoint, when one was asked for.</summary>
-    public IPEndPoint? ImplicitTlsEndPoint => _implicitListen?.IPEndPoint;
+    public IPEndPoint? ImplicitTlsEndPoint => _implicitTls ? _host.GetEndPoint("smtps") : null;
 
     public static async Task<SmtpServer> StartAsync(SmtpServerOptions options, IPEndPoint endPoint, IPEndPoint? implicitTlsEndPoint = null,
         Action<ILoggingBuilder>? logging = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(endPoint);
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
-        builder.Logging.ClearProviders();
-        logging?.Invoke(builder.Logging);
-        ListenOptions? listen = null, implicitListen = null;
-        if (options.InlineScheduling) builder.WebHost.UseSockets(o => o.UnsafePreferInlineScheduling = true);
-        builder.WebHost.ConfigureKestrel(kestrel =>
-        {
-            kestrel.Listen(endPoint, l => { listen = l; l.UseSmtp(options); });
-            if (implicitTlsEndPoint is not null) kestrel.Listen(implicitTlsEndPoint, l => { implicitListen = l; l.UseSmtp(options, implicitTls: true); });
-        });
-        var app = builder.Build();
+        var loggerFactory = logging is null ? null : LoggerFactory.Create(logging);
+        var builder = new ProtocolsHostBuilder(loggerFactory);
+        if (options.InlineScheduling) builder.ConfigureSockets(s => s.UnsafePreferInlineScheduling = true);
+        builder.AddEndpoint("smtp", EndpointKind.Tcp, endPoint, listen => listen.UseSmtp(options));
+        if (implicitTlsEndPoint is not null)
+            builder.AddEndpoint("smtps", EndpointKind.Tcp, implicitTlsEndPoint, listen => listen.UseSmtp(options, implicitTls: true));
         try
         {
-            await app.StartAsync(cancellationToken).ConfigureAwait(false);
+            var host = await builder.StartAsync(cancellationToken).ConfigureAwait(false);
+            return new SmtpServer(host, options, implicitTlsEndPoint is not null, loggerFactory);
         }
         catch
         {
-            await app.DisposeAsync().ConfigureAwait(false);
+            loggerFactory?.Dispose();
             throw;
         }
-        return new SmtpServer(app, options, listen!, implicitListen);
     }
 
-    public async Task StopAsync(CancellationToken cancellationToken = default) => await _app.StopAsync(cancellationToken).ConfigureAwait(false);
+    public async Task StopAsync(CancellationToken cancellationToken = default) =>
+        await _host.StopAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
 
     public async ValueTask DisposeAsync()
     {
-        using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5)))
-            await _app.StopAsync(timeout.Token).ConfigureAwait(false);
-        await _app.DisposeAsync().ConfigureAwait(false);
+        await _host.DisposeAsync().ConfigureAwait(false);
+        _loggerFactory?.Dispose();
     }
 }
