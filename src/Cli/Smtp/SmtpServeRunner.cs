@@ -33,6 +33,9 @@ internal static class SmtpServeRunner
             return Usage(stderr, $"could not load the certificate: {e.Message}");
         }
         if (s.MaxSize is { } max) options.Limits.MaxMessageSize = max;
+        // The in-memory store never blocks, so sessions can run on the socket threads (fewer hops per command);
+        // a directory store flushes to disk and keeps the thread pool.
+        options.InlineScheduling = s.Store is null;
         if (s.User is not null)
         {
             options.Authenticator = SmtpAuthenticator.Single(s.User, s.Password!);
