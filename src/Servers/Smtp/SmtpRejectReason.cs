@@ -62,6 +62,8 @@ public enum SmtpRejectReason
     Timeout,
     /// <summary>Too many concurrent connections: the session ends at once.</summary>
     TooManyConnections,
+    /// <summary>Too many concurrent connections from one client address: the session ends at once.</summary>
+    TooManyConnectionsFromAddress,
     /// <summary>The server is shutting down: the session ends.</summary>
     ShuttingDown,
     /// <summary>Scripted fault from a test server.</summary>
@@ -116,6 +118,7 @@ public static class SmtpRejectReasons
         Set(SmtpRejectReason.TooManyAuthFailures, 421, "4.7.0", "Too many failed authentication attempts, closing connection");
         Set(SmtpRejectReason.Timeout, 421, "4.4.2", "Timeout, closing connection");
         Set(SmtpRejectReason.TooManyConnections, 421, "4.7.0", "Too many connections, try again later");
+        Set(SmtpRejectReason.TooManyConnectionsFromAddress, 421, "4.7.0", "Too many connections from your address, try again later");
         Set(SmtpRejectReason.ShuttingDown, 421, "4.3.2", "Service shutting down");
         Set(SmtpRejectReason.Scripted, 451, "4.3.0", "Scripted failure");
         foreach (var reason in Enum.GetValues<SmtpRejectReason>())

@@ -10,6 +10,7 @@ public sealed class SmtpServerLimits
     private long _maxMessageSize = 10_240_000;
     private int _maxRecipients = 100;
     private int _maxConnections = 100;
+    private int _maxConnectionsPerIp = 50;
     private int _maxBadCommands = 20;
     private int _maxCommandRepeats = 100;
     private int _maxAuthFailures = 5;
@@ -55,6 +56,10 @@ public sealed class SmtpServerLimits
     /// <summary>Concurrent sessions per server. Default 100: Postfix <c>default_process_limit</c>. Past it: 421 and
     /// close.</summary>
     public int MaxConnections { get => _maxConnections; set => _maxConnections = AtLeast(value, 1); }
+
+    /// <summary>Concurrent sessions from one client address. Default 50: Postfix <c>smtpd_client_connection_count_limit</c>
+    /// (half the process limit), so one address cannot take every slot. Past it: 421 and close.</summary>
+    public int MaxConnectionsPerIp { get => _maxConnectionsPerIp; set => _maxConnectionsPerIp = AtLeast(value, 1); }
 
     /// <summary>Bad commands (unknown, syntax, out of sequence) per session before 421 and close. Default 20:
     /// Postfix <c>smtpd_hard_error_limit</c>.</summary>

@@ -23,7 +23,11 @@ public class LoadTests
     public async Task Concurrent_smtp_sessions_each_send_a_message_and_none_is_lost()
     {
         var sessions = HardeningReport.Count("PROTOCOLS_LOAD_SESSIONS", 1000);
-        await using var smtp = await SmtpTestServer.StartAsync(o => o.Limits.MaxConnections = sessions + 50);
+        await using var smtp = await SmtpTestServer.StartAsync(o =>
+        {
+            o.Limits.MaxConnections = sessions + 50;
+            o.Limits.MaxConnectionsPerIp = sessions + 50; // every session comes from 127.0.0.1
+        });
         var watch = Stopwatch.StartNew();
         var sent = new string[sessions];
         // Every session says EHLO, then waits until all of them are open: the messages go over 1,000 live sessions.
@@ -58,8 +62,8 @@ public class LoadTests
     public async Task Slow_smtp_clients_do_not_stop_a_normal_client()
     {
         await using var smtp = await SmtpTestServer.StartAsync();
-        // Below the connection limit (one IP can hold all of them: the SMTP server has no per-IP limit).
-        var count = smtp.Options.Limits.MaxConnections - 10;
+        // Below the per-address limit, so the normal client from the same address still has a slot.
+        var count = smtp.Options.Limits.MaxConnectionsPerIp - 10;
         await using var slow = await Slowloris.StartAsync(smtp.EndPoint, count, "EHLO slow"u8.ToArray(), (byte)'w');
         var watch = Stopwatch.StartNew();
         await using (var wire = await SmtpWire.OpenAsync(smtp.EndPoint, Generous))

@@ -164,6 +164,54 @@ public class SmtpSecurityTests
     }
 
     [Test]
+    public async Task PerAddressConnectionLimitAtAndPastWhileAnotherAddressIsServed()
+    {
+        await using var smtp = await SmtpTestServer.StartAsync(o =>
+        {
+            o.Limits.MaxConnections = 10;
+            o.Limits.MaxConnectionsPerIp = 2;
+        });
+        async Task<(TcpClient Client, string? Greeting)> OpenFromAsync(string local)
+        {
+            var c = new TcpClient(new System.Net.IPEndPoint(System.Net.IPAddress.Parse(local), 0));
+            await c.ConnectAsync(smtp.Host, smtp.Port).WaitAsync(T);
+            return (c, await new StreamReader(c.GetStream()).ReadLineAsync().WaitAsync(T));
+        }
+        var held = new List<TcpClient>();
+        try
+        {
+            for (var i = 0; i < 2; i++)
+            {
+                var (c, greeting) = await OpenFromAsync("127.0.0.1");
+                held.Add(c);
+                Assert.That(greeting, Does.StartWith("220"), $"connection {i + 1} of 2 from one address");
+            }
+            var (third, refused) = await OpenFromAsync("127.0.0.1");
+            held.Add(third);
+            Assert.That(refused, Does.StartWith("421 Too many connections from your address"));
+            var (other, served) = await OpenFromAsync("127.0.0.2");
+            held.Add(other);
+            Assert.That(served, Does.StartWith("220"), "another address is still served");
+
+            // A slot freed by a closing session is given back.
+            held[0].Dispose();
+            string? again = null;
+            for (var attempt = 0; attempt < 50 && again?.StartsWith("220", StringComparison.Ordinal) != true; attempt++)
+            {
+                await Task.Delay(50);
+                var (c, g) = await OpenFromAsync("127.0.0.1");
+                held.Add(c);
+                again = g;
+            }
+            Assert.That(again, Does.StartWith("220"));
+        }
+        finally
+        {
+            foreach (var c in held) c.Dispose();
+        }
+    }
+
+    [Test]
     public async Task SlowDataBlockTimesOutWith421()
     {
         var options = new SmtpServerOptions();
