@@ -9,37 +9,30 @@ public sealed partial class ConnectionReader
     /// Copies <paramref name="count"/> bytes (or, when null, everything to the end of the stream) into
     /// <paramref name="destination"/> as they arrive, never holding more than one receive buffer. Returns the bytes copied.
     /// </summary>
-    public async ValueTask<long> CopyToAsync(Stream destination, long? count = null, CancellationToken cancellationToken = default)
+    public ValueTask<long> CopyToAsync(Stream destination, long? count = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(destination);
-        long copied = 0;
-        while (count is null || copied < count)
+        return CopyAsync(async (chunk, token) =>
         {
-            if (_buffer.IsEmpty)
-            {
-                if (_completed)
-                {
-                    if (count is { } expected) throw new IncompleteReadException($"the stream ended after {copied} of {expected} expected bytes");
-                    break;
-                }
-                await FillAsync(cancellationToken).ConfigureAwait(false);
-                continue;
-            }
-            var chunk = count is { } n && _buffer.Length > n - copied ? _buffer.Slice(0, n - copied) : _buffer;
-            foreach (var segment in chunk)
-            {
-                await destination.WriteAsync(segment, cancellationToken).ConfigureAwait(false);
-            }
-            copied += chunk.Length;
-            _buffer = _buffer.Slice(chunk.End);
-        }
-        return copied;
+            foreach (var segment in chunk) await destination.WriteAsync(segment, token).ConfigureAwait(false);
+        }, count, cancellationToken);
     }
 
     /// <summary>Copies like <see cref="CopyToAsync(Stream, long?, CancellationToken)"/> into a <see cref="PipeWriter"/>, flushing each chunk.</summary>
-    public async ValueTask<long> CopyToAsync(PipeWriter destination, long? count = null, CancellationToken cancellationToken = default)
+    public ValueTask<long> CopyToAsync(PipeWriter destination, long? count = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(destination);
+        return CopyAsync(async (chunk, token) =>
+        {
+            foreach (var segment in chunk) destination.Write(segment.Span);
+            var flush = await destination.FlushAsync(token).ConfigureAwait(false);
+            if (flush.IsCompleted) throw new ConnectionClosedException("the destination stopped reading");
+        }, count, cancellationToken);
+    }
+
+    /// <summary>The one copy loop: hands each buffered chunk to <paramref name="write"/>, refilling until done.</summary>
+    private async ValueTask<long> CopyAsync(Func<ReadOnlySequence<byte>, CancellationToken, ValueTask> write, long? count, CancellationToken cancellationToken)
+    {
         long copied = 0;
         while (count is null || copied < count)
         {
@@ -54,11 +47,9 @@ public sealed partial class ConnectionReader
                 continue;
             }
             var chunk = count is { } n && _buffer.Length > n - copied ? _buffer.Slice(0, n - copied) : _buffer;
-            foreach (var segment in chunk) destination.Write(segment.Span);
+            await write(chunk, cancellationToken).ConfigureAwait(false);
             copied += chunk.Length;
             _buffer = _buffer.Slice(chunk.End);
-            var flush = await destination.FlushAsync(cancellationToken).ConfigureAwait(false);
-            if (flush.IsCompleted) throw new ConnectionClosedException("the destination stopped reading");
         }
         return copied;
     }
