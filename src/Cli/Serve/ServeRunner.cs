@@ -7,17 +7,17 @@ namespace Protocols.Cli.Serve;
 internal static class ServeRunner
 {
     public static async Task<int> RunAsync(ServeSettings settings, TextWriter output, TextWriter error, CancellationToken cancellationToken,
-        Action<ServeStack>? started = null)
+        Action<DevStack>? started = null)
     {
         if (settings.Validate() is { } problem)
         {
             await error.WriteLineAsync($"proto serve: {problem}").ConfigureAwait(false);
             return 2;
         }
-        ServeStack stack;
+        DevStack stack;
         try
         {
-            stack = await ServeStack.StartAsync(settings, cancellationToken: cancellationToken).ConfigureAwait(false);
+            stack = await DevStack.StartAsync(settings.ToOptions(), cancellationToken: cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
@@ -47,7 +47,7 @@ internal static class ServeRunner
                     gate.Release();
                 }
             }
-            foreach (var line in stack.Banner().Where(l => l.Length > 0)) await output.WriteLineAsync(line).ConfigureAwait(false);
+            foreach (var line in Banner(stack, settings).Where(l => l.Length > 0)) await output.WriteLineAsync(line).ConfigureAwait(false);
             await output.FlushAsync(CancellationToken.None).ConfigureAwait(false);
             stack.Capture.Changed += OnChanged;
             started?.Invoke(stack);
@@ -65,6 +65,25 @@ internal static class ServeRunner
             }
         }
         return 0;
+    }
+
+    /// <summary>The startup banner: every endpoint and the page's address.</summary>
+    public static IReadOnlyList<string> Banner(DevStack stack, ServeSettings settings)
+    {
+        var root = Path.GetFullPath(settings.Root);
+        var tls = settings.Tls;
+        return
+        [
+            "proto serve: SMTP, POP3, FTP and HTTP in one process",
+            $"  SMTP   {stack.Smtp}   captures every message{(tls ? " (STARTTLS offered)" : "")}",
+            $"  POP3   {stack.Pop3}   reads the captured mail, any user and password{(tls ? " (STLS offered)" : "")}",
+            $"  FTP    {stack.Ftp}   {root} ({(settings.Write ? "read-write" : "read-only")}, user anonymous){(tls ? " (AUTH TLS offered)" : "")}",
+            $"  HTTP   {stack.Host["http"]}   {root}{(settings.Write ? " (uploads on)" : "")}",
+            $"  Mail   {stack.MailPage}   the captured mail, live",
+            settings.Store is null ? "  Mail is kept in memory." : $"  Mail is kept as .eml files under {Path.GetFullPath(settings.Store)}.",
+            tls ? "  TLS uses a self-signed certificate made now (curl -k, swaks --tls-verify off)." : "",
+            "Press Ctrl+C to stop.",
+        ];
     }
 
     private static string OneLine(Exception ex) => ex.Message.ReplaceLineEndings(" ");

@@ -1,4 +1,5 @@
 using System.Net;
+using Protocols.Servers.Hosting;
 
 namespace Protocols.Cli.Serve;
 
@@ -22,4 +23,11 @@ internal sealed record ServeSettings(
         if (Store is not null && File.Exists(Store)) return $"--store must be a directory, not a file: {Store}";
         return null;
     }
+
+    /// <summary>The library's options for these settings.</summary>
+    public DevStackOptions ToOptions() => new()
+    {
+        Root = Root, Host = Host, SmtpPort = SmtpPort, FtpPort = FtpPort, HttpPort = HttpPort, Pop3Port = Pop3Port,
+        Store = Store, Write = Write, Tls = Tls,
+    };
 }

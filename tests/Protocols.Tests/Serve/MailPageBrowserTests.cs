@@ -1,5 +1,6 @@
 using Microsoft.Playwright;
 using Protocols.Cli.Serve;
+using Protocols.Servers.Hosting;
 using Protocols.Mime;
 using Protocols.Smtp;
 using Protocols.Tests.Support;
@@ -24,7 +25,7 @@ public class MailPageBrowserTests
         var root = Directory.CreateTempSubdirectory("proto-browser-");
         try
         {
-            await using var stack = await ServeStack.StartAsync(new ServeSettings(root.FullName, "127.0.0.1", 0, 0, 0, 0, null, false, false, false))
+            await using var stack = await DevStack.StartAsync(new DevStackOptions { Root = root.FullName })
                 .WaitAsync(TimeSpan.FromSeconds(20));
             using var playwright = await Playwright.CreateAsync().WaitAsync(TimeSpan.FromSeconds(60));
             await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions

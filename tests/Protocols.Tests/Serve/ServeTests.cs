@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Protocols.Cli.Serve;
+using Protocols.Servers.Hosting;
 using Protocols.Tests.Pop3;
 using Protocols.Tests.Support;
 
@@ -62,7 +63,7 @@ public class ServeTests
         using var stop = new CancellationTokenSource();
         var output = new StringWriter();
         var error = new StringWriter();
-        var started = new TaskCompletionSource<ServeStack>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var started = new TaskCompletionSource<DevStack>(TaskCreationOptions.RunContinuationsAsynchronously);
         var run = ServeRunner.RunAsync(Settings(root.FullName), output, error, stop.Token, started.SetResult);
         try
         {
@@ -115,13 +116,13 @@ public class ServeTests
         try
         {
             string id;
-            await using (var stack = await ServeStack.StartAsync(Settings(root.FullName, store)).WaitAsync(Timeout))
+            await using (var stack = await DevStack.StartAsync(Settings(root.FullName, store).ToOptions()).WaitAsync(Timeout))
             {
                 await RawSmtp.SendAsync(stack.Smtp, "a@example.com", "b@example.com", "Subject: kept\r\n\r\nbody\r\n");
                 id = (await stack.Capture.ListAsync()).Single().Id;
                 Assert.That(File.Exists(Path.Combine(store, id + ".eml")), Is.True);
             }
-            await using (var again = await ServeStack.StartAsync(Settings(root.FullName, store)).WaitAsync(Timeout))
+            await using (var again = await DevStack.StartAsync(Settings(root.FullName, store).ToOptions()).WaitAsync(Timeout))
             {
                 var loaded = (await again.Capture.ListAsync()).Single();
                 Assert.That(loaded.Id, Is.EqualTo(id));
@@ -143,7 +144,7 @@ public class ServeTests
         var root = Directory.CreateTempSubdirectory("proto-serve-");
         try
         {
-            await using var stack = await ServeStack.StartAsync(Settings(root.FullName, tls: true)).WaitAsync(Timeout);
+            await using var stack = await DevStack.StartAsync(Settings(root.FullName, tls: true).ToOptions()).WaitAsync(Timeout);
             Assert.That(stack.MailPage.Scheme, Is.EqualTo("https"));
             var curl = Peers.Require("curl");
             var page = await ProcessRunner.RunAsync(curl, ["-sS", "-k", "--max-time", "10", stack.MailPage + "api/messages"]);

@@ -4,28 +4,27 @@ using Microsoft.Extensions.Logging;
 using Protocols.Net;
 using Protocols.Servers.Ftp;
 using Protocols.Servers.Ftp.FileSystem;
-using Protocols.Servers.Hosting;
 using Protocols.Servers.Http;
 using Protocols.Servers.MailUi;
 using Protocols.Servers.Metrics;
 using Protocols.Servers.Pop3;
 using Protocols.Servers.Smtp;
 
-namespace Protocols.Cli.Serve;
+namespace Protocols.Servers.Hosting;
 
 /// <summary>
-/// The whole dev stack on one Kestrel server: SMTP capturing every message, POP3 over the capture, FTP over the root
+/// The whole dev stack (what <c>proto serve</c> runs) on one Kestrel server, as one library call: SMTP capturing every message, POP3 over the capture, FTP over the root
 /// (read-only unless writable), HTTP serving the root with the captured-mail page under <c>/_proto/mail/</c>.
 /// </summary>
-internal sealed class ServeStack : IAsyncDisposable
+public sealed class DevStack : IAsyncDisposable
 {
     private readonly SmtpMeterBridge _bridge;
     private readonly CapturedMailDirectory? _directory;
     private readonly X509Certificate2? _certificate;
     private readonly CapturedMailApp _mailApp;
 
-    private ServeStack(ProtocolsHost host, CapturedMailStore capture, ProtocolsMetrics metrics, SmtpMeterBridge bridge,
-        CapturedMailDirectory? directory, X509Certificate2? certificate, ServeSettings settings, CapturedMailApp mailApp)
+    private DevStack(ProtocolsHost host, CapturedMailStore capture, ProtocolsMetrics metrics, SmtpMeterBridge bridge,
+        CapturedMailDirectory? directory, X509Certificate2? certificate, DevStackOptions options, CapturedMailApp mailApp)
     {
         _mailApp = mailApp;
         Host = host;
@@ -34,7 +33,7 @@ internal sealed class ServeStack : IAsyncDisposable
         _bridge = bridge;
         _directory = directory;
         _certificate = certificate;
-        Settings = settings;
+        Options = options;
     }
 
     public ProtocolsHost Host { get; }
@@ -43,7 +42,7 @@ internal sealed class ServeStack : IAsyncDisposable
 
     public ProtocolsMetrics Metrics { get; }
 
-    public ServeSettings Settings { get; }
+    public DevStackOptions Options { get; }
 
     public IPEndPoint Smtp => Host.GetEndPoint("smtp");
 
@@ -57,9 +56,9 @@ internal sealed class ServeStack : IAsyncDisposable
     public Uri MailPage => new(Host["http"] + "_proto/mail/");
 
     /// <summary>Binds every endpoint; returns when all listen. Throws <see cref="EndpointBindException"/> when a port is taken.</summary>
-    public static async Task<ServeStack> StartAsync(ServeSettings settings, ILoggerFactory? loggerFactory = null, CancellationToken cancellationToken = default)
+    public static async Task<DevStack> StartAsync(DevStackOptions? options = null, ILoggerFactory? loggerFactory = null, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(settings);
+        var settings = options ?? new DevStackOptions();
         var address = IPAddress.Parse(settings.Host);
         var root = Path.GetFullPath(settings.Root);
         var metrics = new ProtocolsMetrics();
@@ -107,7 +106,7 @@ internal sealed class ServeStack : IAsyncDisposable
                 certificate is null ? null : new EndpointTls(certificate));
 
             var host = await builder.StartAsync(cancellationToken).ConfigureAwait(false);
-            return new ServeStack(host, capture, metrics, bridge, directory, certificate, settings, mailApp);
+            return new DevStack(host, capture, metrics, bridge, directory, certificate, settings, mailApp);
         }
         catch
         {
@@ -124,25 +123,6 @@ internal sealed class ServeStack : IAsyncDisposable
         await files.HandleAsync(context).ConfigureAwait(false);
         metrics.MessageTransferred("http", context.Response.ContentLength ?? 0);
         if (context.Response.StatusCode >= 400) metrics.Rejected("http", context.Response.StatusCode.ToString(System.Globalization.CultureInfo.InvariantCulture));
-    }
-
-    /// <summary>The startup banner: every endpoint and the page's address.</summary>
-    public IReadOnlyList<string> Banner()
-    {
-        var root = Path.GetFullPath(Settings.Root);
-        var tls = Settings.Tls;
-        return
-        [
-            "proto serve: SMTP, POP3, FTP and HTTP in one process",
-            $"  SMTP   {Smtp}   captures every message{(tls ? " (STARTTLS offered)" : "")}",
-            $"  POP3   {Pop3}   reads the captured mail, any user and password{(tls ? " (STLS offered)" : "")}",
-            $"  FTP    {Ftp}   {root} ({(Settings.Write ? "read-write" : "read-only")}, user anonymous){(tls ? " (AUTH TLS offered)" : "")}",
-            $"  HTTP   {Host["http"]}   {root}{(Settings.Write ? " (uploads on)" : "")}",
-            $"  Mail   {MailPage}   the captured mail, live",
-            Settings.Store is null ? "  Mail is kept in memory." : $"  Mail is kept as .eml files under {Path.GetFullPath(Settings.Store)}.",
-            tls ? "  TLS uses a self-signed certificate made now (curl -k, swaks --tls-verify off)." : "",
-            "Press Ctrl+C to stop.",
-        ];
     }
 
     public async ValueTask DisposeAsync()
