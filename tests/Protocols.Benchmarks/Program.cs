@@ -1,6 +1,8 @@
 using BenchmarkDotNet.Running;
 
 if (await Protocols.Benchmarks.HttpClientBench.ClientModes.TryRunAsync(args) is { } clientExitCode) return clientExitCode;
+if (await Protocols.Benchmarks.Peers.SmtpServerHost.TryRunAsync(args) is { } smtpServerExit) return smtpServerExit;
+if (await Protocols.Benchmarks.Peers.SmtpClientModes.TryRunAsync(args) is { } smtpClientExit) return smtpClientExit;
 if (await Protocols.Benchmarks.Http.ServerModes.TryRunAsync(args) is { } exitCode) return exitCode;
 if (await Protocols.Benchmarks.Hardening.HardeningModes.TryRunAsync(args) is { } hardeningExit) return hardeningExit;
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
