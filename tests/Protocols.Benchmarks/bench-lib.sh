@@ -154,3 +154,12 @@ bench_wait_port() {
 
 # key=value field from a line printed by the benchmark exe's modes.
 bench_field() { sed -nE "s/.*(^| )$1=([0-9.]+).*/\\2/p"; }
+
+# The median of KEY, readable; with a unit after it.
+bench_med() { echo "$(bench_fmt "$(bench_stat "$1" median)")${2:+ $2}"; }
+
+# bench_summary WORK OURS PEERS RATIO: one row of the summary table that run-all.sh prints (when BENCH_SUMMARY is set).
+bench_summary() {
+  [ -n "${BENCH_SUMMARY:-}" ] && printf '| %s | %s | %s | %s |\n' "$@" >> "$BENCH_SUMMARY"
+  return 0
+}

@@ -132,3 +132,16 @@ printf "peak RSS: ours %s, smtp-sink %s, SmtpServer %s, proto serve %s%s\n" "$(p
   "$(peak_rss "${PID[smtpserver]}")" "$(peak_rss "${PID[serve]}")" "$([ "$SMTP4DEV" = 1 ] && echo ", smtp4dev $(peak_rss "${PID[smtp4dev]}")")"
 echo "(ratios: of the medians; above 1.00x means ours is better)"
 bench_footer
+for w in "${WORKLOADS[@]}"; do
+  read -r size count mode <<<"$w"
+  bench_summary "SMTP server, smtp-source -s $SESSIONS -m $count -l $size, $([ "$mode" = reuse ] && echo "connections reused (-d)" || echo "new connection per message")" \
+    "$(bench_med "ours,$size,$mode" msg/s)" "smtp-sink $(bench_med "smtp-sink,$size,$mode"); SmtpServer $(bench_med "smtpserver,$size,$mode")" \
+    "$(bench_ratio "ours,$size,$mode" "smtp-sink,$size,$mode" higher) / $(bench_ratio "ours,$size,$mode" "smtpserver,$size,$mode" higher)"
+done
+bench_summary "\`proto serve\` capture, 10 KiB, new connection, -m $CAPTURE_MESSAGES" "$(bench_med capture,serve msg/s)" \
+  "\`proto smtp serve\` $(bench_med capture,ours)$([ "$SMTP4DEV" = 1 ] && echo "; smtp4dev $(bench_med capture,smtp4dev)")" \
+  "$(bench_ratio capture,serve capture,ours higher)$([ "$SMTP4DEV" = 1 ] && echo " / $(bench_ratio capture,serve capture,smtp4dev higher)")"
+bench_summary "SMTP client, $CLIENT_MESSAGES x 1 KiB on one connection to smtp-sink" \
+  "$(bench_med client,ours,rate msg/s), $(bench_med client,ours,cpu) us CPU, $(bench_med client,ours,alloc) B alloc/msg" \
+  "MailKit $(bench_med client,mailkit,rate), $(bench_med client,mailkit,cpu) us, $(bench_med client,mailkit,alloc) B" \
+  "$(bench_ratio client,ours,rate client,mailkit,rate higher) (CPU $(bench_ratio client,ours,cpu client,mailkit,cpu lower), alloc $(bench_ratio client,ours,alloc client,mailkit,alloc lower))"
