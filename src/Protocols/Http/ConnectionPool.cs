@@ -36,6 +36,17 @@ internal sealed class ConnectionPool : IAsyncDisposable
         return await pool.RentAsync(_options, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Takes an idle connection to the origin without waiting, when one is there and a slot is free: the keep-alive
+    /// fast path, which needs no cancellation source of its own (the connection's <see cref="KeptConnection.RequestTimer"/> serves).
+    /// </summary>
+    public bool TryRentIdle(HttpOrigin origin, out PooledConnection lease)
+    {
+        ObjectDisposedException.ThrowIf(_disposed != 0, this);
+        lease = null!;
+        return _origins.TryGetValue(origin, out var pool) && pool.TryRentIdle(_options, out lease);
+    }
+
     private void Sweep()
     {
         foreach (var pool in _origins.Values) pool.CloseIdle(_options.IdleConnectionTimeout);
@@ -86,6 +97,19 @@ internal sealed class ConnectionPool : IAsyncDisposable
                 _slots.Release();
                 throw;
             }
+        }
+
+        public bool TryRentIdle(HttpClientOptions options, out PooledConnection lease)
+        {
+            lease = null!;
+            if (!_slots.Wait(0)) return false;
+            if (TryTakeIdle(options.IdleConnectionTimeout, out var idle))
+            {
+                lease = new PooledConnection(_return, idle, origin, reused: true);
+                return true;
+            }
+            _slots.Release();
+            return false;
         }
 
         private async ValueTask<Connection> OpenAsync(HttpClientOptions options, CancellationToken cancellationToken)
@@ -168,11 +192,16 @@ internal sealed class ConnectionPool : IAsyncDisposable
     }
 }
 
-/// <summary>A pooled connection and what lives as long as it: the strings its responses share.</summary>
+/// <summary>
+/// A pooled connection and what lives as long as it: the strings its responses share, and a reusable timer for the
+/// request timeout (reset, not reallocated, between requests; its token stays the same, so the connection's reader
+/// and writer do not register on a new token per request).
+/// </summary>
 internal sealed class KeptConnection(Connection connection)
 {
     public Connection Connection { get; } = connection;
     public FieldStrings Strings { get; } = new();
+    public OperationTimer RequestTimer { get; } = new();
 }
 
 /// <summary>A connection rented from the pool; given back exactly once, reusable or not.</summary>
@@ -182,6 +211,7 @@ internal sealed class PooledConnection(Action<KeptConnection, bool> giveBack, Ke
 
     public Connection Connection => kept.Connection;
     public FieldStrings Strings => kept.Strings;
+    public OperationTimer RequestTimer => kept.RequestTimer;
     public HttpOrigin Origin { get; } = origin;
 
     /// <summary>Whether the response allows the connection to be reused once its body has been read.</summary>

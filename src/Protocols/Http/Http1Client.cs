@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.IO.Compression;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using Protocols.Net;
 
 namespace Protocols.Http;
@@ -52,15 +53,50 @@ public sealed partial class Http1Client : IAsyncDisposable
         }
     }
 
-    private async Task<HttpResponse> SendOnceAsync(HttpRequest request, CancellationToken cancellationToken)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<HttpResponse> SendOnceAsync(HttpRequest request, CancellationToken cancellationToken)
     {
         var origin = HttpOrigin.From(request.Uri);
         var started = Stopwatch.GetTimestamp();
+        var firstAttempt = 0;
+        // Keep-alive fast path: an idle connection is there, and its own reusable timer bounds the request.
+        if (_pool.TryRentIdle(origin, out var idle))
+        {
+            var timer = idle.RequestTimer;
+            timer.Timeout = _options.Timeout;
+            try
+            {
+                var token = timer.Start(cancellationToken);
+                var head = await ExchangeAsync(idle.Connection, idle.Strings, request, token).ConfigureAwait(false);
+                return CreateResponse(request, head, idle, Stopwatch.GetElapsedTime(started));
+            }
+            catch (Exception e) when (IsStale(e) && (request.Body?.CanReplay ?? true))
+            {
+                idle.Release(reusable: false);
+                _options.Transcript?.Write(TranscriptKind.Info, "The kept-alive connection was closed by the server; retrying on a new one");
+                firstAttempt = 1;
+            }
+            catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested && timer.HasFired)
+            {
+                idle.Release(reusable: false);
+                throw NoResponse(origin, e);
+            }
+            catch
+            {
+                idle.Release(reusable: false);
+                throw;
+            }
+            finally
+            {
+                timer.Stop();
+            }
+        }
+
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         if (_options.Timeout != Timeout.InfiniteTimeSpan) timeout.CancelAfter(_options.Timeout);
         try
         {
-            for (var attempt = 0; ; attempt++)
+            for (var attempt = firstAttempt; ; attempt++)
             {
                 var lease = await _pool.RentAsync(origin, timeout.Token).ConfigureAwait(false);
                 try
@@ -82,9 +118,12 @@ public sealed partial class Http1Client : IAsyncDisposable
         }
         catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested && timeout.IsCancellationRequested)
         {
-            throw new TimeoutException($"no response from {origin} within {_options.Timeout.TotalSeconds:0.###} s", e);
+            throw NoResponse(origin, e);
         }
     }
+
+    private TimeoutException NoResponse(HttpOrigin origin, Exception e) =>
+        new($"no response from {origin} within {_options.Timeout.TotalSeconds:0.###} s", e);
 
     /// <summary>A kept-alive connection the server had closed: nothing of a response arrived.</summary>
     private static bool IsStale(Exception e) => e switch
@@ -95,7 +134,8 @@ public sealed partial class Http1Client : IAsyncDisposable
         _ => false,
     };
 
-    private async Task<ResponseHead> ExchangeAsync(Connection connection, FieldStrings strings, HttpRequest request, CancellationToken cancellationToken)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<ResponseHead> ExchangeAsync(Connection connection, FieldStrings strings, HttpRequest request, CancellationToken cancellationToken)
     {
         var chunked = RequestHead.Write(connection.Writer, request, _options);
         if (request.Body is { } body)
