@@ -6,12 +6,12 @@ namespace Protocols.Benchmarks.Peers;
 
 /// <summary>
 /// <c>smtpclient-send PORT COUNT ours|mailkit</c>: COUNT messages of 1 KiB over one connection to 127.0.0.1:PORT with
-/// our <see cref="Protocols.Smtp.SmtpClient"/> or MailKit's, timed after connect (200 warm-up messages first). Prints
+/// our <see cref="Protocols.Smtp.SmtpClient"/> or MailKit's, timed after connect (2,000 warm-up messages first). Prints
 /// one line: msg/s, CPU per message and bytes allocated per message (every thread).
 /// </summary>
 internal static class SmtpClientModes
 {
-    private const int WarmUp = 200;
+    private const int WarmUp = 2000;
 
     public static async Task<int?> TryRunAsync(string[] args)
     {
