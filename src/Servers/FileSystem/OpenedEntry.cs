@@ -69,6 +69,21 @@ public sealed class OpenedEntry : IDisposable
     /// <summary>The last write time, from the open entry.</summary>
     public DateTime LastWriteTimeUtc => _handle is null ? File.GetLastWriteTimeUtc(Path) : File.GetLastWriteTimeUtc(_handle);
 
+    /// <summary>
+    /// Sets the last write time: a file's through a descriptor of the file itself; a directory's by its real path
+    /// (.NET opens no directory handles; a time is all a swapped name could redirect).
+    /// </summary>
+    public void SetLastWriteTimeUtc(DateTime time)
+    {
+        if (IsDirectory)
+        {
+            Directory.SetLastWriteTimeUtc(RealPath, time);
+            return;
+        }
+        using var handle = File.OpenHandle(Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        File.SetLastWriteTimeUtc(handle, time);
+    }
+
     /// <summary>The entry's attributes (<see cref="FileAttributes.ReadOnly"/> when this process may not write it).</summary>
     public FileAttributes Attributes { get; }
 

@@ -15,7 +15,7 @@ namespace Protocols.Tests.Hardening;
 [NonParallelizable]
 public class PathRaceTests
 {
-    private const string Inside = "inside-file", Outside = "OUTSIDE-SECRET", OutsideOnly = "outside-only.txt";
+    private const string Inside = "inside-file", OutsideText = "OUTSIDE-SECRET", OutsideOnly = "outside-only.txt";
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(20);
 
     private sealed class Race : IDisposable
@@ -29,8 +29,10 @@ public class PathRaceTests
             Base = Directory.CreateTempSubdirectory("proto-race-").FullName;
             Root = Directory.CreateDirectory(Path.Combine(Base, "root")).FullName;
             var outside = Directory.CreateDirectory(Path.Combine(Base, "outside")).FullName;
-            File.WriteAllText(Path.Combine(outside, "secret.txt"), Outside);
-            File.WriteAllText(Path.Combine(outside, OutsideOnly), Outside);
+            File.WriteAllText(Path.Combine(outside, "secret.txt"), OutsideText);
+            File.WriteAllText(Path.Combine(outside, OutsideOnly), OutsideText);
+            File.WriteAllText(Path.Combine(outside, "victim.txt"), OutsideText);
+            Outside = outside;
             var race = Directory.CreateDirectory(Path.Combine(Root, "race")).FullName;
             File.WriteAllText(Path.Combine(race, "secret.txt"), Inside);
             var swap = Path.Combine(Base, "swap");
@@ -49,6 +51,8 @@ public class PathRaceTests
         public string Base { get; }
 
         public string Root { get; }
+
+        public string Outside { get; }
 
         public void Start() => _swapper.Start();
 
@@ -80,7 +84,7 @@ public class PathRaceTests
             {
                 await ftp.DownloadAsync(body, "race/secret.txt").WaitAsync(Wait);
                 var text = System.Text.Encoding.UTF8.GetString(body.ToArray());
-                if (text.Contains(Outside, StringComparison.Ordinal)) escapes++;
+                if (text.Contains(OutsideText, StringComparison.Ordinal)) escapes++;
                 else if (text == Inside) served++;
             }
             catch (FtpCommandException)
@@ -119,7 +123,7 @@ public class PathRaceTests
             using (var response = await http.GetAsync("race/secret.txt").WaitAsync(Wait))
             {
                 var text = await response.Content.ReadAsStringAsync().WaitAsync(Wait);
-                if (text.Contains(Outside, StringComparison.Ordinal)) escapes++;
+                if (text.Contains(OutsideText, StringComparison.Ordinal)) escapes++;
                 else if (response.StatusCode == HttpStatusCode.OK && text == Inside) served++;
             }
             if (tries % 4 == 0)
@@ -131,6 +135,58 @@ public class PathRaceTests
         Report("HTTP GET of root/race/* during a symlink swap", tries, escapes, leaks, served, race.Swaps, watch.Elapsed);
         Assert.That((escapes, leaks), Is.EqualTo((0L, 0L)), $"{escapes} escapes and {leaks} leaks in {tries} tries");
         Assert.That(served, Is.GreaterThan(0), "the inside file must still be served between swaps");
+    }
+
+    [Test]
+    public async Task Ftp_and_http_writes_never_land_outside_the_root_while_a_link_is_swapped_in()
+    {
+        using var race = new Race();
+        await using var stack = await DevStack.StartAsync(new DevStackOptions { Root = race.Root, Write = true }).WaitAsync(Wait);
+        await using var ftp = new FtpClient("127.0.0.1", stack.Ftp.Port);
+        await ftp.ConnectAsync().WaitAsync(Wait);
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{stack.Http.Port}/"), Timeout = Wait };
+        race.Start();
+        long tries = 0, escapes = 0, stored = 0;
+        var watch = Stopwatch.StartNew();
+        while (watch.Elapsed < Duration)
+        {
+            tries++;
+            using (var put = await http.PutAsync("race/put.txt", new StringContent("put")).WaitAsync(Wait))
+                if (put.IsSuccessStatusCode) stored++;
+            try
+            {
+                await ftp.UploadAsync(new MemoryStream("stor"u8.ToArray()), "race/stor.txt").WaitAsync(Wait);
+                stored++;
+            }
+            catch (FtpCommandException)
+            {
+            }
+            try
+            {
+                await ftp.DeleteFileAsync("race/victim.txt").WaitAsync(Wait);
+            }
+            catch (FtpCommandException)
+            {
+            }
+            foreach (var name in new[] { "put.txt", "stor.txt" })
+            {
+                var leaked = Path.Combine(race.Outside, name);
+                if (File.Exists(leaked))
+                {
+                    escapes++;
+                    File.Delete(leaked);
+                }
+            }
+            if (!File.Exists(Path.Combine(race.Outside, "victim.txt")))
+            {
+                escapes++;
+                await File.WriteAllTextAsync(Path.Combine(race.Outside, "victim.txt"), OutsideText);
+            }
+        }
+        HardeningReport.Row(HardeningReport.Attack, "FTP STOR/DELE + HTTP PUT into root/race/ during a symlink swap", tries * 3, 0, watch.Elapsed,
+            $"{stored} writes stored inside, the rest refused; {race.Swaps} swaps", escapes, 0);
+        Assert.That(escapes, Is.Zero, $"{escapes} writes or deletes landed outside the root in {tries * 3} tries");
+        Assert.That(stored, Is.GreaterThan(0), "writes inside must still work between swaps");
     }
 
     private static void Report(string check, long tries, long escapes, long leaks, long served, long swaps, TimeSpan elapsed) =>

@@ -45,10 +45,29 @@ public sealed class DiskFileSystem : IFtpFileSystem
         return parent is null ? null : Path.Join(parent, FtpPathResolver.Name(virtualPath));
     }
 
-    private string Require(string path) => Resolve(path) ?? throw FtpFileSystemException.NotFound(path);
+    /// <summary>
+    /// The entry itself for a change (delete, rename, make): its parent directory opened and checked, and the name
+    /// inside it. Changes go through the open parent, so a parent swapped for a link meanwhile cannot redirect them.
+    /// </summary>
+    private Entry RequireEntry(string path)
+    {
+        var parent = path == "/" ? null : Open(FtpPathResolver.Parent(path));
+        if (parent is { IsDirectory: true }) return new Entry(parent, FtpPathResolver.Name(path));
+        parent?.Dispose();
+        if (path != "/" && parent is null && Resolve(FtpPathResolver.Parent(path)) is not null) throw FtpFileSystemException.NotFound(FtpPathResolver.Parent(path));
+        throw new FtpFileSystemException(FtpFileSystemError.AccessDenied, $"{path}: cannot be changed");
+    }
 
-    private string RequireEntry(string path) =>
-        ResolveEntry(path) ?? throw new FtpFileSystemException(FtpFileSystemError.AccessDenied, $"{path}: cannot be changed");
+    private readonly record struct Entry(OpenedEntry Parent, string Name) : IDisposable
+    {
+        /// <summary>The name through the open parent: what the change acts on.</summary>
+        public string Path => System.IO.Path.Join(Parent.Path, Name);
+
+        /// <summary>Where that is: for comparisons only.</summary>
+        public string RealPath => System.IO.Path.Join(Parent.RealPath, Name);
+
+        public void Dispose() => Parent.Dispose();
+    }
 
     public ValueTask<FtpFileInfo?> GetInfoAsync(string path, CancellationToken cancellationToken = default)
     {
@@ -206,28 +225,28 @@ public sealed class DiskFileSystem : IFtpFileSystem
 
     public ValueTask CreateDirectoryAsync(string path, CancellationToken cancellationToken = default)
     {
-        var physical = RequireEntry(path);
-        if (Path.Exists(physical)) throw new FtpFileSystemException(FtpFileSystemError.AlreadyExists, $"{path}: already exists");
-        if (!Directory.Exists(Path.GetDirectoryName(physical))) throw FtpFileSystemException.NotFound(FtpPathResolver.Parent(path));
-        Directory.CreateDirectory(physical);
+        using var entry = RequireEntry(path);
+        if (Path.Exists(entry.Path) || new FileInfo(entry.Path).LinkTarget is not null)
+            throw new FtpFileSystemException(FtpFileSystemError.AlreadyExists, $"{path}: already exists");
+        Directory.CreateDirectory(entry.Path);
         return ValueTask.CompletedTask;
     }
 
     public ValueTask DeleteFileAsync(string path, CancellationToken cancellationToken = default)
     {
-        var physical = RequireEntry(path);
-        var info = new FileInfo(physical);
-        if (info.LinkTarget is null && Directory.Exists(physical))
+        using var entry = RequireEntry(path);
+        var info = new FileInfo(entry.Path);
+        if (info.LinkTarget is null && Directory.Exists(entry.Path))
             throw new FtpFileSystemException(FtpFileSystemError.NotAFile, $"{path}: is a directory");
         if (!info.Exists && info.LinkTarget is null) throw FtpFileSystemException.NotFound(path);
-        info.Delete();
+        info.Delete(); // a link is deleted itself, never what it points to
         return ValueTask.CompletedTask;
     }
 
     public ValueTask DeleteDirectoryAsync(string path, CancellationToken cancellationToken = default)
     {
-        var physical = RequireEntry(path);
-        var info = new DirectoryInfo(physical);
+        using var entry = RequireEntry(path);
+        var info = new DirectoryInfo(entry.Path);
         if (info.LinkTarget is not null || !info.Exists)
             throw new FtpFileSystemException(FtpFileSystemError.NotADirectory, $"{path}: not a directory");
         if (info.EnumerateFileSystemInfos().Any())
@@ -238,31 +257,31 @@ public sealed class DiskFileSystem : IFtpFileSystem
 
     public ValueTask RenameAsync(string from, string to, CancellationToken cancellationToken = default)
     {
-        var source = RequireEntry(from);
-        var target = RequireEntry(to);
-        var sourceInfo = new FileInfo(source);
-        var isDirectory = sourceInfo.LinkTarget is null && Directory.Exists(source);
+        using var source = RequireEntry(from);
+        using var target = RequireEntry(to);
+        var sourceInfo = new FileInfo(source.Path);
+        var isDirectory = sourceInfo.LinkTarget is null && Directory.Exists(source.Path);
         if (!isDirectory && !sourceInfo.Exists && sourceInfo.LinkTarget is null) throw FtpFileSystemException.NotFound(from);
-        if (Directory.Exists(target)) throw new FtpFileSystemException(FtpFileSystemError.AlreadyExists, $"{to}: is a directory");
+        if (Directory.Exists(target.Path)) throw new FtpFileSystemException(FtpFileSystemError.AlreadyExists, $"{to}: is a directory");
         if (isDirectory)
         {
-            if (target == source || target.StartsWith(Path.EndsInDirectorySeparator(source) ? source : source + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+            var sourceReal = source.RealPath;
+            if (target.RealPath == sourceReal
+                || target.RealPath.StartsWith(Path.EndsInDirectorySeparator(sourceReal) ? sourceReal : sourceReal + Path.DirectorySeparatorChar, StringComparison.Ordinal))
                 throw new FtpFileSystemException(FtpFileSystemError.AccessDenied, $"{to}: inside {from}");
-            Directory.Move(source, target);
+            Directory.Move(source.Path, target.Path);
         }
         else
         {
-            File.Move(source, target, overwrite: true);
+            File.Move(source.Path, target.Path, overwrite: true);
         }
         return ValueTask.CompletedTask;
     }
 
     public ValueTask SetModifiedAsync(string path, DateTimeOffset modified, CancellationToken cancellationToken = default)
     {
-        var physical = Require(path);
-        if (File.Exists(physical)) File.SetLastWriteTimeUtc(physical, modified.UtcDateTime);
-        else if (Directory.Exists(physical)) Directory.SetLastWriteTimeUtc(physical, modified.UtcDateTime);
-        else throw FtpFileSystemException.NotFound(path);
+        using var opened = Open(path) ?? throw FtpFileSystemException.NotFound(path);
+        opened.SetLastWriteTimeUtc(modified.UtcDateTime);
         return ValueTask.CompletedTask;
     }
 
