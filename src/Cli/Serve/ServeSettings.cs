@@ -5,9 +5,14 @@ namespace Protocols.Cli.Serve;
 
 /// <summary>The parsed options of <c>proto serve</c>.</summary>
 internal sealed record ServeSettings(
-    string Root, string Host, int SmtpPort, int FtpPort, int HttpPort, int Pop3Port, string? Store, bool Write, bool Tls, bool SelfSigned,
-    int MailPort = 0)
+    string Root, string Host, int SmtpPort, int FtpPort, int HttpPort, int Pop3Port, string? Store, bool Write, bool Tls, bool SelfSigned)
 {
+    /// <summary>The mail page's own port (<c>--mail-port</c>; 0: any free port).</summary>
+    public int MailPort { get; init; }
+
+    /// <summary>Host names the web endpoints answer to besides IP literals and localhost (<c>--allow-host</c>).</summary>
+    public IReadOnlyList<string> AllowedHosts { get; init; } = [];
+
     /// <summary>A one-line reason the settings cannot work, or null.</summary>
     public string? Validate()
     {
@@ -28,7 +33,7 @@ internal sealed record ServeSettings(
     /// <summary>The library's options for these settings.</summary>
     public DevStackOptions ToOptions() => new()
     {
-        Root = Root, Host = Host, SmtpPort = SmtpPort, FtpPort = FtpPort, HttpPort = HttpPort, Pop3Port = Pop3Port, MailPort = MailPort,
+        Root = Root, Host = Host, SmtpPort = SmtpPort, FtpPort = FtpPort, HttpPort = HttpPort, Pop3Port = Pop3Port, MailPort = MailPort, AllowedHosts = AllowedHosts,
         Store = Store, Write = Write, Tls = Tls,
     };
 }

@@ -73,6 +73,26 @@ public class WebStackAttackTests
     }
 
     [Test]
+    public async Task Explicitly_allowed_host_names_are_served_on_every_http_endpoint()
+    {
+        var root = Directory.CreateTempSubdirectory("proto-web-attack-");
+        try
+        {
+            await File.WriteAllTextAsync(Path.Combine(root.FullName, "big.txt"), "x");
+            await using var stack = await DevStack.StartAsync(new DevStackOptions { Root = root.FullName, AllowedHosts = ["dev.example"] }).WaitAsync(Wait);
+            foreach (var (endPoint, path) in new[] { (stack.Http, "/big.txt"), (stack.Mail, "/api/messages") })
+            {
+                Assert.That((await RawHttp.SendAsync(endPoint, "GET", path, $"DEV.example:{endPoint.Port}")).Status, Is.EqualTo(200));
+                Assert.That((await RawHttp.SendAsync(endPoint, "GET", path, $"other.example:{endPoint.Port}")).Status, Is.EqualTo(421));
+            }
+        }
+        finally
+        {
+            root.Delete(recursive: true);
+        }
+    }
+
+    [Test]
     public async Task Mail_page_and_api_have_an_origin_of_their_own_and_refuse_cross_origin_changes()
     {
         var (stack, root) = await StartAsync();
