@@ -73,7 +73,6 @@ public sealed class DevStack : IAsyncDisposable
         CapturedMailDirectory? directory = null;
         try
         {
-            var mailApp = new CapturedMailApp(capture, metrics);
             IMessageStore store = new CapturedMailSmtpStore(capture, metrics);
             if (settings.Store is not null)
             {
@@ -106,6 +105,7 @@ public sealed class DevStack : IAsyncDisposable
             });
 
             var tls = certificate is null ? null : new EndpointTls(certificate);
+            var mailApp = new CapturedMailApp(capture, metrics);
             var httpOptions = new HttpServerOptions { Root = root, AllowUploads = settings.Write };
             foreach (var name in settings.AllowedHosts) httpOptions.AllowedHosts.Add(name);
             var files = new HttpFileServer(httpOptions, loggerFactory?.CreateLogger("Protocols.Servers.Http"));
