@@ -52,6 +52,9 @@ public sealed class DevStack : IAsyncDisposable
 
     public IPEndPoint Http => Host.GetEndPoint("http");
 
+    /// <summary>The POP3S endpoint, when <see cref="DevStackOptions.Pop3TlsPort"/> asked for one.</summary>
+    public IPEndPoint? Pop3Tls => Host.Endpoints.Any(e => e.Name == "pop3s") ? Host.GetEndPoint("pop3s") : null;
+
     /// <summary>The captured-mail page.</summary>
     public Uri MailPage => new(Host["http"] + "_proto/mail/");
 
@@ -78,14 +81,17 @@ public sealed class DevStack : IAsyncDisposable
 
             var builder = new ProtocolsHostBuilder(loggerFactory);
             var smtpOptions = new SmtpServerOptions { Store = store, Certificate = certificate, LoggerFactory = loggerFactory };
+            if (settings.MaxSize is { } maxSize) smtpOptions.Limits.MaxMessageSize = maxSize;
             builder.AddEndpoint("smtp", EndpointKind.Tcp, new IPEndPoint(address, settings.SmtpPort), listen =>
             {
                 listen.UseConnectionMetrics(metrics, "smtp");
                 listen.UseSmtp(smtpOptions);
             });
 
-            builder.AddPop3Server(Pop3MailboxProvider.Shared(new CapturedMailPop3Mailbox(capture)),
-                new Pop3ServerOptions { Certificate = certificate }, new IPEndPoint(address, settings.Pop3Port), metrics: metrics);
+            var maildrop = Pop3MailboxProvider.Shared(new CapturedMailPop3Mailbox(capture), settings.User, settings.Password);
+            builder.AddPop3Server(maildrop, new Pop3ServerOptions { Certificate = certificate }, new IPEndPoint(address, settings.Pop3Port), metrics: metrics);
+            if (certificate is not null && settings.Pop3TlsPort is { } pop3s) // options of its own: AddPop3Server marks them implicit-TLS
+                builder.AddPop3Server(maildrop, new Pop3ServerOptions(), new IPEndPoint(address, pop3s), new EndpointTls(certificate), metrics, "pop3s");
 
             var ftpOptions = new FtpServerOptions
             {
@@ -100,6 +106,7 @@ public sealed class DevStack : IAsyncDisposable
             });
 
             var httpOptions = new HttpServerOptions { Root = root, AllowUploads = settings.Write };
+            if (settings.MaxSize is { } maxUpload) httpOptions.MaxUploadBytes = maxUpload;
             var files = new HttpFileServer(httpOptions, loggerFactory?.CreateLogger("Protocols.Servers.Http"));
             var mailApp = httpOptions.ReservedRoutes.MapCapturedMail(capture, metrics);
             builder.AddHttpEndpoint("http", new IPEndPoint(address, settings.HttpPort), context => CountedAsync(files, metrics, context),
