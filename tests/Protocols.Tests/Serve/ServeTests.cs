@@ -13,10 +13,10 @@ public class ServeTests
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(20);
 
     private static ServeSettings Settings(string root, string? store = null, bool write = false, bool tls = false) =>
-        new(root, "127.0.0.1", 0, 0, 0, 0, store, write, tls, tls);
+        new(root, "127.0.0.1", 0, 0, 0, 0, store, write, tls, Pop3TlsPort: 0);
 
-    [TestCase("--tls without --self-signed")]
-    [TestCase("--self-signed without --tls")]
+    [TestCase("--user without --password")]
+    [TestCase("--max-size 0")]
     [TestCase("bad host")]
     [TestCase("port past 65535")]
     [TestCase("negative port")]
@@ -27,8 +27,8 @@ public class ServeTests
         var root = Path.GetTempPath();
         var settings = what switch
         {
-            "--tls without --self-signed" => Settings(root) with { Tls = true },
-            "--self-signed without --tls" => Settings(root) with { SelfSigned = true },
+            "--user without --password" => Settings(root) with { User = "bob" },
+            "--max-size 0" => Settings(root) with { MaxSize = 0 },
             "bad host" => Settings(root) with { Host = "localhost:80" },
             "port past 65535" => Settings(root) with { HttpPort = 65536 },
             "negative port" => Settings(root) with { Pop3Port = -1 },
@@ -39,13 +39,14 @@ public class ServeTests
         Assert.That(reason, Is.Not.Null.And.Not.Contain("\n"));
     }
 
-    [TestCase("--tls")]
-    [TestCase("--self-signed")]
+    [TestCase("--bogus")]
+    [TestCase("--smtp-port", "abc")]
     [TestCase("--smtp-port", "70000")]
+    [TestCase("--user", "bob")]
     [TestCase("--root", "/nonexistent/proto-root")]
     public async Task Cli_refuses_bad_options_with_exit_2(params string[] args)
     {
-        var exit = await Protocols.Cli.ProtoCommand.Build().Parse(["serve", .. args]).InvokeAsync().WaitAsync(Timeout);
+        var exit = await Protocols.Cli.ProtoCommand.RunAsync(["serve", .. args]).WaitAsync(Timeout);
         Assert.That(exit, Is.EqualTo(2));
     }
 
@@ -168,6 +169,6 @@ public class ServeTests
         var error = new StringWriter();
         var exit = await ServeRunner.RunAsync(Settings(Path.GetTempPath()) with { SmtpPort = port }, new StringWriter(), error, CancellationToken.None).WaitAsync(Timeout);
         Assert.That(exit, Is.EqualTo(1));
-        Assert.That(error.ToString().TrimEnd(), Does.StartWith("proto serve: ").And.Not.Contain("\n"));
+        Assert.That(error.ToString().TrimEnd(), Does.StartWith("proto: cannot listen on 127.0.0.1:" + port).And.Not.Contain("\n"));
     }
 }
