@@ -84,6 +84,18 @@ internal sealed class ProtoProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Waits until stdout contains <paramref name="text"/>.</summary>
+    public async Task WaitForStdoutAsync(string text, TimeSpan? timeout = null)
+    {
+        var watch = Stopwatch.StartNew();
+        while (!Stdout.Contains(text, StringComparison.Ordinal))
+        {
+            if (_process.HasExited && _reading.IsCompleted) Assert.Fail($"proto exited ({_process.ExitCode}) before printing '{text}':\n{Stdout}");
+            if (watch.Elapsed > (timeout ?? DefaultTimeout)) Assert.Fail($"proto did not print '{text}' in time:\n{Stdout}");
+            await Task.Delay(50);
+        }
+    }
+
     public async Task<int> WaitForExitAsync(TimeSpan? timeout = null)
     {
         try
