@@ -161,6 +161,63 @@ public class ServeTests
     }
 
     [Test]
+    public async Task With_tls_pop3s_has_a_port_of_its_own_and_user_and_password_make_pop3_require_that_login()
+    {
+        var root = Directory.CreateTempSubdirectory("proto-serve-");
+        try
+        {
+            var settings = Settings(root.FullName, tls: true) with { User = "bob", Password = "pw" };
+            await using var stack = await DevStack.StartAsync(settings.ToOptions()).WaitAsync(Timeout);
+            await RawSmtp.SendAsync(stack.Smtp, "a@example.com", "bob@example.com", "Subject: over pop3s\r\n\r\nbody\r\n");
+            Assert.That(stack.Pop3Tls, Is.Not.Null);
+            var curl = Peers.Require("curl");
+            var pop3s = await ProcessRunner.RunAsync(curl, ["-sS", "-k", "--max-time", "10", "-u", "bob:pw", $"pop3s://127.0.0.1:{stack.Pop3Tls!.Port}/1"]);
+            Assert.That(pop3s.ExitCode, Is.Zero, pop3s.Stderr);
+            Assert.That(pop3s.Stdout, Does.Contain("Subject: over pop3s"));
+            var wrong = await ProcessRunner.RunAsync(curl, ["-sS", "--max-time", "10", "-u", "any:thing", $"pop3://127.0.0.1:{stack.Pop3.Port}/"]);
+            Assert.That(wrong.ExitCode, Is.Not.Zero, "only bob:pw may log in");
+            var right = await ProcessRunner.RunAsync(curl, ["-sS", "--max-time", "10", "-u", "bob:pw", $"pop3://127.0.0.1:{stack.Pop3.Port}/"]);
+            Assert.That(right.ExitCode, Is.Zero, right.Stderr);
+        }
+        finally
+        {
+            root.Delete(recursive: true);
+        }
+    }
+
+    [Test]
+    public async Task Max_size_limits_smtp_messages_and_http_uploads()
+    {
+        var root = Directory.CreateTempSubdirectory("proto-serve-");
+        try
+        {
+            await using var stack = await DevStack.StartAsync((Settings(root.FullName, write: true) with { MaxSize = 1000 }).ToOptions()).WaitAsync(Timeout);
+            await using var client = new Protocols.Smtp.SmtpClient { Timeout = Timeout };
+            await client.ConnectAsync("127.0.0.1", stack.Smtp.Port, Protocols.Smtp.SecureSocketOptions.None).WaitAsync(Timeout);
+            await client.SendAsync("Subject: small\r\n\r\nfits\r\n", "a@example.com", ["b@example.com"]).WaitAsync(Timeout);
+            var tooBig = await Assert.ThrowsAsync<Protocols.Smtp.SmtpCommandException>(() => client.SendAsync("Subject: big\r\n\r\n" + new string('x', 2000) + "\r\n", "a@example.com", ["b@example.com"]).WaitAsync(Timeout));
+            Assert.That(tooBig!.StatusCode, Is.EqualTo(552));
+            var curl = Peers.Require("curl");
+            var upload = await ProcessRunner.RunAsync(curl, ["-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "10", "-T", "-", $"http://127.0.0.1:{stack.Http.Port}/big.txt"], stdin: new string('x', 2000));
+            Assert.That(upload.Stdout, Is.EqualTo("413"));
+        }
+        finally
+        {
+            root.Delete(recursive: true);
+        }
+    }
+
+    [Test]
+    public async Task Proto_serve_tls_needs_no_self_signed_and_lists_pop3s()
+    {
+        await using var serve = Protocols.Tests.Cli.ProtoProcess.Start(["serve", "--tls", "--smtp-port", "0", "--ftp-port", "0", "--http-port", "0", "--pop3-port", "0", "--pop3s-port", "0", "--root", Path.GetTempPath()]);
+        await serve.WaitForStdoutAsync("Press Ctrl+C");
+        Assert.That(serve.Stdout, Does.Contain("POP3S  127.0.0.1:").And.Contain("https://127.0.0.1:"));
+        await serve.InterruptAsync();
+        Assert.That(await serve.WaitForExitAsync(), Is.Zero, serve.Stderr);
+    }
+
+    [Test]
     public async Task A_port_in_use_fails_with_exit_1_and_one_line()
     {
         using var blocker = new TcpListener(IPAddress.Loopback, 0);
