@@ -92,7 +92,7 @@ internal static class FtpServeCommand
             }
             catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or InvalidOperationException)
             {
-                VerbRunner.Error(stderr, $"cannot listen on {address}:{parse.GetValue(port)}: {e.Message}");
+                VerbRunner.Error(stderr, e is Protocols.Servers.Hosting.EndpointBindException ? e.Message : $"cannot listen on {address}:{parse.GetValue(port)}: {e.Message}");
                 return ExitCodes.Failed;
             }
             await using (server.ConfigureAwait(false))

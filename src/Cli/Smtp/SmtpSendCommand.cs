@@ -24,7 +24,7 @@ internal static class SmtpSendCommand
         var insecure = new Option<bool>("--insecure", "-k") { Description = "Accept any server certificate" };
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Print the protocol transcript (AUTH redacted) to stderr" };
         var repeat = new Option<int>("--repeat") { Description = "Send the message this many times over one connection (load testing)", DefaultValueFactory = _ => 1 };
-        var timeout = new Option<int>("--timeout") { Description = "Seconds to wait for each server reply", DefaultValueFactory = _ => 60 };
+        var timeout = new Option<int>("--timeout", "-m") { Description = "Seconds to wait for each server reply", DefaultValueFactory = _ => 60 };
 
         var command = new Command("send", "Send a message over SMTP")
         {

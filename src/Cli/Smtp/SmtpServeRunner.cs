@@ -76,7 +76,7 @@ internal static class SmtpServeRunner
         }
         catch (Exception e) when (e is IOException or InvalidOperationException or System.Net.Sockets.SocketException)
         {
-            VerbRunner.Error(stderr, $"cannot listen on {s.Host}:{s.Port}: {e.Message}");
+            VerbRunner.Error(stderr, e is Protocols.Servers.Hosting.EndpointBindException ? e.Message : $"cannot listen on {s.Host}:{s.Port}: {e.Message}");
             return ExitCodes.Failed;
         }
         await using (server.ConfigureAwait(false))
