@@ -81,43 +81,10 @@ public sealed partial class FtpSession
         Func<ValueTask> cleanup, CancellationToken cancellationToken)
     {
         await Task.Yield();
-        int code;
-        string text;
+        (int Code, string Text) final;
         try
         {
-            DataConnection data;
-            try
-            {
-                data = await channel.OpenAsync(_protectData ? _options.Certificate : null, upload, _options.DataConnectTimeout, cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is SocketException or TimeoutException or IOException or System.Security.Authentication.AuthenticationException)
-            {
-                (code, text) = (425, "Cannot open data connection.");
-                _logger.LogDebug(e, "FTP data connection for {Remote} failed", _remoteAddress);
-                return;
-            }
-            await using (data.ConfigureAwait(false))
-            {
-                try
-                {
-                    (code, text) = (226, await body(data, cancellationToken).ConfigureAwait(false));
-                }
-                catch (TransferFailedException e)
-                {
-                    (code, text) = (e.Code, e.Message);
-                    data.Socket.LingerState = new LingerOption(true, 0);
-                }
-                catch (OperationCanceledException)
-                {
-                    (code, text) = (426, "Transfer aborted.");
-                    data.Socket.LingerState = new LingerOption(true, 0);
-                }
-                catch (Exception e) when (e is IOException or SocketException or TimeoutException or ObjectDisposedException)
-                {
-                    (code, text) = (426, "Connection closed; transfer aborted.");
-                    _logger.LogDebug(e, "FTP transfer for {Remote} broke", _remoteAddress);
-                }
-            }
+            final = await OpenAndRunAsync(channel, upload, body, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -131,8 +98,50 @@ public sealed partial class FtpSession
             }
             await channel.DisposeAsync().ConfigureAwait(false);
         }
-        await TryReplyAsync(code, text).ConfigureAwait(false);
+        await TryReplyAsync(final.Code, final.Text).ConfigureAwait(false);
         _idle.CancelAfter(_options.IdleTimeout);
+    }
+
+    /// <summary>Opens the data connection and runs the body; always returns the final reply (425, 426, 226 or the body's failure code).</summary>
+    private async Task<(int Code, string Text)> OpenAndRunAsync(FtpDataChannel channel, bool upload, Func<DataConnection, CancellationToken, Task<string>> body,
+        CancellationToken cancellationToken)
+    {
+        DataConnection data;
+        try
+        {
+            data = await channel.OpenAsync(_protectData ? _options.Certificate : null, upload, _options.DataConnectTimeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is SocketException or TimeoutException or IOException or System.Security.Authentication.AuthenticationException)
+        {
+            _logger.LogDebug(e, "FTP data connection for {Remote} failed", _remoteAddress);
+            return (425, "Cannot open data connection.");
+        }
+        catch (OperationCanceledException)
+        {
+            return (426, "Transfer aborted.");
+        }
+        await using (data.ConfigureAwait(false))
+        {
+            try
+            {
+                return (226, await body(data, cancellationToken).ConfigureAwait(false));
+            }
+            catch (TransferFailedException e)
+            {
+                data.Socket.LingerState = new LingerOption(true, 0);
+                return (e.Code, e.Message);
+            }
+            catch (OperationCanceledException)
+            {
+                data.Socket.LingerState = new LingerOption(true, 0);
+                return (426, "Transfer aborted.");
+            }
+            catch (Exception e) when (e is IOException or SocketException or TimeoutException or ObjectDisposedException)
+            {
+                _logger.LogDebug(e, "FTP transfer for {Remote} broke", _remoteAddress);
+                return (426, "Connection closed; transfer aborted.");
+            }
+        }
     }
 
     private async Task ListAsync(string argument, ListKind kind, CancellationToken cancellationToken)
