@@ -1,11 +1,11 @@
 using System.Buffers;
 using System.Globalization;
 using System.Net;
-using System.Net.Security;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using Protocols.Ftp.Listing;
 using Protocols.Lines;
+using Protocols.Net;
 
 namespace Protocols.Ftp;
 
@@ -14,27 +14,27 @@ public sealed partial class FtpClient
     /// <summary>A data connection being set up: connected (passive) or listening (active).</summary>
     private sealed class DataChannel : IAsyncDisposable
     {
-        public Socket? Connected;
-        public Socket? Listener;
-        public Stream? Stream;
+        public Connection? Connected;
+        public IConnectionListener? Listener;
 
         public async ValueTask DisposeAsync()
         {
-            if (Stream is not null)
-            {
-                try
-                {
-                    await Stream.DisposeAsync().ConfigureAwait(false);
-                }
-                catch (IOException)
-                {
-                    // The server already closed it.
-                }
-            }
-            Connected?.Dispose();
-            Listener?.Dispose();
+            if (Connected is not null) await Connected.DisposeAsync().ConfigureAwait(false);
+            if (Listener is not null) await Listener.DisposeAsync().ConfigureAwait(false);
         }
     }
+
+    /// <summary>Data connections: the transfer buffer, the read timeout as the idle limit each way, listing lines up to the parser's limit.</summary>
+    private ConnectionOptions DataOptions() => new()
+    {
+        ConnectTimeout = Options.ConnectTimeout,
+        TlsHandshakeTimeout = Options.ConnectTimeout,
+        ReadTimeout = Options.ReadTimeout,
+        WriteTimeout = Options.ReadTimeout,
+        ReceiveBufferSize = Options.BufferSize,
+        MaxLineLength = FtpListParser.MaxLineLength + 2,
+        AcceptBareLf = true,
+    };
 
     private async Task SetBinaryAsync(bool binary, CancellationToken cancellationToken)
     {
@@ -53,10 +53,8 @@ public sealed partial class FtpClient
             if (Options.DataMode == FtpDataMode.Active)
             {
                 var local = ((IPEndPoint)Control.LocalEndPoint!).Address;
-                channel.Listener = new Socket(local.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-                channel.Listener.Bind(new IPEndPoint(local, 0));
-                channel.Listener.Listen(1);
-                var port = ((IPEndPoint)channel.Listener.LocalEndPoint!).Port;
+                channel.Listener = Options.Network.Listen(new IPEndPoint(local, 0), backlog: 1);
+                var port = channel.Listener.LocalEndPoint.Port;
                 var family = local.AddressFamily == AddressFamily.InterNetwork ? 1 : 2;
                 var reply = await ExecuteAsync($"EPRT |{family}|{(local.IsIPv4MappedToIPv6 ? local.MapToIPv4() : local)}|{port}|", cancellationToken).ConfigureAwait(false);
                 if (!reply.IsSuccess && family == 1)
@@ -85,11 +83,7 @@ public sealed partial class FtpClient
                 dataPort = ParsePasv(pasv);
             }
             // Always the control connection's address, never the one PASV names (NAT and hijack safe, as curl).
-            var socket = new Socket(ServerAddress.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-            channel.Connected = socket;
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(Options.ConnectTimeout);
-            await socket.ConnectAsync(new IPEndPoint(ServerAddress, dataPort), timeout.Token).ConfigureAwait(false);
+            channel.Connected = await Options.Network.ConnectAsync(ServerAddress.ToString(), dataPort, DataOptions(), cancellationToken).ConfigureAwait(false);
             return channel;
         }
         catch
@@ -126,38 +120,50 @@ public sealed partial class FtpClient
         return numbers[4] << 8 | numbers[5];
     }
 
-    /// <summary>Sends the transfer command and opens the data stream (TLS when PROT P); throws on a refusal.</summary>
-    private async Task<Stream> StartTransferAsync(DataChannel channel, string command, CancellationToken cancellationToken)
+    /// <summary>Sends the transfer command and opens the data connection (TLS when PROT P); throws on a refusal.</summary>
+    private async Task<Connection> StartTransferAsync(DataChannel channel, string command, CancellationToken cancellationToken)
     {
         await SendAsync(command, cancellationToken).ConfigureAwait(false);
         var reply = await ReadReplyAsync(cancellationToken).ConfigureAwait(false);
         if (!reply.IsPreliminary) throw new FtpCommandException(Redact(command), reply);
-        Socket socket;
         if (channel.Listener is not null)
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(Options.ConnectTimeout);
-            socket = await channel.Listener.AcceptAsync(timeout.Token).ConfigureAwait(false);
-            channel.Connected = socket;
-            if (!((IPEndPoint)socket.RemoteEndPoint!).Address.Equals(ServerAddress) &&
-                !((IPEndPoint)socket.RemoteEndPoint!).Address.MapToIPv6().Equals(ServerAddress.MapToIPv6()))
+            try
+            {
+                channel.Connected = await channel.Listener.AcceptAsync(DataOptions(), timeout.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
+            {
+                throw new TimeoutException($"the server did not open the active data connection within {Options.ConnectTimeout.TotalSeconds:0} s", e);
+            }
+            var from = ((IPEndPoint)channel.Connected.RemoteEndPoint!).Address;
+            if (!from.Equals(ServerAddress) && !from.MapToIPv6().Equals(ServerAddress.MapToIPv6()))
                 throw new Net.ProtocolException("the active data connection came from another address than the server's");
         }
-        else
+        var data = channel.Connected!;
+        if (_protectData) await data.UpgradeToTlsAsync(DataTlsOptions(), PlaintextPolicy.Reject, cancellationToken).ConfigureAwait(false);
+        return data;
+    }
+
+    /// <summary>
+    /// The data connection broke mid-transfer: the server's final reply says why (426 aborted, 451, 452 no space), and
+    /// that refusal is the error to throw; without one (or with a success) the I/O error is.
+    /// </summary>
+    private async Task<Exception> DataConnectionFailedAsync(string command, IOException error)
+    {
+        try
         {
-            socket = channel.Connected!;
+            using var timeout = new CancellationTokenSource(Options.ReadTimeout);
+            var reply = await ReadReplyAsync(timeout.Token).ConfigureAwait(false);
+            return reply.IsSuccess ? error : new FtpCommandException(Redact(command), reply, error);
         }
-        Stream stream = new NetworkStream(socket, ownsSocket: false);
-        if (_protectData)
+        catch (Exception e) when (e is IOException or TimeoutException or OperationCanceledException)
         {
-            var tls = new SslStream(stream, leaveInnerStreamOpen: false);
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(Options.ConnectTimeout);
-            await tls.AuthenticateAsClientAsync(DataTlsOptions(), timeout.Token).ConfigureAwait(false);
-            stream = tls;
+            Options.Transcript?.Invoke("* no reply after the data connection broke: " + e.Message);
+            return error;
         }
-        channel.Stream = stream;
-        return stream;
     }
 
     /// <summary>Reads the reply that ends a transfer (226/250); throws on anything else.</summary>
@@ -165,20 +171,6 @@ public sealed partial class FtpClient
     {
         var reply = await ReadReplyAsync(cancellationToken).ConfigureAwait(false);
         if (!reply.IsSuccess) throw new FtpCommandException(command, reply);
-    }
-
-    private async Task<int> ReadDataAsync(Stream stream, Memory<byte> buffer, CancellationToken cancellationToken)
-    {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(Options.ReadTimeout);
-        try
-        {
-            return await stream.ReadAsync(buffer, timeout.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
-        {
-            throw new TimeoutException($"the data connection stalled for {Options.ReadTimeout.TotalSeconds:0} s", e);
-        }
     }
 
     /// <summary>
@@ -205,10 +197,9 @@ public sealed partial class FtpClient
         var lines = new List<string>();
         await using (channel.ConfigureAwait(false))
         {
-            var stream = await StartTransferAsync(channel, command, cancellationToken).ConfigureAwait(false);
-            using var reader = new StreamReader(stream, System.Text.Encoding.UTF8);
-            while (await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } line)
-                if (line.Length > 0) lines.Add(line);
+            var data = await StartTransferAsync(channel, command, cancellationToken).ConfigureAwait(false);
+            while (await data.Reader.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } line)
+                if (line.Length > 0) lines.Add(FtpListParser.Decode(line));
         }
         await FinishTransferAsync(command, cancellationToken).ConfigureAwait(false);
         foreach (var line in lines) yield return line;
@@ -221,24 +212,18 @@ public sealed partial class FtpClient
         var finished = false;
         try
         {
-            var stream = await StartTransferAsync(channel, command, cancellationToken).ConfigureAwait(false);
-            var buffer = new byte[64 * 1024];
-            var filled = 0;
+            var reader = (await StartTransferAsync(channel, command, cancellationToken).ConfigureAwait(false)).Reader;
             var items = new List<FtpListItem>();
             var now = DateTimeOffset.UtcNow;
             while (true)
             {
-                if (filled == buffer.Length) Array.Resize(ref buffer, buffer.Length * 2);
-                var n = await ReadDataAsync(stream, buffer.AsMemory(filled), cancellationToken).ConfigureAwait(false);
-                filled += n;
-                var sequence = new ReadOnlySequence<byte>(buffer, 0, filled);
-                var consumed = FtpListParser.Parse(sequence, n == 0, format, now, items);
-                var used = (int)sequence.Slice(0, consumed).Length;
-                Buffer.BlockCopy(buffer, used, buffer, 0, filled - used);
-                filled -= used;
+                // The parser bounds each line (FtpListParser.MaxLineLength); the reader's timeout bounds each wait.
+                await reader.FillAsync(cancellationToken).ConfigureAwait(false);
+                var consumed = FtpListParser.Parse(reader.Buffered, reader.IsCompleted, format, now, items);
+                reader.Consume(consumed);
                 foreach (var item in items) yield return item;
                 items.Clear();
-                if (n == 0) break;
+                if (reader.IsCompleted) break;
             }
             await channel.DisposeAsync().ConfigureAwait(false);
             finished = true;
@@ -277,21 +262,22 @@ public sealed partial class FtpClient
         await using (channel.ConfigureAwait(false))
         {
             if (offset > 0) await ExpectAsync(string.Create(CultureInfo.InvariantCulture, $"REST {offset}"), 350, cancellationToken).ConfigureAwait(false);
-            var stream = await StartTransferAsync(channel, "RETR " + remotePath, cancellationToken).ConfigureAwait(false);
-            var buffer = ArrayPool<byte>.Shared.Rent(Options.BufferSize);
-            try
+            var data = await StartTransferAsync(channel, "RETR " + remotePath, cancellationToken).ConfigureAwait(false);
+            while (true)
             {
-                int n;
-                while ((n = await ReadDataAsync(stream, buffer.AsMemory(0, Options.BufferSize), cancellationToken).ConfigureAwait(false)) > 0)
+                ReadOnlySequence<byte> chunk;
+                try
                 {
-                    await destination.WriteAsync(buffer.AsMemory(0, n), cancellationToken).ConfigureAwait(false);
-                    received += n;
-                    progress?.Report(new FtpProgress(remotePath, offset + received, totalBytes));
+                    chunk = await data.Reader.ReadAvailableAsync(Options.BufferSize, cancellationToken).ConfigureAwait(false);
                 }
-            }
-            finally
-            {
-                ArrayPool<byte>.Shared.Return(buffer);
+                catch (IOException e)
+                {
+                    throw await DataConnectionFailedAsync("RETR " + remotePath, e).ConfigureAwait(false);
+                }
+                if (chunk.IsEmpty) break;
+                foreach (var segment in chunk) await destination.WriteAsync(segment, cancellationToken).ConfigureAwait(false);
+                received += chunk.Length;
+                progress?.Report(new FtpProgress(remotePath, offset + received, totalBytes));
             }
         }
         await FinishTransferAsync("RETR " + remotePath, cancellationToken).ConfigureAwait(false);
@@ -302,21 +288,19 @@ public sealed partial class FtpClient
     /// After our FIN, waits for the server's: a TLS 1.3 server sends session tickets we never read, and closing with
     /// unread bytes makes our kernel send a reset, which can cost the server the tail of the upload.
     /// </summary>
-    private async Task DrainUntilClosedAsync(Socket socket, byte[] buffer, CancellationToken cancellationToken)
+    private async Task DrainUntilClosedAsync(Connection data, CancellationToken cancellationToken)
     {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(Options.ReadTimeout);
         try
         {
-            while (await socket.ReceiveAsync(buffer, SocketFlags.None, timeout.Token).ConfigureAwait(false) > 0)
+            while (!(await data.Reader.ReadAvailableAsync(64 * 1024, cancellationToken).ConfigureAwait(false)).IsEmpty)
             {
             }
         }
-        catch (SocketException e)
+        catch (IOException e)
         {
-            Options.Transcript?.Invoke("* data connection closed uncleanly after the upload: " + e.SocketErrorCode);
+            Options.Transcript?.Invoke("* data connection closed uncleanly after the upload: " + e.Message);
         }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        catch (TimeoutException)
         {
             Options.Transcript?.Invoke("* the server kept the data connection open after the upload");
         }
@@ -335,28 +319,35 @@ public sealed partial class FtpClient
         await using (channel.ConfigureAwait(false))
         {
             if (offset > 0) await ExpectAsync(string.Create(CultureInfo.InvariantCulture, $"REST {offset}"), 350, cancellationToken).ConfigureAwait(false);
-            var stream = await StartTransferAsync(channel, command, cancellationToken).ConfigureAwait(false);
-            var buffer = ArrayPool<byte>.Shared.Rent(Options.BufferSize);
+            var data = await StartTransferAsync(channel, command, cancellationToken).ConfigureAwait(false);
+            var output = data.Writer.Buffer;
+            while (true)
+            {
+                // Read straight into the data writer's buffer; each drain waits at most the read timeout.
+                var memory = output.GetMemory(Options.BufferSize)[..Options.BufferSize];
+                var n = await source.ReadAsync(memory, cancellationToken).ConfigureAwait(false);
+                if (n == 0) break;
+                output.Advance(n);
+                try
+                {
+                    await data.Writer.DrainAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (IOException e)
+                {
+                    throw await DataConnectionFailedAsync(command, e).ConfigureAwait(false);
+                }
+                sent += n;
+                progress?.Report(new FtpProgress(remotePath, offset + sent, total));
+            }
             try
             {
-                int n;
-                while ((n = await source.ReadAsync(buffer.AsMemory(0, Options.BufferSize), cancellationToken).ConfigureAwait(false)) > 0)
-                {
-                    using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                    timeout.CancelAfter(Options.ReadTimeout);
-                    await stream.WriteAsync(buffer.AsMemory(0, n), timeout.Token).ConfigureAwait(false);
-                    sent += n;
-                    progress?.Report(new FtpProgress(remotePath, offset + sent, total));
-                }
-                await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
-                if (stream is SslStream tls) await tls.ShutdownAsync().ConfigureAwait(false);
-                channel.Connected!.Shutdown(SocketShutdown.Send);
-                await DrainUntilClosedAsync(channel.Connected, buffer, cancellationToken).ConfigureAwait(false);
+                await data.CloseAsync(cancellationToken).ConfigureAwait(false);
             }
-            finally
+            catch (IOException e)
             {
-                ArrayPool<byte>.Shared.Return(buffer);
+                throw await DataConnectionFailedAsync(command, e).ConfigureAwait(false);
             }
+            await DrainUntilClosedAsync(data, cancellationToken).ConfigureAwait(false);
         }
         await FinishTransferAsync(command, cancellationToken).ConfigureAwait(false);
         return sent;

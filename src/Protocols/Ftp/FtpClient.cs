@@ -89,7 +89,7 @@ public sealed partial class FtpClient : IAsyncDisposable
             AcceptBareLf = true,
             Tls = Options.Encryption == FtpEncryption.Implicit ? TlsOptions() : null,
         };
-        _control = await Connection.ConnectAsync(Host, Port, connectionOptions, cancellationToken).ConfigureAwait(false);
+        _control = await Options.Network.ConnectAsync(Host, Port, connectionOptions, cancellationToken).ConfigureAwait(false);
         try
         {
             Greeting = await ReadReplyAsync(cancellationToken).ConfigureAwait(false);
@@ -183,7 +183,14 @@ public sealed partial class FtpClient : IAsyncDisposable
         try
         {
             await ExecuteAsync("QUIT", cancellationToken).ConfigureAwait(false);
-            await _control.CloseAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await _control.CloseAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (ConnectionClosedException)
+            {
+                // After 221 the server closes: it may simply have been first.
+            }
         }
         finally
         {

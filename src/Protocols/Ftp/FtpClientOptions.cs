@@ -1,4 +1,5 @@
 using System.Net.Security;
+using Protocols.Net;
 
 namespace Protocols.Ftp;
 
@@ -67,6 +68,9 @@ public sealed class FtpClientOptions
 
     /// <summary>Receives each line of the protocol transcript (<c>&gt; USER x</c>, <c>&lt; 331 ...</c>), PASS redacted.</summary>
     public Action<string>? Transcript { get; set; }
+
+    /// <summary>Where connections are opened: TCP sockets (the default), or a <see cref="MemoryNetwork"/> in tests.</summary>
+    public INetwork Network { get; set; } = SocketNetwork.Shared;
 
     /// <summary>Buffer size for transfers. Default 256 KiB.</summary>
     public int BufferSize { get; set; } = 256 * 1024;
