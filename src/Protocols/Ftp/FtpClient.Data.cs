@@ -143,7 +143,16 @@ public sealed partial class FtpClient
                 throw new Net.ProtocolException("the active data connection came from another address than the server's");
         }
         var data = channel.Connected!;
-        if (_protectData) await data.UpgradeToTlsAsync(DataTlsOptions(), PlaintextPolicy.Reject, cancellationToken).ConfigureAwait(false);
+        if (!_protectData) return data;
+        try
+        {
+            await data.UpgradeToTlsAsync(TlsOptions().ToSslOptions(Host), PlaintextPolicy.Reject, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or System.Security.Authentication.AuthenticationException)
+        {
+            // A server that refuses the data session (vsftpd: 522 when it was not resumed) says so on the control connection.
+            throw await DataConnectionFailedAsync(command, e as IOException ?? new IOException(e.Message, e)).ConfigureAwait(false);
+        }
         return data;
     }
 
@@ -157,7 +166,7 @@ public sealed partial class FtpClient
         {
             using var timeout = new CancellationTokenSource(Options.ReadTimeout);
             var reply = await ReadReplyAsync(timeout.Token).ConfigureAwait(false);
-            return reply.IsSuccess ? error : new FtpCommandException(Redact(command), reply, error);
+            return reply.IsSuccess ? error : Refused(command, reply, error);
         }
         catch (Exception e) when (e is IOException or TimeoutException or OperationCanceledException)
         {
@@ -170,7 +179,7 @@ public sealed partial class FtpClient
     private async Task FinishTransferAsync(string command, CancellationToken cancellationToken)
     {
         var reply = await ReadReplyAsync(cancellationToken).ConfigureAwait(false);
-        if (!reply.IsSuccess) throw new FtpCommandException(command, reply);
+        if (!reply.IsSuccess) throw Refused(command, reply);
     }
 
     /// <summary>

@@ -73,6 +73,9 @@ public sealed partial class FtpClient : IAsyncDisposable
     /// <summary>Whether the control connection runs over TLS.</summary>
     public bool IsTls => _control?.IsTls == true;
 
+    /// <summary>The control connection's TLS version, once TLS is up.</summary>
+    public System.Security.Authentication.SslProtocols? TlsProtocol => _control?.Tls?.SslProtocol;
+
     public bool HasFeature(string feature) => _features.Contains(feature);
 
     private Connection Control => _control ?? throw new InvalidOperationException("not connected: call ConnectAsync first");
@@ -122,13 +125,28 @@ public sealed partial class FtpClient : IAsyncDisposable
         }
     }
 
-    private TlsClientOptions TlsOptions() => new() { AcceptAnyCertificate = Options.AcceptAnyCertificate };
-
-    private SslClientAuthenticationOptions DataTlsOptions()
+    /// <summary>
+    /// TLS for the control and every data connection alike (same target host, protocols and certificates), so .NET
+    /// finds the control connection's session in its cache and the data connections resume it (RFC 4217 §10.2;
+    /// required by vsftpd's default <c>require_ssl_reuse=YES</c>). See docs/ftp-tls-resume.md.
+    /// </summary>
+    private TlsClientOptions TlsOptions() => new()
     {
-        var ssl = TlsOptions().ToSslOptions(Host);
-        if (Options.CertificateValidation is not null) ssl.RemoteCertificateValidationCallback = Options.CertificateValidation;
-        return ssl;
+        AcceptAnyCertificate = Options.AcceptAnyCertificate,
+        CertificateValidation = Options.CertificateValidation,
+        TargetHost = Options.TlsTargetHost,
+    };
+
+    /// <summary>True when .NET can keep our TLS session for resumption: it does so under a host name only, never an IP literal.</summary>
+    private bool CanResumeTls => !IPAddress.TryParse(Options.TlsTargetHost ?? Host.Trim('[', ']'), out _);
+
+    /// <summary>A refusal; a 522 on a protected data connection that could not resume the session says what to do.</summary>
+    private FtpCommandException Refused(string command, Reply reply, Exception? inner = null)
+    {
+        var hint = reply.Code == 522 && _protectData && !CanResumeTls
+            ? $"the server requires the data connection to resume the control connection's TLS session, which .NET does only under a host name: connect to {Host} by name or set FtpClientOptions.TlsTargetHost"
+            : null;
+        return new FtpCommandException(Redact(command), reply, inner, hint);
     }
 
     private async Task LoginAsync(CancellationToken cancellationToken)

@@ -57,6 +57,14 @@ public sealed class FtpClientOptions
     /// <summary>Accept any server certificate (self-signed test servers; curl's <c>-k</c>). Off by default.</summary>
     public bool AcceptAnyCertificate { get; set; }
 
+    /// <summary>
+    /// The name sent as SNI, checked against the server's certificate, and under which the TLS session is kept for the
+    /// data connections to resume (vsftpd's default <c>require_ssl_reuse=YES</c>, FileZilla Server). Default: the host
+    /// connected to. .NET resumes sessions only under a host name, never an IP literal: when connecting by address to a
+    /// server that requires reuse, set the name its certificate carries here.
+    /// </summary>
+    public string? TlsTargetHost { get; set; }
+
     /// <summary>Custom certificate check; overrides <see cref="AcceptAnyCertificate"/>.</summary>
     public RemoteCertificateValidationCallback? CertificateValidation { get; set; }
 

@@ -13,8 +13,8 @@ public class FtpCommandException : Exception
     }
 
     /// <summary>A refusal that came with a broken data connection (the server's 426/451/452 after a reset).</summary>
-    public FtpCommandException(string command, Reply reply, Exception inner)
-        : base($"{command}: {reply.Code} {reply.Text}", inner)
+    public FtpCommandException(string command, Reply reply, Exception? inner, string? hint = null)
+        : base($"{command}: {reply.Code} {reply.Text}" + (hint is null ? "" : $" ({hint})"), inner)
     {
         Command = command;
         Reply = reply;
