@@ -268,29 +268,62 @@ public sealed partial class FtpClient
         await SetBinaryAsync(true, cancellationToken).ConfigureAwait(false);
         var channel = await PrepareDataAsync(cancellationToken).ConfigureAwait(false);
         long received = 0;
+        var command = "RETR " + remotePath;
         await using (channel.ConfigureAwait(false))
         {
-            if (offset > 0) await ExpectAsync(string.Create(CultureInfo.InvariantCulture, $"REST {offset}"), 350, cancellationToken).ConfigureAwait(false);
-            var data = await StartTransferAsync(channel, "RETR " + remotePath, cancellationToken).ConfigureAwait(false);
-            while (true)
+            try
             {
-                ReadOnlySequence<byte> chunk;
-                try
+                if (offset > 0) await ExpectAsync(string.Create(CultureInfo.InvariantCulture, $"REST {offset}"), 350, cancellationToken).ConfigureAwait(false);
+                var data = await StartTransferAsync(channel, command, cancellationToken).ConfigureAwait(false);
+                while (true)
                 {
-                    chunk = await data.Reader.ReadAvailableAsync(Options.BufferSize, cancellationToken).ConfigureAwait(false);
+                    ReadOnlySequence<byte> chunk;
+                    try
+                    {
+                        chunk = await data.Reader.ReadAvailableAsync(Options.BufferSize, cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (IOException e)
+                    {
+                        throw await DataConnectionFailedAsync(command, e).ConfigureAwait(false);
+                    }
+                    if (chunk.IsEmpty) break;
+                    foreach (var segment in chunk) await destination.WriteAsync(segment, cancellationToken).ConfigureAwait(false);
+                    received += chunk.Length;
+                    progress?.Report(new FtpProgress(remotePath, offset + received, totalBytes));
                 }
-                catch (IOException e)
-                {
-                    throw await DataConnectionFailedAsync("RETR " + remotePath, e).ConfigureAwait(false);
-                }
-                if (chunk.IsEmpty) break;
-                foreach (var segment in chunk) await destination.WriteAsync(segment, cancellationToken).ConfigureAwait(false);
-                received += chunk.Length;
-                progress?.Report(new FtpProgress(remotePath, offset + received, totalBytes));
+                await channel.DisposeAsync().ConfigureAwait(false);
+                await FinishTransferAsync(command, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                await AbortAfterCancelAsync(channel).ConfigureAwait(false);
+                throw;
             }
         }
-        await FinishTransferAsync("RETR " + remotePath, cancellationToken).ConfigureAwait(false);
         return received;
+    }
+
+    /// <summary>
+    /// The caller cancelled a transfer: reset the data connection (never a clean close, which a server takes as the
+    /// end of the file), send ABOR, and read every reply still owed (the transfer's 426 or 226, then ABOR's 225/226),
+    /// so the control connection stays in step. A server that does not answer in time gets the control connection closed.
+    /// </summary>
+    private async Task AbortAfterCancelAsync(DataChannel channel)
+    {
+        channel.Connected?.Abort();
+        if (_control is null) return;
+        using var timeout = new CancellationTokenSource(Options.ReadTimeout < AbortTimeout ? Options.ReadTimeout : AbortTimeout);
+        try
+        {
+            await SendAsync("ABOR", timeout.Token).ConfigureAwait(false);
+            while (_awaitingReplies > 0) await ReadReplyAsync(timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or TimeoutException or OperationCanceledException)
+        {
+            Options.Transcript?.Invoke("* no answer to ABOR, closing the control connection: " + e.Message);
+            await _control.DisposeAsync().ConfigureAwait(false);
+            _control = null;
+        }
     }
 
     /// <summary>
@@ -327,38 +360,48 @@ public sealed partial class FtpClient
         var command = (append ? "APPE " : "STOR ") + remotePath;
         await using (channel.ConfigureAwait(false))
         {
-            if (offset > 0) await ExpectAsync(string.Create(CultureInfo.InvariantCulture, $"REST {offset}"), 350, cancellationToken).ConfigureAwait(false);
-            var data = await StartTransferAsync(channel, command, cancellationToken).ConfigureAwait(false);
-            var output = data.Writer.Buffer;
-            while (true)
+            try
             {
-                // Read straight into the data writer's buffer; each drain waits at most the read timeout.
-                var memory = output.GetMemory(Options.BufferSize)[..Options.BufferSize];
-                var n = await source.ReadAsync(memory, cancellationToken).ConfigureAwait(false);
-                if (n == 0) break;
-                output.Advance(n);
+                if (offset > 0) await ExpectAsync(string.Create(CultureInfo.InvariantCulture, $"REST {offset}"), 350, cancellationToken).ConfigureAwait(false);
+                var data = await StartTransferAsync(channel, command, cancellationToken).ConfigureAwait(false);
+                var output = data.Writer.Buffer;
+                while (true)
+                {
+                    // Read straight into the data writer's buffer; each drain waits at most the read timeout.
+                    var memory = output.GetMemory(Options.BufferSize)[..Options.BufferSize];
+                    var n = await source.ReadAsync(memory, cancellationToken).ConfigureAwait(false);
+                    if (n == 0) break;
+                    output.Advance(n);
+                    try
+                    {
+                        await data.Writer.DrainAsync(cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (IOException e)
+                    {
+                        throw await DataConnectionFailedAsync(command, e).ConfigureAwait(false);
+                    }
+                    sent += n;
+                    progress?.Report(new FtpProgress(remotePath, offset + sent, total));
+                }
                 try
                 {
-                    await data.Writer.DrainAsync(cancellationToken).ConfigureAwait(false);
+                    await data.CloseAsync(cancellationToken).ConfigureAwait(false);
                 }
                 catch (IOException e)
                 {
                     throw await DataConnectionFailedAsync(command, e).ConfigureAwait(false);
                 }
-                sent += n;
-                progress?.Report(new FtpProgress(remotePath, offset + sent, total));
+                await DrainUntilClosedAsync(data, cancellationToken).ConfigureAwait(false);
+                await channel.DisposeAsync().ConfigureAwait(false);
+                await FinishTransferAsync(command, cancellationToken).ConfigureAwait(false);
             }
-            try
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
-                await data.CloseAsync(cancellationToken).ConfigureAwait(false);
+                // Cancelled mid-upload: a reset and ABOR, so the server never keeps the part it got as the whole file.
+                await AbortAfterCancelAsync(channel).ConfigureAwait(false);
+                throw;
             }
-            catch (IOException e)
-            {
-                throw await DataConnectionFailedAsync(command, e).ConfigureAwait(false);
-            }
-            await DrainUntilClosedAsync(data, cancellationToken).ConfigureAwait(false);
         }
-        await FinishTransferAsync(command, cancellationToken).ConfigureAwait(false);
         return sent;
     }
 }

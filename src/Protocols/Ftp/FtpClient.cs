@@ -23,6 +23,10 @@ public sealed partial class FtpClient : IAsyncDisposable
     private bool? _binary;
     private bool _protectData;
     private bool _epsvRefused;
+    private int _awaitingReplies;
+
+    /// <summary>The longest wait for the replies owed after ABOR.</summary>
+    private static readonly TimeSpan AbortTimeout = TimeSpan.FromSeconds(10);
 
     public FtpClient(string host, int port = 0, NetworkCredential? credentials = null, FtpClientOptions? options = null)
     {
@@ -180,12 +184,14 @@ public sealed partial class FtpClient : IAsyncDisposable
         Control.Writer.WriteLine(command.AsSpan().IndexOfAny('\r', '\n') >= 0
             ? throw new ArgumentException("a command cannot hold CR or LF", nameof(command))
             : command);
+        _awaitingReplies++;
         await Control.Writer.DrainAsync(cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<Reply> ReadReplyAsync(CancellationToken cancellationToken)
     {
         var reply = await ReplyReader.ReadAsync(Control.Reader, strict: false, cancellationToken: cancellationToken).ConfigureAwait(false);
+        if (!reply.IsPreliminary && _awaitingReplies > 0) _awaitingReplies--;
         if (Options.Transcript is { } transcript)
             foreach (var line in reply.ToString().Split("\r\n")) transcript("< " + line);
         return reply;
