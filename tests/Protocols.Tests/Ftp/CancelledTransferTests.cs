@@ -87,6 +87,15 @@ public class CancelledTransferTests
         }
     }
 
+    /// <summary>Cancels, on the transfer's own thread, once past a byte count (Progress&lt;T&gt; would post it later).</summary>
+    private sealed class CancelAfter(long bytes, CancellationTokenSource cancel) : IProgress<FtpProgress>
+    {
+        public void Report(FtpProgress value)
+        {
+            if (value.TransferredBytes > bytes) cancel.Cancel();
+        }
+    }
+
     [Test]
     public async Task Cancelled_download_aborts_and_the_session_goes_on()
     {
@@ -97,7 +106,7 @@ public class CancelledTransferTests
             new FtpClientOptions { Transcript = l => { lock (transcript) transcript.Add(l); } });
         await client.ConnectAsync().WaitAsync(Timeout);
         using var cancel = new CancellationTokenSource();
-        var progress = new Progress<FtpProgress>(p => { if (p.TransferredBytes > 1_000_000) cancel.Cancel(); });
+        var progress = new CancelAfter(1_000_000, cancel);
         Assert.That(async () => await client.DownloadAsync(Stream.Null, "/big.bin", progress: progress, cancellationToken: cancel.Token).WaitAsync(Timeout),
             Throws.InstanceOf<OperationCanceledException>());
         Assert.That(transcript, Does.Contain("> ABOR"));
