@@ -131,7 +131,7 @@ public class KernelTests
             .Add("NOOP", ToyState.Any, static (s, c, _) => s.Ok("NOOP"), ArgumentRule.None, flags: VerbFlags.NoopLike)
             .Add("LOGIN", ToyState.Out, static (s, c, _) => s.Ok("LOGIN"), next: ToyState.In)
             .Add("SECRET", ToyState.In, static (s, c, _) => s.Ok("SECRET"))
-            .Add("PUSH", ToyState.In, static (s, c, t) => s.PushAsync(c, t), ArgumentRule.Required, payload: static a => long.TryParse(a, out var n) ? n : -1);
+            .Add("PUSH", ToyState.In, static (s, c, t) => s.PushAsync(c, t), ArgumentRule.Required, payload: static (_, a) => long.TryParse(a, out var n) ? n : -1);
 
         public ToySession(Connection connection, ICommandFraming framing, SessionLimits limits, IVerbInterceptor? interceptor)
             : base(connection, Verbs, framing, limits, new LineServices("toy", interceptor: interceptor), ToyState.Out)
