@@ -15,31 +15,13 @@ internal static class FtpTransfers
             return 0;
         }
         var total = await SizeAsync(client, path, ct).ConfigureAwait(false);
+        if (resume && total is { } size && File.Exists(local) && new FileInfo(local).Length > size)
+            throw new UsageException($"{local} is larger than {path} on the server ({new FileInfo(local).Length} > {size} bytes): not resuming");
+        if (Directory.Exists(local)) throw new UsageException($"{local} is a directory");
         using var progress = TransferProgress.Start(path, total);
-        var adapter = Adapter(progress);
-        if (resume && File.Exists(local))
-        {
-            // A resume appends to the partial file: what arrived stays, so a second resume goes on from there.
-            var offset = new FileInfo(local).Length;
-            if (total == offset)
-            {
-                progress?.Complete();
-                return 0;
-            }
-            if (total < offset) throw new UsageException($"{local} is larger than {path} on the server ({offset} > {total} bytes): not resuming");
-            var partial = new FileStream(local, FileMode.Append, FileAccess.Write, FileShare.None, 1, FileOptions.Asynchronous);
-            await using (partial.ConfigureAwait(false))
-                await client.DownloadAsync(partial, path, offset, adapter, total, ct).ConfigureAwait(false);
-        }
-        else
-        {
-            var file = LocalFile.Create(local);
-            await using (file.ConfigureAwait(false))
-            {
-                await client.DownloadAsync(file.Stream, path, 0, adapter, total, ct).ConfigureAwait(false);
-                await file.CommitAsync(ct).ConfigureAwait(false);
-            }
-        }
+        // The library writes a new copy to a temporary file and renames it over the target only when complete;
+        // a resume appends to the partial file, so what arrived stays and a second resume goes on from there.
+        await client.DownloadFileAsync(local, path, resume ? FtpExists.Resume : FtpExists.Overwrite, progress: Adapter(progress), cancellationToken: ct).ConfigureAwait(false);
         progress?.Complete();
         return 0;
     }

@@ -66,6 +66,15 @@ public class FtpCliTests
             Assert.That(cut.ExitCode, Is.EqualTo(1), cut.Stderr);
             Assert.That(await File.ReadAllTextAsync(keep), Is.EqualTo("precious"));
 
+            await server.AddFileAsync("/tree/big.bin", RandomNumberGenerator.GetBytes(300_000));
+            var tree = Directory.CreateDirectory(Path.Combine(dir, "tree")).FullName;
+            await File.WriteAllTextAsync(Path.Combine(tree, "big.bin"), "precious too");
+            var cutTree = await ProtoProcess.RunAsync(["ftp", "get", "-r", url + "/tree", "-o", tree]);
+            Assert.That(cutTree.ExitCode, Is.EqualTo(1), cutTree.Stderr);
+            Assert.That(await File.ReadAllTextAsync(Path.Combine(tree, "big.bin")), Is.EqualTo("precious too"), "get -r keeps it too");
+            Assert.That(Directory.GetFiles(tree).Select(Path.GetFileName), Is.EqualTo(new[] { "big.bin" }));
+            Directory.Delete(tree, true);
+
             var noOutput = await ProtoProcess.RunAsync(["ftp", "get", url + "/nope.txt"], workingDirectory: dir);
             Assert.That(noOutput.ExitCode, Is.EqualTo(1), noOutput.Stderr);
             Assert.That(Directory.GetFiles(dir).Select(Path.GetFileName), Is.EqualTo(new[] { "keep.txt" }), "no empty nope.txt, no temporary file");
