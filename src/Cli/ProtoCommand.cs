@@ -17,8 +17,9 @@ internal static class ProtoCommand
     /// <summary>Parses (old option spellings rewritten, usage problems answered with exit 2) and runs the verb.</summary>
     public static async Task<int> RunAsync(string[] args)
     {
-        Secrets.RememberFrom(args);
-        var parse = Build().Parse(LegacyOptions.Rewrite(args, Console.Error));
+        var rewritten = LegacyOptions.Rewrite(args, Console.Error);
+        Secrets.RememberFrom(rewritten);
+        var parse = Build().Parse(rewritten);
         if (UsageCheck.Problem(parse) is { } problem) return VerbRunner.Usage(Console.Error, problem);
         return await parse.InvokeAsync().ConfigureAwait(false);
     }
