@@ -52,12 +52,15 @@ internal sealed partial class ImapSession
         foreach (var index in indexes)
         {
             var summary = _selected.Messages[index];
+            var nowSeen = false;
             if (setsSeen && (summary.Flags & MailFlags.Seen) == 0)
             {
                 summary = await _store.SetFlagsAsync(summary.Id, new MailFlagChange(Add: MailFlags.Seen), cancellationToken).ConfigureAwait(false) ?? summary;
                 _selected.Messages[index] = summary;
+                nowSeen = true;
             }
-            if (!await WriteFetchAsync(index + 1, summary, items, appendFlags: setsSeen && !wantsFlags, cancellationToken).ConfigureAwait(false)) gone = true;
+            // A FETCH that sets \Seen tells the client the new flags (RFC 9051 section 6.4.5).
+            if (!await WriteFetchAsync(index + 1, summary, items, appendFlags: nowSeen && !wantsFlags, cancellationToken).ConfigureAwait(false)) gone = true;
             if (_connection.Writer.UnflushedBytes >= FlushEvery) await _connection.Writer.DrainAsync(cancellationToken).ConfigureAwait(false);
         }
         if (gone)
