@@ -1,7 +1,8 @@
 using System.Net;
-using Microsoft.AspNetCore.Connections;
+using System.Text;
 using Protocols.Net;
 using Protocols.Servers.Hosting;
+using Protocols.Servers.Lines;
 
 namespace Protocols.Servers.Imap;
 
@@ -11,21 +12,24 @@ public static class ImapHostingExtensions
     /// <summary>
     /// Serves IMAP on <paramref name="endPoint"/> (port 0 for any free port). With <paramref name="tls"/>, the endpoint is
     /// IMAPS (implicit TLS, RFC 8314); STARTTLS is offered when <see cref="ImapServerOptions.Certificate"/> is set on a
-    /// plain endpoint.
+    /// plain endpoint. Endpoints of one <see cref="ImapServer"/> share its <see cref="ImapServer.Limiter"/>.
     /// </summary>
     public static HostedEndpoint AddImapServer(this ProtocolsHostBuilder builder, ImapServer server, IPEndPoint endPoint,
         EndpointTls? tls = null, string name = "imap")
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(server);
-        var implicitTls = tls is not null;
-        return builder.AddTcpEndpoint(name, endPoint, connection => OnConnectedAsync(server, connection, implicitTls), tls);
+        var handler = new ImapConnectionHandler(server, implicitTls: tls is not null);
+        return builder.AddTcpEndpoint(name, endPoint, handler.OnConnectedAsync, tls);
     }
+}
 
-    private static Task OnConnectedAsync(ImapServer server, ConnectionContext connection, bool implicitTls)
-    {
-        var transport = Connection.Create(connection.Transport, localEndPoint: connection.LocalEndPoint,
-            remoteEndPoint: connection.RemoteEndPoint, abort: connection.Abort);
-        return server.RunSessionAsync(transport, implicitTls, connection.ConnectionClosed);
-    }
+/// <summary>The kernel's connection handler for IMAP: the limiter, one count per connection, a session per connection.</summary>
+internal sealed class ImapConnectionHandler(ImapServer server, bool implicitTls)
+    : LineConnectionHandler(ImapSession.Protocol, server.Limiter, server.Metrics, server.Logger)
+{
+    protected override ILineSession CreateSession(Connection connection) => new ImapSession(connection, server, implicitTls);
+
+    protected override ReadOnlyMemory<byte> RefusalLine(LineReject reason) =>
+        Encoding.ASCII.GetBytes("* BYE " + ImapRejects.Table[ImapRejects.Table.Standard(reason)].Text + "\r\n");
 }

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Protocols.Net;
+using Protocols.Servers.Lines;
 using Protocols.Servers.Mail;
 using Protocols.Servers.Metrics;
 
@@ -20,7 +21,25 @@ public sealed class ImapServer
         Metrics = metrics;
         Logger = logger ?? NullLogger.Instance;
         Cache = new MessageInfoCache(Options.StructureCacheBytes);
+        LineServices = new LineServices(ImapSession.Protocol, Logger, metrics);
+        Limits = new SessionLimits
+        {
+            MaxCommandLength = Options.MaxCommandLength,
+            MaxBadCommands = Options.MaxBadCommands,
+            MaxAuthFailures = Options.MaxAuthFailures,
+            IdleTimeout = Options.IdleTimeout,
+            // An IMAP client may sit between commands for the whole autologout time (RFC 9051 section 5.4).
+            CommandDeadline = Options.IdleTimeout,
+            TransferDeadline = Options.CommandTimeout,
+        };
     }
+
+    /// <summary>Total and per-address connection limits of the endpoints this server is on (the kernel's limiter).</summary>
+    public ConnectionLimiter Limiter { get; } = new();
+
+    internal LineServices LineServices { get; }
+
+    internal SessionLimits Limits { get; }
 
     public IMailStore Store { get; }
 
@@ -33,10 +52,9 @@ public sealed class ImapServer
     internal MessageInfoCache Cache { get; }
 
     /// <summary>Runs one session over <paramref name="connection"/> until LOGOUT, the peer leaves, a timeout, or cancellation; then disposes it.</summary>
-    public Task RunSessionAsync(Connection connection, CancellationToken cancellationToken = default) =>
-        new ImapSession(connection, this, Options.ImplicitTls).RunAsync(cancellationToken);
-
-    /// <summary>As <see cref="RunSessionAsync(Connection, CancellationToken)"/>, saying whether the host put TLS in front (an IMAPS endpoint).</summary>
-    internal Task RunSessionAsync(Connection connection, bool implicitTls, CancellationToken cancellationToken) =>
-        new ImapSession(connection, this, implicitTls).RunAsync(cancellationToken);
+    public async Task RunSessionAsync(Connection connection, CancellationToken cancellationToken = default)
+    {
+        var session = new ImapSession(connection, this, Options.ImplicitTls);
+        await using (session.ConfigureAwait(false)) await session.RunAsync(cancellationToken).ConfigureAwait(false);
+    }
 }

@@ -11,6 +11,7 @@ public sealed class ImapServerOptions
     private int _maxLiteralSize = 64 * 1024;
     private int _maxAppendSize = 35 * 1024 * 1024;
     private int _maxBadCommands = 10;
+    private int _maxAuthFailures = 5;
 
     /// <summary>
     /// How long a client may stay silent (between commands, or in IDLE) before the server says BYE and closes.
@@ -24,9 +25,9 @@ public sealed class ImapServerOptions
     }
 
     /// <summary>
-    /// How long a whole command, its literals included, may take to arrive once its first line has. Default 5 minutes
-    /// (SMTP's DATA block timeout in RFC 5321 §4.5.3.2, the nearest published rule for a transfer): a client sending a
-    /// byte a minute cannot hold a session forever.
+    /// How long an APPEND's message may take to arrive (the kernel's transfer deadline). Default 5 minutes (SMTP's DATA
+    /// block timeout in RFC 5321 §4.5.3.2, the nearest published rule for a transfer): a client sending a byte a minute
+    /// cannot hold a session forever.
     /// </summary>
     public TimeSpan CommandTimeout
     {
@@ -60,6 +61,13 @@ public sealed class ImapServerOptions
     {
         get => _maxBadCommands;
         set => _maxBadCommands = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(value), "at least 1");
+    }
+
+    /// <summary>Failed logins before BYE; each failure also waits (250 ms doubling to 5 s, per address). Default 5 (the kernel's, as SMTP and POP3).</summary>
+    public int MaxAuthFailures
+    {
+        get => _maxAuthFailures;
+        set => _maxAuthFailures = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(value), "at least 1");
     }
 
     /// <summary>Server certificate: enables STARTTLS (RFC 9051 §6.2.1) and is required by <see cref="ImplicitTls"/>. Null: no TLS.</summary>

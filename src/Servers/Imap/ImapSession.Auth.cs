@@ -2,6 +2,7 @@ using System.Net.Security;
 using System.Text;
 using Protocols.Lines;
 using Protocols.Net;
+using Protocols.Servers.Lines;
 
 namespace Protocols.Servers.Imap;
 
@@ -11,7 +12,7 @@ internal sealed partial class ImapSession
     {
         var sb = new StringBuilder("IMAP4rev1 IMAP4rev2 LITERAL+ SASL-IR ID ENABLE IDLE NAMESPACE UNSELECT UIDPLUS MOVE ESEARCH SPECIAL-USE CHILDREN");
         sb.Append(" APPENDLIMIT=").Append(_options.MaxAppendSize);
-        if (_state == ImapStates.NotAuthenticated)
+        if (State == ImapStates.NotAuthenticated)
         {
             if (!Secure && _options.Certificate is not null) sb.Append(" STARTTLS");
             if (LoginAllowed) sb.Append(" AUTH=PLAIN");
@@ -44,9 +45,9 @@ internal sealed partial class ImapSession
         if (_options.Certificate is null || Secure) return await BadArgumentsAsync(command, Secure ? "TLS is already on" : "TLS is not offered", cancellationToken).ConfigureAwait(false);
         if (command.Arguments.Count != 0) return await BadArgumentsAsync(command, "takes no arguments", cancellationToken).ConfigureAwait(false);
         var reply = Encoding.ASCII.GetBytes(command.Tag + " OK Begin TLS negotiation now\r\n");
-        // Whatever the client pipelined after STARTTLS is dropped, never read as a command (RFC 9051 section 6.2.1).
-        await _connection.UpgradeToTlsAsync(new SslServerAuthenticationOptions { ServerCertificate = _options.Certificate }, reply, PlaintextPolicy.Discard, cancellationToken).ConfigureAwait(false);
-        return ImapOutcome.Continue;
+        // The kernel's one TLS path: whatever the client pipelined after STARTTLS is dropped, never read as a command (RFC 9051 section 6.2.1).
+        return await UpgradeToTlsAsync(new SslServerAuthenticationOptions { ServerCertificate = _options.Certificate }, reply, cancellationToken).ConfigureAwait(false)
+            ? ImapOutcome.Continue : ImapOutcome.Close;
     }
 
     private async ValueTask<ImapOutcome> LoginAsync(ImapCommand command, CancellationToken cancellationToken)
@@ -71,8 +72,8 @@ internal sealed partial class ImapSession
         else
         {
             W.Raw("+ ").Crlf();
-            await _connection.Writer.DrainAsync(cancellationToken).ConfigureAwait(false);
-            response = await _reader.ReadLineAsync(cancellationToken).ConfigureAwait(false) ?? throw new IOException("the connection closed during AUTHENTICATE");
+            await Connection.Writer.DrainAsync(cancellationToken).ConfigureAwait(false);
+            response = await ReadTextLineAsync(cancellationToken).ConfigureAwait(false) ?? throw new IncompleteReadException(ReadOnlyMemory<byte>.Empty, null);
         }
         if (response == "*") return await TaggedAsync(command.Tag, "BAD", "AUTHENTICATE cancelled", cancellationToken).ConfigureAwait(false);
         if (!Sasl.TryDecodePlain(response, out _, out var user, out var password))
@@ -86,19 +87,16 @@ internal sealed partial class ImapSession
         if (ok && _options.PerRecipient && !LooksLikeAddress(user)) ok = false;
         if (!ok)
         {
-            LogLoginFailed(_logger, _connection.RemoteEndPoint, user);
-            _server.Metrics?.Rejected(Protocol, "auth-failed");
-            if (++_badCommands > _options.MaxBadCommands)
-            {
-                W.Raw("* BYE [UNAVAILABLE] Too many failed logins, closing").Crlf();
-                await TaggedAsync(command.Tag, "NO", "[AUTHENTICATIONFAILED] Authentication failed", cancellationToken).ConfigureAwait(false);
-                return ImapOutcome.Close;
-            }
+            // The kernel's auth budget: a growing delay per failure and per address, BYE past the budget.
+            var spent = await AuthFailedAsync(cancellationToken).ConfigureAwait(false);
             var why = _options.PerRecipient && !LooksLikeAddress(user) ? "in per-recipient mode the user name is an address" : "Authentication failed";
-            return await NoAsync(command, "[AUTHENTICATIONFAILED] " + why, cancellationToken).ConfigureAwait(false);
+            await NoAsync(command, "[AUTHENTICATIONFAILED] " + why, cancellationToken).ConfigureAwait(false);
+            if (spent) Refuse(LineReject.TooManyAuthFailures);
+            return ImapOutcome.Continue;
         }
+        AuthSucceeded();
         _user = user;
-        _state = ImapStates.Authenticated;
+        State = ImapStates.Authenticated;
         return await TaggedAsync(command.Tag, "OK", "[CAPABILITY " + CapabilityList() + "] Logged in", cancellationToken).ConfigureAwait(false);
     }
 

@@ -61,7 +61,7 @@ internal sealed partial class ImapSession
             }
             // A FETCH that sets \Seen tells the client the new flags (RFC 9051 section 6.4.5).
             if (!await WriteFetchAsync(index + 1, summary, items, appendFlags: nowSeen && !wantsFlags, cancellationToken).ConfigureAwait(false)) gone = true;
-            if (_connection.Writer.UnflushedBytes >= FlushEvery) await _connection.Writer.DrainAsync(cancellationToken).ConfigureAwait(false);
+            if (Connection.Writer.UnflushedBytes >= FlushEvery) await Connection.Writer.DrainAsync(cancellationToken).ConfigureAwait(false);
         }
         if (gone)
         {
@@ -196,7 +196,7 @@ internal sealed partial class ImapSession
     /// <summary>Copies <paramref name="count"/> bytes of the stored message into the response, flushing as it goes.</summary>
     private async ValueTask CopyAsync(Stream stream, long count, CancellationToken cancellationToken)
     {
-        var output = _connection.Writer.Buffer;
+        var output = Connection.Writer.Buffer;
         while (count > 0)
         {
             var memory = output.GetMemory((int)Math.Min(count, 16 * 1024));
@@ -204,7 +204,7 @@ internal sealed partial class ImapSession
             if (n == 0) throw new IOException("the stored message is shorter than its structure says");
             output.Advance(n);
             count -= n;
-            if (_connection.Writer.UnflushedBytes >= FlushEvery) await _connection.Writer.DrainAsync(cancellationToken).ConfigureAwait(false);
+            if (Connection.Writer.UnflushedBytes >= FlushEvery) await Connection.Writer.DrainAsync(cancellationToken).ConfigureAwait(false);
         }
     }
 }

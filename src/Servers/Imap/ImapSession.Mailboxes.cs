@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.RegularExpressions;
 using Protocols.Servers.Mail;
 
@@ -66,6 +67,12 @@ internal sealed partial class ImapSession
         return await OkAsync(command, verb + " completed", cancellationToken).ConfigureAwait(false);
     }
 
+    private async Task<string?> ReadDoneAsync(CancellationToken cancellationToken)
+    {
+        var line = await Connection.Reader.ReadLineAsync(_options.MaxCommandLength, cancellationToken).ConfigureAwait(false);
+        return line is { } bytes ? System.Text.Encoding.UTF8.GetString(bytes) : null;
+    }
+
     private static Regex Wildcard(string pattern)
     {
         var inbox = pattern.StartsWith("INBOX", StringComparison.OrdinalIgnoreCase) ? "INBOX" + pattern[5..] : pattern;
@@ -113,7 +120,7 @@ internal sealed partial class ImapSession
         {
             _selected.Dispose();
             _selected = null;
-            _state = ImapStates.Authenticated;
+            State = ImapStates.Authenticated;
             W.Raw("* OK [CLOSED] Previous mailbox closed").Crlf();
         }
         if (await ResolveAsync(args[0].Text, cancellationToken).ConfigureAwait(false) is not { } mailbox)
@@ -130,7 +137,7 @@ internal sealed partial class ImapSession
             throw;
         }
         _selected = selected;
-        _state = ImapStates.Selected;
+        State = ImapStates.Selected;
         var w = W;
         w.Raw("* ").Number(selected.Messages.Count).Raw(" EXISTS").Crlf();
         if (!_rev2) w.Raw("* 0 RECENT").Crlf();
@@ -157,7 +164,7 @@ internal sealed partial class ImapSession
         }
         selected.Dispose();
         _selected = null;
-        _state = ImapStates.Authenticated;
+        State = ImapStates.Authenticated;
         return await TaggedAsync(command.Tag, "OK", command.Name + " completed", cancellationToken).ConfigureAwait(false);
     }
 
@@ -171,8 +178,9 @@ internal sealed partial class ImapSession
         if (command.Arguments.Count != 0) return await BadArgumentsAsync(command, "takes no arguments", cancellationToken).ConfigureAwait(false);
         W.Raw("+ idling").Crlf();
         Untagged(allowExpunge: true, uid: false);
-        await _connection.Writer.DrainAsync(cancellationToken).ConfigureAwait(false);
-        var line = _reader.ReadLineAsync(cancellationToken).AsTask();
+        await Connection.Writer.DrainAsync(cancellationToken).ConfigureAwait(false);
+        // DONE is an ordinary read (the kernel's idle timeout bounds it; the command deadline does not).
+        var line = ReadDoneAsync(cancellationToken);
         var selected = _selected;
         while (true)
         {
@@ -198,11 +206,14 @@ internal sealed partial class ImapSession
                 break;
             }
             Untagged(allowExpunge: true, uid: false);
-            await _connection.Writer.DrainAsync(cancellationToken).ConfigureAwait(false);
+            await Connection.Writer.DrainAsync(cancellationToken).ConfigureAwait(false);
         }
-        var text = await line.ConfigureAwait(false) ?? throw new IOException("the connection closed during IDLE");
+        var text = await line.ConfigureAwait(false) ?? throw new Protocols.Net.IncompleteReadException(ReadOnlyMemory<byte>.Empty, null);
         if (!text.Equals("DONE", StringComparison.OrdinalIgnoreCase))
-            return await RejectAsync(command.Tag, "IDLE ends with DONE", "syntax", cancellationToken).ConfigureAwait(false) ? ImapOutcome.Continue : ImapOutcome.Close;
+        {
+            BadCommand(command.Tag, "IDLE ends with DONE");
+            return ImapOutcome.Continue;
+        }
         return await OkAsync(command, "IDLE terminated", cancellationToken).ConfigureAwait(false);
     }
 }

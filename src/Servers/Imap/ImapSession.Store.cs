@@ -49,7 +49,7 @@ internal sealed partial class ImapSession
                 if (byUid) w.Raw("UID ").Number(updated.Uid).Space();
                 ImapFormat.Flags(w, updated).Raw(")").Crlf();
             }
-            if (_connection.Writer.UnflushedBytes >= FlushEvery) await _connection.Writer.DrainAsync(cancellationToken).ConfigureAwait(false);
+            if (Connection.Writer.UnflushedBytes >= FlushEvery) await Connection.Writer.DrainAsync(cancellationToken).ConfigureAwait(false);
         }
         if (gone) return await NoAsync(command, "[EXPUNGEISSUED] Some of the messages no longer exist", cancellationToken).ConfigureAwait(false);
         return await OkAsync(command, command.Name + " completed", cancellationToken).ConfigureAwait(false);

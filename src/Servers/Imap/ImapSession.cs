@@ -1,17 +1,19 @@
+using System.Buffers;
 using System.Collections.Frozen;
-using Microsoft.Extensions.Logging;
+using System.Text;
 using Protocols.Net;
+using Protocols.Servers.Lines;
 using Protocols.Servers.Mail;
 
 namespace Protocols.Servers.Imap;
 
 /// <summary>
-/// One IMAP session (RFC 9051, serving RFC 3501 clients too) over a <see cref="Connection"/>: plain code, driven by a
-/// Kestrel handler or, in a test, over <see cref="Connection.CreatePair"/>. Commands are read whole (lines and their
-/// literals, <see cref="ImapCommandReader"/>), parsed (<see cref="ImapCommandParser"/>) and looked up in a table of
-/// name -> states -> handler.
+/// One IMAP session (RFC 9051, serving RFC 3501 clients too) on the line kernel: the kernel reads each command through
+/// <see cref="ImapCommandFraming"/> (lines and literals, continuation requests), finds the verb after the tag, enforces
+/// states, budgets and deadlines; the handlers here parse the arguments (<see cref="ImapCommandParser"/>) and answer.
+/// Plain code over a <see cref="Connection"/>: a Kestrel handler or, in a test, <see cref="Connection.CreatePair"/>.
 /// </summary>
-internal sealed partial class ImapSession
+internal sealed partial class ImapSession : LineSession<ImapSession, ImapStates>
 {
     internal const string Protocol = "imap";
 
@@ -55,120 +57,238 @@ internal sealed partial class ImapSession
         ["UID MOVE"] = new(ImapStates.Selected, true, static (s, c, t) => s.CopyAsync(c, byUid: true, move: true, t)),
     }.ToFrozenDictionary(StringComparer.Ordinal);
 
-    private readonly Connection _connection;
+    /// <summary>The kernel's table: every command but the UID ones by name, and UID (its handler looks the subcommand up in <see cref="Commands"/>).</summary>
+    private static readonly VerbTable<ImapSession, ImapStates> Verbs = BuildVerbs();
+
+    private static readonly byte[] GoAhead = "+ Ready for literal data\r\n"u8.ToArray();
+
     private readonly ImapServer _server;
     private readonly ImapServerOptions _options;
     private readonly IMailStore _store;
-    private readonly ILogger _logger;
-    private readonly ImapCommandReader _reader;
-    private ImapStates _state = ImapStates.NotAuthenticated;
+    private readonly bool _implicitTls;
+    private string? _tag;
+    private string _verbText = "";
     private string? _user;
     private SelectedMailbox? _selected;
-    private int _badCommands;
     private bool _rev2;
 
-    private readonly bool _implicitTls;
-
     public ImapSession(Connection connection, ImapServer server, bool implicitTls)
+        : base(connection, Verbs, new ImapCommandFraming(server.Options), server.Limits, server.LineServices, ImapStates.NotAuthenticated)
     {
-        _implicitTls = implicitTls;
-        _connection = connection ?? throw new ArgumentNullException(nameof(connection));
-        _server = server ?? throw new ArgumentNullException(nameof(server));
+        _server = server;
         _options = server.Options;
         _store = server.Store;
-        _logger = server.Logger;
-        _reader = new ImapCommandReader(connection, _options);
+        _implicitTls = implicitTls;
     }
 
-    private ImapResponse W => new(_connection.Writer.Buffer);
+    private static VerbTable<ImapSession, ImapStates> BuildVerbs()
+    {
+        var table = new VerbTable<ImapSession, ImapStates>();
+        foreach (var (name, rule) in Commands.OrderBy(c => c.Key, StringComparer.Ordinal))
+        {
+            if (name.StartsWith("UID ", StringComparison.Ordinal)) continue;
+            table.Add(name, rule.States, static (s, c, t) => s.RunCommandAsync(c, t), flags: name is "LOGIN" or "AUTHENTICATE" ? VerbFlags.Secret : VerbFlags.None);
+        }
+        return table.Add("UID", ImapStates.Selected, static (s, c, t) => s.RunCommandAsync(c, t));
+    }
+
+    private ImapResponse W => new(Connection.Writer.Buffer);
 
     /// <summary>TLS is up: upgraded with STARTTLS, or put in front of the session by the host (implicit TLS).</summary>
-    private bool Secure => _connection.IsTls || _implicitTls;
+    private bool Secure => Connection.IsTls || _implicitTls;
 
     private bool LoginAllowed => Secure || _options.AllowPlaintextLogin;
 
-    /// <summary>Runs the session until LOGOUT, the peer leaves, the idle timeout, or <paramref name="cancellationToken"/>; then closes the connection.</summary>
-    public async Task RunAsync(CancellationToken cancellationToken = default)
+    protected override ValueTask<bool> GreetAsync(CancellationToken cancellationToken)
     {
-        using var scope = _server.Metrics?.ConnectionOpened(Protocol);
+        W.Raw("* OK [CAPABILITY ").Raw(CapabilityList()).Raw("] ").Raw(_options.Greeting).Crlf();
+        return ValueTask.FromResult(true);
+    }
+
+    /// <summary>The verb is the word after the tag; the tag is kept for the reply.</summary>
+    protected override bool SplitCommand(ReadOnlySpan<byte> line, out Range verb, out Range argument)
+    {
+        _tag = null;
+        verb = argument = default;
+        var space = line.IndexOf((byte)' ');
+        if (space <= 0) return false;
+        foreach (var c in line[..space])
+        {
+            if (c == (byte)'+' || !(ImapCommandParser.IsAtomChar(c) || c == (byte)']')) return false;
+        }
+        _tag = Encoding.ASCII.GetString(line[..space]);
+        var rest = line[(space + 1)..];
+        var end = rest.IndexOf((byte)' ');
+        var nameLength = end < 0 ? rest.Length : end;
+        _verbText = Encoding.ASCII.GetString(rest[..Math.Min(nameLength, 32)]).ToUpperInvariant();
+        verb = (space + 1)..(space + 1 + nameLength);
+        argument = end < 0 ? new Range(line.Length, line.Length) : (space + 1 + end + 1)..;
+        return nameLength > 0;
+    }
+
+    protected override void Refuse(LineReject reason)
+    {
+        var table = ImapRejects.Table;
+        var imapReason = table.Standard(reason);
+        var entry = table[imapReason];
+        CountRejected(entry);
+        if (entry.Code == 1)
+        {
+            W.Raw("* BYE ").Raw(entry.Text).Crlf();
+            Closing = true;
+        }
+        else
+        {
+            var text = imapReason switch
+            {
+                ImapReject.UnknownCommand => "unknown command " + _verbText,
+                ImapReject.BadSequence => _verbText + ": " + (State == ImapStates.NotAuthenticated ? "log in first" : (Commands.GetValueOrDefault(_verbText)?.States ?? ImapStates.Selected) == ImapStates.Selected ? "select a mailbox first" : "not valid in this state"),
+                ImapReject.SyntaxError when _tag is null => "syntax error: a command is a tag, a space and a name",
+                ImapReject.TooBig => "[TOOBIG] a command line is longer than " + _options.MaxCommandLength + " octets",
+                _ => entry.Text,
+            };
+            W.Raw(_tag ?? "*").Raw(" BAD ").Raw(text).Crlf();
+        }
+        _tag = null;
+    }
+
+    protected override void WriteFault(in VerbFault fault) =>
+        W.Raw(_tag ?? "*").Raw(fault.Code >= 500 ? " BAD " : " NO ").Raw(fault.Text ?? "Scripted failure").Crlf();
+
+    /// <summary>Every verb: take the literals the framing left (APPEND's message, a literal too big), parse, run the handler.</summary>
+    private async ValueTask<bool> RunCommandAsync(LineCommand line, CancellationToken cancellationToken)
+    {
         try
         {
-            _connection.Reader.ReadTimeout = _options.IdleTimeout;
-            W.Raw("* OK [CAPABILITY ").Raw(CapabilityList()).Raw("] ").Raw(_options.Greeting).Crlf();
-            await _connection.Writer.DrainAsync(cancellationToken).ConfigureAwait(false);
-            while (true)
-            {
-                var read = await _reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-                if (read.Kind == ImapReadKind.End) break;
-                if (read.Kind == ImapReadKind.Refused)
-                {
-                    // Too long, or a literal too big: answered with [TOOBIG] and drained; the session goes on.
-                    if (!await RejectAsync(read.Tag, "[TOOBIG] " + read.Error, "too-big", cancellationToken).ConfigureAwait(false)) break;
-                    continue;
-                }
-                if (await DispatchAsync(read.Command, cancellationToken).ConfigureAwait(false) == ImapOutcome.Close) break;
-            }
-            await _connection.CloseAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (TimeoutException)
-        {
-            LogIdle(_logger, _connection.RemoteEndPoint);
-            await TryByeAsync("Autologout: idle for too long", cancellationToken).ConfigureAwait(false);
-        }
-        catch (ImapCommandTimeoutException)
-        {
-            LogDropped(_logger, _connection.RemoteEndPoint, "command deadline");
-            await TryByeAsync("Autologout: the command took too long to arrive", cancellationToken).ConfigureAwait(false);
-        }
-        catch (ImapFramingException e)
-        {
-            LogDropped(_logger, _connection.RemoteEndPoint, e.Message);
-            await TryByeAsync(e.Message, cancellationToken).ConfigureAwait(false);
-        }
-        catch (ProtocolException e)
-        {
-            LogDropped(_logger, _connection.RemoteEndPoint, e.Message);
-            await TryByeAsync("Protocol error: " + e.Message, cancellationToken).ConfigureAwait(false);
-        }
-        catch (IOException e)
-        {
-            // The peer left mid-command: nothing more can be said on this connection.
-            LogDropped(_logger, _connection.RemoteEndPoint, e.Message);
-        }
-        catch (System.Security.Authentication.AuthenticationException e)
-        {
-            LogDropped(_logger, _connection.RemoteEndPoint, e.Message);
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            await TryByeAsync("Server shutting down", CancellationToken.None).ConfigureAwait(false);
+            return await RunParsedAsync(line, _tag!, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
-            _selected?.Dispose();
-            _reader.Dispose();
-            await _connection.DisposeAsync().ConfigureAwait(false);
+            _tag = null; // a refusal the kernel makes next (a line too long) has no tag of its own
         }
     }
 
-    private async ValueTask<ImapOutcome> DispatchAsync(ImapParseResult parsed, CancellationToken cancellationToken)
+    private async ValueTask<bool> RunParsedAsync(LineCommand line, string tag, CancellationToken cancellationToken)
     {
+        var bytes = line.Frame.ToArray();
+        if (ImapFraming.TryGetLiteral(LastLine(bytes), out var size, out var nonSync))
+        {
+            if (_verbText != "APPEND")
+            {
+                if (nonSync) await SkipLiteralAsync(size, cancellationToken).ConfigureAwait(false);
+                BadCommand(tag, "[TOOBIG] a literal is larger than " + _options.MaxLiteralSize + " octets");
+                return false;
+            }
+            bytes = await ReadAppendAsync(tag, bytes, size, nonSync, cancellationToken).ConfigureAwait(false);
+            if (bytes is null) return false;
+        }
+        var parsed = ImapCommandParser.Parse(WithCrlf(bytes));
         if (parsed.Status != ImapParseStatus.Complete)
         {
-            return await RejectAsync(parsed.Tag, parsed.Error ?? "syntax error", "syntax", cancellationToken).ConfigureAwait(false)
-                ? ImapOutcome.Continue : ImapOutcome.Close;
+            BadCommand(tag, parsed.Error ?? "syntax error");
+            return false;
         }
         var command = parsed.Command!;
         if (!Commands.TryGetValue(command.Name, out var rule))
-            return await RejectAsync(command.Tag, "unknown command " + command.Name, "unknown-command", cancellationToken).ConfigureAwait(false) ? ImapOutcome.Continue : ImapOutcome.Close;
-        if ((rule.States & _state) == 0)
         {
-            var why = _state == ImapStates.NotAuthenticated ? "log in first" : rule.States == ImapStates.Selected ? "select a mailbox first" : "not valid in this state";
-            return await RejectAsync(command.Tag, command.Name + ": " + why, "out-of-sequence", cancellationToken).ConfigureAwait(false) ? ImapOutcome.Continue : ImapOutcome.Close;
+            BadCommand(tag, "unknown command " + command.Name);
+            return false;
         }
-        var outcome = await rule.Run(this, command, cancellationToken).ConfigureAwait(false);
-        await _connection.Writer.DrainAsync(cancellationToken).ConfigureAwait(false);
-        return outcome;
+        try
+        {
+            if (await rule.Run(this, command, cancellationToken).ConfigureAwait(false) == ImapOutcome.Close) Closing = true;
+        }
+        catch (MailStoreException e)
+        {
+            W.Raw(tag).Raw(" NO [UNAVAILABLE] the mail store failed: ").Raw(e.Message.ReplaceLineEndings(" ")).Crlf();
+        }
+        return false;
+    }
+
+    private static ReadOnlySpan<byte> LastLine(byte[] frame)
+    {
+        var lf = frame.AsSpan().LastIndexOf((byte)'\n');
+        return lf < 0 ? frame : frame.AsSpan(lf + 1);
+    }
+
+    private static byte[] WithCrlf(byte[] bytes)
+    {
+        var result = new byte[bytes.Length + 2];
+        bytes.CopyTo(result, 0);
+        result[^2] = (byte)'\r';
+        result[^1] = (byte)'\n';
+        return result;
+    }
+
+    /// <summary>A LITERAL+ literal that is refused still arrives: consume it and the rest of its line, so it is never read as commands.</summary>
+    private async ValueTask SkipLiteralAsync(long size, CancellationToken cancellationToken)
+    {
+        await SkipAsync(size, cancellationToken).ConfigureAwait(false);
+        _ = await ReadLineAsync(_options.MaxCommandLength, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// APPEND's literals, read by the handler rather than buffered by the framing: the go-ahead for a synchronizing
+    /// one, the bytes under the transfer limits, then the next line (which may announce another literal). Null when
+    /// refused (answered <c>NO [TOOBIG]</c> past <see cref="ImapServerOptions.MaxAppendSize"/>, RFC 7889).
+    /// </summary>
+    private async ValueTask<byte[]?> ReadAppendAsync(string tag, byte[] first, long size, bool nonSync, CancellationToken cancellationToken)
+    {
+        using var command = new MemoryStream();
+        command.Write(first);
+        long total = 0;
+        while (true)
+        {
+            command.Write("\r\n"u8);
+            total += size;
+            if (total > _options.MaxAppendSize)
+            {
+                if (nonSync) await SkipLiteralAsync(size, cancellationToken).ConfigureAwait(false);
+                W.Raw(tag).Raw(" NO [TOOBIG] the message is larger than the APPENDLIMIT of ").Number(_options.MaxAppendSize).Raw(" octets").Crlf();
+                return null;
+            }
+            if (!nonSync)
+            {
+                Connection.Writer.Write(GoAhead);
+                await Connection.Writer.DrainAsync(cancellationToken).ConfigureAwait(false);
+            }
+            await TransferAsync(async token =>
+            {
+                var copied = await Connection.Reader.CopyToAsync(command, size, token).ConfigureAwait(false);
+                if (copied < size) throw new IncompleteReadException(ReadOnlyMemory<byte>.Empty, size);
+            }, cancellationToken).ConfigureAwait(false);
+            var next = await ReadLineAsync(_options.MaxCommandLength, cancellationToken).ConfigureAwait(false)
+                ?? throw new IncompleteReadException(ReadOnlyMemory<byte>.Empty, null);
+            var line = next.ToArray();
+            command.Write(line);
+            if (!ImapFraming.TryGetLiteral(line, out size, out nonSync)) break;
+        }
+        return command.ToArray();
+    }
+
+    /// <summary>Reads one more line of the current command (AUTHENTICATE's response) as text; null at end of stream.</summary>
+    private async ValueTask<string?> ReadTextLineAsync(CancellationToken cancellationToken)
+    {
+        var line = await ReadLineAsync(_options.MaxCommandLength, cancellationToken).ConfigureAwait(false);
+        return line is { } bytes ? Encoding.UTF8.GetString(bytes) : null;
+    }
+
+    /// <summary>A command with bad arguments: tagged BAD with the reason, counted; past the budget, BYE.</summary>
+    private void BadCommand(string tag, string text)
+    {
+        if (CountBadCommand())
+        {
+            Refuse(LineReject.TooManyErrors);
+            return;
+        }
+        CountRejected(ImapRejects.Table[ImapReject.SyntaxError]);
+        W.Raw(tag).Raw(" BAD ").Raw(text.ReplaceLineEndings(" ")).Crlf();
+    }
+
+    private ValueTask<ImapOutcome> BadArgumentsAsync(ImapCommand command, string text, CancellationToken cancellationToken)
+    {
+        BadCommand(command.Tag, command.Name + ": " + text);
+        return ValueTask.FromResult(ImapOutcome.Continue);
     }
 
     /// <summary>Writes what changed in the selected mailbox since the last command (before the tagged reply).</summary>
@@ -184,52 +304,16 @@ internal sealed partial class ImapSession
     private ValueTask<ImapOutcome> NoAsync(ImapCommand command, string text, CancellationToken cancellationToken) =>
         TaggedAsync(command.Tag, "NO", text, cancellationToken);
 
-    private async ValueTask<ImapOutcome> TaggedAsync(string tag, string status, string text, CancellationToken cancellationToken)
+    private ValueTask<ImapOutcome> TaggedAsync(string tag, string status, string text, CancellationToken cancellationToken)
     {
         W.Raw(tag).Space().Raw(status).Space().Raw(text).Crlf();
-        await _connection.Writer.DrainAsync(cancellationToken).ConfigureAwait(false);
-        return ImapOutcome.Continue;
+        return ValueTask.FromResult(ImapOutcome.Continue);
     }
 
-    /// <summary>A command the server will not run: BAD (tagged, or untagged when no tag was read), counted. False after BYE once the budget is spent.</summary>
-    private async ValueTask<bool> RejectAsync(string? tag, string text, string reason, CancellationToken cancellationToken)
+    protected override ValueTask OnEndedAsync()
     {
-        _server.Metrics?.Rejected(Protocol, reason);
-        W.Raw(tag ?? "*").Raw(" BAD ").Raw(text.Replace('\r', ' ').Replace('\n', ' ')).Crlf();
-        if (++_badCommands > _options.MaxBadCommands)
-        {
-            W.Raw("* BYE [UNAVAILABLE] Too many bad commands, closing").Crlf();
-            await _connection.Writer.DrainAsync(cancellationToken).ConfigureAwait(false);
-            return false;
-        }
-        await _connection.Writer.DrainAsync(cancellationToken).ConfigureAwait(false);
-        return true;
+        _selected?.Dispose();
+        _selected = null;
+        return ValueTask.CompletedTask;
     }
-
-    /// <summary>A command with bad arguments: BAD with the reason, counted against the budget.</summary>
-    private async ValueTask<ImapOutcome> BadArgumentsAsync(ImapCommand command, string text, CancellationToken cancellationToken) =>
-        await RejectAsync(command.Tag, command.Name + ": " + text, "syntax", cancellationToken).ConfigureAwait(false) ? ImapOutcome.Continue : ImapOutcome.Close;
-
-    private async ValueTask TryByeAsync(string text, CancellationToken cancellationToken)
-    {
-        try
-        {
-            W.Raw("* BYE ").Raw(text).Crlf();
-            await _connection.Writer.DrainAsync(cancellationToken).ConfigureAwait(false);
-            await _connection.CloseAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is IOException or TimeoutException or OperationCanceledException or ObjectDisposedException or InvalidOperationException)
-        {
-            // The peer is gone: the BYE had nowhere to go.
-        }
-    }
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "IMAP login failed for {User} from {Remote}")]
-    private static partial void LogLoginFailed(ILogger logger, System.Net.EndPoint? remote, string user);
-
-    [LoggerMessage(Level = LogLevel.Debug, Message = "IMAP session from {Remote} idle for too long")]
-    private static partial void LogIdle(ILogger logger, System.Net.EndPoint? remote);
-
-    [LoggerMessage(Level = LogLevel.Debug, Message = "IMAP session from {Remote} dropped: {Reason}")]
-    private static partial void LogDropped(ILogger logger, System.Net.EndPoint? remote, string reason);
 }
