@@ -7,7 +7,7 @@
 #
 # usage: tests/Protocols.Benchmarks/imap-bench.sh [MESSAGES]   (default 10000)
 # Dovecot refuses to run its login process as root and needs a user for the mail: run as root (it uses the Debian
-# package's dovenull and dovecot users, and root for the maildir).
+# package's dovenull and dovecot users, and nobody for the maildir).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -50,6 +50,7 @@ printf "messages: %s, whole messages fetched: %s\n\n" "$MESSAGES" "$WHOLE"
 DPORT=$(free_port)
 mkdir -p "$T/run" "$T/state" "$T/home/Maildir/new" "$T/home/Maildir/tmp"
 "$BENCH" imap-maildir "$T/home/Maildir" "$MESSAGES" || exit 1
+chmod 755 "$T"; chown -R nobody:nogroup "$T/home"   # Dovecot will not serve mail as root
 cat > "$T/dovecot.conf" <<CONF
 protocols = imap
 listen = 127.0.0.1
@@ -60,7 +61,6 @@ ssl = no
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 mail_location = maildir:$T/home/Maildir
-first_valid_uid = 0
 default_internal_user = dovecot
 default_internal_group = dovecot
 default_login_user = dovenull
@@ -70,7 +70,7 @@ passdb {
 }
 userdb {
   driver = static
-  args = uid=root gid=root home=$T/home
+  args = uid=nobody gid=nogroup home=$T/home
 }
 service imap-login {
   inet_listener imap {
