@@ -22,12 +22,11 @@ namespace Protocols.Servers.Hosting;
 /// </summary>
 public sealed class DevStack : IAsyncDisposable
 {
-    private readonly SmtpMeterBridge _bridge;
     private readonly CapturedMailDirectory? _directory;
     private readonly X509Certificate2? _certificate;
     private readonly CapturedMailApp _mailApp;
 
-    private DevStack(ProtocolsHost host, CapturedMailStore capture, ProtocolsMetrics metrics, SmtpMeterBridge bridge,
+    private DevStack(ProtocolsHost host, CapturedMailStore capture, ProtocolsMetrics metrics,
         CapturedMailDirectory? directory, X509Certificate2? certificate, DevStackOptions options, CapturedMailApp mailApp, IMailStore mailStore)
     {
         MailStore = mailStore;
@@ -35,7 +34,6 @@ public sealed class DevStack : IAsyncDisposable
         Host = host;
         Capture = capture;
         Metrics = metrics;
-        _bridge = bridge;
         _directory = directory;
         _certificate = certificate;
         Options = options;
@@ -76,7 +74,6 @@ public sealed class DevStack : IAsyncDisposable
         var address = IPAddress.Parse(settings.Host);
         var root = Path.GetFullPath(settings.Root);
         var metrics = new ProtocolsMetrics();
-        var bridge = new SmtpMeterBridge(metrics);
         var capture = new CapturedMailStore();
         var certificate = settings.Tls ? SelfSignedCertificate.Create(null, settings.Host) : null;
         CapturedMailDirectory? directory = null;
@@ -84,7 +81,8 @@ public sealed class DevStack : IAsyncDisposable
         try
         {
             mailStore = await MailStores.OpenAsync(null, cancellationToken: cancellationToken).ConfigureAwait(false);
-            IMessageStore store = new CompositeMessageStore(new CapturedMailSmtpStore(capture, metrics), MailStoreSmtpAdapter.For(mailStore));
+            // The SMTP session counts each message once; the capture feeds the page and POP3, the mail store IMAP.
+            IMessageStore store = new CompositeMessageStore(new CapturedMailSmtpStore(capture), MailStoreSmtpAdapter.For(mailStore));
             if (settings.Store is not null)
             {
                 directory = new CapturedMailDirectory(capture, settings.Store);
@@ -93,12 +91,8 @@ public sealed class DevStack : IAsyncDisposable
             }
 
             var builder = new ProtocolsHostBuilder(loggerFactory);
-            var smtpOptions = new SmtpServerOptions { Store = store, Certificate = certificate, LoggerFactory = loggerFactory };
-            builder.AddEndpoint("smtp", EndpointKind.Tcp, new IPEndPoint(address, settings.SmtpPort), listen =>
-            {
-                listen.UseConnectionMetrics(metrics, "smtp");
-                listen.UseSmtp(smtpOptions);
-            });
+            var smtpOptions = new SmtpServerOptions { Store = store, Certificate = certificate, LoggerFactory = loggerFactory, Metrics = metrics };
+            builder.AddEndpoint("smtp", EndpointKind.Tcp, new IPEndPoint(address, settings.SmtpPort), listen => listen.UseSmtp(smtpOptions));
 
             builder.AddPop3Server(Pop3MailboxProvider.Shared(new CapturedMailPop3Mailbox(capture)),
                 new Pop3ServerOptions { Certificate = certificate }, new IPEndPoint(address, settings.Pop3Port), metrics: metrics);
@@ -129,13 +123,12 @@ public sealed class DevStack : IAsyncDisposable
             builder.AddHttpEndpoint("http", new IPEndPoint(address, settings.HttpPort), context => MailOrigin.CountedAsync(files.HandleAsync, metrics, context), tls);
 
             var host = await builder.StartAsync(cancellationToken).ConfigureAwait(false);
-            return new DevStack(host, capture, metrics, bridge, directory, certificate, settings, mailApp, mailStore);
+            return new DevStack(host, capture, metrics, directory, certificate, settings, mailApp, mailStore);
         }
         catch
         {
             if (mailStore is not null) await mailStore.DisposeAsync().ConfigureAwait(false);
             directory?.Dispose();
-            bridge.Dispose();
             metrics.Dispose();
             certificate?.Dispose();
             throw;
@@ -148,7 +141,6 @@ public sealed class DevStack : IAsyncDisposable
         await Host.DisposeAsync().ConfigureAwait(false);
         await MailStore.DisposeAsync().ConfigureAwait(false);
         _directory?.Dispose();
-        _bridge.Dispose();
         Metrics.Dispose();
         _certificate?.Dispose();
     }

@@ -38,7 +38,7 @@ public abstract partial class LineSession<TSession, TState>
             if (rented is not null) ArrayPool<byte>.Shared.Return(rented);
         }
 
-        if (length > Limits.MaxCommandLength - 2 && verb is not null && !verb.Has(VerbFlags.LongArgument))
+        if (length > Limits.MaxCommandLength - 2 && (verb is null || !verb.Has(VerbFlags.LongArgument)))
         {
             await SkipPayloadAsync(verb, argument, cancellationToken).ConfigureAwait(false);
             Bad(LineReject.LineTooLong);
@@ -116,10 +116,10 @@ public abstract partial class LineSession<TSession, TState>
     }
 
     // A refused command's payload (BDAT's chunk) is consumed, never read as commands; when its size is unknown the session ends.
-    private async ValueTask SkipPayloadAsync(VerbInfo? verb, string argument, CancellationToken cancellationToken)
+    private async ValueTask SkipPayloadAsync(Verb<TSession>? verb, string argument, CancellationToken cancellationToken)
     {
         if (verb?.Payload is not { } rule) return;
-        var count = rule(argument);
+        var count = rule((TSession)this, argument);
         if (count < 0) Closing = true;
         else if (count > 0) await SkipAsync(count, cancellationToken).ConfigureAwait(false);
     }
@@ -146,7 +146,6 @@ public abstract partial class LineSession<TSession, TState>
         var address = ClientAddress;
         var delay = throttle.Failed(address);
         LineLog.AuthFailed(Logger, Services.Protocol, SessionId, RemoteEndPoint, address is null ? 0 : throttle.FailuresOf(address), (long)delay.TotalMilliseconds);
-        Services.Metrics.Rejected(Services.Protocol, "auth-failed");
         if (delay > TimeSpan.Zero) await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
         return ++_authFailures >= Limits.MaxAuthFailures;
     }

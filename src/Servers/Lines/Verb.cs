@@ -36,18 +36,17 @@ public delegate ValueTask<bool> VerbHandler<in TSession>(TSession session, LineC
 /// without running its handler (out of sequence, a scripted reply, too long), it consumes them so they are never read
 /// as commands. Returns -1 when the count cannot be known (the kernel then ends the session after its answer).
 /// </summary>
-public delegate long PayloadRule(string argument);
+public delegate long PayloadRule<in TSession>(TSession session, string argument);
 
 /// <summary>One verb of a protocol, as the kernel and the logs see it.</summary>
 public abstract class VerbInfo
 {
-    private protected VerbInfo(string name, int id, ArgumentRule argument, VerbFlags flags, PayloadRule? payload)
+    private protected VerbInfo(string name, int id, ArgumentRule argument, VerbFlags flags)
     {
         Name = name;
         Id = id;
         Argument = argument;
         Flags = flags;
-        Payload = payload;
     }
 
     /// <summary>The verb in upper case (also its log and metric name).</summary>
@@ -60,8 +59,6 @@ public abstract class VerbInfo
 
     public VerbFlags Flags { get; }
 
-    public PayloadRule? Payload { get; }
-
     public bool Has(VerbFlags flag) => (Flags & flag) == flag;
 
     public override string ToString() => Name;
@@ -70,9 +67,10 @@ public abstract class VerbInfo
 /// <summary>A verb with its handler, the states it is allowed in (a bit mask) and the state it leads to.</summary>
 public sealed class Verb<TSession> : VerbInfo
 {
-    internal Verb(string name, int id, int states, ArgumentRule argument, VerbHandler<TSession> handler, int nextState, VerbFlags flags, PayloadRule? payload)
-        : base(name, id, argument, flags, payload)
+    internal Verb(string name, int id, int states, ArgumentRule argument, VerbHandler<TSession> handler, int nextState, VerbFlags flags, PayloadRule<TSession>? payload)
+        : base(name, id, argument, flags)
     {
+        Payload = payload;
         States = states;
         Handler = handler;
         NextState = nextState;
@@ -85,6 +83,9 @@ public sealed class Verb<TSession> : VerbInfo
 
     /// <summary>The state after an accepted command, or -1 to leave it to the handler.</summary>
     public int NextState { get; }
+
+    /// <summary>The bytes after the command line that belong to it, for when it is refused unhandled.</summary>
+    public PayloadRule<TSession>? Payload { get; }
 }
 
 /// <summary>

@@ -27,7 +27,7 @@ public sealed class VerbTable<TSession, TState>
 
     /// <summary>Adds a verb. <paramref name="next"/>: the state after an accepted command (null: the handler decides).</summary>
     public VerbTable<TSession, TState> Add(string name, TState states, VerbHandler<TSession> handler, ArgumentRule argument = ArgumentRule.Any,
-        TState? next = null, VerbFlags flags = VerbFlags.None, PayloadRule? payload = null)
+        TState? next = null, VerbFlags flags = VerbFlags.None, PayloadRule<TSession>? payload = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
         ArgumentNullException.ThrowIfNull(handler);
