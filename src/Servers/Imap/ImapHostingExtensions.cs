@@ -31,5 +31,5 @@ internal sealed class ImapConnectionHandler(ImapServer server, bool implicitTls)
     protected override ILineSession CreateSession(Connection connection) => new ImapSession(connection, server, implicitTls);
 
     protected override ReadOnlyMemory<byte> RefusalLine(LineReject reason) =>
-        Encoding.ASCII.GetBytes("* BYE " + ImapRejects.Table[ImapRejects.Table.Standard(reason)].Text + "\r\n");
+        Encoding.ASCII.GetBytes("* BYE " + ImapRejects.Table[reason].Text + "\r\n");
 }

@@ -129,7 +129,7 @@ internal sealed partial class ImapSession : LineSession<ImapSession, ImapStates>
     protected override void Refuse(LineReject reason)
     {
         var table = ImapRejects.Table;
-        var imapReason = table.Standard(reason);
+        var imapReason = table.MappedReason(reason)!.Value;
         var entry = table[imapReason];
         CountRejected(entry);
         if (entry.Code == 1)

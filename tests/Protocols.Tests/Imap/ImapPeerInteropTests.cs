@@ -1,5 +1,4 @@
 using System.Globalization;
-using Protocols.Tests.Pop3;
 using Protocols.Tests.Support;
 
 namespace Protocols.Tests.Imap;
@@ -47,7 +46,7 @@ public class ImapPeerInteropTests
         await host.AppendAsync(First);
         await host.AppendAsync(Second);
         var port = mode == "implicit" ? host.ImapsPort : host.ImapPort;
-        var (exit, stdout, stderr) = await ProcessRunner.RunAsync(python, ["-c", ImaplibScript, mode, port.ToString(CultureInfo.InvariantCulture)]);
+        var (exit, stdout, stderr) = await PeerRunner.RunAsync(python, ["-c", ImaplibScript, mode, port.ToString(CultureInfo.InvariantCulture)]);
         Assert.That(exit, Is.Zero, stderr + stdout);
         var lines = stdout.Split('\n');
         Assert.Multiple(() =>
@@ -81,23 +80,23 @@ public class ImapPeerInteropTests
         var url = $"imap://127.0.0.1:{host.ImapPort.ToString(CultureInfo.InvariantCulture)}";
         var user = new[] { "-s", "--max-time", "20", "-u", "bob@example.com:secret" };
 
-        var (exit, list, stderr) = await ProcessRunner.RunAsync(curl, [.. user, url + "/"]);
+        var (exit, list, stderr) = await PeerRunner.RunAsync(curl, [.. user, url + "/"]);
         Assert.That(exit, Is.Zero, stderr);
         Assert.That(list, Does.Contain("* LIST (\\HasNoChildren \\All) \"/\" INBOX"));
 
-        (exit, var fetched, stderr) = await ProcessRunner.RunAsync(curl, [.. user, url + "/INBOX;UID=2"]);
+        (exit, var fetched, stderr) = await PeerRunner.RunAsync(curl, [.. user, url + "/INBOX;UID=2"]);
         Assert.That(exit, Is.Zero, stderr);
         Assert.That(fetched, Is.EqualTo(Second));
 
-        (exit, var found, stderr) = await ProcessRunner.RunAsync(curl, [.. user, url + "/INBOX?SUBJECT%20first"]);
+        (exit, var found, stderr) = await PeerRunner.RunAsync(curl, [.. user, url + "/INBOX?SUBJECT%20first"]);
         Assert.That(exit, Is.Zero, stderr);
         Assert.That(found.Trim(), Is.EqualTo("* SEARCH 1"));
 
-        (exit, var tls, stderr) = await ProcessRunner.RunAsync(curl, [.. user, "-k", "--ssl-reqd", url + "/INBOX;UID=1"]);
+        (exit, var tls, stderr) = await PeerRunner.RunAsync(curl, [.. user, "-k", "--ssl-reqd", url + "/INBOX;UID=1"]);
         Assert.That(exit, Is.Zero, "STARTTLS: " + stderr);
         Assert.That(tls, Is.EqualTo(First));
 
-        (exit, var imaps, stderr) = await ProcessRunner.RunAsync(curl, [.. user, "-k", $"imaps://127.0.0.1:{host.ImapsPort.ToString(CultureInfo.InvariantCulture)}/INBOX;UID=1"]);
+        (exit, var imaps, stderr) = await PeerRunner.RunAsync(curl, [.. user, "-k", $"imaps://127.0.0.1:{host.ImapsPort.ToString(CultureInfo.InvariantCulture)}/INBOX;UID=1"]);
         Assert.That(exit, Is.Zero, "IMAPS: " + stderr);
         Assert.That(imaps, Is.EqualTo(First));
     }
