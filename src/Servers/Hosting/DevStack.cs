@@ -67,6 +67,9 @@ public sealed class DevStack : IAsyncDisposable
     /// <summary>The captured-mail page (the root of the mail endpoint; the API is under <c>api/</c>).</summary>
     public Uri MailPage => new(Host["mail"].ToString());
 
+    /// <summary>The POP3S endpoint, when <see cref="DevStackOptions.Pop3TlsPort"/> asked for one.</summary>
+    public IPEndPoint? Pop3Tls => Host.Endpoints.Any(e => e.Name == "pop3s") ? Host.GetEndPoint("pop3s") : null;
+
     /// <summary>Binds every endpoint; returns when all listen. Throws <see cref="EndpointBindException"/> when a port is taken.</summary>
     public static async Task<DevStack> StartAsync(DevStackOptions? options = null, ILoggerFactory? loggerFactory = null, CancellationToken cancellationToken = default)
     {
@@ -92,10 +95,13 @@ public sealed class DevStack : IAsyncDisposable
 
             var builder = new ProtocolsHostBuilder(loggerFactory);
             var smtpOptions = new SmtpServerOptions { Store = store, Certificate = certificate, LoggerFactory = loggerFactory, Metrics = metrics };
+            if (settings.MaxSize is { } maxSize) smtpOptions.Limits.MaxMessageSize = maxSize;
             builder.AddEndpoint("smtp", EndpointKind.Tcp, new IPEndPoint(address, settings.SmtpPort), listen => listen.UseSmtp(smtpOptions));
 
-            builder.AddPop3Server(Pop3MailboxProvider.Shared(new CapturedMailPop3Mailbox(capture)),
-                new Pop3ServerOptions { Certificate = certificate }, new IPEndPoint(address, settings.Pop3Port), metrics: metrics);
+            var maildrop = Pop3MailboxProvider.Shared(new CapturedMailPop3Mailbox(capture), settings.User, settings.Password);
+            builder.AddPop3Server(maildrop, new Pop3ServerOptions { Certificate = certificate }, new IPEndPoint(address, settings.Pop3Port), metrics: metrics);
+            if (certificate is not null && settings.Pop3TlsPort is { } pop3s) // options of its own: AddPop3Server marks them implicit-TLS
+                builder.AddPop3Server(maildrop, new Pop3ServerOptions(), new IPEndPoint(address, pop3s), new EndpointTls(certificate), metrics, "pop3s");
 
             var imap = new ImapServer(mailStore, new ImapServerOptions { Certificate = certificate }, metrics, builder.LoggerFactory.CreateLogger("Protocols.Servers.Imap"));
             builder.AddImapServer(imap, new IPEndPoint(address, settings.ImapPort), certificate is null ? null : new EndpointTls(certificate));
@@ -116,6 +122,7 @@ public sealed class DevStack : IAsyncDisposable
             var mailApp = new CapturedMailApp(capture, metrics);
             var httpOptions = new HttpServerOptions { Root = root, AllowUploads = settings.Write };
             foreach (var name in settings.AllowedHosts) httpOptions.AllowedHosts.Add(name);
+            if (settings.MaxSize is { } maxUpload) httpOptions.MaxUploadBytes = maxUpload;
             var files = new HttpFileServer(httpOptions, loggerFactory?.CreateLogger("Protocols.Servers.Http"));
             var mailEndpoint = builder.AddHttpEndpoint("mail", new IPEndPoint(address, settings.MailPort),
                 MailOrigin.Guard(mailApp.HandleAsync, httpOptions.AllowedHosts, metrics), tls);
