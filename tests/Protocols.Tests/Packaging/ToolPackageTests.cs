@@ -10,6 +10,7 @@ namespace Protocols.Tests.Packaging;
 /// <c>dotnet pack</c> gives the <c>proto</c> tool and the two library packages with their metadata; the tool installs
 /// from the local package folder into a temporary tool path and runs.
 /// </summary>
+[Category("Slow")] // kill -9, browser, packaging or load: `dotnet test --filter "TestCategory!=Slow"` runs the fast suite
 [NonParallelizable]
 public partial class ToolPackageTests
 {
@@ -85,7 +86,7 @@ public partial class ToolPackageTests
 
         var root = Directory.CreateDirectory(Path.Combine(_work, "root")).FullName;
         await File.WriteAllTextAsync(Path.Combine(root, "hello.txt"), "hello from the root");
-        using var serve = Process.Start(new ProcessStartInfo(proto, $"serve --smtp-port 0 --ftp-port 0 --http-port 0 --pop3-port 0 --root \"{root}\"")
+        using var serve = Process.Start(new ProcessStartInfo(proto, $"serve --smtp-port 0 --ftp-port 0 --http-port 0 --pop3-port 0 --imap-port 0 --root \"{root}\"")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,

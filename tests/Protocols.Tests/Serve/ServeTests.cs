@@ -13,7 +13,7 @@ public class ServeTests
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(20);
 
     private static ServeSettings Settings(string root, string? store = null, bool write = false, bool tls = false) =>
-        new(root, "127.0.0.1", 0, 0, 0, 0, store, write, tls, Pop3TlsPort: 0);
+        new(root, "127.0.0.1", 0, 0, 0, 0, store, write, tls, Pop3TlsPort: 0) { ImapPort = 0 };
 
     [TestCase("--user without --password")]
     [TestCase("--max-size 0")]
@@ -83,13 +83,13 @@ public class ServeTests
             Assert.That(await http.GetStringAsync($"http://127.0.0.1:{stack.Http.Port}/hello.txt").WaitAsync(Timeout), Is.EqualTo("hello from the root\n"));
 
             var curl = Peers.Require("curl");
-            var pop3 = await ProcessRunner.RunAsync(curl, ["-sS", "--max-time", "10", "-u", "any:thing", $"pop3://127.0.0.1:{stack.Pop3.Port}/1"]);
+            var pop3 = await PeerRunner.RunAsync(curl, ["-sS", "--max-time", "10", "-u", "any:thing", $"pop3://127.0.0.1:{stack.Pop3.Port}/1"]);
             Assert.That(pop3.ExitCode, Is.Zero, pop3.Stderr);
             Assert.That(pop3.Stdout, Does.Contain("Subject: served\r\n\r\nthrough the stack\r\n"));
-            var ftp = await ProcessRunner.RunAsync(curl, ["-sS", "--max-time", "10", $"ftp://127.0.0.1:{stack.Ftp.Port}/hello.txt"]);
+            var ftp = await PeerRunner.RunAsync(curl, ["-sS", "--max-time", "10", $"ftp://127.0.0.1:{stack.Ftp.Port}/hello.txt"]);
             Assert.That(ftp.ExitCode, Is.Zero, ftp.Stderr);
             Assert.That(ftp.Stdout, Is.EqualTo("hello from the root\n"));
-            var upload = await ProcessRunner.RunAsync(curl, ["-sS", "--max-time", "10", "-T", "-", $"ftp://127.0.0.1:{stack.Ftp.Port}/new.txt"], stdin: "x");
+            var upload = await PeerRunner.RunAsync(curl, ["-sS", "--max-time", "10", "-T", "-", $"ftp://127.0.0.1:{stack.Ftp.Port}/new.txt"], stdin: "x");
             Assert.That(upload.ExitCode, Is.Not.Zero, "FTP is read-only without --write");
             Assert.That(File.Exists(Path.Combine(root.FullName, "new.txt")), Is.False);
 
@@ -149,10 +149,10 @@ public class ServeTests
             await using var stack = await DevStack.StartAsync(Settings(root.FullName, tls: true).ToOptions()).WaitAsync(Timeout);
             Assert.That(stack.MailPage.Scheme, Is.EqualTo("https"));
             var curl = Peers.Require("curl");
-            var page = await ProcessRunner.RunAsync(curl, ["-sS", "-k", "--max-time", "10", stack.MailPage + "api/messages"]);
+            var page = await PeerRunner.RunAsync(curl, ["-sS", "-k", "--max-time", "10", stack.MailPage + "api/messages"]);
             Assert.That(page.ExitCode, Is.Zero, page.Stderr);
             Assert.That(page.Stdout, Is.EqualTo("{\"total\":0,\"messages\":[]}"));
-            var pop3 = await ProcessRunner.RunAsync(curl, ["-sS", "-k", "--ssl-reqd", "--max-time", "10", "-u", "a:b", $"pop3://127.0.0.1:{stack.Pop3.Port}/"]);
+            var pop3 = await PeerRunner.RunAsync(curl, ["-sS", "-k", "--ssl-reqd", "--max-time", "10", "-u", "a:b", $"pop3://127.0.0.1:{stack.Pop3.Port}/"]);
             Assert.That(pop3.ExitCode, Is.Zero, pop3.Stderr);
         }
         finally
@@ -172,12 +172,12 @@ public class ServeTests
             await RawSmtp.SendAsync(stack.Smtp, "a@example.com", "bob@example.com", "Subject: over pop3s\r\n\r\nbody\r\n");
             Assert.That(stack.Pop3Tls, Is.Not.Null);
             var curl = Peers.Require("curl");
-            var pop3s = await ProcessRunner.RunAsync(curl, ["-sS", "-k", "--max-time", "10", "-u", "bob:pw", $"pop3s://127.0.0.1:{stack.Pop3Tls!.Port}/1"]);
+            var pop3s = await PeerRunner.RunAsync(curl, ["-sS", "-k", "--max-time", "10", "-u", "bob:pw", $"pop3s://127.0.0.1:{stack.Pop3Tls!.Port}/1"]);
             Assert.That(pop3s.ExitCode, Is.Zero, pop3s.Stderr);
             Assert.That(pop3s.Stdout, Does.Contain("Subject: over pop3s"));
-            var wrong = await ProcessRunner.RunAsync(curl, ["-sS", "--max-time", "10", "-u", "any:thing", $"pop3://127.0.0.1:{stack.Pop3.Port}/"]);
+            var wrong = await PeerRunner.RunAsync(curl, ["-sS", "--max-time", "10", "-u", "any:thing", $"pop3://127.0.0.1:{stack.Pop3.Port}/"]);
             Assert.That(wrong.ExitCode, Is.Not.Zero, "only bob:pw may log in");
-            var right = await ProcessRunner.RunAsync(curl, ["-sS", "--max-time", "10", "-u", "bob:pw", $"pop3://127.0.0.1:{stack.Pop3.Port}/"]);
+            var right = await PeerRunner.RunAsync(curl, ["-sS", "--max-time", "10", "-u", "bob:pw", $"pop3://127.0.0.1:{stack.Pop3.Port}/"]);
             Assert.That(right.ExitCode, Is.Zero, right.Stderr);
         }
         finally
@@ -199,7 +199,7 @@ public class ServeTests
             var tooBig = await Assert.ThrowsAsync<Protocols.Smtp.SmtpCommandException>(() => client.SendAsync("Subject: big\r\n\r\n" + new string('x', 2000) + "\r\n", "a@example.com", ["b@example.com"]).WaitAsync(Timeout));
             Assert.That(tooBig!.StatusCode, Is.EqualTo(552));
             var curl = Peers.Require("curl");
-            var upload = await ProcessRunner.RunAsync(curl, ["-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "10", "-T", "-", $"http://127.0.0.1:{stack.Http.Port}/big.txt"], stdin: new string('x', 2000));
+            var upload = await PeerRunner.RunAsync(curl, ["-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "10", "-T", "-", $"http://127.0.0.1:{stack.Http.Port}/big.txt"], stdin: new string('x', 2000));
             Assert.That(upload.Stdout, Is.EqualTo("413"));
         }
         finally
