@@ -1,5 +1,5 @@
 using System.Globalization;
-using Protocols.Mime;
+using MimeKit;
 using Protocols.Net;
 using Protocols.Smtp;
 
@@ -22,11 +22,14 @@ internal static class SmtpSendRunner
         if (s.To.Length + s.Cc.Length == 0) return Usage(stderr, "give at least one --to or --cc");
         if (!TryParseServer(s.Server, s.Tls ? 465 : 25, out var host, out var port)) return Usage(stderr, $"bad --server {s.Server}: expected HOST[:PORT]");
 
-        byte[] message;
+        // --eml goes as is (raw bytes, envelope from --from/--to/--cc); otherwise MimeKit builds the message and the
+        // envelope comes from its From, To and Cc (the same addresses).
+        byte[]? eml = null;
+        MimeMessage? built = null;
         try
         {
-            message = s.Eml is not null ? await File.ReadAllBytesAsync(s.Eml, cancellationToken).ConfigureAwait(false)
-                : await BuildAsync(s, cancellationToken).ConfigureAwait(false);
+            if (s.Eml is not null) eml = await File.ReadAllBytesAsync(s.Eml, cancellationToken).ConfigureAwait(false);
+            else built = await BuildAsync(s, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or ArgumentException)
         {
@@ -40,15 +43,17 @@ internal static class SmtpSendRunner
             Tls = new TlsClientOptions { AcceptAnyCertificate = s.Insecure },
             ProtocolLogger = s.Verbose ? new TextSmtpProtocolLogger(stderr) : null,
         };
-        var security = s.Tls ? SecureSocketOptions.SslOnConnect : s.StartTls ? SecureSocketOptions.StartTls : SecureSocketOptions.StartTlsWhenAvailable;
+        var security = s.Tls ? SmtpEncryption.SslOnConnect : s.StartTls ? SmtpEncryption.StartTls : SmtpEncryption.StartTlsWhenAvailable;
         try
         {
             await client.ConnectAsync(host, port, security, cancellationToken).ConfigureAwait(false);
             if (s.User is not null) await client.AuthenticateAsync(s.User, s.Password!, cancellationToken).ConfigureAwait(false);
             var started = System.Diagnostics.Stopwatch.GetTimestamp();
-            var result = await client.SendAsync(message, s.From, s.To.Concat(s.Cc), cancellationToken).ConfigureAwait(false);
-            for (var i = 1; i < s.Repeat && result.AllAccepted; i++)
-                result = await client.SendAsync(message, s.From, s.To.Concat(s.Cc), cancellationToken).ConfigureAwait(false);
+            Task<SmtpSendResult> SendOnceAsync() => built is not null
+                ? client.SendAsync(built, cancellationToken)
+                : client.SendAsync(eml!, s.From, s.To.Concat(s.Cc), cancellationToken);
+            var result = await SendOnceAsync().ConfigureAwait(false);
+            for (var i = 1; i < s.Repeat && result.AllAccepted; i++) result = await SendOnceAsync().ConfigureAwait(false);
             await client.DisconnectAsync(true, cancellationToken).ConfigureAwait(false);
             if (s.Repeat > 1)
             {
@@ -56,22 +61,22 @@ internal static class SmtpSendRunner
                 await stdout.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"sent {s.Repeat} messages in {seconds:0.000} s: {s.Repeat / seconds:0} msg/s")).ConfigureAwait(false);
             }
             foreach (var r in result.Rejected) await stderr.WriteLineAsync($"proto: {r.Address} refused: {r.StatusCode} {r.Response}").ConfigureAwait(false);
-            await stdout.WriteLineAsync($"sent {message.Length} bytes to {result.Accepted.Count()} of {result.Recipients.Count} recipients: {result.FinalReply.Code} {result.Response}").ConfigureAwait(false);
+            await stdout.WriteLineAsync($"sent {result.Size} bytes to {result.Accepted.Count()} of {result.Recipients.Count} recipients: {result.FinalReply.Code} {result.Response}").ConfigureAwait(false);
             return result.AllAccepted ? 0 : 1;
         }
-        catch (SmtpCommandException e)
+        catch (Exception e) when (e is SmtpRefusedException or SmtpNotSupportedException)
         {
             await stderr.WriteLineAsync($"proto: {e.Message}").ConfigureAwait(false);
             return 1;
         }
-        catch (Exception e) when (e is SmtpProtocolException or TimeoutException or IOException)
+        catch (Exception e) when (e is SmtpConnectionException or TimeoutException or IOException)
         {
             await stderr.WriteLineAsync($"proto: {e.Message}").ConfigureAwait(false);
             return 3;
         }
     }
 
-    private static async Task<byte[]> BuildAsync(SmtpSendSettings s, CancellationToken cancellationToken)
+    private static async Task<MimeMessage> BuildAsync(SmtpSendSettings s, CancellationToken cancellationToken)
     {
         var m = new MimeMessage();
         m.From.Add(MailboxAddress.Parse(s.From));
@@ -84,9 +89,9 @@ internal static class SmtpSendRunner
             TextBody = s.BodyFile is not null ? await File.ReadAllTextAsync(s.BodyFile, cancellationToken).ConfigureAwait(false) : s.Body ?? "",
             HtmlBody = s.HtmlFile is not null ? await File.ReadAllTextAsync(s.HtmlFile, cancellationToken).ConfigureAwait(false) : null,
         };
-        foreach (var a in s.Attachments) await builder.Attachments.AddFileAsync(a, cancellationToken: cancellationToken).ConfigureAwait(false);
+        foreach (var a in s.Attachments) await builder.Attachments.AddAsync(a, cancellationToken).ConfigureAwait(false);
         m.Body = builder.ToMessageBody();
-        return m.ToBytes();
+        return m;
     }
 
     internal static bool TryParseServer(string server, int defaultPort, out string host, out int port)

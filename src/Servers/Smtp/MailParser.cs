@@ -22,6 +22,8 @@ public static class MailParser
 
     private static ParserOptions CreateOptions()
     {
+        // .NET knows only the Unicode code pages and Latin-1 until asked: real mail also uses windows-1252, KOI8-R, ...
+        System.Text.Encoding.RegisterProvider(System.Text.CodePagesEncodingProvider.Instance);
         var options = ParserOptions.Default.Clone();
         options.MaxMimeDepth = MaxNestingDepth;
         return options;

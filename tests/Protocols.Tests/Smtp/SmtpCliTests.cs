@@ -133,7 +133,7 @@ public class SmtpCliTests
             await ConnectWithRetryAsync(client, port);
             await client.AuthenticateAsync("u", "p").WaitAsync(T);
             await client.SendAsync("Subject: served\r\n\r\nbody\r\n", "a@example.org", ["b@example.org"]).WaitAsync(T);
-            var tooBig = await Assert.ThrowsAsync<SmtpCommandException>(() => client.SendAsync(new string('x', 6000), "a@example.org", ["b@example.org"]).WaitAsync(T));
+            var tooBig = await Assert.ThrowsAsync<SmtpRefusedException>(() => client.SendAsync(new string('x', 6000), "a@example.org", ["b@example.org"]).WaitAsync(T));
             Assert.That(tooBig!.StatusCode, Is.EqualTo(552));
             await client.DisconnectAsync(true).WaitAsync(T);
         }
@@ -167,10 +167,10 @@ public class SmtpCliTests
         {
             try
             {
-                await client.ConnectAsync("127.0.0.1", port, SecureSocketOptions.StartTls).WaitAsync(T);
+                await client.ConnectAsync("127.0.0.1", port, SmtpEncryption.StartTls).WaitAsync(T);
                 return;
             }
-            catch (SmtpProtocolException) when (DateTime.UtcNow < deadline)
+            catch (SmtpConnectionException) when (DateTime.UtcNow < deadline)
             {
                 await Task.Delay(100);
             }
