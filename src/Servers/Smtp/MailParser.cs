@@ -33,9 +33,13 @@ public static class MailParser
     public static HeaderList LoadHeaders(ReadOnlyMemory<byte> raw) => HeaderList.Load(Options, Open(raw));
 
     /// <summary>The whole message. Throws <see cref="MessageTooLargeToParseException"/> past <see cref="MaxParsedSize"/>.</summary>
-    public static MimeMessage Load(ReadOnlyMemory<byte> raw)
+    public static MimeMessage Load(ReadOnlyMemory<byte> raw) => Load(raw, MaxParsedSize);
+
+    /// <summary>The whole message, with a cap of your own (at most <see cref="MaxParsedSize"/> is sensible).</summary>
+    public static MimeMessage Load(ReadOnlyMemory<byte> raw, long maxSize)
     {
-        if (raw.Length > MaxParsedSize) throw new MessageTooLargeToParseException(raw.Length, MaxParsedSize);
+        ArgumentOutOfRangeException.ThrowIfNegative(maxSize);
+        if (raw.Length > maxSize) throw new MessageTooLargeToParseException(raw.Length, maxSize);
         return MimeMessage.Load(Options, Open(raw), persistent: true);
     }
 
