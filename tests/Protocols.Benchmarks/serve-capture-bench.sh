@@ -4,7 +4,9 @@
 # (which reads every summary). Prints msg/s for the SMTP part and the list time. One run; no loop.
 #
 # usage: tests/Protocols.Benchmarks/serve-capture-bench.sh [MESSAGES] [SIZE]   (default 4000 messages of 10240 bytes)
-# env:   SESSIONS (default 20)
+# env:   SESSIONS (default 20); WITH_PAGE=1 keeps a live page's event stream (api/events) open during the run, so every
+#        message is also summarized for it
+#        PROTO (default src/Cli/bin/Release/net10.0/proto)
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -12,7 +14,7 @@ MESSAGES=${1:-4000}
 SIZE=${2:-10240}
 SESSIONS=${SESSIONS:-20}
 PY=/usr/bin/python3
-PROTO=src/Cli/bin/Release/net10.0/proto
+PROTO=${PROTO:-src/Cli/bin/Release/net10.0/proto}
 command -v /usr/sbin/smtp-source >/dev/null || { echo "serve-capture-bench: smtp-source is missing (run scripts/install-peers.sh)" >&2; exit 1; }
 [ -x "$PROTO" ] || dotnet build src/Cli -c Release -v quiet -nologo >/dev/null || exit 1
 
@@ -26,6 +28,11 @@ pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$root"' EXIT
 wait_port "$smtp" && wait_port "$mail" || exit 1
 
+if [ "${WITH_PAGE:-0}" = 1 ]; then
+  curl -sN "http://127.0.0.1:$mail/api/events" >/dev/null 2>&1 &
+  page=$!
+  trap 'kill $page $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$root"' EXIT
+fi
 printf "load average: %s (2 cores shared)\n" "$(cut -d' ' -f1-3 /proc/loadavg)"
 start=$(date +%s.%N)
 timeout 300 /usr/sbin/smtp-source -s "$SESSIONS" -m "$MESSAGES" -l "$SIZE" -f bench@example.org -t sink@example.org 127.0.0.1:"$smtp" >/dev/null 2>&1 \
