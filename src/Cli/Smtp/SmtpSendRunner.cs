@@ -1,4 +1,5 @@
 using System.Globalization;
+using Protocols.Cli.Common;
 using MimeKit;
 using Protocols.Net;
 using Protocols.Smtp;
@@ -10,8 +11,9 @@ internal sealed record SmtpSendSettings(
     string[] Attachments, string? Eml, bool StartTls, bool Tls, string? User, string? Password, bool Insecure, bool Verbose,
     TimeSpan Timeout, int Repeat = 1);
 
-/// <summary>Does what <c>proto smtp send</c> asks. Exit codes: 0 every recipient accepted; 1 the server refused
-/// something (its reply is printed); 2 bad arguments or files; 3 connection, TLS or protocol failure, or timeout.</summary>
+/// <summary>Does what <c>proto smtp send</c> asks. Exit codes (<see cref="ExitCodes"/>): 0 every recipient accepted; 1 the
+/// server refused something (its reply is printed), or a connection, TLS or protocol failure, or a timeout; 2 bad
+/// arguments or files; 130 cancelled.</summary>
 internal static class SmtpSendRunner
 {
     public static async Task<int> RunAsync(SmtpSendSettings s, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
@@ -24,18 +26,30 @@ internal static class SmtpSendRunner
 
         // --eml goes as is (raw bytes, envelope from --from/--to/--cc); otherwise MimeKit builds the message and the
         // envelope comes from its From, To and Cc (the same addresses).
-        byte[]? eml = null;
-        MimeMessage? built = null;
+        Message message;
         try
         {
-            if (s.Eml is not null) eml = await File.ReadAllBytesAsync(s.Eml, cancellationToken).ConfigureAwait(false);
-            else built = await BuildAsync(s, cancellationToken).ConfigureAwait(false);
+            message = s.Eml is not null ? new Message(await File.ReadAllBytesAsync(s.Eml, cancellationToken).ConfigureAwait(false), null)
+                : new Message(null, await BuildAsync(s, cancellationToken).ConfigureAwait(false));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or ArgumentException)
         {
             return Usage(stderr, e.Message);
         }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return VerbRunner.Cancelled(stderr);
+        }
 
+        var target = new Target(host, port);
+        return await VerbRunner.RunAsync(stderr, () => target, () => SendAsync(s, message, host, port, stdout, stderr, cancellationToken), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Either the bytes of an .eml file or a message MimeKit built.</summary>
+    private sealed record Message(byte[]? Eml, MimeMessage? Built);
+
+    private static async Task<int> SendAsync(SmtpSendSettings s, Message message, string host, int port, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    {
         await using var client = new SmtpClient
         {
             Timeout = s.Timeout,
@@ -44,36 +58,30 @@ internal static class SmtpSendRunner
             ProtocolLogger = s.Verbose ? new TextSmtpProtocolLogger(stderr) : null,
         };
         var security = s.Tls ? SmtpEncryption.SslOnConnect : s.StartTls ? SmtpEncryption.StartTls : SmtpEncryption.StartTlsWhenAvailable;
-        try
+        await client.ConnectAsync(host, port, security, cancellationToken).ConfigureAwait(false);
+        if (s.User is not null) await client.AuthenticateAsync(s.User, s.Password!, cancellationToken).ConfigureAwait(false);
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        using var progress = s.Repeat > 1 ? TransferProgress.Start("sent", s.Repeat, ProgressUnit.Messages) : null;
+        Task<SmtpSendResult> SendOnceAsync() => message.Built is { } built
+            ? client.SendAsync(built, cancellationToken)
+            : client.SendAsync(message.Eml!, s.From, s.To.Concat(s.Cc), cancellationToken);
+        var result = await SendOnceAsync().ConfigureAwait(false);
+        progress?.Report(1);
+        for (var i = 1; i < s.Repeat && result.AllAccepted; i++)
         {
-            await client.ConnectAsync(host, port, security, cancellationToken).ConfigureAwait(false);
-            if (s.User is not null) await client.AuthenticateAsync(s.User, s.Password!, cancellationToken).ConfigureAwait(false);
-            var started = System.Diagnostics.Stopwatch.GetTimestamp();
-            Task<SmtpSendResult> SendOnceAsync() => built is not null
-                ? client.SendAsync(built, cancellationToken)
-                : client.SendAsync(eml!, s.From, s.To.Concat(s.Cc), cancellationToken);
-            var result = await SendOnceAsync().ConfigureAwait(false);
-            for (var i = 1; i < s.Repeat && result.AllAccepted; i++) result = await SendOnceAsync().ConfigureAwait(false);
-            await client.DisconnectAsync(true, cancellationToken).ConfigureAwait(false);
-            if (s.Repeat > 1)
-            {
-                var seconds = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds;
-                await stdout.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"sent {s.Repeat} messages in {seconds:0.000} s: {s.Repeat / seconds:0} msg/s")).ConfigureAwait(false);
-            }
-            foreach (var r in result.Rejected) await stderr.WriteLineAsync($"proto: {r.Address} refused: {r.StatusCode} {r.Response}").ConfigureAwait(false);
-            await stdout.WriteLineAsync($"sent {result.Size} bytes to {result.Accepted.Count()} of {result.Recipients.Count} recipients: {result.FinalReply.Code} {result.Response}").ConfigureAwait(false);
-            return result.AllAccepted ? 0 : 1;
+            result = await SendOnceAsync().ConfigureAwait(false);
+            progress?.Report(i + 1);
         }
-        catch (Exception e) when (e is SmtpRefusedException or SmtpNotSupportedException)
+        progress?.Complete();
+        await client.DisconnectAsync(true, cancellationToken).ConfigureAwait(false);
+        if (s.Repeat > 1)
         {
-            await stderr.WriteLineAsync($"proto: {e.Message}").ConfigureAwait(false);
-            return 1;
+            var seconds = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds;
+            await stdout.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"sent {s.Repeat} messages in {seconds:0.000} s: {s.Repeat / seconds:0} msg/s")).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is SmtpConnectionException or TimeoutException or IOException)
-        {
-            await stderr.WriteLineAsync($"proto: {e.Message}").ConfigureAwait(false);
-            return 3;
-        }
+        foreach (var r in result.Rejected) VerbRunner.Error(stderr, $"{r.Address} refused: {r.StatusCode} {r.Response}");
+        await stdout.WriteLineAsync($"sent {result.Size} bytes to {result.Accepted.Count()} of {result.Recipients.Count} recipients: {result.FinalReply.Code} {result.Response}").ConfigureAwait(false);
+        return result.AllAccepted ? ExitCodes.Ok : ExitCodes.Failed;
     }
 
     private static async Task<MimeMessage> BuildAsync(SmtpSendSettings s, CancellationToken cancellationToken)
@@ -113,9 +121,5 @@ internal static class SmtpSendRunner
         return host.Length > 0 && int.TryParse(server[(colon + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out port) && port is > 0 and < 65536;
     }
 
-    private static int Usage(TextWriter stderr, string message)
-    {
-        stderr.WriteLine($"proto: {message}");
-        return 2;
-    }
+    private static int Usage(TextWriter stderr, string message) => VerbRunner.Usage(stderr, message);
 }

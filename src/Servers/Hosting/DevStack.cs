@@ -20,19 +20,17 @@ namespace Protocols.Servers.Hosting;
 /// </summary>
 public sealed class DevStack : IAsyncDisposable
 {
-    private readonly SmtpMeterBridge _bridge;
     private readonly CapturedMailDirectory? _directory;
     private readonly X509Certificate2? _certificate;
     private readonly CapturedMailApp _mailApp;
 
-    private DevStack(ProtocolsHost host, CapturedMailStore capture, ProtocolsMetrics metrics, SmtpMeterBridge bridge,
+    private DevStack(ProtocolsHost host, CapturedMailStore capture, ProtocolsMetrics metrics,
         CapturedMailDirectory? directory, X509Certificate2? certificate, DevStackOptions options, CapturedMailApp mailApp)
     {
         _mailApp = mailApp;
         Host = host;
         Capture = capture;
         Metrics = metrics;
-        _bridge = bridge;
         _directory = directory;
         _certificate = certificate;
         Options = options;
@@ -60,6 +58,9 @@ public sealed class DevStack : IAsyncDisposable
     /// <summary>The captured-mail page (the root of the mail endpoint; the API is under <c>api/</c>).</summary>
     public Uri MailPage => new(Host["mail"].ToString());
 
+    /// <summary>The POP3S endpoint, when <see cref="DevStackOptions.Pop3TlsPort"/> asked for one.</summary>
+    public IPEndPoint? Pop3Tls => Host.Endpoints.Any(e => e.Name == "pop3s") ? Host.GetEndPoint("pop3s") : null;
+
     /// <summary>Binds every endpoint; returns when all listen. Throws <see cref="EndpointBindException"/> when a port is taken.</summary>
     public static async Task<DevStack> StartAsync(DevStackOptions? options = null, ILoggerFactory? loggerFactory = null, CancellationToken cancellationToken = default)
     {
@@ -67,13 +68,12 @@ public sealed class DevStack : IAsyncDisposable
         var address = IPAddress.Parse(settings.Host);
         var root = Path.GetFullPath(settings.Root);
         var metrics = new ProtocolsMetrics();
-        var bridge = new SmtpMeterBridge(metrics);
         var capture = new CapturedMailStore();
         var certificate = settings.Tls ? SelfSignedCertificate.Create(null, settings.Host) : null;
         CapturedMailDirectory? directory = null;
         try
         {
-            IMessageStore store = new CapturedMailSmtpStore(capture, metrics);
+            IMessageStore store = new CapturedMailSmtpStore(capture); // the SMTP session counts each message once
             if (settings.Store is not null)
             {
                 directory = new CapturedMailDirectory(capture, settings.Store);
@@ -82,15 +82,14 @@ public sealed class DevStack : IAsyncDisposable
             }
 
             var builder = new ProtocolsHostBuilder(loggerFactory);
-            var smtpOptions = new SmtpServerOptions { Store = store, Certificate = certificate, LoggerFactory = loggerFactory };
-            builder.AddEndpoint("smtp", EndpointKind.Tcp, new IPEndPoint(address, settings.SmtpPort), listen =>
-            {
-                listen.UseConnectionMetrics(metrics, "smtp");
-                listen.UseSmtp(smtpOptions);
-            });
+            var smtpOptions = new SmtpServerOptions { Store = store, Certificate = certificate, LoggerFactory = loggerFactory, Metrics = metrics };
+            if (settings.MaxSize is { } maxSize) smtpOptions.Limits.MaxMessageSize = maxSize;
+            builder.AddEndpoint("smtp", EndpointKind.Tcp, new IPEndPoint(address, settings.SmtpPort), listen => listen.UseSmtp(smtpOptions));
 
-            builder.AddPop3Server(Pop3MailboxProvider.Shared(new CapturedMailPop3Mailbox(capture)),
-                new Pop3ServerOptions { Certificate = certificate }, new IPEndPoint(address, settings.Pop3Port), metrics: metrics);
+            var maildrop = Pop3MailboxProvider.Shared(new CapturedMailPop3Mailbox(capture), settings.User, settings.Password);
+            builder.AddPop3Server(maildrop, new Pop3ServerOptions { Certificate = certificate }, new IPEndPoint(address, settings.Pop3Port), metrics: metrics);
+            if (certificate is not null && settings.Pop3TlsPort is { } pop3s) // options of its own: AddPop3Server marks them implicit-TLS
+                builder.AddPop3Server(maildrop, new Pop3ServerOptions(), new IPEndPoint(address, pop3s), new EndpointTls(certificate), metrics, "pop3s");
 
             var ftpOptions = new FtpServerOptions
             {
@@ -108,6 +107,7 @@ public sealed class DevStack : IAsyncDisposable
             var mailApp = new CapturedMailApp(capture, metrics);
             var httpOptions = new HttpServerOptions { Root = root, AllowUploads = settings.Write };
             foreach (var name in settings.AllowedHosts) httpOptions.AllowedHosts.Add(name);
+            if (settings.MaxSize is { } maxUpload) httpOptions.MaxUploadBytes = maxUpload;
             var files = new HttpFileServer(httpOptions, loggerFactory?.CreateLogger("Protocols.Servers.Http"));
             var mailEndpoint = builder.AddHttpEndpoint("mail", new IPEndPoint(address, settings.MailPort),
                 MailOrigin.Guard(mailApp.HandleAsync, httpOptions.AllowedHosts, metrics), tls);
@@ -115,12 +115,11 @@ public sealed class DevStack : IAsyncDisposable
             builder.AddHttpEndpoint("http", new IPEndPoint(address, settings.HttpPort), context => MailOrigin.CountedAsync(files.HandleAsync, metrics, context), tls);
 
             var host = await builder.StartAsync(cancellationToken).ConfigureAwait(false);
-            return new DevStack(host, capture, metrics, bridge, directory, certificate, settings, mailApp);
+            return new DevStack(host, capture, metrics, directory, certificate, settings, mailApp);
         }
         catch
         {
             directory?.Dispose();
-            bridge.Dispose();
             metrics.Dispose();
             certificate?.Dispose();
             throw;
@@ -132,7 +131,6 @@ public sealed class DevStack : IAsyncDisposable
         _mailApp.Stop(); // open pages' live streams end now instead of holding the stop for its grace period
         await Host.DisposeAsync().ConfigureAwait(false);
         _directory?.Dispose();
-        _bridge.Dispose();
         Metrics.Dispose();
         _certificate?.Dispose();
     }
