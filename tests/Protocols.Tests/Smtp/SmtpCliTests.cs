@@ -35,11 +35,11 @@ public class SmtpCliTests
             var m = await smtp.WaitForMessageAsync(T);
             Assert.That(m.IsTls && m.AuthenticatedUser == "alice", Is.True);
             Assert.That(m.To, Is.EqualTo(new[] { "bob@example.org", "carol@example.org" }));
-            Assert.That(m.Parsed.Subject, Is.EqualTo("Grüße aus dem Test"));
-            Assert.That(m.Parsed.TextBody?.TrimEnd(), Is.EqualTo("hello"));
-            Assert.That(m.Parsed.HtmlBody, Does.Contain("<p>hello</p>"));
-            var attachment = m.Parsed.Attachments.Single();
-            Assert.That(attachment.FileName, Is.EqualTo("report.bin"));
+            Assert.That(m.Message.Subject, Is.EqualTo("Grüße aus dem Test"));
+            Assert.That(m.Message.TextBody?.TrimEnd(), Is.EqualTo("hello"));
+            Assert.That(m.Message.HtmlBody, Does.Contain("<p>hello</p>"));
+            var attachment = m.Message.Attachments.Single();
+            Assert.That((attachment as MimeKit.MimePart)?.FileName, Is.EqualTo("report.bin"));
             Assert.That(stderr.ToString(), Does.Contain("AUTH").And.Not.Contain("pw\n"));
             Assert.That(stderr.ToString(), Does.Not.Contain(Protocols.Lines.Sasl.EncodePlain("alice", "pw")));
         }
