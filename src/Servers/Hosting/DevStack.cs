@@ -18,19 +18,17 @@ namespace Protocols.Servers.Hosting;
 /// </summary>
 public sealed class DevStack : IAsyncDisposable
 {
-    private readonly SmtpMeterBridge _bridge;
     private readonly CapturedMailDirectory? _directory;
     private readonly X509Certificate2? _certificate;
     private readonly CapturedMailApp _mailApp;
 
-    private DevStack(ProtocolsHost host, CapturedMailStore capture, ProtocolsMetrics metrics, SmtpMeterBridge bridge,
+    private DevStack(ProtocolsHost host, CapturedMailStore capture, ProtocolsMetrics metrics,
         CapturedMailDirectory? directory, X509Certificate2? certificate, DevStackOptions options, CapturedMailApp mailApp)
     {
         _mailApp = mailApp;
         Host = host;
         Capture = capture;
         Metrics = metrics;
-        _bridge = bridge;
         _directory = directory;
         _certificate = certificate;
         Options = options;
@@ -62,13 +60,12 @@ public sealed class DevStack : IAsyncDisposable
         var address = IPAddress.Parse(settings.Host);
         var root = Path.GetFullPath(settings.Root);
         var metrics = new ProtocolsMetrics();
-        var bridge = new SmtpMeterBridge(metrics);
         var capture = new CapturedMailStore();
         var certificate = settings.Tls ? SelfSignedCertificate.Create(null, settings.Host) : null;
         CapturedMailDirectory? directory = null;
         try
         {
-            IMessageStore store = new CapturedMailSmtpStore(capture, metrics);
+            IMessageStore store = new CapturedMailSmtpStore(capture); // the SMTP session counts each message once
             if (settings.Store is not null)
             {
                 directory = new CapturedMailDirectory(capture, settings.Store);
@@ -77,12 +74,8 @@ public sealed class DevStack : IAsyncDisposable
             }
 
             var builder = new ProtocolsHostBuilder(loggerFactory);
-            var smtpOptions = new SmtpServerOptions { Store = store, Certificate = certificate, LoggerFactory = loggerFactory };
-            builder.AddEndpoint("smtp", EndpointKind.Tcp, new IPEndPoint(address, settings.SmtpPort), listen =>
-            {
-                listen.UseConnectionMetrics(metrics, "smtp");
-                listen.UseSmtp(smtpOptions);
-            });
+            var smtpOptions = new SmtpServerOptions { Store = store, Certificate = certificate, LoggerFactory = loggerFactory, Metrics = metrics };
+            builder.AddEndpoint("smtp", EndpointKind.Tcp, new IPEndPoint(address, settings.SmtpPort), listen => listen.UseSmtp(smtpOptions));
 
             builder.AddPop3Server(Pop3MailboxProvider.Shared(new CapturedMailPop3Mailbox(capture)),
                 new Pop3ServerOptions { Certificate = certificate }, new IPEndPoint(address, settings.Pop3Port), metrics: metrics);
@@ -106,12 +99,11 @@ public sealed class DevStack : IAsyncDisposable
                 certificate is null ? null : new EndpointTls(certificate));
 
             var host = await builder.StartAsync(cancellationToken).ConfigureAwait(false);
-            return new DevStack(host, capture, metrics, bridge, directory, certificate, settings, mailApp);
+            return new DevStack(host, capture, metrics, directory, certificate, settings, mailApp);
         }
         catch
         {
             directory?.Dispose();
-            bridge.Dispose();
             metrics.Dispose();
             certificate?.Dispose();
             throw;
@@ -130,7 +122,6 @@ public sealed class DevStack : IAsyncDisposable
         _mailApp.Stop(); // open pages' live streams end now instead of holding the stop for its grace period
         await Host.DisposeAsync().ConfigureAwait(false);
         _directory?.Dispose();
-        _bridge.Dispose();
         Metrics.Dispose();
         _certificate?.Dispose();
     }
