@@ -5,6 +5,7 @@ using Protocols.Net;
 using Protocols.Servers.Ftp;
 using Protocols.Servers.Ftp.FileSystem;
 using Protocols.Servers.Http;
+using Protocols.Servers.Mail;
 using Protocols.Servers.MailUi;
 using Protocols.Servers.Metrics;
 using Protocols.Servers.Pop3;
@@ -13,30 +14,29 @@ using Protocols.Servers.Smtp;
 namespace Protocols.Servers.Hosting;
 
 /// <summary>
-/// The whole dev stack (what <c>proto serve</c> runs) on one Kestrel server, as one library call: SMTP capturing every message, POP3 over the capture, FTP over the root
+/// The whole dev stack (what <c>proto serve</c> runs) on one Kestrel server, as one library call: SMTP capturing every message into one mail store (SQLite in --store DIR, a temporary SQLite without it, or PostgreSQL), POP3 over the store, FTP over the root
 /// (read-only unless writable), HTTP serving the root with the captured-mail page under <c>/_proto/mail/</c>.
 /// </summary>
 public sealed class DevStack : IAsyncDisposable
 {
-    private readonly CapturedMailDirectory? _directory;
     private readonly X509Certificate2? _certificate;
     private readonly CapturedMailApp _mailApp;
 
-    private DevStack(ProtocolsHost host, CapturedMailStore capture, ProtocolsMetrics metrics,
-        CapturedMailDirectory? directory, X509Certificate2? certificate, DevStackOptions options, CapturedMailApp mailApp)
+    private DevStack(ProtocolsHost host, IMailStore store, ProtocolsMetrics metrics,
+        X509Certificate2? certificate, DevStackOptions options, CapturedMailApp mailApp)
     {
         _mailApp = mailApp;
         Host = host;
-        Capture = capture;
+        Store = store;
         Metrics = metrics;
-        _directory = directory;
         _certificate = certificate;
         Options = options;
     }
 
     public ProtocolsHost Host { get; }
 
-    public CapturedMailStore Capture { get; }
+    /// <summary>The captured mail: what SMTP writes and the page, the API and POP3 read.</summary>
+    public IMailStore Store { get; }
 
     public ProtocolsMetrics Metrics { get; }
 
@@ -53,31 +53,30 @@ public sealed class DevStack : IAsyncDisposable
     /// <summary>The captured-mail page.</summary>
     public Uri MailPage => new(Host["http"] + "_proto/mail/");
 
-    /// <summary>Binds every endpoint; returns when all listen. Throws <see cref="EndpointBindException"/> when a port is taken.</summary>
+    /// <summary>Opens the store, then binds every endpoint; returns when all listen. Throws <see cref="EndpointBindException"/> when a
+    /// port is taken and <see cref="MailStoreException"/> when the store cannot be opened.</summary>
     public static async Task<DevStack> StartAsync(DevStackOptions? options = null, ILoggerFactory? loggerFactory = null, CancellationToken cancellationToken = default)
     {
         var settings = options ?? new DevStackOptions();
         var address = IPAddress.Parse(settings.Host);
         var root = Path.GetFullPath(settings.Root);
         var metrics = new ProtocolsMetrics();
-        var capture = new CapturedMailStore();
-        var certificate = settings.Tls ? SelfSignedCertificate.Create(null, settings.Host) : null;
-        CapturedMailDirectory? directory = null;
+        X509Certificate2? certificate = null;
+        IMailStore? mail = null;
         try
         {
-            IMessageStore store = new CapturedMailSmtpStore(capture); // the SMTP session counts each message once
-            if (settings.Store is not null)
-            {
-                directory = new CapturedMailDirectory(capture, settings.Store);
-                await directory.LoadAsync(cancellationToken).ConfigureAwait(false);
-                store = new CompositeMessageStore(new DirectoryMessageStore(settings.Store), store);
-            }
-
+            mail = await MailStores.OpenAsync(settings.Store, settings.Retention, loggerFactory?.CreateLogger("Protocols.Servers.Mail"), cancellationToken)
+                .ConfigureAwait(false);
+            certificate = settings.Tls ? SelfSignedCertificate.Create(null, settings.Host) : null;
             var builder = new ProtocolsHostBuilder(loggerFactory);
-            var smtpOptions = new SmtpServerOptions { Store = store, Certificate = certificate, LoggerFactory = loggerFactory, Metrics = metrics };
+            // The SMTP session counts each message once; its 250 waits for the store's commit.
+            var smtpOptions = new SmtpServerOptions
+            {
+                Store = new MailStoreSmtpStore(mail), Certificate = certificate, LoggerFactory = loggerFactory, Metrics = metrics, RecordTranscript = true,
+            };
             builder.AddEndpoint("smtp", EndpointKind.Tcp, new IPEndPoint(address, settings.SmtpPort), listen => listen.UseSmtp(smtpOptions));
 
-            builder.AddPop3Server(Pop3MailboxProvider.Shared(new CapturedMailPop3Mailbox(capture)),
+            builder.AddPop3Server(Pop3MailboxProvider.Shared(new MailStorePop3Mailbox(mail)),
                 new Pop3ServerOptions { Certificate = certificate }, new IPEndPoint(address, settings.Pop3Port), metrics: metrics);
 
             var ftpOptions = new FtpServerOptions
@@ -94,16 +93,16 @@ public sealed class DevStack : IAsyncDisposable
 
             var httpOptions = new HttpServerOptions { Root = root, AllowUploads = settings.Write };
             var files = new HttpFileServer(httpOptions, loggerFactory?.CreateLogger("Protocols.Servers.Http"));
-            var mailApp = httpOptions.ReservedRoutes.MapCapturedMail(capture, metrics);
+            var mailApp = httpOptions.ReservedRoutes.MapCapturedMail(mail, metrics);
             builder.AddHttpEndpoint("http", new IPEndPoint(address, settings.HttpPort), context => CountedAsync(files, metrics, context),
                 certificate is null ? null : new EndpointTls(certificate));
 
             var host = await builder.StartAsync(cancellationToken).ConfigureAwait(false);
-            return new DevStack(host, capture, metrics, directory, certificate, settings, mailApp);
+            return new DevStack(host, mail, metrics, certificate, settings, mailApp);
         }
         catch
         {
-            directory?.Dispose();
+            if (mail is not null) await mail.DisposeAsync().ConfigureAwait(false);
             metrics.Dispose();
             certificate?.Dispose();
             throw;
@@ -121,7 +120,7 @@ public sealed class DevStack : IAsyncDisposable
     {
         _mailApp.Stop(); // open pages' live streams end now instead of holding the stop for its grace period
         await Host.DisposeAsync().ConfigureAwait(false);
-        _directory?.Dispose();
+        await Store.DisposeAsync().ConfigureAwait(false); // after the host: every acknowledged message is committed
         Metrics.Dispose();
         _certificate?.Dispose();
     }

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.RegularExpressions;
-using Protocols.Mime;
+using MimeKit;
+using Protocols.Servers.Smtp;
 
 namespace Protocols.Servers.Mail;
 
@@ -20,15 +21,15 @@ internal sealed partial record MailDigest(string? From, string? To, string? Cc, 
         MimeMessage message;
         try
         {
-            message = MimeParser.Parse(raw);
+            message = MailParser.Load(raw);
         }
-        catch (MimeFormatException e)
+        catch (Exception e) when (e is FormatException or MessageTooLargeToParseException)
         {
             // Over a parser limit: keep it, searchable by envelope and by the first of its text.
             var head = Encoding.UTF8.GetString(raw.Span[..Math.Min(raw.Length, MaxIndexedText)]);
             return new MailDigest(null, null, null, "(unparsable: " + e.Message + ")", null, false, 0, envelope, head);
         }
-        static string? Addresses(AddressList list) => list.Count == 0 ? null : list.ToString(allowUtf8: true);
+        static string? Addresses(InternetAddressList list) => list.Count == 0 ? null : string.Join(", ", list.Select(Show));
         var from = Addresses(message.From);
         var to = Addresses(message.To);
         var cc = Addresses(message.Cc);
@@ -38,6 +39,15 @@ internal sealed partial record MailDigest(string? From, string? To, string? Cc, 
         return new MailDigest(from, to, cc, message.Subject, message.Headers["Date"], html is not null, message.Attachments.Count(),
             string.Join(' ', envelope, from, to, cc), text ?? "");
     }
+
+    /// <summary>An address as a person reads it: <c>Alice &lt;alice@example.org&gt;</c>, unquoted and decoded.</summary>
+    private static string Show(InternetAddress address) => address switch
+    {
+        MailboxAddress { Name: { Length: > 0 } name } mailbox => $"{name} <{mailbox.Address}>",
+        MailboxAddress mailbox => mailbox.Address,
+        GroupAddress group => $"{group.Name}: {string.Join(", ", group.Members.Select(Show))};",
+        _ => address.ToString(),
+    };
 
     [GeneratedRegex("<[^>]*>")]
     private static partial Regex Tags();
