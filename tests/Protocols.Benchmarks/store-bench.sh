@@ -26,12 +26,12 @@ pid=""; pgdata=""
 cleanup() {
   [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
   [ -n "$pgdata" ] && runas "$PGBIN/pg_ctl" -D "$pgdata/db" -m immediate -w stop >/dev/null 2>&1
-  rm -rf "$work"
+  rm -rf "$work"; [ -n "$pgdata" ] && rm -rf "$pgdata"
 }
 trap cleanup EXIT
 runas() { if [ "$(id -u)" = 0 ]; then runuser -u nobody -- "$@"; else "$@"; fi; }
 
-# start STORE LOG [env...]: proto serve on fresh ports; sets pid, smtp, http; prints ms to ready
+# start STORE LOG [env...]: proto serve on fresh ports; sets pid, smtp, http, and ready (ms from exec to the API answering)
 start() {
   local store=$1 log=$2; shift 2
   smtp=$(free_port); http=$(free_port)
@@ -39,9 +39,9 @@ start() {
   env "$@" "$PROTO" serve --root "$work" --store "$store" --smtp-port "$smtp" --http-port "$http" --ftp-port 0 --pop3-port 0 >/dev/null 2>"$log" &
   pid=$!
   wait_http "$http" || { cat "$log" >&2; exit 1; }
-  echo $(( ($(date +%s%N) - t0) / 1000000 ))
+  ready=$(( ($(date +%s%N) - t0) / 1000000 ))
 }
-stop() { kill -INT "$pid"; wait "$pid" 2>/dev/null; pid=""; }
+stop() { kill -TERM "$pid"; wait "$pid" 2>/dev/null; pid=""; }
 peak() { awk '/VmHWM/ {printf "%.0f", $2/1024}' /proc/"$pid"/status; }
 now() { awk '/VmRSS/ {printf "%.0f", $2/1024}' /proc/"$pid"/status; }
 # ingest N SIZE: smtp-source into $smtp; prints msg/s
@@ -54,7 +54,7 @@ ingest() {
 # latency URL: p50 and p99 in ms over REPEAT requests
 latency() {
   for _ in $(seq 1 "$REPEAT"); do curl -s -o /dev/null -w '%{time_total}\n' "$1"; done | sort -n |
-    awk '{ v[NR]=$1 } END { printf "p50 %.1f ms, p99 %.1f ms", v[int(NR*0.5)>0?int(NR*0.5):1]*1000, v[int(NR*0.99)>0?int(NR*0.99):1]*1000 }'
+    awk '{ v[NR]=$1 } END { a=int(NR*0.5); if (a<1) a=1; b=int(NR*0.99); if (b<1) b=1; printf "p50 %.1f ms, p99 %.1f ms", v[a]*1000, v[b]*1000 }'
 }
 stored() { curl -s "http://127.0.0.1:$http/_proto/mail/api/stats" | $PY -c 'import json,sys; print(json.load(sys.stdin)["messages"])'; }
 commits() { grep -o 'store: [0-9]* messages in [0-9]* commits (mean [0-9.]*, largest [0-9]*)' "$1" | tail -1; }
@@ -64,14 +64,14 @@ echo "| load | result |"
 echo "|---|---|"
 
 # 1. small messages into SQLite
-start "$work/sqlite" "$work/sqlite.log" >/dev/null
+start "$work/sqlite" "$work/sqlite.log"
 rate=$(ingest "$SMALL" "$SMALL_SIZE")
 during=$(peak); count=$(stored); after=$(now)
 stop
 echo "| SQLite ingest, $SMALL x $SMALL_SIZE B, smtp-source -s $SESSIONS | $rate msg/s; $count stored; $(commits "$work/sqlite.log"); peak RSS $during MB, $after MB after |"
 
 # 2. with everything stored: restart, first page, queries
-ready=$(start "$work/sqlite" "$work/sqlite2.log")
+start "$work/sqlite" "$work/sqlite2.log"
 base="http://127.0.0.1:$http/_proto/mail/api/messages"
 echo "| SQLite with $count stored: startup to ready | $ready ms |"
 echo "| first page (limit=100) | $(latency "$base?limit=100") |"
@@ -85,7 +85,7 @@ stop
 if [ -z "${SKIP_LARGE:-}" ]; then
   for mode in files db; do
     if [ $mode = files ]; then limit=1048576; else limit=999999999999; fi
-    start "$work/large-$mode" "$work/large-$mode.log" PROTO_STORE_INLINE_LIMIT=$limit >/dev/null
+    start "$work/large-$mode" "$work/large-$mode.log" PROTO_STORE_INLINE_LIMIT=$limit
     rate=$(ingest "$LARGE" "$LARGE_SIZE")
     during=$(peak); count=$(stored); after=$(now)
     stop
@@ -99,11 +99,11 @@ fi
 if [ -z "${SKIP_PG:-}" ]; then
   PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
   if [ -z "$PGBIN" ]; then echo "| PostgreSQL | missing (/usr/lib/postgresql/*/bin): run scripts/install-peers.sh |"; else
-    pgdata="$work/pg"; mkdir -p "$pgdata"; [ "$(id -u)" = 0 ] && chown nobody "$pgdata"
+    pgdata=$(mktemp -d); [ "$(id -u)" = 0 ] && chown nobody "$pgdata"
     pgport=$(free_port)
     runas "$PGBIN/initdb" -D "$pgdata/db" -U postgres --auth=trust -E UTF8 >/dev/null
     runas "$PGBIN/pg_ctl" -D "$pgdata/db" -l "$pgdata/log" -w start -o "-p $pgport -c listen_addresses=127.0.0.1 -c unix_socket_directories=''" >/dev/null
-    start "postgres://postgres@127.0.0.1:$pgport/postgres" "$work/pg.log" >/dev/null
+    start "postgres://postgres@127.0.0.1:$pgport/postgres" "$work/pg.log"
     rate=$(ingest "$PG_SMALL" "$SMALL_SIZE")
     during=$(peak); count=$(stored)
     echo "| PostgreSQL $( "$PGBIN/postgres" --version | awk '{print $3}') ingest, $PG_SMALL x $SMALL_SIZE B | $rate msg/s; $count stored; peak RSS $during MB (proto) |"
