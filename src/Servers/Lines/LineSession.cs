@@ -109,6 +109,7 @@ public abstract partial class LineSession<TSession, TState> : ILineSession
     {
         using var evictable = Lease is { } lease ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lease.Evicted) : null;
         var token = evictable?.Token ?? cancellationToken;
+        using var counted = Services.Metrics.ConnectionOpened(Services.Protocol);
         var reader = Connection.Reader;
         reader.ReadTimeout = Limits.IdleTimeout;
         LineLog.SessionStarted(Logger, Services.Protocol, SessionId, RemoteEndPoint);
