@@ -21,7 +21,7 @@ internal static class ServeCommand
             Description = "Also answer HTTP requests for this host name (repeatable; IP addresses and localhost always work, other names get 421)",
             AllowMultipleArgumentsPerToken = false,
         };
-        var store = new Option<DirectoryInfo?>("--store") { Description = "Keep captured mail as .eml files in this directory (default: in memory)" };
+        var store = new StoreOptions();
         var pop3sPort = new Option<int>("--pop3s-port") { Description = "POP3S port (implicit TLS), with --tls", DefaultValueFactory = _ => 1995 };
         var write = ServerOptions.Write("Let FTP and HTTP clients write to the root");
         var tls = new Option<bool>("--tls") { Description = "Offer TLS with a self-signed certificate made at start: STARTTLS, STLS and POP3S, AUTH TLS, and HTTPS" };
@@ -31,16 +31,22 @@ internal static class ServeCommand
 
         var command = new Command("serve", "The whole dev stack in one process: SMTP capture, POP3, FTP and HTTP with a live mail page")
         {
-            root, host, smtpPort, ftpPort, httpPort, pop3Port, pop3sPort, imapPort, mailPort, allowHost, store, write, tls, user, password, maxSize,
+            root, host, smtpPort, ftpPort, httpPort, pop3Port, pop3sPort, imapPort, mailPort, allowHost, store.Store, store.Keep, store.MaxBytes, store.MaxAge, write, tls, user, password, maxSize,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
+            var (retention, problem) = store.Retention(parse);
+            if (problem is not null)
+            {
+                await Console.Error.WriteLineAsync($"proto serve: {problem}").ConfigureAwait(false);
+                return 2;
+            }
             var settings = new ServeSettings(
                 Path.GetFullPath(parse.GetValue(root) ?? Directory.GetCurrentDirectory()), parse.GetValue(host) ?? "127.0.0.1",
                 parse.GetValue(smtpPort), parse.GetValue(ftpPort), parse.GetValue(httpPort), parse.GetValue(pop3Port),
-                parse.GetValue(store)?.FullName, parse.GetValue(write), parse.GetValue(tls), parse.GetValue(pop3sPort),
+                parse.GetValue(store.Store), parse.GetValue(write), parse.GetValue(tls), parse.GetValue(pop3sPort),
                 parse.GetValue(user), parse.GetValue(password), parse.GetValue(maxSize))
-            { MailPort = parse.GetValue(mailPort), AllowedHosts = parse.GetValue(allowHost) ?? [], ImapPort = parse.GetValue(imapPort) };
+            { MailPort = parse.GetValue(mailPort), AllowedHosts = parse.GetValue(allowHost) ?? [], ImapPort = parse.GetValue(imapPort), Retention = retention };
             return await ServeRunner.RunAsync(settings, Console.Out, Console.Error, cancellationToken).ConfigureAwait(false);
         });
         return command;

@@ -12,6 +12,9 @@ internal sealed record ServeSettings(
     /// <summary>IMAP port (IMAPS with --tls); 1143 unless --imap-port says otherwise.</summary>
     public int ImapPort { get; init; } = 1143;
 
+    /// <summary>What the store may prune on its own (<c>--keep</c>, <c>--max-store-bytes</c>, <c>--max-age</c>).</summary>
+    public Protocols.Servers.Mail.MailRetention? Retention { get; init; }
+
     /// <summary>The mail page's own port (<c>--mail-port</c>; 0: any free port).</summary>
     public int MailPort { get; init; }
 
@@ -31,7 +34,8 @@ internal sealed record ServeSettings(
         if (fixedPorts.Count != fixedPorts.Distinct().Count()) return "two services cannot share a port";
         if (ServerOptions.Check(Host, 0, User, Password, null, null) is { } problem) return problem;
         if (MaxSize is < 1) return "--max-size must be at least 1";
-        if (Store is not null && File.Exists(Store)) return $"--store must be a directory, not a file: {Store}";
+        if (Store is not null && !Protocols.Servers.Mail.MailStores.IsPostgres(Store) && File.Exists(Store))
+            return $"--store must be a directory, not a file: {Store}";
         return null;
     }
 
@@ -39,6 +43,7 @@ internal sealed record ServeSettings(
     public DevStackOptions ToOptions() => new()
     {
         Root = Root, Host = Host, SmtpPort = SmtpPort, FtpPort = FtpPort, HttpPort = HttpPort, Pop3Port = Pop3Port, MailPort = MailPort, AllowedHosts = AllowedHosts, ImapPort = ImapPort,
-        Store = Store, Write = Write, Tls = Tls, Pop3TlsPort = Tls ? Pop3TlsPort : null, User = User, Password = Password, MaxSize = MaxSize,
+        Store = Store is null || Protocols.Servers.Mail.MailStores.IsPostgres(Store) ? Store : Path.GetFullPath(Store),
+        Retention = Retention ?? Protocols.Servers.Mail.MailRetention.None, Write = Write, Tls = Tls, Pop3TlsPort = Tls ? Pop3TlsPort : null, User = User, Password = Password, MaxSize = MaxSize,
     };
 }

@@ -10,7 +10,7 @@ internal static class SmtpServeCommand
     {
         var host = ServerOptions.Host();
         var port = ServerOptions.Port(2525);
-        var store = new Option<DirectoryInfo?>("--store") { Description = "Write each message to DIR/<id>.eml (flushed before the 250)" };
+        var store = new StoreOptions();
         var maxSize = ServerOptions.MaxSize("Largest message in bytes (default 10240000, Postfix's; 0: no limit)");
         var user = ServerOptions.User("Require AUTH with this user");
         var password = ServerOptions.Password();
@@ -18,16 +18,23 @@ internal static class SmtpServeCommand
         var tlsPort = ServerOptions.TlsPort("Also serve SMTPS on this port");
         var tlsCert = ServerOptions.TlsCert();
         var tlsKey = ServerOptions.TlsKey();
-        var keep = new Option<int>("--keep") { Description = "Messages kept in memory without --store (oldest dropped)", DefaultValueFactory = _ => 1000 };
         var command = new Command("serve", "Run a capture SMTP server; prints one line per received message")
         {
-            host, port, store, maxSize, user, password, tls, tlsPort, tlsCert, tlsKey, keep,
+            host, port, store.Store, store.Keep, store.MaxBytes, store.MaxAge, maxSize, user, password, tls, tlsPort, tlsCert, tlsKey,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var settings = new SmtpServeSettings(parse.GetValue(host) ?? "127.0.0.1", parse.GetValue(port), parse.GetValue(store)?.FullName,
+            var (retention, problem) = store.Retention(parse);
+            if (problem is not null)
+            {
+                await Console.Error.WriteLineAsync($"proto: {problem}").ConfigureAwait(false);
+                return 2;
+            }
+            var location = parse.GetValue(store.Store);
+            if (location is not null && !Protocols.Servers.Mail.MailStores.IsPostgres(location)) location = Path.GetFullPath(location);
+            var settings = new SmtpServeSettings(parse.GetValue(host) ?? "127.0.0.1", parse.GetValue(port), location,
                 parse.GetValue(maxSize), parse.GetValue(user), parse.GetValue(password), parse.GetValue(tlsCert),
-                parse.GetValue(tlsKey), parse.GetValue(tls), parse.GetValue(keep), parse.GetValue(tlsPort));
+                parse.GetValue(tlsKey), parse.GetValue(tls), retention, parse.GetValue(tlsPort));
             return await SmtpServeRunner.RunAsync(settings, Console.Out, Console.Error, cancellationToken).ConfigureAwait(false);
         });
         return command;

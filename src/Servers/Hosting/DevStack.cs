@@ -15,33 +15,31 @@ using Protocols.Servers.Smtp;
 namespace Protocols.Servers.Hosting;
 
 /// <summary>
-/// The whole dev stack (what <c>proto serve</c> runs) on one Kestrel server, as one library call: SMTP capturing every message, POP3 over the capture, FTP over the root
+/// The whole dev stack (what <c>proto serve</c> runs) on one Kestrel server, as one library call: SMTP capturing every message into one mail store (SQLite in --store DIR, a temporary SQLite without it, or PostgreSQL), POP3 over the store, FTP over the root
 /// (read-only unless writable), HTTP serving the root, and the captured-mail page and API on a port of their own
 /// (<see cref="MailPage"/>): a page in the root is another origin and cannot read or delete mail. The file server's
 /// <c>/_proto/mail/</c> only redirects to it. Every HTTP endpoint refuses a foreign <c>Host</c> (DNS rebinding).
 /// </summary>
 public sealed class DevStack : IAsyncDisposable
 {
-    private readonly CapturedMailDirectory? _directory;
     private readonly X509Certificate2? _certificate;
     private readonly CapturedMailApp _mailApp;
 
-    private DevStack(ProtocolsHost host, CapturedMailStore capture, ProtocolsMetrics metrics,
-        CapturedMailDirectory? directory, X509Certificate2? certificate, DevStackOptions options, CapturedMailApp mailApp, IMailStore mailStore)
+    private DevStack(ProtocolsHost host, IMailStore store, ProtocolsMetrics metrics,
+        X509Certificate2? certificate, DevStackOptions options, CapturedMailApp mailApp)
     {
-        MailStore = mailStore;
         _mailApp = mailApp;
         Host = host;
-        Capture = capture;
+        Store = store;
         Metrics = metrics;
-        _directory = directory;
         _certificate = certificate;
         Options = options;
     }
 
     public ProtocolsHost Host { get; }
 
-    public CapturedMailStore Capture { get; }
+    /// <summary>The captured mail: what SMTP writes and the page, the API and POP3 read.</summary>
+    public IMailStore Store { get; }
 
     public ProtocolsMetrics Metrics { get; }
 
@@ -55,11 +53,9 @@ public sealed class DevStack : IAsyncDisposable
 
     public IPEndPoint Http => Host.GetEndPoint("http");
 
-    /// <summary>IMAP (IMAPS with <see cref="DevStackOptions.Tls"/>) over <see cref="MailStore"/>.</summary>
+    /// <summary>IMAP (IMAPS with <see cref="DevStackOptions.Tls"/>) over <see cref="Store"/>.</summary>
     public IPEndPoint Imap => Host.GetEndPoint("imap");
 
-    /// <summary>The mail store IMAP reads: every message SMTP accepts is appended to it.</summary>
-    public IMailStore MailStore { get; }
 
     /// <summary>The captured-mail page and API's endpoint.</summary>
     public IPEndPoint Mail => Host.GetEndPoint("mail");
@@ -70,40 +66,36 @@ public sealed class DevStack : IAsyncDisposable
     /// <summary>The POP3S endpoint, when <see cref="DevStackOptions.Pop3TlsPort"/> asked for one.</summary>
     public IPEndPoint? Pop3Tls => Host.Endpoints.Any(e => e.Name == "pop3s") ? Host.GetEndPoint("pop3s") : null;
 
-    /// <summary>Binds every endpoint; returns when all listen. Throws <see cref="EndpointBindException"/> when a port is taken.</summary>
+    /// <summary>Opens the store, then binds every endpoint; returns when all listen. Throws <see cref="EndpointBindException"/> when a
+    /// port is taken and <see cref="MailStoreException"/> when the store cannot be opened.</summary>
     public static async Task<DevStack> StartAsync(DevStackOptions? options = null, ILoggerFactory? loggerFactory = null, CancellationToken cancellationToken = default)
     {
         var settings = options ?? new DevStackOptions();
         var address = IPAddress.Parse(settings.Host);
         var root = Path.GetFullPath(settings.Root);
         var metrics = new ProtocolsMetrics();
-        var capture = new CapturedMailStore();
-        var certificate = settings.Tls ? SelfSignedCertificate.Create(null, settings.Host) : null;
-        CapturedMailDirectory? directory = null;
-        IMailStore? mailStore = null;
+        X509Certificate2? certificate = null;
+        IMailStore? mail = null;
         try
         {
-            mailStore = await MailStores.OpenAsync(null, cancellationToken: cancellationToken).ConfigureAwait(false);
-            // The SMTP session counts each message once; the capture feeds the page and POP3, the mail store IMAP.
-            IMessageStore store = new CompositeMessageStore(new CapturedMailSmtpStore(capture), MailStoreSmtpAdapter.For(mailStore));
-            if (settings.Store is not null)
-            {
-                directory = new CapturedMailDirectory(capture, settings.Store);
-                await directory.LoadAsync(cancellationToken).ConfigureAwait(false);
-                store = new CompositeMessageStore(new DirectoryMessageStore(settings.Store), store);
-            }
-
+            mail = await MailStores.OpenAsync(settings.Store, settings.Retention, loggerFactory?.CreateLogger("Protocols.Servers.Mail"), cancellationToken)
+                .ConfigureAwait(false);
+            certificate = settings.Tls ? SelfSignedCertificate.Create(null, settings.Host) : null;
             var builder = new ProtocolsHostBuilder(loggerFactory);
-            var smtpOptions = new SmtpServerOptions { Store = store, Certificate = certificate, LoggerFactory = loggerFactory, Metrics = metrics };
+            // The SMTP session counts each message once; its 250 waits for the store's commit.
+            var smtpOptions = new SmtpServerOptions
+            {
+                Store = new MailStoreSmtpStore(mail), Certificate = certificate, LoggerFactory = loggerFactory, Metrics = metrics, RecordTranscript = true,
+            };
             if (settings.MaxSize is { } maxSize) smtpOptions.Limits.MaxMessageSize = maxSize;
             builder.AddEndpoint("smtp", EndpointKind.Tcp, new IPEndPoint(address, settings.SmtpPort), listen => listen.UseSmtp(smtpOptions));
 
-            var maildrop = Pop3MailboxProvider.Shared(new CapturedMailPop3Mailbox(capture), settings.User, settings.Password);
+            var maildrop = Pop3MailboxProvider.Shared(new MailStorePop3Mailbox(mail), settings.User, settings.Password);
             builder.AddPop3Server(maildrop, new Pop3ServerOptions { Certificate = certificate }, new IPEndPoint(address, settings.Pop3Port), metrics: metrics);
             if (certificate is not null && settings.Pop3TlsPort is { } pop3s) // options of its own: AddPop3Server marks them implicit-TLS
                 builder.AddPop3Server(maildrop, new Pop3ServerOptions(), new IPEndPoint(address, pop3s), new EndpointTls(certificate), metrics, "pop3s");
 
-            var imap = new ImapServer(mailStore, new ImapServerOptions { Certificate = certificate }, metrics, builder.LoggerFactory.CreateLogger("Protocols.Servers.Imap"));
+            var imap = new ImapServer(mail, new ImapServerOptions { Certificate = certificate }, metrics, builder.LoggerFactory.CreateLogger("Protocols.Servers.Imap"));
             builder.AddImapServer(imap, new IPEndPoint(address, settings.ImapPort), certificate is null ? null : new EndpointTls(certificate));
 
             var ftpOptions = new FtpServerOptions
@@ -119,7 +111,7 @@ public sealed class DevStack : IAsyncDisposable
             });
 
             var tls = certificate is null ? null : new EndpointTls(certificate);
-            var mailApp = new CapturedMailApp(capture, metrics);
+            var mailApp = new CapturedMailApp(mail, metrics);
             var httpOptions = new HttpServerOptions { Root = root, AllowUploads = settings.Write };
             foreach (var name in settings.AllowedHosts) httpOptions.AllowedHosts.Add(name);
             if (settings.MaxSize is { } maxUpload) httpOptions.MaxUploadBytes = maxUpload;
@@ -130,12 +122,11 @@ public sealed class DevStack : IAsyncDisposable
             builder.AddHttpEndpoint("http", new IPEndPoint(address, settings.HttpPort), context => MailOrigin.CountedAsync(files.HandleAsync, metrics, context), tls);
 
             var host = await builder.StartAsync(cancellationToken).ConfigureAwait(false);
-            return new DevStack(host, capture, metrics, directory, certificate, settings, mailApp, mailStore);
+            return new DevStack(host, mail, metrics, certificate, settings, mailApp);
         }
         catch
         {
-            if (mailStore is not null) await mailStore.DisposeAsync().ConfigureAwait(false);
-            directory?.Dispose();
+            if (mail is not null) await mail.DisposeAsync().ConfigureAwait(false);
             metrics.Dispose();
             certificate?.Dispose();
             throw;
@@ -146,8 +137,7 @@ public sealed class DevStack : IAsyncDisposable
     {
         _mailApp.Stop(); // open pages' live streams end now instead of holding the stop for its grace period
         await Host.DisposeAsync().ConfigureAwait(false);
-        await MailStore.DisposeAsync().ConfigureAwait(false);
-        _directory?.Dispose();
+        await Store.DisposeAsync().ConfigureAwait(false); // after the host: every acknowledged message is committed
         Metrics.Dispose();
         _certificate?.Dispose();
     }

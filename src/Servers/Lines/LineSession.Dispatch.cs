@@ -21,6 +21,7 @@ public abstract partial class LineSession<TSession, TState>
             if (!SplitCommand(span, out var verbRange, out var argumentRange))
             {
                 if (TraceEnabled) LineLog.CommandReceived(Logger, Services.Protocol, SessionId, Encoding.UTF8.GetString(span));
+                Transcript?.Client(Encoding.UTF8.GetString(span));
                 Bad(LineReject.SyntaxError);
                 return;
             }
@@ -31,6 +32,7 @@ public abstract partial class LineSession<TSession, TState>
             argument = arg.IsEmpty ? "" : Encoding.UTF8.GetString(arg);
             argumentBytes = frame.Slice(offset, arg.Length);
             if (TraceEnabled) LineLog.CommandReceived(Logger, Services.Protocol, SessionId, LogLine(verb, span, verbSpan, argument));
+            Transcript?.Client(LogLine(verb, span, verbSpan, argument));
             if (verb is null && Services.Interceptor is not null) unknownName = Encoding.ASCII.GetString(verbSpan).ToUpperInvariant();
         }
         finally

@@ -66,6 +66,9 @@ public abstract partial class LineSession<TSession, TState> : ILineSession
 
     protected bool TraceEnabled { get; }
 
+    /// <summary>The transcript this session records (commands here, replies by the protocol's reply writer), or null.</summary>
+    protected SessionTranscript? Transcript { get; init; }
+
     /// <summary>Set to end the session after the replies written so far.</summary>
     protected bool Closing { get; set; }
 

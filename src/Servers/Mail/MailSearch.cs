@@ -15,6 +15,9 @@ public enum MailSearchField
     /// <summary><c>to:</c> substring of RCPT TO, To or Cc.</summary>
     To,
 
+    /// <summary><c>addressed:</c> substring of any address: MAIL FROM, RCPT TO, From, To, Cc.</summary>
+    Addressed,
+
     /// <summary><c>subject:</c> substring of the subject.</summary>
     Subject,
 
@@ -44,7 +47,7 @@ public sealed record MailSearchTerm(MailSearchField Field, string Value, bool Ne
 public sealed class MailSearchException(string message) : Exception(message);
 
 /// <summary>
-/// The search language, like Mailpit's: <c>from:</c>, <c>to:</c>, <c>subject:</c>, <c>tag:</c>, <c>has:attachment</c>,
+/// The search language, like Mailpit's: <c>from:</c>, <c>to:</c>, <c>addressed:</c>, <c>subject:</c>, <c>tag:</c>, <c>has:attachment</c>,
 /// <c>is:unread</c>/<c>is:read</c>/<c>is:flagged</c>, <c>before:</c>/<c>after:</c> (<c>2026-12-01</c> or an ISO 8601
 /// instant), <c>"quoted phrases"</c> (also as values: <c>subject:"two words"</c>), free words; <c>-</c> or <c>!</c>
 /// negates a term. Every term must match (AND). Field names are case-insensitive; an unknown <c>name:</c> is free text.
@@ -103,6 +106,7 @@ public static class MailSearch
         {
             case "from": return new(MailSearchField.From, value, negated);
             case "to": return new(MailSearchField.To, value, negated);
+            case "addressed": return new(MailSearchField.Addressed, value, negated);
             case "subject": return new(MailSearchField.Subject, value, negated);
             case "tag": return new(MailSearchField.Tag, value, negated);
             case "has":
@@ -140,7 +144,7 @@ public static class MailSearch
     }
 
     private static bool IsField(string name) =>
-        name.ToLowerInvariant() is "from" or "to" or "subject" or "tag" or "has" or "is" or "before" or "after";
+        name.ToLowerInvariant() is "from" or "to" or "addressed" or "subject" or "tag" or "has" or "is" or "before" or "after";
 
     private static int IndexOfColonInWord(string text, int start)
     {
@@ -150,6 +154,10 @@ public static class MailSearch
         }
         return -1;
     }
+
+    /// <summary>A term for a value taken as is (quoted, quotes and backslashes escaped): <c>subject:"a \"b\""</c>.</summary>
+    public static string Term(string field, string value) =>
+        field + ":\"" + value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";
 
     private static string ReadValue(string text, ref int i, out bool quoted)
     {

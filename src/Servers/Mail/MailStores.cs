@@ -23,7 +23,11 @@ public static class MailStores
         }
         if (IsPostgres(location))
             return await Postgres.PostgresMailStore.OpenAsync(location, retention, logger, cancellationToken).ConfigureAwait(false);
-        return await SqliteMailStore.OpenAsync(location, new SqliteMailStoreOptions { Retention = retention }, logger, cancellationToken).ConfigureAwait(false);
+        var options = new SqliteMailStoreOptions { Retention = retention };
+        // For the store benchmark only (bytes in the database vs .eml files): PROTO_STORE_INLINE_LIMIT=bytes.
+        if (long.TryParse(Environment.GetEnvironmentVariable("PROTO_STORE_INLINE_LIMIT"), System.Globalization.NumberStyles.None,
+            System.Globalization.CultureInfo.InvariantCulture, out var inline)) options = options with { InlineLimit = inline };
+        return await SqliteMailStore.OpenAsync(location, options, logger, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Whether a <c>--store</c> value names a PostgreSQL database rather than a directory.</summary>

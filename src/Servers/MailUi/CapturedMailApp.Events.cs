@@ -8,7 +8,7 @@ public sealed partial class CapturedMailApp
 {
     /// <summary>
     /// The live stream (Server-Sent Events): <c>ready</c> once subscribed (load the list now), <c>added</c> with a
-    /// summary, <c>deleted</c> with an id, <c>cleared</c>, <c>stats</c> when counters change, <c>reset</c> when this
+    /// summary, <c>deleted</c> with an id, <c>cleared</c>, <c>stats</c> when counters change, <c>changed</c> with a summary whose flags changed, <c>reset</c> when this
     /// reader fell too far behind (reload the list); a comment line as a heartbeat.
     /// </summary>
     private async Task EventsAsync(HttpContext context)
@@ -21,29 +21,25 @@ public sealed partial class CapturedMailApp
         using var lifetime = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, _stopping.Token);
         var cancellationToken = lifetime.Token;
 
-        // An added message goes in as itself and is summarized by this stream's writer, not by the event handler:
-        // the handler runs on the SMTP session that stored the message, which must not wait for a MIME parse.
-        var queue = Channel.CreateBounded<(string? Frame, CapturedMail? Added)>(new BoundedChannelOptions(_options.MaxEventBacklog)
+        var queue = Channel.CreateBounded<string>(new BoundedChannelOptions(_options.MaxEventBacklog)
         {
             SingleReader = true,
             FullMode = BoundedChannelFullMode.Wait,
         });
         var overflowed = 0;
-        void Enqueue(string? frame, CapturedMail? added = null)
+        void Enqueue(string frame)
         {
-            if (!queue.Writer.TryWrite((frame, added))) Interlocked.Exchange(ref overflowed, 1);
+            if (!queue.Writer.TryWrite(frame)) Interlocked.Exchange(ref overflowed, 1);
         }
-        void OnChanged(object? sender, CapturedMailChangedEventArgs e)
+        void OnChanged(object? sender, Mail.MailChange e) => Enqueue(e.Kind switch
         {
-            switch (e.Kind)
-            {
-                case CapturedMailChangeKind.Added: Enqueue(null, e.Mail!); break;
-                case CapturedMailChangeKind.Deleted: Enqueue(Frame("deleted", System.Text.Json.JsonSerializer.Serialize(e.Id, MailJsonContext.Default.String))); break;
-                default: Enqueue(Frame("cleared", "{}")); break;
-            }
-        }
+            Mail.MailChangeKind.Added => Frame("added", ToJson(MailSummary.Of(e.Summary!), MailJsonContext.Default.MailSummary)),
+            Mail.MailChangeKind.FlagsChanged => Frame("changed", ToJson(MailSummary.Of(e.Summary!), MailJsonContext.Default.MailSummary)),
+            Mail.MailChangeKind.Deleted or Mail.MailChangeKind.Pruned => Frame("deleted", System.Text.Json.JsonSerializer.Serialize(e.Id, MailJsonContext.Default.String)),
+            _ => Frame("cleared", "{}"),
+        });
 
-        _source.Changed += OnChanged;
+        _store.Changed += OnChanged;
         using var ticker = new PeriodicTimer(_options.StatsInterval);
         var ticks = Task.Run(async () =>
         {
@@ -53,8 +49,7 @@ public sealed partial class CapturedMailApp
             {
                 while (await ticker.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
                 {
-                    var all = await _source.ListAsync(cancellationToken).ConfigureAwait(false);
-                    var stats = ToJson(Stats(all.Count), MailJsonContext.Default.MailStats);
+                    var stats = ToJson(await StatsAsync(cancellationToken).ConfigureAwait(false), MailJsonContext.Default.MailStats);
                     sinceBeat += _options.StatsInterval;
                     if (stats != lastStats)
                     {
@@ -75,9 +70,9 @@ public sealed partial class CapturedMailApp
         }, CancellationToken.None);
         try
         {
-            var count = (await _source.ListAsync(cancellationToken).ConfigureAwait(false)).Count;
+            var ready = await StatsAsync(cancellationToken).ConfigureAwait(false);
             await response.WriteAsync("retry: 2000\n\n", cancellationToken).ConfigureAwait(false);
-            await response.WriteAsync(Frame("ready", ToJson(Stats(count), MailJsonContext.Default.MailStats)), cancellationToken).ConfigureAwait(false);
+            await response.WriteAsync(Frame("ready", ToJson(ready, MailJsonContext.Default.MailStats)), cancellationToken).ConfigureAwait(false);
             await response.Body.FlushAsync(cancellationToken).ConfigureAwait(false);
             while (await queue.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
             {
@@ -86,11 +81,7 @@ public sealed partial class CapturedMailApp
                     while (queue.Reader.TryRead(out _)) { }
                     await response.WriteAsync(Frame("reset", "{}"), cancellationToken).ConfigureAwait(false);
                 }
-                while (queue.Reader.TryRead(out var item))
-                {
-                    var frame = item.Frame ?? Frame("added", ToJson(Summarize(item.Added!), MailJsonContext.Default.MailSummary));
-                    await response.WriteAsync(frame, cancellationToken).ConfigureAwait(false);
-                }
+                while (queue.Reader.TryRead(out var frame)) await response.WriteAsync(frame, cancellationToken).ConfigureAwait(false);
                 await response.Body.FlushAsync(cancellationToken).ConfigureAwait(false);
             }
         }
@@ -100,7 +91,7 @@ public sealed partial class CapturedMailApp
         }
         finally
         {
-            _source.Changed -= OnChanged;
+            _store.Changed -= OnChanged;
             await lifetime.CancelAsync().ConfigureAwait(false);
             await ticks.ConfigureAwait(false);
         }

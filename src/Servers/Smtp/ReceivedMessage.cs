@@ -51,6 +51,10 @@ public sealed class ReceivedMessage
     /// <summary>The user the client authenticated as, or null.</summary>
     public string? AuthenticatedUser { get; }
 
+    /// <summary>The session's commands and replies up to this message (AUTH secrets redacted, the message itself not
+    /// included), or null when the server does not record transcripts (<see cref="SmtpServerOptions.RecordTranscript"/>).</summary>
+    public string? Transcript { get; init; }
+
     /// <summary>Sender (reverse-path); empty for the null sender &lt;&gt;.</summary>
     public string From => Envelope.From;
 

@@ -62,6 +62,10 @@ public sealed class SmtpServerOptions
     /// </summary>
     public bool InlineScheduling { get; set; }
 
+    /// <summary>Record each session's commands and replies (secrets redacted, bounded) and give them to the store with
+    /// each message (<see cref="ReceivedMessage.Transcript"/>). Default false; <c>proto serve</c> turns it on.</summary>
+    public bool RecordTranscript { get; set; }
+
     /// <summary>Clock for received times and ids.</summary>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 

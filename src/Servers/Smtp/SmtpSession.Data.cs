@@ -133,7 +133,7 @@ public sealed partial class SmtpSession
             $"{now:yyyyMMddHHmmss}-{Environment.ProcessId:x}-{Interlocked.Increment(ref s_messageCounter):x}");
         var envelope = new SmtpEnvelope(_from ?? "", _mailParameters ?? [], [.. _recipients]);
         var message = new ReceivedMessage(id, envelope, _buffer.ToArray(), now, RemoteEndPoint, HeloName,
-            IsTls, AuthenticatedUser);
+            IsTls, AuthenticatedUser) { Transcript = Transcript?.ToString() };
         ResetTransaction();
 
         if (await CallHookAsync(() => _options.Handler.OnMessageAsync(this, message, cancellationToken)).ConfigureAwait(false) is { IsPositive: false } refused)

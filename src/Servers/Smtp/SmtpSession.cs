@@ -34,6 +34,7 @@ public sealed partial class SmtpSession : LineSession<SmtpSession, SmtpState>, I
         _implicitTls = implicitTls;
         _options = options;
         _limits = options.Limits;
+        if (options.RecordTranscript) Transcript = new SessionTranscript();
     }
 
     private static CrlfFraming CommandFraming(SmtpServerOptions options) =>
@@ -173,6 +174,7 @@ public sealed partial class SmtpSession : LineSession<SmtpSession, SmtpState>, I
             ? $"{code} {enhanced} {text}"
             : $"{code} {text}";
         if (TraceEnabled) TraceReply(line);
+        Transcript?.Server(line);
         Connection.Writer.WriteLine(line);
     }
 
@@ -182,6 +184,7 @@ public sealed partial class SmtpSession : LineSession<SmtpSession, SmtpState>, I
         {
             var line = $"{code}{(i == lines.Count - 1 ? ' ' : '-')}{lines[i]}";
             if (TraceEnabled) TraceReply(line);
+            Transcript?.Server(line);
             Connection.Writer.WriteLine(line);
         }
     }

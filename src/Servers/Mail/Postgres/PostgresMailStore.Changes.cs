@@ -99,6 +99,10 @@ public sealed partial class PostgresMailStore
                         {
                             summary = await SummaryByUidAsync(uid, _stop.Token).ConfigureAwait(false);
                         }
+                        catch (ObjectDisposedException)
+                        {
+                            return; // the store is closing
+                        }
                         catch (MailStoreException)
                         {
                             continue;

@@ -64,6 +64,8 @@ internal sealed class MailSqlFilter
                 return AnyLike(term.Value, "m.envelope_from", "m.header_from");
             case MailSearchField.To:
                 return AnyLike(term.Value, "m.envelope_to", "m.header_to", "m.header_cc");
+            case MailSearchField.Addressed:
+                return AnyLike(term.Value, "m.envelope_from", "m.envelope_to", "m.header_from", "m.header_to", "m.header_cc");
             case MailSearchField.Subject:
                 return AnyLike(term.Value, "m.subject");
             case MailSearchField.Tag:
