@@ -19,21 +19,27 @@ internal static class ServeCommand
             Description = "Also answer HTTP requests for this host name (repeatable; IP addresses and localhost always work, other names get 421)",
             AllowMultipleArgumentsPerToken = false,
         };
-        var store = new Option<DirectoryInfo?>("--store") { Description = "Keep captured mail as .eml files in this directory (default: in memory)" };
+        var store = new StoreOptions();
         var write = new Option<bool>("--write") { Description = "Let FTP and HTTP clients write to the root" };
         var tls = new Option<bool>("--tls") { Description = "Offer TLS: STARTTLS, STLS, AUTH TLS, and HTTPS (with --self-signed)" };
         var selfSigned = new Option<bool>("--self-signed") { Description = "Make a throwaway certificate for TLS" };
 
         var command = new Command("serve", "The whole dev stack in one process: SMTP capture, POP3, FTP and HTTP with a live mail page")
         {
-            root, host, smtpPort, ftpPort, httpPort, pop3Port, mailPort, allowHost, store, write, tls, selfSigned,
+            root, host, smtpPort, ftpPort, httpPort, pop3Port, mailPort, allowHost, store.Store, store.Keep, store.MaxBytes, store.MaxAge, write, tls, selfSigned,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
+            var (retention, problem) = store.Retention(parse);
+            if (problem is not null)
+            {
+                await Console.Error.WriteLineAsync($"proto serve: {problem}").ConfigureAwait(false);
+                return 2;
+            }
             var settings = new ServeSettings(
                 parse.GetValue(root)?.FullName ?? Directory.GetCurrentDirectory(), parse.GetValue(host) ?? "127.0.0.1",
                 parse.GetValue(smtpPort), parse.GetValue(ftpPort), parse.GetValue(httpPort), parse.GetValue(pop3Port),
-                parse.GetValue(store)?.FullName, parse.GetValue(write), parse.GetValue(tls), parse.GetValue(selfSigned))
+                parse.GetValue(store.Store), parse.GetValue(write), parse.GetValue(tls), parse.GetValue(selfSigned), retention)
             { MailPort = parse.GetValue(mailPort), AllowedHosts = parse.GetValue(allowHost) ?? [] };
             return await ServeRunner.RunAsync(settings, Console.Out, Console.Error, cancellationToken).ConfigureAwait(false);
         });

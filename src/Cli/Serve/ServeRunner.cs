@@ -1,5 +1,5 @@
 using Protocols.Servers.Hosting;
-using Protocols.Servers.MailUi;
+using Protocols.Servers.Mail;
 
 namespace Protocols.Cli.Serve;
 
@@ -17,13 +17,13 @@ internal static class ServeRunner
         DevStack stack;
         try
         {
-            stack = await DevStack.StartAsync(settings.ToOptions(), cancellationToken: cancellationToken).ConfigureAwait(false);
+            stack = await DevStack.StartAsync(settings.ToOptions(), StoreLog.Factory, cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
             return 130;
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException or MailStoreException)
         {
             await error.WriteLineAsync($"proto serve: {OneLine(ex)}").ConfigureAwait(false);
             return 1;
@@ -31,11 +31,10 @@ internal static class ServeRunner
         await using (stack.ConfigureAwait(false))
         {
             var gate = new SemaphoreSlim(1, 1);
-            void OnChanged(object? sender, CapturedMailChangedEventArgs e)
+            void OnChanged(object? sender, MailChange e)
             {
-                if (e.Kind != CapturedMailChangeKind.Added || e.Mail is not { } mail) return;
-                var summary = CapturedMailApp.Summarize(mail);
-                var line = $"{mail.ReceivedAt.ToLocalTime():HH:mm:ss} mail {summary.EnvelopeFrom} -> {string.Join(", ", summary.EnvelopeTo)}: {summary.Subject ?? "(no subject)"} ({summary.Size} bytes)";
+                if (e.Kind != MailChangeKind.Added || e.Summary is not { } summary) return;
+                var line = $"{summary.ReceivedAt.ToLocalTime():HH:mm:ss} mail {summary.EnvelopeFrom} -> {string.Join(", ", summary.EnvelopeTo)}: {summary.Subject ?? "(no subject)"} ({summary.Size} bytes)";
                 gate.Wait(CancellationToken.None);
                 try
                 {
@@ -49,7 +48,7 @@ internal static class ServeRunner
             }
             foreach (var line in Banner(stack, settings).Where(l => l.Length > 0)) await output.WriteLineAsync(line).ConfigureAwait(false);
             await output.FlushAsync(CancellationToken.None).ConfigureAwait(false);
-            stack.Capture.Changed += OnChanged;
+            stack.Store.Changed += OnChanged;
             started?.Invoke(stack);
             try
             {
@@ -61,7 +60,7 @@ internal static class ServeRunner
             }
             finally
             {
-                stack.Capture.Changed -= OnChanged;
+                stack.Store.Changed -= OnChanged;
             }
         }
         return 0;
@@ -80,11 +79,21 @@ internal static class ServeRunner
             $"  FTP    {stack.Ftp}   {root} ({(settings.Write ? "read-write" : "read-only")}, user anonymous){(tls ? " (AUTH TLS offered)" : "")}",
             $"  HTTP   {stack.Host["http"]}   {root}{(settings.Write ? " (uploads on)" : "")}",
             $"  Mail   {stack.MailPage}   the captured mail, live (its own origin: pages in the root cannot reach it)",
-            settings.Store is null ? "  Mail is kept in memory." : $"  Mail is kept as .eml files under {Path.GetFullPath(settings.Store)}.",
+            settings.Store is null ? "  Mail is kept in a temporary store, deleted at exit (--store DIR keeps it)."
+                : MailStores.IsPostgres(settings.Store) ? "  Mail is kept in PostgreSQL (shared with other instances)."
+                : $"  Mail is kept in {Path.Combine(Path.GetFullPath(settings.Store), "mail.db")} (large messages as .eml files in messages/).",
+            settings.Retention is { IsNone: false } r ? $"  Retention: {Retention(r)}; the oldest are pruned and logged." : "",
             tls ? "  TLS uses a self-signed certificate made now (curl -k, swaks --tls-verify off)." : "",
             "Press Ctrl+C to stop.",
         ];
     }
+
+    private static string Retention(MailRetention r) => string.Join(", ", new[]
+    {
+        r.Keep is { } k ? $"at most {k} messages" : null,
+        r.MaxBytes is { } b ? $"at most {b} bytes" : null,
+        r.MaxAge is { } a ? $"nothing older than {a}" : null,
+    }.Where(x => x is not null));
 
     private static string OneLine(Exception ex) => ex.Message.ReplaceLineEndings(" ");
 }

@@ -5,7 +5,8 @@ namespace Protocols.Cli.Serve;
 
 /// <summary>The parsed options of <c>proto serve</c>.</summary>
 internal sealed record ServeSettings(
-    string Root, string Host, int SmtpPort, int FtpPort, int HttpPort, int Pop3Port, string? Store, bool Write, bool Tls, bool SelfSigned)
+    string Root, string Host, int SmtpPort, int FtpPort, int HttpPort, int Pop3Port, string? Store, bool Write, bool Tls, bool SelfSigned,
+    Protocols.Servers.Mail.MailRetention? Retention = null)
 {
     /// <summary>The mail page's own port (<c>--mail-port</c>; 0: any free port).</summary>
     public int MailPort { get; init; }
@@ -26,7 +27,8 @@ internal sealed record ServeSettings(
         if (fixedPorts.Count != fixedPorts.Distinct().Count()) return "two services cannot share a port";
         if (Tls && !SelfSigned) return "--tls needs --self-signed (proto serve makes its certificate on the fly)";
         if (SelfSigned && !Tls) return "--self-signed goes with --tls";
-        if (Store is not null && File.Exists(Store)) return $"--store must be a directory, not a file: {Store}";
+        if (Store is not null && !Protocols.Servers.Mail.MailStores.IsPostgres(Store) && File.Exists(Store))
+            return $"--store must be a directory, not a file: {Store}";
         return null;
     }
 
@@ -34,6 +36,7 @@ internal sealed record ServeSettings(
     public DevStackOptions ToOptions() => new()
     {
         Root = Root, Host = Host, SmtpPort = SmtpPort, FtpPort = FtpPort, HttpPort = HttpPort, Pop3Port = Pop3Port, MailPort = MailPort, AllowedHosts = AllowedHosts,
-        Store = Store, Write = Write, Tls = Tls,
+        Store = Store is null || Protocols.Servers.Mail.MailStores.IsPostgres(Store) ? Store : Path.GetFullPath(Store),
+        Retention = Retention ?? Protocols.Servers.Mail.MailRetention.None, Write = Write, Tls = Tls,
     };
 }

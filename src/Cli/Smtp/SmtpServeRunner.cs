@@ -2,14 +2,15 @@ using System.Globalization;
 using System.Net;
 using System.Security.Cryptography;
 using Protocols.Net;
+using Protocols.Servers.Mail;
 using Protocols.Servers.Smtp;
 
 namespace Protocols.Cli.Smtp;
 
 internal sealed record SmtpServeSettings(string Host, int Port, string? Store, long? MaxSize, string? User, string? Password,
-    string? TlsCert, string? TlsKey, bool SelfSigned, int Keep = 1000);
+    string? TlsCert, string? TlsKey, bool SelfSigned, MailRetention? Retention = null);
 
-/// <summary>Runs <c>proto smtp serve</c> until cancelled. Exit codes: 0 stopped; 2 bad arguments; 3 could not listen.</summary>
+/// <summary>Runs <c>proto smtp serve</c> until cancelled. Exit codes: 0 stopped; 1 the store cannot be opened; 2 bad arguments; 3 could not listen.</summary>
 internal static class SmtpServeRunner
 {
     public static async Task<int> RunAsync(SmtpServeSettings s, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
@@ -19,7 +20,6 @@ internal static class SmtpServeRunner
         if (s.SelfSigned && s.TlsCert is not null) return Usage(stderr, "--self-signed and --tls-cert exclude each other");
         if (!IPAddress.TryParse(s.Host, out var address)) return Usage(stderr, $"--host must be an IP address: {s.Host}");
         if (s.Port is < 0 or > 65535) return Usage(stderr, $"bad --port {s.Port}");
-        if (s.Keep < 1) return Usage(stderr, "--keep must be at least 1");
         if (s.MaxSize is < 0) return Usage(stderr, "--max-size must be 0 (no limit) or more");
 
         var options = new SmtpServerOptions();
@@ -33,9 +33,9 @@ internal static class SmtpServeRunner
             return Usage(stderr, $"could not load the certificate: {e.Message}");
         }
         if (s.MaxSize is { } max) options.Limits.MaxMessageSize = max;
-        // The in-memory store never blocks, so sessions can run on the socket threads (fewer hops per command);
-        // a directory store flushes to disk and keeps the thread pool.
-        options.InlineScheduling = s.Store is null;
+        // Appends wait for the store's group commit, so sessions keep the thread pool (never the socket threads).
+        options.InlineScheduling = false;
+        options.RecordTranscript = true;
         if (s.User is not null)
         {
             options.Authenticator = SmtpAuthenticator.Single(s.User, s.Password!);
@@ -54,16 +54,18 @@ internal static class SmtpServeRunner
             lock (stdout) stdout.WriteLine(line);
             return ValueTask.CompletedTask;
         });
+        IMailStore mail;
         try
         {
-            options.Store = s.Store is not null
-                ? new CompositeMessageStore(new DirectoryMessageStore(s.Store), print)
-                : new CompositeMessageStore(new InMemoryMessageStore(s.Keep), print);
+            mail = await MailStores.OpenAsync(s.Store, s.Retention, StoreLog.Factory.CreateLogger("Protocols.Servers.Mail"), cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (MailStoreException e)
         {
-            return Usage(stderr, $"cannot use --store {s.Store}: {e.Message}");
+            await stderr.WriteLineAsync($"proto: {e.Message}").ConfigureAwait(false);
+            return 1;
         }
+        await using var closeStore = mail.ConfigureAwait(false);
+        options.Store = new CompositeMessageStore(new MailStoreSmtpStore(mail), print);
 
         SmtpServer server;
         try

@@ -5,6 +5,7 @@ using Protocols.Net;
 using Protocols.Servers.Ftp;
 using Protocols.Servers.Ftp.FileSystem;
 using Protocols.Servers.Http;
+using Protocols.Servers.Mail;
 using Protocols.Servers.MailUi;
 using Protocols.Servers.Metrics;
 using Protocols.Servers.Pop3;
@@ -13,34 +14,31 @@ using Protocols.Servers.Smtp;
 namespace Protocols.Servers.Hosting;
 
 /// <summary>
-/// The whole dev stack (what <c>proto serve</c> runs) on one Kestrel server, as one library call: SMTP capturing every message, POP3 over the capture, FTP over the root
+/// The whole dev stack (what <c>proto serve</c> runs) on one Kestrel server, as one library call: SMTP capturing every message into one mail store (SQLite in --store DIR, a temporary SQLite without it, or PostgreSQL), POP3 over the store, FTP over the root
 /// (read-only unless writable), HTTP serving the root, and the captured-mail page and API on a port of their own
 /// (<see cref="MailPage"/>): a page in the root is another origin and cannot read or delete mail. The file server's
 /// <c>/_proto/mail/</c> only redirects to it. Every HTTP endpoint refuses a foreign <c>Host</c> (DNS rebinding).
 /// </summary>
 public sealed class DevStack : IAsyncDisposable
 {
-    private readonly SmtpMeterBridge _bridge;
-    private readonly CapturedMailDirectory? _directory;
     private readonly X509Certificate2? _certificate;
     private readonly CapturedMailApp _mailApp;
 
-    private DevStack(ProtocolsHost host, CapturedMailStore capture, ProtocolsMetrics metrics, SmtpMeterBridge bridge,
-        CapturedMailDirectory? directory, X509Certificate2? certificate, DevStackOptions options, CapturedMailApp mailApp)
+    private DevStack(ProtocolsHost host, IMailStore store, ProtocolsMetrics metrics,
+        X509Certificate2? certificate, DevStackOptions options, CapturedMailApp mailApp)
     {
         _mailApp = mailApp;
         Host = host;
-        Capture = capture;
+        Store = store;
         Metrics = metrics;
-        _bridge = bridge;
-        _directory = directory;
         _certificate = certificate;
         Options = options;
     }
 
     public ProtocolsHost Host { get; }
 
-    public CapturedMailStore Capture { get; }
+    /// <summary>The captured mail: what SMTP writes and the page, the API and POP3 read.</summary>
+    public IMailStore Store { get; }
 
     public ProtocolsMetrics Metrics { get; }
 
@@ -60,36 +58,30 @@ public sealed class DevStack : IAsyncDisposable
     /// <summary>The captured-mail page (the root of the mail endpoint; the API is under <c>api/</c>).</summary>
     public Uri MailPage => new(Host["mail"].ToString());
 
-    /// <summary>Binds every endpoint; returns when all listen. Throws <see cref="EndpointBindException"/> when a port is taken.</summary>
+    /// <summary>Opens the store, then binds every endpoint; returns when all listen. Throws <see cref="EndpointBindException"/> when a
+    /// port is taken and <see cref="MailStoreException"/> when the store cannot be opened.</summary>
     public static async Task<DevStack> StartAsync(DevStackOptions? options = null, ILoggerFactory? loggerFactory = null, CancellationToken cancellationToken = default)
     {
         var settings = options ?? new DevStackOptions();
         var address = IPAddress.Parse(settings.Host);
         var root = Path.GetFullPath(settings.Root);
         var metrics = new ProtocolsMetrics();
-        var bridge = new SmtpMeterBridge(metrics);
-        var capture = new CapturedMailStore();
-        var certificate = settings.Tls ? SelfSignedCertificate.Create(null, settings.Host) : null;
-        CapturedMailDirectory? directory = null;
+        X509Certificate2? certificate = null;
+        IMailStore? mail = null;
         try
         {
-            IMessageStore store = new CapturedMailSmtpStore(capture, metrics);
-            if (settings.Store is not null)
-            {
-                directory = new CapturedMailDirectory(capture, settings.Store);
-                await directory.LoadAsync(cancellationToken).ConfigureAwait(false);
-                store = new CompositeMessageStore(new DirectoryMessageStore(settings.Store), store);
-            }
-
+            mail = await MailStores.OpenAsync(settings.Store, settings.Retention, loggerFactory?.CreateLogger("Protocols.Servers.Mail"), cancellationToken)
+                .ConfigureAwait(false);
+            certificate = settings.Tls ? SelfSignedCertificate.Create(null, settings.Host) : null;
             var builder = new ProtocolsHostBuilder(loggerFactory);
-            var smtpOptions = new SmtpServerOptions { Store = store, Certificate = certificate, LoggerFactory = loggerFactory };
-            builder.AddEndpoint("smtp", EndpointKind.Tcp, new IPEndPoint(address, settings.SmtpPort), listen =>
+            // The SMTP session counts each message once; its 250 waits for the store's commit.
+            var smtpOptions = new SmtpServerOptions
             {
-                listen.UseConnectionMetrics(metrics, "smtp");
-                listen.UseSmtp(smtpOptions);
-            });
+                Store = new MailStoreSmtpStore(mail), Certificate = certificate, LoggerFactory = loggerFactory, Metrics = metrics, RecordTranscript = true,
+            };
+            builder.AddEndpoint("smtp", EndpointKind.Tcp, new IPEndPoint(address, settings.SmtpPort), listen => listen.UseSmtp(smtpOptions));
 
-            builder.AddPop3Server(Pop3MailboxProvider.Shared(new CapturedMailPop3Mailbox(capture)),
+            builder.AddPop3Server(Pop3MailboxProvider.Shared(new MailStorePop3Mailbox(mail)),
                 new Pop3ServerOptions { Certificate = certificate }, new IPEndPoint(address, settings.Pop3Port), metrics: metrics);
 
             var ftpOptions = new FtpServerOptions
@@ -105,7 +97,7 @@ public sealed class DevStack : IAsyncDisposable
             });
 
             var tls = certificate is null ? null : new EndpointTls(certificate);
-            var mailApp = new CapturedMailApp(capture, metrics);
+            var mailApp = new CapturedMailApp(mail, metrics);
             var httpOptions = new HttpServerOptions { Root = root, AllowUploads = settings.Write };
             foreach (var name in settings.AllowedHosts) httpOptions.AllowedHosts.Add(name);
             var files = new HttpFileServer(httpOptions, loggerFactory?.CreateLogger("Protocols.Servers.Http"));
@@ -115,12 +107,11 @@ public sealed class DevStack : IAsyncDisposable
             builder.AddHttpEndpoint("http", new IPEndPoint(address, settings.HttpPort), context => MailOrigin.CountedAsync(files.HandleAsync, metrics, context), tls);
 
             var host = await builder.StartAsync(cancellationToken).ConfigureAwait(false);
-            return new DevStack(host, capture, metrics, bridge, directory, certificate, settings, mailApp);
+            return new DevStack(host, mail, metrics, certificate, settings, mailApp);
         }
         catch
         {
-            directory?.Dispose();
-            bridge.Dispose();
+            if (mail is not null) await mail.DisposeAsync().ConfigureAwait(false);
             metrics.Dispose();
             certificate?.Dispose();
             throw;
@@ -131,8 +122,7 @@ public sealed class DevStack : IAsyncDisposable
     {
         _mailApp.Stop(); // open pages' live streams end now instead of holding the stop for its grace period
         await Host.DisposeAsync().ConfigureAwait(false);
-        _directory?.Dispose();
-        _bridge.Dispose();
+        await Store.DisposeAsync().ConfigureAwait(false); // after the host: every acknowledged message is committed
         Metrics.Dispose();
         _certificate?.Dispose();
     }

@@ -32,8 +32,12 @@ public sealed record DevStackOptions
     /// </summary>
     public IReadOnlyList<string> AllowedHosts { get; init; } = [];
 
-    /// <summary>A directory for captured mail, or null to keep it in memory.</summary>
+    /// <summary>Where captured mail is kept: a directory (SQLite, kept across restarts), a PostgreSQL address
+    /// (<c>postgres://...</c> or <c>Host=...;</c>), or null for a temporary SQLite store deleted at stop.</summary>
     public string? Store { get; init; }
+
+    /// <summary>What the store may prune on its own (<c>--keep</c>, <c>--max-store-bytes</c>, <c>--max-age</c>). Default: nothing.</summary>
+    public Mail.MailRetention Retention { get; init; } = Mail.MailRetention.None;
 
     /// <summary>Lets FTP and HTTP clients write to the root.</summary>
     public bool Write { get; init; }

@@ -8,7 +8,7 @@ public sealed partial class CapturedMailApp
 {
     /// <summary>
     /// The live stream (Server-Sent Events): <c>ready</c> once subscribed (load the list now), <c>added</c> with a
-    /// summary, <c>deleted</c> with an id, <c>cleared</c>, <c>stats</c> when counters change, <c>reset</c> when this
+    /// summary, <c>deleted</c> with an id, <c>cleared</c>, <c>stats</c> when counters change, <c>changed</c> with a summary whose flags changed, <c>reset</c> when this
     /// reader fell too far behind (reload the list); a comment line as a heartbeat.
     /// </summary>
     private async Task EventsAsync(HttpContext context)
@@ -31,14 +31,15 @@ public sealed partial class CapturedMailApp
         {
             if (!queue.Writer.TryWrite(frame)) Interlocked.Exchange(ref overflowed, 1);
         }
-        void OnChanged(object? sender, CapturedMailChangedEventArgs e) => Enqueue(e.Kind switch
+        void OnChanged(object? sender, Mail.MailChange e) => Enqueue(e.Kind switch
         {
-            CapturedMailChangeKind.Added => Frame("added", ToJson(Summarize(e.Mail!), MailJsonContext.Default.MailSummary)),
-            CapturedMailChangeKind.Deleted => Frame("deleted", System.Text.Json.JsonSerializer.Serialize(e.Id, MailJsonContext.Default.String)),
+            Mail.MailChangeKind.Added => Frame("added", ToJson(MailSummary.Of(e.Summary!), MailJsonContext.Default.MailSummary)),
+            Mail.MailChangeKind.FlagsChanged => Frame("changed", ToJson(MailSummary.Of(e.Summary!), MailJsonContext.Default.MailSummary)),
+            Mail.MailChangeKind.Deleted or Mail.MailChangeKind.Pruned => Frame("deleted", System.Text.Json.JsonSerializer.Serialize(e.Id, MailJsonContext.Default.String)),
             _ => Frame("cleared", "{}"),
         });
 
-        _source.Changed += OnChanged;
+        _store.Changed += OnChanged;
         using var ticker = new PeriodicTimer(_options.StatsInterval);
         var ticks = Task.Run(async () =>
         {
@@ -48,8 +49,7 @@ public sealed partial class CapturedMailApp
             {
                 while (await ticker.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
                 {
-                    var all = await _source.ListAsync(cancellationToken).ConfigureAwait(false);
-                    var stats = ToJson(Stats(all.Count), MailJsonContext.Default.MailStats);
+                    var stats = ToJson(await StatsAsync(cancellationToken).ConfigureAwait(false), MailJsonContext.Default.MailStats);
                     sinceBeat += _options.StatsInterval;
                     if (stats != lastStats)
                     {
@@ -70,9 +70,9 @@ public sealed partial class CapturedMailApp
         }, CancellationToken.None);
         try
         {
-            var count = (await _source.ListAsync(cancellationToken).ConfigureAwait(false)).Count;
+            var ready = await StatsAsync(cancellationToken).ConfigureAwait(false);
             await response.WriteAsync("retry: 2000\n\n", cancellationToken).ConfigureAwait(false);
-            await response.WriteAsync(Frame("ready", ToJson(Stats(count), MailJsonContext.Default.MailStats)), cancellationToken).ConfigureAwait(false);
+            await response.WriteAsync(Frame("ready", ToJson(ready, MailJsonContext.Default.MailStats)), cancellationToken).ConfigureAwait(false);
             await response.Body.FlushAsync(cancellationToken).ConfigureAwait(false);
             while (await queue.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
             {
@@ -91,7 +91,7 @@ public sealed partial class CapturedMailApp
         }
         finally
         {
-            _source.Changed -= OnChanged;
+            _store.Changed -= OnChanged;
             await lifetime.CancelAsync().ConfigureAwait(false);
             await ticks.ConfigureAwait(false);
         }

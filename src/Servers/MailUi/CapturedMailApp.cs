@@ -3,29 +3,30 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Net.Http.Headers;
+using Protocols.Servers.Mail;
 using Protocols.Servers.Metrics;
 
 namespace Protocols.Servers.MailUi;
 
 /// <summary>
-/// The captured-mail web page and its JSON API as one request handler, mounted at a base path (PathBase) such as
-/// <c>/_proto/mail</c>. Routes, relative to the base: <c>/</c> the page; <c>api/messages</c> (GET list, DELETE clear);
-/// <c>api/messages/{id}</c> (GET, DELETE); <c>api/messages/{id}/raw</c>; <c>api/messages/{id}/html</c>;
-/// <c>api/messages/{id}/attachments/{n}</c>; <c>api/wait</c> (long poll); <c>api/events</c> (Server-Sent Events);
-/// <c>api/stats</c>.
+/// The captured-mail web page and its JSON API over a mail store, as one request handler, mounted at a base path
+/// (PathBase) such as <c>/_proto/mail</c>. Routes, relative to the base: <c>/</c> the page; <c>api/messages</c> (GET a
+/// page: <c>query</c>, <c>cursor</c>, <c>limit</c>, <c>mailbox</c>; DELETE clear); <c>api/messages/{id}</c> (GET marks it
+/// seen, PATCH seen/flagged/tags, DELETE); <c>api/messages/{id}/raw</c>; <c>api/messages/{id}/html</c>;
+/// <c>api/messages/{id}/attachments/{n}</c>; <c>api/wait</c> (long poll, same <c>query</c>); <c>api/events</c>
+/// (Server-Sent Events); <c>api/stats</c>.
 /// </summary>
 public sealed partial class CapturedMailApp
 {
-    private readonly ICapturedMailSource _source;
+    private readonly IMailStore _store;
     private readonly ProtocolsMetrics? _metrics;
     private readonly CapturedMailOptions _options;
     private readonly CancellationTokenSource _stopping = new();
 
-    public CapturedMailApp(ICapturedMailSource source, ProtocolsMetrics? metrics = null, CapturedMailOptions? options = null)
+    public CapturedMailApp(IMailStore store, ProtocolsMetrics? metrics = null, CapturedMailOptions? options = null)
     {
-        _source = source ?? throw new ArgumentNullException(nameof(source));
+        _store = store ?? throw new ArgumentNullException(nameof(store));
         _metrics = metrics;
         _options = options ?? new CapturedMailOptions();
     }
@@ -62,8 +63,9 @@ public sealed partial class CapturedMailApp
             ["api", "messages", var id] => method switch
             {
                 "GET" or "HEAD" => WithMail(context, id, mail => DetailAsync(context, mail)),
+                "PATCH" => PatchAsync(context, id),
                 "DELETE" => DeleteAsync(context, id),
-                _ => NotAllowed(context, "GET, DELETE"),
+                _ => NotAllowed(context, "GET, PATCH, DELETE"),
             },
             ["api", "messages", var id, "raw"] => Only(context, "GET", () => WithMail(context, id, mail => RawAsync(context, mail))),
             ["api", "messages", var id, "html"] => Only(context, "GET", () => WithMail(context, id, mail => HtmlAsync(context, mail))),
@@ -87,11 +89,26 @@ public sealed partial class CapturedMailApp
         return ErrorAsync(context, StatusCodes.Status405MethodNotAllowed, "method not allowed");
     }
 
-    private async Task WithMail(HttpContext context, string id, Func<CapturedMail, Task> handle)
+    private async Task WithMail(HttpContext context, string id, Func<StoredMail, Task> handle)
     {
-        var mail = await _source.GetAsync(id, context.RequestAborted).ConfigureAwait(false);
+        var mail = await _store.GetAsync(id, context.RequestAborted).ConfigureAwait(false);
         if (mail is null) await ErrorAsync(context, StatusCodes.Status404NotFound, "no such message").ConfigureAwait(false);
         else await handle(mail).ConfigureAwait(false);
+    }
+
+    /// <summary>The parsed view of a message (read from the store for this request only, never kept).</summary>
+    private async Task<MailView?> ViewAsync(StoredMail mail, CancellationToken cancellationToken)
+    {
+        if (mail.Summary.Size > Smtp.MailParser.MaxParsedSize)
+            return new MailView { Headers = [], Subject = mail.Summary.Subject, Text = $"(a message of {mail.Summary.Size} bytes is too large to show: download the .eml)" };
+        var stream = await _store.OpenRawAsync(mail.Summary.Id, cancellationToken).ConfigureAwait(false);
+        if (stream is null) return null;
+        await using (stream.ConfigureAwait(false))
+        {
+            var bytes = new byte[mail.Summary.Size];
+            await stream.ReadExactlyAsync(bytes, cancellationToken).ConfigureAwait(false);
+            return MailView.Parse(bytes);
+        }
     }
 
     private static Task ErrorAsync(HttpContext context, int status, string message)
@@ -106,10 +123,26 @@ public sealed partial class CapturedMailApp
         return context.Response.WriteAsJsonAsync(value, type, cancellationToken: context.RequestAborted);
     }
 
+    /// <summary>The search of a request: <c>query</c> in the search language, plus the older single filters
+    /// (<c>address</c>, <c>from</c>, <c>to</c>, <c>subject</c>: substrings) as terms of it.</summary>
+    internal static string SearchOf(IQueryCollection query)
+    {
+        var parts = new List<string>();
+        if (Value(query, "query") is { } text) parts.Add(text);
+        foreach (var (name, field) in new[] { ("address", "addressed"), ("from", "from"), ("to", "to"), ("subject", "subject") })
+        {
+            if (Value(query, name) is { } value) parts.Add(MailSearch.Term(field, value));
+        }
+        return string.Join(' ', parts);
+    }
+
+    private static string? Value(IQueryCollection query, string name) =>
+        query.TryGetValue(name, out var values) && !string.IsNullOrWhiteSpace(values.ToString()) ? values.ToString().Trim() : null;
+
     private async Task ListAsync(HttpContext context)
     {
         var query = context.Request.Query;
-        var limit = _options.MaxListLimit;
+        var limit = Math.Min(_options.DefaultListLimit, _options.MaxListLimit);
         if (query.TryGetValue("limit", out var limitText))
         {
             if (!int.TryParse(limitText, NumberStyles.None, CultureInfo.InvariantCulture, out var asked) || asked < 1)
@@ -119,75 +152,151 @@ public sealed partial class CapturedMailApp
             }
             limit = Math.Min(asked, _options.MaxListLimit);
         }
-        var filter = MailFilter.FromQuery(query);
-        var all = await _source.ListAsync(context.RequestAborted).ConfigureAwait(false);
-        var matching = all.Where(filter.Matches).ToList();
-        var page = matching.AsEnumerable().Reverse().Take(limit).Select(Summarize).ToList();
-        await JsonAsync(context, new MailList(matching.Count, page), MailJsonContext.Default.MailList).ConfigureAwait(false);
+        Mail.MailPage page;
+        try
+        {
+            page = await _store.ListAsync(new MailQuery(SearchOf(query), Value(query, "mailbox") ?? MailQuery.Inbox, Value(query, "cursor"), limit),
+                context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (MailSearchException e)
+        {
+            await ErrorAsync(context, StatusCodes.Status400BadRequest, e.Message).ConfigureAwait(false);
+            return;
+        }
+        await JsonAsync(context, new MailList(page.Matched, page.Total, page.NextCursor, [.. page.Messages.Select(MailSummary.Of)]),
+            MailJsonContext.Default.MailList).ConfigureAwait(false);
     }
 
     private async Task ClearAsync(HttpContext context)
     {
-        await _source.ClearAsync(context.RequestAborted).ConfigureAwait(false);
+        await _store.ClearAsync(context.RequestAborted).ConfigureAwait(false);
         context.Response.StatusCode = StatusCodes.Status204NoContent;
     }
 
     private async Task DeleteAsync(HttpContext context, string id)
     {
-        if (await _source.DeleteAsync(id, context.RequestAborted).ConfigureAwait(false))
+        if (await _store.DeleteAsync([id], context.RequestAborted).ConfigureAwait(false) > 0)
             context.Response.StatusCode = StatusCodes.Status204NoContent;
         else
             await ErrorAsync(context, StatusCodes.Status404NotFound, "no such message").ConfigureAwait(false);
     }
 
-    internal static MailSummary Summarize(CapturedMail mail)
+    /// <summary>Most bytes of a PATCH body: a few flags and tags.</summary>
+    private const int MaxPatchBytes = 16 * 1024;
+
+    private async Task PatchAsync(HttpContext context, string id)
     {
-        var view = mail.View;
-        return new MailSummary(mail.Id, mail.ReceivedAt, mail.EnvelopeFrom, mail.EnvelopeTo, view.From, view.To, view.Subject,
-            mail.Size, view.Html is not null, view.Attachments.Count);
+        if (context.Request.ContentLength is > MaxPatchBytes)
+        {
+            await ErrorAsync(context, StatusCodes.Status413PayloadTooLarge, "the change is too large").ConfigureAwait(false);
+            return;
+        }
+        MailPatch? patch;
+        try
+        {
+            var body = new byte[MaxPatchBytes + 1];
+            var read = await context.Request.Body.ReadAtLeastAsync(body, body.Length, throwOnEndOfStream: false, context.RequestAborted).ConfigureAwait(false);
+            if (read > MaxPatchBytes)
+            {
+                await ErrorAsync(context, StatusCodes.Status413PayloadTooLarge, "the change is too large").ConfigureAwait(false);
+                return;
+            }
+            patch = JsonSerializer.Deserialize(body.AsSpan(0, read), MailJsonContext.Default.MailPatch);
+        }
+        catch (JsonException)
+        {
+            patch = null;
+        }
+        if (patch is null)
+        {
+            await ErrorAsync(context, StatusCodes.Status400BadRequest, "expected JSON like {\"seen\": true, \"flagged\": false, \"tags\": [\"a\"]}").ConfigureAwait(false);
+            return;
+        }
+        var current = await _store.GetAsync(id, context.RequestAborted).ConfigureAwait(false);
+        if (current is null)
+        {
+            await ErrorAsync(context, StatusCodes.Status404NotFound, "no such message").ConfigureAwait(false);
+            return;
+        }
+        var add = (patch.Seen == true ? MailFlags.Seen : 0) | (patch.Flagged == true ? MailFlags.Flagged : 0);
+        var remove = (patch.Seen == false ? MailFlags.Seen : 0) | (patch.Flagged == false ? MailFlags.Flagged : 0);
+        Mail.MailSummary? after;
+        try
+        {
+            after = await _store.SetFlagsAsync(id, new MailFlagChange(add, remove, patch.Tags, patch.Tags is null ? null : current.Summary.Keywords),
+                context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (ArgumentException e)
+        {
+            await ErrorAsync(context, StatusCodes.Status400BadRequest, e.Message).ConfigureAwait(false);
+            return;
+        }
+        if (after is null) await ErrorAsync(context, StatusCodes.Status404NotFound, "no such message").ConfigureAwait(false);
+        else await JsonAsync(context, MailSummary.Of(after), MailJsonContext.Default.MailSummary).ConfigureAwait(false);
     }
 
-    private static string MessageUrl(CapturedMail mail) => "api/messages/" + Uri.EscapeDataString(mail.Id);
+    private static string MessageUrl(string id) => "api/messages/" + Uri.EscapeDataString(id);
 
-    private static Task DetailAsync(HttpContext context, CapturedMail mail)
+    /// <summary>The message in full; reading it marks it seen (as Mailpit does), in the store, so a reload keeps it.</summary>
+    private async Task DetailAsync(HttpContext context, StoredMail mail)
     {
-        var view = mail.View;
-        var baseUrl = MessageUrl(mail);
+        var view = await ViewAsync(mail, context.RequestAborted).ConfigureAwait(false);
+        if (view is null)
+        {
+            await ErrorAsync(context, StatusCodes.Status404NotFound, "no such message").ConfigureAwait(false);
+            return;
+        }
+        var summary = mail.Summary;
+        if (!summary.Flags.HasFlag(MailFlags.Seen) && !HttpMethods.IsHead(context.Request.Method))
+            summary = await _store.SetFlagsAsync(summary.Id, new MailFlagChange(Add: MailFlags.Seen), context.RequestAborted).ConfigureAwait(false) ?? summary;
+        var baseUrl = MessageUrl(summary.Id);
         var attachments = view.Attachments
             .Select((a, i) => new MailAttachmentInfo(i, a.FileName, a.ContentType, a.Content.Length,
                 baseUrl + "/attachments/" + i.ToString(CultureInfo.InvariantCulture)))
             .ToList();
-        var detail = new MailDetail(Summarize(mail), [.. view.Headers.Select(h => new MailHeader(h.Key, h.Value))], view.Cc, view.Date,
-            view.Text, view.Html is null ? null : baseUrl + "/html", baseUrl + "/raw", attachments);
-        return JsonAsync(context, detail, MailJsonContext.Default.MailDetail);
+        var session = mail.Session;
+        var detail = new MailDetail(MailSummary.Of(summary), [.. view.Headers.Select(h => new MailHeader(h.Key, h.Value))], view.Cc, view.Date,
+            view.Text, view.Html is null ? null : baseUrl + "/html", baseUrl + "/raw", attachments,
+            new MailSessionInfo(session.ClientAddress, session.HeloName, session.Tls, session.AuthenticatedUser), session.Transcript);
+        await JsonAsync(context, detail, MailJsonContext.Default.MailDetail).ConfigureAwait(false);
     }
 
-    private static async Task RawAsync(HttpContext context, CapturedMail mail)
+    private async Task RawAsync(HttpContext context, StoredMail mail)
     {
-        var response = context.Response;
-        if (context.Request.Query.ContainsKey("inline"))
+        var id = mail.Summary.Id;
+        var stream = await _store.OpenRawAsync(id, context.RequestAborted).ConfigureAwait(false);
+        if (stream is null)
         {
-            response.ContentType = "text/plain; charset=utf-8";
+            await ErrorAsync(context, StatusCodes.Status404NotFound, "no such message").ConfigureAwait(false);
+            return;
         }
-        else
+        await using (stream.ConfigureAwait(false))
         {
-            response.ContentType = "message/rfc822";
-            var disposition = new ContentDispositionHeaderValue("attachment");
-            disposition.SetHttpFileName(mail.Id + ".eml");
-            response.Headers.ContentDisposition = disposition.ToString();
+            var response = context.Response;
+            if (context.Request.Query.ContainsKey("inline"))
+            {
+                response.ContentType = "text/plain; charset=utf-8";
+            }
+            else
+            {
+                response.ContentType = "message/rfc822";
+                var disposition = new ContentDispositionHeaderValue("attachment");
+                disposition.SetHttpFileName(id + ".eml");
+                response.Headers.ContentDisposition = disposition.ToString();
+            }
+            response.Headers.XContentTypeOptions = "nosniff";
+            response.ContentLength = mail.Summary.Size;
+            if (!HttpMethods.IsHead(context.Request.Method)) await stream.CopyToAsync(response.Body, 64 * 1024, context.RequestAborted).ConfigureAwait(false);
         }
-        response.Headers.XContentTypeOptions = "nosniff";
-        response.ContentLength = mail.Size;
-        if (!HttpMethods.IsHead(context.Request.Method)) await response.Body.WriteAsync(mail.Raw, context.RequestAborted).ConfigureAwait(false);
     }
 
     /// <summary>
     /// The HTML part on its own, for a sandboxed iframe: the CSP sandboxes it again, blocks every fetch
     /// (remote images, trackers, fonts, scripts) and allows only inline styles and data: images.
     /// </summary>
-    private static async Task HtmlAsync(HttpContext context, CapturedMail mail)
+    private async Task HtmlAsync(HttpContext context, StoredMail mail)
     {
-        if (mail.View.Html is not { } html)
+        if ((await ViewAsync(mail, context.RequestAborted).ConfigureAwait(false))?.Html is not { } html)
         {
             await ErrorAsync(context, StatusCodes.Status404NotFound, "the message has no HTML part").ConfigureAwait(false);
             return;
@@ -204,9 +313,9 @@ public sealed partial class CapturedMailApp
         await response.Body.WriteAsync(bytes, context.RequestAborted).ConfigureAwait(false);
     }
 
-    private static async Task AttachmentAsync(HttpContext context, CapturedMail mail, string indexText)
+    private async Task AttachmentAsync(HttpContext context, StoredMail mail, string indexText)
     {
-        var attachments = mail.View.Attachments;
+        var attachments = (await ViewAsync(mail, context.RequestAborted).ConfigureAwait(false))?.Attachments ?? [];
         if (!int.TryParse(indexText, NumberStyles.None, CultureInfo.InvariantCulture, out var index) || index >= attachments.Count)
         {
             await ErrorAsync(context, StatusCodes.Status404NotFound, "no such attachment").ConfigureAwait(false);
@@ -236,12 +345,17 @@ public sealed partial class CapturedMailApp
             }
             timeout = TimeSpan.FromSeconds(Math.Min(seconds, _options.MaxWait.TotalSeconds));
         }
-        var filter = MailFilter.FromQuery(context.Request.Query);
-        CapturedMail? mail;
+        var query = context.Request.Query;
+        Mail.MailSummary? mail;
         using var lifetime = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, _stopping.Token);
         try
         {
-            mail = await _source.WaitForAsync(filter.Matches, timeout, lifetime.Token).ConfigureAwait(false);
+            mail = await _store.WaitForAsync(SearchOf(query), timeout, Value(query, "mailbox") ?? MailQuery.Inbox, lifetime.Token).ConfigureAwait(false);
+        }
+        catch (MailSearchException e)
+        {
+            await ErrorAsync(context, StatusCodes.Status400BadRequest, e.Message).ConfigureAwait(false);
+            return;
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
@@ -255,16 +369,17 @@ public sealed partial class CapturedMailApp
         if (mail is null)
             await ErrorAsync(context, StatusCodes.Status408RequestTimeout, "no matching message arrived in time").ConfigureAwait(false);
         else
-            await JsonAsync(context, Summarize(mail), MailJsonContext.Default.MailSummary).ConfigureAwait(false);
+            await JsonAsync(context, MailSummary.Of(mail), MailJsonContext.Default.MailSummary).ConfigureAwait(false);
     }
 
-    private MailStats Stats(int count) => new(count, _metrics?.Snapshot() ?? []);
-
-    private async Task StatsAsync(HttpContext context)
+    private async Task<MailStats> StatsAsync(CancellationToken cancellationToken)
     {
-        var all = await _source.ListAsync(context.RequestAborted).ConfigureAwait(false);
-        await JsonAsync(context, Stats(all.Count), MailJsonContext.Default.MailStats).ConfigureAwait(false);
+        var stats = await _store.GetStatsAsync(cancellationToken).ConfigureAwait(false);
+        return new MailStats(stats.Messages, stats.Bytes, stats.PrunedMessages, stats.PrunedBytes, _metrics?.Snapshot() ?? []);
     }
+
+    private async Task StatsAsync(HttpContext context) =>
+        await JsonAsync(context, await StatsAsync(context.RequestAborted).ConfigureAwait(false), MailJsonContext.Default.MailStats).ConfigureAwait(false);
 
     private Task PageAsync(HttpContext context)
     {

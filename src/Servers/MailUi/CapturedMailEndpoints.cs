@@ -12,11 +12,11 @@ public static class CapturedMailEndpoints
     public const string DefaultPath = "/_proto/mail";
 
     /// <summary>Maps the page and API at <paramref name="path"/> (the page is <c>{path}/</c>) with endpoint routing.</summary>
-    public static IEndpointConventionBuilder MapCapturedMail(this IEndpointRouteBuilder endpoints, ICapturedMailSource source,
+    public static IEndpointConventionBuilder MapCapturedMail(this IEndpointRouteBuilder endpoints, Mail.IMailStore store,
         ProtocolsMetrics? metrics = null, CapturedMailOptions? options = null, string path = DefaultPath)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
-        return endpoints.MapCapturedMail(new CapturedMailApp(source, metrics, options), path);
+        return endpoints.MapCapturedMail(new CapturedMailApp(store, metrics, options), path);
     }
 
     /// <summary>Maps an existing <see cref="CapturedMailApp"/> at <paramref name="path"/>.</summary>

@@ -6,6 +6,7 @@ public sealed class CapturedMailOptions
     private TimeSpan _defaultWait = TimeSpan.FromSeconds(30);
     private TimeSpan _maxWait = TimeSpan.FromMinutes(5);
     private int _maxListLimit = 5000;
+    private int _defaultListLimit = 1000;
     private TimeSpan _statsInterval = TimeSpan.FromSeconds(2);
     private TimeSpan _heartbeatInterval = TimeSpan.FromSeconds(15);
     private int _maxEventBacklog = 1024;
@@ -15,6 +16,13 @@ public sealed class CapturedMailOptions
 
     /// <summary>Longest wait a client may ask for. Default 5 minutes, under common proxy idle limits.</summary>
     public TimeSpan MaxWait { get => _maxWait; set => _maxWait = Positive(value); }
+
+    /// <summary>Messages in a list answer when no <c>limit</c> is given. Default 1000 (the page asks for 100 at a time and goes on by cursor).</summary>
+    public int DefaultListLimit
+    {
+        get => _defaultListLimit;
+        set => _defaultListLimit = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(value), "at least 1");
+    }
 
     /// <summary>Most messages one list answer holds (<c>limit</c> is capped to it). Default 5000, a page that still renders quickly.</summary>
     public int MaxListLimit

@@ -23,7 +23,10 @@ body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif;
 header { display: flex; align-items: center; gap: 12px; padding: 10px 16px; background: var(--panel); border-bottom: 1px solid var(--line); }
 header h1 { font-size: 16px; margin: 0 12px 0 0; white-space: nowrap; }
 header h1 span { color: var(--muted); font-weight: normal; }
-input[type=search] { font: inherit; padding: 6px 10px; border: 1px solid var(--line); border-radius: 6px; width: 220px; background: var(--bg); }
+input[type=search] { font: inherit; padding: 6px 10px; border: 1px solid var(--line); border-radius: 6px; width: 420px; background: var(--bg); }
+#matched { color: var(--muted); white-space: nowrap; }
+#more { display: block; margin: 10px auto; }
+input.bad { border-color: var(--danger); }
 input[type=search]:focus { outline: 2px solid var(--accent-soft); border-color: var(--accent); background: #fff; }
 button, .button { font: inherit; padding: 6px 12px; border: 1px solid var(--line); border-radius: 6px; background: var(--panel); color: var(--text); cursor: pointer; text-decoration: none; }
 button:hover, .button:hover { border-color: var(--accent); }
@@ -75,8 +78,8 @@ footer b { color: var(--text); font-weight: 600; }
 <body>
 <header>
   <h1>Captured mail <span>proto serve</span></h1>
-  <input id="address" type="search" placeholder="Filter by address" autocomplete="off" aria-label="Filter by address">
-  <input id="subject" type="search" placeholder="Filter by subject" autocomplete="off" aria-label="Filter by subject">
+  <input id="query" type="search" placeholder="Search: from:alice subject:&quot;a b&quot; has:attachment is:unread words" autocomplete="off" aria-label="Search" title="from: to: subject: tag: has:attachment is:unread is:read before:2026-12-01 after:… &quot;a phrase&quot; words; -term negates">
+  <span id="matched"></span>
   <div class="spacer"></div>
   <button id="clear" class="danger" type="button">Clear all</button>
 </header>
@@ -86,6 +89,7 @@ footer b { color: var(--text); font-weight: 600; }
       <thead><tr><th>From</th><th>To</th><th class="subject">Subject</th><th class="time">Received</th><th class="size">Size</th></tr></thead>
       <tbody id="rows"></tbody>
     </table>
+    <button id="more" type="button" hidden>Load more</button>
     <div id="empty" class="empty">No messages yet. Send one to the SMTP port and it shows up here.</div>
   </section>
   <section id="view" aria-label="Message">
@@ -98,9 +102,11 @@ footer b { color: var(--text); font-weight: 600; }
         <dt id="m-cc-label">Cc</dt><dd id="m-cc"></dd>
         <dt>Date</dt><dd id="m-date"></dd>
         <dt>Envelope</dt><dd id="m-envelope"></dd>
+        <dt>Session</dt><dd id="m-session"></dd>
       </dl>
       <div class="toolbar">
         <a id="m-raw" class="button" href="#">Download .eml</a>
+        <button id="m-unread" type="button">Mark unread</button>
         <button id="m-delete" class="danger" type="button">Delete</button>
       </div>
       <nav class="tabs" role="tablist">
@@ -108,6 +114,7 @@ footer b { color: var(--text); font-weight: 600; }
         <button type="button" data-tab="text">Text</button>
         <button type="button" data-tab="headers">Headers</button>
         <button type="button" data-tab="source">Source</button>
+        <button type="button" data-tab="session">SMTP session</button>
       </nav>
       <div class="pane" id="pane"></div>
       <div class="attachments" id="m-attachments" hidden><h3>Attachments</h3><div id="m-attachment-links"></div></div>
@@ -117,33 +124,39 @@ footer b { color: var(--text); font-weight: 600; }
 <footer>
   <span id="live">connecting</span>
   <span id="count"></span>
+  <span id="stored"></span>
   <span id="counters"></span>
 </footer>
 <script nonce="{{nonce}}">
 "use strict";
 const $ = id => document.getElementById(id);
-const state = { selected: null, detail: null, tab: "html", seen: new Set(), known: new Set(), first: true, reload: 0 };
+const state = { selected: null, detail: null, tab: "html", known: new Set(), first: true, reload: 0, cursor: null, shown: 0 };
+const PAGE = 100;
 
 function el(tag, text, cls) { const e = document.createElement(tag); if (text != null) e.textContent = text; if (cls) e.className = cls; return e; }
 function size(n) { if (n < 1024) return n + " B"; if (n < 1048576) return (n / 1024).toFixed(1) + " KiB"; return (n / 1048576).toFixed(1) + " MiB"; }
 function time(iso) { const d = new Date(iso); return d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23" }); }
-function query() {
+function query(cursor) {
   const q = new URLSearchParams();
-  if ($("address").value.trim()) q.set("address", $("address").value.trim());
-  if ($("subject").value.trim()) q.set("subject", $("subject").value.trim());
+  if ($("query").value.trim()) q.set("query", $("query").value.trim());
+  q.set("limit", String(cursor ? PAGE : Math.max(PAGE, state.shown)));
+  if (cursor) q.set("cursor", cursor);
   return q.toString();
 }
 
-async function loadList() {
-  const response = await fetch("api/messages?" + query(), { cache: "no-store" });
-  if (!response.ok) return;
+async function loadList(more) {
+  const response = await fetch("api/messages?" + query(more ? state.cursor : null), { cache: "no-store" });
+  $("query").classList.toggle("bad", response.status === 400);
+  if (!response.ok) { if (response.status === 400) $("matched").textContent = (await response.json()).error; return; }
   const data = await response.json();
   const rows = $("rows");
-  rows.replaceChildren();
+  if (!more) rows.replaceChildren();
+  state.cursor = data.nextCursor;
+  $("more").hidden = !data.nextCursor;
   for (const m of data.messages) {
     const tr = el("tr");
     tr.dataset.id = m.id;
-    if (!state.seen.has(m.id)) tr.classList.add("unread");
+    if (!m.seen) tr.classList.add("unread");
     if (!state.first && !state.known.has(m.id)) tr.classList.add("fresh");
     if (m.id === state.selected) tr.classList.add("selected");
     const from = m.from || m.envelopeFrom || "<>";
@@ -159,18 +172,19 @@ async function loadList() {
     state.known.add(m.id);
   }
   state.first = false;
-  $("empty").hidden = data.messages.length > 0;
-  $("empty").textContent = query() ? "No messages match the filter." : "No messages yet. Send one to the SMTP port and it shows up here.";
-  $("count").textContent = data.total === 1 ? "1 message" : data.total + " messages";
+  state.shown = rows.children.length;
+  $("empty").hidden = state.shown > 0;
+  $("empty").textContent = $("query").value.trim() ? "No messages match the search." : "No messages yet. Send one to the SMTP port and it shows up here.";
+  $("matched").textContent = state.shown + " shown · " + data.total + " of " + data.stored;
 }
 
-function scheduleReload() { clearTimeout(state.reload); state.reload = setTimeout(loadList, 120); }
+function scheduleReload() { clearTimeout(state.reload); state.reload = setTimeout(() => loadList(false), 120); }
 
 async function open(id) {
   const response = await fetch("api/messages/" + encodeURIComponent(id), { cache: "no-store" });
   if (!response.ok) { closeView(); return; }
   const d = await response.json();
-  state.selected = id; state.detail = d; state.seen.add(id);
+  state.selected = id; state.detail = d;
   for (const tr of $("rows").children) { tr.classList.toggle("selected", tr.dataset.id === id); if (tr.dataset.id === id) tr.classList.remove("unread"); }
   const s = d.summary;
   $("m-subject").textContent = s.subject || "(no subject)";
@@ -179,6 +193,8 @@ async function open(id) {
   $("m-cc").textContent = d.cc || ""; $("m-cc").hidden = $("m-cc-label").hidden = !d.cc;
   $("m-date").textContent = d.date || new Date(s.receivedAt).toString();
   $("m-envelope").textContent = "MAIL FROM:<" + s.envelopeFrom + "> RCPT TO:" + s.envelopeTo.map(t => "<" + t + ">").join(" ") + " · " + size(s.size);
+  const ss = d.session;
+  $("m-session").textContent = (ss.clientAddress || "?") + (ss.heloName ? " (EHLO " + ss.heloName + ")" : "") + (ss.tls ? " · TLS" : " · no TLS") + (ss.authenticatedUser ? " · AUTH " + ss.authenticatedUser : " · no AUTH");
   $("m-raw").href = d.rawUrl;
   const links = $("m-attachment-links");
   links.replaceChildren();
@@ -201,7 +217,7 @@ async function showTab(tab) {
   state.tab = tab;
   for (const b of document.querySelectorAll(".tabs button")) {
     b.classList.toggle("active", b.dataset.tab === tab);
-    b.disabled = (b.dataset.tab === "html" && !d.htmlUrl) || (b.dataset.tab === "text" && d.text == null);
+    b.disabled = (b.dataset.tab === "html" && !d.htmlUrl) || (b.dataset.tab === "text" && d.text == null) || (b.dataset.tab === "session" && !d.transcript);
   }
   const pane = $("pane");
   pane.replaceChildren();
@@ -218,6 +234,8 @@ async function showTab(tab) {
     const table = el("table");
     for (const h of d.headers) { const tr = el("tr"); tr.append(el("td", h.name), el("td", h.value)); table.append(tr); }
     pane.append(table);
+  } else if (tab === "session") {
+    pane.append(el("pre", d.transcript || "(no transcript)"));
   } else {
     const pre = el("pre", "Loading…"); pane.append(pre);
     const response = await fetch(d.rawUrl + "?inline=1", { cache: "no-store" });
@@ -227,6 +245,7 @@ async function showTab(tab) {
 
 function renderStats(stats) {
   $("count").textContent = stats.messages === 1 ? "1 message" : stats.messages + " messages";
+  $("stored").textContent = size(stats.bytes) + " stored" + (stats.prunedMessages ? " · " + stats.prunedMessages + " pruned (" + size(stats.prunedBytes) + ")" : "");
   const parts = $("counters"); parts.replaceChildren();
   for (const p of stats.protocols) {
     const http = p.protocol === "http";
@@ -239,8 +258,9 @@ function renderStats(stats) {
 
 function connect() {
   const events = new EventSource("api/events");
-  events.addEventListener("ready", e => { $("live").textContent = "live"; $("live").className = "on"; renderStats(JSON.parse(e.data)); loadList(); });
+  events.addEventListener("ready", e => { $("live").textContent = "live"; $("live").className = "on"; renderStats(JSON.parse(e.data)); loadList(false); });
   events.addEventListener("added", scheduleReload);
+  events.addEventListener("changed", e => { const m = JSON.parse(e.data); for (const tr of $("rows").children) if (tr.dataset.id === m.id) tr.classList.toggle("unread", !m.seen); });
   events.addEventListener("reset", scheduleReload);
   events.addEventListener("deleted", e => { const id = JSON.parse(e.data); if (id === state.selected) closeView(); scheduleReload(); });
   events.addEventListener("cleared", () => { closeView(); scheduleReload(); });
@@ -249,7 +269,9 @@ function connect() {
 }
 
 for (const b of document.querySelectorAll(".tabs button")) b.addEventListener("click", () => showTab(b.dataset.tab));
-for (const input of [$("address"), $("subject")]) input.addEventListener("input", scheduleReload);
+$("query").addEventListener("input", () => { state.shown = 0; scheduleReload(); });
+$("more").addEventListener("click", () => loadList(true));
+$("m-unread").addEventListener("click", async () => { if (state.selected) await fetch("api/messages/" + encodeURIComponent(state.selected), { method: "PATCH", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ seen: false }) }); });
 $("clear").addEventListener("click", async () => { if (confirm("Delete every captured message?")) { await fetch("api/messages", { method: "DELETE" }); } });
 $("m-delete").addEventListener("click", async () => { if (state.selected) await fetch("api/messages/" + encodeURIComponent(state.selected), { method: "DELETE" }); });
 document.addEventListener("keydown", e => {

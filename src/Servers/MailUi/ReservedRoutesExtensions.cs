@@ -11,11 +11,11 @@ public static class CapturedMailReservedRoutes
     /// The page then shares the file server's origin: any HTML file under its root can read and delete the mail.
     /// Use this only when the root holds nothing untrusted; <see cref="Hosting.DevStack"/> gives the page a port of its own.
     /// </remarks>
-    public static CapturedMailApp MapCapturedMail(this ReservedRoutes routes, ICapturedMailSource source, ProtocolsMetrics? metrics = null,
+    public static CapturedMailApp MapCapturedMail(this ReservedRoutes routes, Mail.IMailStore store, ProtocolsMetrics? metrics = null,
         CapturedMailOptions? options = null, string name = "mail")
     {
         ArgumentNullException.ThrowIfNull(routes);
-        var app = new CapturedMailApp(source, metrics, options);
+        var app = new CapturedMailApp(store, metrics, options);
         routes.Map(name, app.HandleAsync);
         return app;
     }

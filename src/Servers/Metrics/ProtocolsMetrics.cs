@@ -13,6 +13,9 @@ public sealed class ProtocolsMetrics : IDisposable
     /// <summary>The meter's name, for <c>dotnet-counters monitor --counters Protocols.Servers</c> or an OpenTelemetry exporter.</summary>
     public const string MeterName = "Protocols.Servers";
 
+    /// <summary>The process-wide instance servers count into when they are given none (still one meter, counted once).</summary>
+    public static ProtocolsMetrics Shared { get; } = new();
+
     private readonly Meter _meter;
     private readonly bool _ownsMeter;
     private readonly Counter<long> _connections;

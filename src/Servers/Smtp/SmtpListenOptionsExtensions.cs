@@ -11,7 +11,7 @@ public static class SmtpListenOptionsExtensions
     /// <summary>
     /// Serves SMTP on this endpoint: <c>options.Listen(IPAddress.Loopback, 2525, l => l.UseSmtp(smtpOptions))</c>.
     /// With <paramref name="implicitTls"/>, TLS starts at connect (SMTPS, RFC 8314); needs a certificate.
-    /// Returns the handler (for its <see cref="SmtpConnectionHandler.ActiveSessions"/>).
+    /// Returns the handler (for its <see cref="Lines.LineConnectionHandler.ActiveSessions"/>).
     /// </summary>
     public static SmtpConnectionHandler UseSmtp(this ListenOptions listenOptions, SmtpServerOptions options, bool implicitTls = false)
     {

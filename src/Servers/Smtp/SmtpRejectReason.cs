@@ -1,3 +1,5 @@
+using Protocols.Servers.Lines;
+
 namespace Protocols.Servers.Smtp;
 
 /// <summary>Why the server said no. Mapped in one table (<see cref="SmtpRejectReasons"/>) to a reply code, an
@@ -68,9 +70,15 @@ public enum SmtpRejectReason
     ShuttingDown,
     /// <summary>Scripted fault from a test server.</summary>
     Scripted,
+    /// <summary>A non-ASCII address without the SMTPUTF8 parameter (RFC 6531 §3.2).</summary>
+    Utf8Required,
+    /// <summary>Too many no-op-like commands (NOOP, BDAT 0, refused recipients): the session ends.</summary>
+    TooManyNoops,
+    /// <summary>BDAT with a size that cannot be read: its chunk cannot be skipped, so the session ends.</summary>
+    BadChunkSize,
 }
 
-/// <summary>The one table from reject reason to reply.</summary>
+/// <summary>The one table from reject reason to reply, log reason and metric tag.</summary>
 public static class SmtpRejectReasons
 {
     /// <summary>A reply line: code, enhanced status code (RFC 3463) or null, and text.</summary>
@@ -80,15 +88,20 @@ public static class SmtpRejectReasons
         public bool ClosesSession => Code == 421;
     }
 
-    private static readonly Entry[] Table = Build();
+    /// <summary>The table, with the kernel's own refusals mapped onto SMTP reasons.</summary>
+    internal static RejectTable<SmtpRejectReason> Table { get; } = Build();
 
     /// <summary>Looks up the reply for a reason.</summary>
-    public static Entry Get(SmtpRejectReason reason) => Table[(int)reason];
-
-    private static Entry[] Build()
+    public static Entry Get(SmtpRejectReason reason)
     {
-        var t = new Entry[Enum.GetValues<SmtpRejectReason>().Length];
-        void Set(SmtpRejectReason r, int code, string? enhanced, string text) => t[(int)r] = new Entry(code, enhanced, text);
+        var e = Table[reason];
+        return new Entry(e.Code, e.Enhanced, e.Text);
+    }
+
+    private static RejectTable<SmtpRejectReason> Build()
+    {
+        var t = new RejectTable<SmtpRejectReason>();
+        void Set(SmtpRejectReason r, int code, string? enhanced, string text) => t.Set(r, code, enhanced, text, closes: code == 421);
         Set(SmtpRejectReason.UnknownCommand, 500, "5.5.2", "Command unrecognized");
         Set(SmtpRejectReason.CommandNotImplemented, 502, "5.5.1", "Command not implemented");
         Set(SmtpRejectReason.SyntaxError, 501, "5.5.4", "Syntax error in parameters or arguments");
@@ -121,10 +134,22 @@ public static class SmtpRejectReasons
         Set(SmtpRejectReason.TooManyConnectionsFromAddress, 421, "4.7.0", "Too many connections from your address, try again later");
         Set(SmtpRejectReason.ShuttingDown, 421, "4.3.2", "Service shutting down");
         Set(SmtpRejectReason.Scripted, 451, "4.3.0", "Scripted failure");
-        foreach (var reason in Enum.GetValues<SmtpRejectReason>())
-        {
-            if (t[(int)reason].Code == 0) throw new InvalidOperationException($"no reply for {reason}");
-        }
-        return t;
+        Set(SmtpRejectReason.Utf8Required, 553, "5.6.7", "SMTPUTF8 is required for a non-ASCII address: send MAIL FROM with the SMTPUTF8 parameter");
+        Set(SmtpRejectReason.TooManyNoops, 421, "4.7.0", "Too many commands that do nothing, closing connection");
+        Set(SmtpRejectReason.BadChunkSize, 501, "5.5.4", "Syntax: BDAT size [LAST]; the chunk size cannot be read, closing connection");
+        t.Map(LineReject.UnknownCommand, SmtpRejectReason.UnknownCommand)
+            .Map(LineReject.SyntaxError, SmtpRejectReason.SyntaxError)
+            .Map(LineReject.BadSequence, SmtpRejectReason.BadSequence)
+            .Map(LineReject.LineTooLong, SmtpRejectReason.LineTooLong)
+            .Map(LineReject.ProtocolError, SmtpRejectReason.SyntaxError)
+            .Map(LineReject.TooManyErrors, SmtpRejectReason.TooManyErrors)
+            .Map(LineReject.TooManyRepeats, SmtpRejectReason.TooManyRepeats)
+            .Map(LineReject.TooManyNoops, SmtpRejectReason.TooManyNoops)
+            .Map(LineReject.TooManyAuthFailures, SmtpRejectReason.TooManyAuthFailures)
+            .Map(LineReject.Timeout, SmtpRejectReason.Timeout)
+            .Map(LineReject.ShuttingDown, SmtpRejectReason.ShuttingDown)
+            .Map(LineReject.TooManyConnections, SmtpRejectReason.TooManyConnections)
+            .Map(LineReject.TooManyConnectionsFromAddress, SmtpRejectReason.TooManyConnectionsFromAddress);
+        return t.Seal();
     }
 }

@@ -14,6 +14,8 @@ public sealed class SmtpServerLimits
     private int _maxBadCommands = 20;
     private int _maxCommandRepeats = 100;
     private int _maxAuthFailures = 5;
+    private int _maxNoopCommands = 100;
+    private TimeSpan _stressIdleTimeout = TimeSpan.FromSeconds(10);
     private TimeSpan _commandTimeout = TimeSpan.FromMinutes(5);
     private TimeSpan _dataBlockTimeout = TimeSpan.FromMinutes(3);
     private TimeSpan _dataTotalTimeout = TimeSpan.FromMinutes(10);
@@ -73,7 +75,16 @@ public sealed class SmtpServerLimits
     /// value); smtplib's login() alone tries up to three mechanisms, and a brute-force client pays a reconnect.</summary>
     public int MaxAuthFailures { get => _maxAuthFailures; set => _maxAuthFailures = AtLeast(value, 1); }
 
-    /// <summary>Wait for the next command. Default 5 minutes: RFC 5321 §4.5.3.2.7 (server timeout). On expiry: 421.</summary>
+    /// <summary>No-op-like commands per session (NOOP, <c>BDAT 0</c>, refused RCPTs) before 421. Default 100: Postfix
+    /// <c>smtpd_junk_command_limit</c>, which counts NOOP, VRFY, ETRN and RSET alike.</summary>
+    public int MaxNoopCommands { get => _maxNoopCommands; set => _maxNoopCommands = AtLeast(value, 1); }
+
+    /// <summary>When the connection limits are full, a session that has waited this long for its next command is
+    /// closed (421) to make room for a newcomer. Default 10 s: Postfix's <c>smtpd_timeout</c> under stress.</summary>
+    public TimeSpan StressIdleTimeout { get => _stressIdleTimeout; set => _stressIdleTimeout = Positive(value); }
+
+    /// <summary>The whole next command must arrive within this time from when the server starts waiting for it, however
+    /// its bytes trickle in. Default 5 minutes: RFC 5321 §4.5.3.2.7 (server timeout). On expiry: 421.</summary>
     public TimeSpan CommandTimeout { get => _commandTimeout; set => _commandTimeout = Positive(value); }
 
     /// <summary>Wait for each block of DATA/BDAT bytes. Default 3 minutes: RFC 5321 §4.5.3.2.5 (client side
@@ -82,6 +93,20 @@ public sealed class SmtpServerLimits
 
     /// <summary>Whole DATA transfer. Default 10 minutes: RFC 5321 §4.5.3.2.6 (DATA termination).</summary>
     public TimeSpan DataTotalTimeout { get => _dataTotalTimeout; set => _dataTotalTimeout = Positive(value); }
+
+    /// <summary>The kernel's limits for one session, read from these when the session starts.</summary>
+    internal Lines.SessionLimits ToSessionLimits() => new()
+    {
+        MaxCommandLength = MaxCommandLineLength,
+        MaxBadCommands = MaxBadCommands,
+        MaxRepeats = MaxCommandRepeats,
+        MaxNoops = MaxNoopCommands,
+        MaxAuthFailures = MaxAuthFailures,
+        IdleTimeout = CommandTimeout,
+        CommandDeadline = CommandTimeout,
+        TransferIdleTimeout = DataBlockTimeout,
+        TransferDeadline = DataTotalTimeout,
+    };
 
     private static int AtLeast(int value, int min) =>
         value >= min ? value : throw new ArgumentOutOfRangeException(nameof(value), value, $"must be at least {min}");

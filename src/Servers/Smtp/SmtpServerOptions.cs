@@ -1,6 +1,8 @@
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Logging;
+using Protocols.Servers.Lines;
+using Protocols.Servers.Metrics;
 
 namespace Protocols.Servers.Smtp;
 
@@ -58,11 +60,27 @@ public sealed class SmtpServerOptions
     /// </summary>
     public bool InlineScheduling { get; set; }
 
+    /// <summary>Record each session's commands and replies (secrets redacted, bounded) and give them to the store with
+    /// each message (<see cref="ReceivedMessage.Transcript"/>). Default false; <c>proto serve</c> turns it on.</summary>
+    public bool RecordTranscript { get; set; }
+
     /// <summary>Clock for received times and ids.</summary>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 
-    /// <summary>Hook for test servers: consulted before each command is handled.</summary>
-    internal ISmtpFaultInjector? Faults { get; set; }
+    /// <summary>Where connections, messages and refusals are counted. Default <see cref="ProtocolsMetrics.Shared"/>.</summary>
+    public ProtocolsMetrics? Metrics { get; set; }
+
+    /// <summary>Slows AUTH guessing per client address across connections (one per server).</summary>
+    public AuthThrottle AuthThrottle { get; set; } = new();
+
+    /// <summary>Scripted faults around the verb table (test servers, the runtime API); null in production.</summary>
+    public IVerbInterceptor? Faults { get; set; }
+
+    private LineServices? _services;
+
+    /// <summary>What the sessions of this server share; made at the first session from the settings above.</summary>
+    internal LineServices Services => _services ??= new LineServices("smtp", LoggerFactory?.CreateLogger("Protocols.Servers.Smtp.SmtpSession"),
+        Metrics, Faults, AuthThrottle);
 
     internal bool Offers(SmtpExtensions extension) => (Extensions & extension) == extension;
 

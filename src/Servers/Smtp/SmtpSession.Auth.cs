@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Security.Cryptography;
 using System.Text;
 using Protocols.Net;
+using Protocols.Servers.Lines;
 
 namespace Protocols.Servers.Smtp;
 
@@ -10,74 +11,33 @@ public sealed partial class SmtpSession
     /// <summary>Longest AUTH client response line: RFC 4954 §4 (12288 octets).</summary>
     private const int MaxAuthLine = 12288;
 
-    private async ValueTask StartTlsAsync(string argument, CancellationToken cancellationToken)
+    private async ValueTask<bool> StartTlsAsync(CancellationToken cancellationToken)
     {
-        if (argument.Length != 0)
-        {
-            Bad(SmtpRejectReason.SyntaxError);
-            return;
-        }
-        if (IsTls)
-        {
-            Bad(SmtpRejectReason.BadSequence);
-            return;
-        }
-        if (!CanStartTls)
-        {
-            Reject(SmtpRejectReason.TlsNotAvailable);
-            return;
-        }
-        Reply(220, "2.0.0", "Ready to start TLS");
-        await _connection.Writer.DrainAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            // Anything the client pipelined after STARTTLS came in plaintext: discarded, never read as a command.
-            await _connection.UpgradeToTlsAsync(_options.GetTlsOptions()!, PlaintextPolicy.Discard, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is System.Security.Authentication.AuthenticationException or IOException or TimeoutException)
-        {
-            Log("TLS handshake failed: {0}", e.Message);
-            _closing = true;
-            _connection.Abort();
-            return;
-        }
+        if (IsTls) return await Refused(SmtpRejectReason.BadSequence, bad: true).ConfigureAwait(false);
+        if (!CanStartTls) return await Refused(SmtpRejectReason.TlsNotAvailable).ConfigureAwait(false);
+        var goAhead = UseEnhanced ? "220 2.0.0 Ready to start TLS\r\n"u8.ToArray() : "220 Ready to start TLS\r\n"u8.ToArray();
+        if (TraceEnabled) TraceReply(System.Text.Encoding.ASCII.GetString(goAhead).TrimEnd());
+        // Anything the client pipelined after STARTTLS came in plaintext: discarded, never read as a command.
+        if (!await UpgradeToTlsAsync(_options.GetTlsOptions()!, goAhead, cancellationToken).ConfigureAwait(false)) return false;
         // RFC 3207 §4.2: forget everything learnt before TLS; the client must EHLO again.
         ResetTransaction();
         HeloName = null;
         AuthenticatedUser = null;
-        _state = SmtpState.Connected;
+        State = SmtpState.Connected;
+        return true;
     }
 
-    private async ValueTask AuthAsync(string argument, CancellationToken cancellationToken)
+    private async ValueTask<bool> AuthAsync(string argument, CancellationToken cancellationToken)
     {
-        if (!AuthOffered)
-        {
-            Bad(SmtpRejectReason.CommandNotImplemented);
-            return;
-        }
-        if (AuthenticatedUser is not null)
-        {
-            Bad(SmtpRejectReason.AlreadyAuthenticated);
-            return;
-        }
-        if (!CanAuth || (_options.RequireTls && !IsTls))
-        {
-            Reject(SmtpRejectReason.TlsRequired);
-            return;
-        }
+        if (!AuthOffered) return await Refused(SmtpRejectReason.CommandNotImplemented, bad: true).ConfigureAwait(false);
+        if (AuthenticatedUser is not null) return await Refused(SmtpRejectReason.AlreadyAuthenticated, bad: true).ConfigureAwait(false);
+        if (!CanAuth || (_options.RequireTls && !IsTls)) return await Refused(SmtpRejectReason.TlsRequired).ConfigureAwait(false);
         var parts = argument.Split(' ', 2, StringSplitOptions.RemoveEmptyEntries);
-        if (parts.Length == 0)
-        {
-            Bad(SmtpRejectReason.SyntaxError);
-            return;
-        }
+        if (parts.Length == 0) return await Refused(SmtpRejectReason.SyntaxError, bad: true).ConfigureAwait(false);
         var mechanism = parts[0].ToUpperInvariant();
         var initial = parts.Length > 1 ? parts[1].Trim() : null;
         if (!_options.AuthMechanisms.Contains(mechanism, StringComparer.OrdinalIgnoreCase))
-        {
-            Bad(SmtpRejectReason.AuthMechanismNotSupported);
-            return;
-        }
+            return await Refused(SmtpRejectReason.AuthMechanismNotSupported, bad: true).ConfigureAwait(false);
 
         SmtpCredentials? credentials;
         try
@@ -92,32 +52,27 @@ public sealed partial class SmtpSession
         }
         catch (AuthAbortedException e)
         {
-            Bad(e.Reason);
-            return;
+            return await Refused(e.Reason, bad: true, e.Text).ConfigureAwait(false);
         }
         catch (LineTooLongException)
         {
-            await _connection.Reader.DiscardLineAsync(cancellationToken).ConfigureAwait(false);
-            Bad(SmtpRejectReason.LineTooLong);
-            return;
+            await Connection.Reader.DiscardLineAsync(cancellationToken).ConfigureAwait(false);
+            return await Refused(SmtpRejectReason.LineTooLong, bad: true).ConfigureAwait(false);
         }
 
         var ok = credentials is not null
             && await _options.Authenticator!.AuthenticateAsync(credentials, cancellationToken).ConfigureAwait(false);
         if (!ok)
         {
-            Log("AUTH {0} failed", mechanism);
-            if (++_authFailures >= _limits.MaxAuthFailures)
-            {
-                Reject(SmtpRejectReason.TooManyAuthFailures);
-                return;
-            }
-            Reject(SmtpRejectReason.AuthenticationFailed);
-            return;
+            // Counted here and for the address across connections; the answer waits a growing delay.
+            return await Refused(await AuthFailedAsync(cancellationToken).ConfigureAwait(false)
+                ? SmtpRejectReason.TooManyAuthFailures
+                : SmtpRejectReason.AuthenticationFailed).ConfigureAwait(false);
         }
+        AuthSucceeded();
         AuthenticatedUser = credentials!.UserName;
-        Log("AUTH {0} succeeded", mechanism);
         Reply(235, "2.7.0", "Authentication successful");
+        return true;
     }
 
     private async ValueTask<SmtpCredentials?> PlainAsync(string? initial, CancellationToken cancellationToken)
@@ -133,7 +88,11 @@ public sealed partial class SmtpSession
         var password = Encoding.UTF8.GetString(bytes, second + 1, bytes.Length - second - 1);
         CryptographicOperations.ZeroMemory(bytes);
         if (user.Length == 0) throw new AuthAbortedException(SmtpRejectReason.SyntaxError);
-        return SmtpCredentials.Plain("PLAIN", user, authzid.Length == 0 || authzid == user ? null : authzid, password);
+        // Acting for another identity (RFC 4616 §2) is not supported: silently dropping the authzid would log the
+        // session as the one user while the client believes it acts as the other.
+        if (authzid.Length != 0 && authzid != user)
+            throw new AuthAbortedException(SmtpRejectReason.AuthenticationFailed, "Authorization identity must be empty or the user name");
+        return SmtpCredentials.Plain("PLAIN", user, null, password);
     }
 
     private async ValueTask<SmtpCredentials?> LoginAsync(string? initial, CancellationToken cancellationToken)
@@ -162,10 +121,8 @@ public sealed partial class SmtpSession
     private async ValueTask<string> ChallengeAsync(string challenge, CancellationToken cancellationToken)
     {
         Reply(334, null, challenge);
-        await _connection.Writer.DrainAsync(cancellationToken).ConfigureAwait(false);
-        var line = await _connection.Reader.ReadLineAsync(MaxAuthLine, cancellationToken).ConfigureAwait(false)
+        var line = await ReadLineAsync(MaxAuthLine, cancellationToken).ConfigureAwait(false)
             ?? throw new IncompleteReadException(ReadOnlyMemory<byte>.Empty, null);
-        if (_trace) Trace("C: {0}", "***");
         var text = Encoding.ASCII.GetString(line.ToArray()).Trim();
         if (text == "*") throw new AuthAbortedException(SmtpRejectReason.AuthCancelled);
         return text;
@@ -184,8 +141,10 @@ public sealed partial class SmtpSession
         }
     }
 
-    private sealed class AuthAbortedException(SmtpRejectReason reason) : Exception(reason.ToString())
+    private sealed class AuthAbortedException(SmtpRejectReason reason, string? text = null) : Exception(reason.ToString())
     {
         public SmtpRejectReason Reason { get; } = reason;
+
+        public string? Text { get; } = text;
     }
 }

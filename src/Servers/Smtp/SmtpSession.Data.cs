@@ -1,6 +1,7 @@
 using System.Globalization;
 using Protocols.Lines;
 using Protocols.Net;
+using Protocols.Servers.Lines;
 
 namespace Protocols.Servers.Smtp;
 
@@ -8,144 +9,121 @@ public sealed partial class SmtpSession
 {
     private static long s_messageCounter;
 
-    private async ValueTask DataAsync(string argument, CancellationToken cancellationToken)
+    private async ValueTask<bool> DataAsync(CancellationToken cancellationToken)
     {
-        if (argument.Length != 0)
-        {
-            Bad(SmtpRejectReason.SyntaxError);
-            return;
-        }
-        if (_recipients.Count == 0)
-        {
-            Reject(SmtpRejectReason.NoValidRecipients);
-            return;
-        }
+        if (_recipients.Count == 0) return await Refused(SmtpRejectReason.NoValidRecipients).ConfigureAwait(false);
         Reply(354, null, "End data with <CR><LF>.<CR><LF>");
-        await _connection.Writer.DrainAsync(cancellationToken).ConfigureAwait(false);
+        await Connection.Writer.DrainAsync(cancellationToken).ConfigureAwait(false);
 
         _buffer.Reset();
         _dataOptions.MaxSize = _limits.MaxMessageSize > 0 ? _limits.MaxMessageSize : long.MaxValue;
         _dataOptions.MaxLineLength = _limits.MaxTextLineLength;
         DotReadResult result = default;
-        await ReadBulkAsync(async ct => result = await DotStuffedReader.ReadAsync(_connection.Reader, _buffer, _dataOptions, ct).ConfigureAwait(false),
+        await TransferAsync(async ct => result = await DotStuffedReader.ReadAsync(Connection.Reader, _buffer, _dataOptions, ct).ConfigureAwait(false),
             cancellationToken).ConfigureAwait(false);
 
         if (result.TooLarge)
         {
-            Log("message of {0} bytes over the size limit", result.Size.ToString(CultureInfo.InvariantCulture));
             ResetTransaction();
-            Reject(SmtpRejectReason.MessageTooLarge);
-            return;
+            return await Refused(SmtpRejectReason.MessageTooLarge).ConfigureAwait(false);
         }
         if (_limits.RejectLongTextLines && result.LineTooLong)
         {
             ResetTransaction();
-            Reject(SmtpRejectReason.TextLineTooLong);
-            return;
+            return await Refused(SmtpRejectReason.TextLineTooLong).ConfigureAwait(false);
         }
         if (_limits.RejectBareLineEnds && result.HasBareLineEnds)
         {
             ResetTransaction();
-            Reject(SmtpRejectReason.BareLineEnds);
-            return;
+            return await Refused(SmtpRejectReason.BareLineEnds).ConfigureAwait(false);
         }
         await DeliverAsync(cancellationToken).ConfigureAwait(false);
+        return true;
     }
 
-    /// <summary>BDAT size [LAST] (RFC 3030). The chunk's bytes are always consumed, whatever the answer.</summary>
-    private async ValueTask BdatAsync(string argument, CancellationToken cancellationToken)
+    /// <summary>
+    /// BDAT size [LAST] (RFC 3030). The chunk's bytes are always consumed, whatever the answer, so they are never
+    /// read as commands (a chunk holding "MAIL FROM:..." must not become a second transaction); a size that cannot be
+    /// read leaves no way to find the chunk's end, so the session ends after the 501.
+    /// </summary>
+    private async ValueTask<bool> BdatAsync(string argument, CancellationToken cancellationToken)
     {
         if (!_options.Offers(SmtpExtensions.Chunking))
         {
             // Not offered: a server without CHUNKING does not know BDAT, so the bytes are not consumed either.
-            Bad(SmtpRejectReason.CommandNotImplemented);
-            return;
+            return await Refused(SmtpRejectReason.CommandNotImplemented, bad: true).ConfigureAwait(false);
         }
-        if (!TryParseBdat(argument, out var size, out var last))
+        var parsed = ParseBdat(argument, out var size, out var last);
+        if (parsed == BdatSyntax.BadSize)
         {
-            Bad(SmtpRejectReason.SyntaxError);
-            return;
+            Reject(SmtpRejectReason.BadChunkSize);
+            Closing = true;
+            return false;
+        }
+        if (parsed == BdatSyntax.BadLast)
+        {
+            await SkipAsync(size, cancellationToken).ConfigureAwait(false);
+            return await Refused(SmtpRejectReason.SyntaxError, bad: true, "Syntax: BDAT size [LAST]").ConfigureAwait(false);
         }
         if (_recipients.Count == 0)
         {
-            await SkipBytesAsync(size, cancellationToken).ConfigureAwait(false);
-            Reject(SmtpRejectReason.NoValidRecipients);
-            return;
+            await SkipAsync(size, cancellationToken).ConfigureAwait(false);
+            return await Refused(SmtpRejectReason.NoValidRecipients).ConfigureAwait(false);
         }
-        if (_state != SmtpState.Chunking)
+        if (size == 0 && !last && CountNoop())
+        {
+            Refuse(LineReject.TooManyNoops);
+            return false;
+        }
+        if (State != SmtpState.Chunking)
         {
             _buffer.Reset();
             _buffer.Limit = _limits.MaxMessageSize > 0 ? _limits.MaxMessageSize : long.MaxValue;
         }
-        await ReadBulkAsync(async ct =>
+        await TransferAsync(async ct =>
         {
-            var copied = await _connection.Reader.CopyToAsync(_buffer, size, ct).ConfigureAwait(false);
+            var copied = await Connection.Reader.CopyToAsync(_buffer, size, ct).ConfigureAwait(false);
             if (copied < size) throw new IncompleteReadException(ReadOnlyMemory<byte>.Empty, size);
         }, cancellationToken).ConfigureAwait(false);
 
         if (_buffer.Overflowed)
         {
             ResetTransaction();
-            Reject(SmtpRejectReason.MessageTooLarge);
-            return;
+            return await Refused(SmtpRejectReason.MessageTooLarge).ConfigureAwait(false);
         }
         if (!last)
         {
-            _state = SmtpState.Chunking;
+            State = SmtpState.Chunking;
             Reply(250, "2.0.0", $"{size} octets received");
-            return;
+            return true;
         }
         await DeliverAsync(cancellationToken).ConfigureAwait(false);
+        return true;
     }
 
-    private static bool TryParseBdat(string argument, out long size, out bool last)
+    private enum BdatSyntax { Ok, BadSize, BadLast }
+
+    private static BdatSyntax ParseBdat(string argument, out long size, out bool last)
     {
         last = false;
         size = 0;
         var parts = argument.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        if (parts.Length is < 1 or > 2) return false;
-        if (parts[0].Length > 18 || !parts[0].All(char.IsAsciiDigit)) return false;
+        if (parts.Length == 0 || parts[0].Length > 18 || !parts[0].All(char.IsAsciiDigit)) return BdatSyntax.BadSize;
         size = long.Parse(parts[0], CultureInfo.InvariantCulture);
+        if (parts.Length > 2) return BdatSyntax.BadLast;
         if (parts.Length == 2)
         {
-            if (!parts[1].Equals("LAST", StringComparison.OrdinalIgnoreCase)) return false;
+            if (!parts[1].Equals("LAST", StringComparison.OrdinalIgnoreCase)) return BdatSyntax.BadLast;
             last = true;
         }
-        return true;
+        return BdatSyntax.Ok;
     }
 
-    /// <summary>Consumes a BDAT chunk that will not be accepted, so the session stays in sync.</summary>
-    private async ValueTask SkipChunkAsync(string argument, CancellationToken cancellationToken)
+    /// <summary>The verb table's payload rule: a BDAT refused unhandled still has its chunk consumed (-1: unreadable size).</summary>
+    private long ChunkSize(string argument)
     {
-        if (_options.Offers(SmtpExtensions.Chunking) && TryParseBdat(argument, out var size, out _)) await SkipBytesAsync(size, cancellationToken).ConfigureAwait(false);
-    }
-
-    private ValueTask SkipBytesAsync(long size, CancellationToken cancellationToken) =>
-        ReadBulkAsync(async ct =>
-        {
-            var copied = await _connection.Reader.CopyToAsync(Stream.Null, size, ct).ConfigureAwait(false);
-            if (copied < size) throw new IncompleteReadException(ReadOnlyMemory<byte>.Empty, size);
-        }, cancellationToken);
-
-    /// <summary>Runs a DATA/BDAT read under the data timeouts: per read (block) and in total.</summary>
-    private async ValueTask ReadBulkAsync(Func<CancellationToken, ValueTask> read, CancellationToken cancellationToken)
-    {
-        var reader = _connection.Reader;
-        reader.ReadTimeout = _limits.DataBlockTimeout;
-        using var total = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        if (_limits.DataTotalTimeout != Timeout.InfiniteTimeSpan) total.CancelAfter(_limits.DataTotalTimeout);
-        try
-        {
-            await read(total.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
-        {
-            throw new TimeoutException("the data transfer took longer than the limit", e);
-        }
-        finally
-        {
-            reader.ReadTimeout = _limits.CommandTimeout;
-        }
+        if (!_options.Offers(SmtpExtensions.Chunking)) return 0;
+        return ParseBdat(argument, out var size, out _) == BdatSyntax.BadSize ? -1 : size;
     }
 
     private async ValueTask DeliverAsync(CancellationToken cancellationToken)
@@ -155,12 +133,12 @@ public sealed partial class SmtpSession
             $"{now:yyyyMMddHHmmss}-{Environment.ProcessId:x}-{Interlocked.Increment(ref s_messageCounter):x}");
         var envelope = new SmtpEnvelope(_from ?? "", _mailParameters ?? [], [.. _recipients]);
         var message = new ReceivedMessage(id, envelope, _buffer.ToArray(), now, RemoteEndPoint, HeloName,
-            IsTls, AuthenticatedUser);
+            IsTls, AuthenticatedUser) { Transcript = Transcript?.ToString() };
         ResetTransaction();
 
         if (await CallHookAsync(() => _options.Handler.OnMessageAsync(this, message, cancellationToken)).ConfigureAwait(false) is { IsPositive: false } refused)
         {
-            SmtpServerMetrics.Rejected(SmtpRejectReason.MessageRejected);
+            CountRejected(SmtpRejectReasons.Table[SmtpRejectReason.MessageRejected]);
             Reply(refused);
             return;
         }
@@ -170,12 +148,14 @@ public sealed partial class SmtpSession
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            Log("store failed: {0}", e.ToString());
+            HookFailed(e);
             Reject(SmtpRejectReason.StorageFailed);
             return;
         }
         MessageCount++;
-        SmtpServerMetrics.Received(message.Raw.Length);
+        Services.Metrics.MessageTransferred(Services.Protocol, message.Raw.Length);
         Reply(250, "2.0.0", $"Ok: queued as {id}");
     }
+
+    private void HookFailed(Exception e) => LineLog.HandlerFailed(Logger, Services.Protocol, SessionId, "hook or store", e);
 }

@@ -4,53 +4,33 @@ namespace Protocols.Servers.Smtp;
 
 public sealed partial class SmtpSession
 {
-    private async ValueTask MailAsync(string argument, CancellationToken cancellationToken)
+    private async ValueTask<bool> MailAsync(string argument, CancellationToken cancellationToken)
     {
-        if (_options.RequireTls && !IsTls)
-        {
-            Reject(SmtpRejectReason.TlsRequired);
-            return;
-        }
-        if (_options.RequireAuthentication && AuthenticatedUser is null)
-        {
-            Reject(SmtpRejectReason.AuthenticationRequired);
-            return;
-        }
-        if (SmtpPath.Parse(argument, "FROM:") is not var (address, parameters))
-        {
-            Bad(SmtpRejectReason.SyntaxError);
-            return;
-        }
-        if (CheckMailParameters(parameters) is { } refused)
-        {
-            Bad(refused);
-            return;
-        }
+        if (_options.RequireTls && !IsTls) return await Refused(SmtpRejectReason.TlsRequired).ConfigureAwait(false);
+        if (_options.RequireAuthentication && AuthenticatedUser is null) return await Refused(SmtpRejectReason.AuthenticationRequired).ConfigureAwait(false);
+        if (SmtpPath.Parse(argument, "FROM:", out var error) is not var (address, parameters))
+            return await Refused(SmtpRejectReason.SyntaxError, bad: true, error ?? "Syntax: MAIL FROM:<address> [parameters]").ConfigureAwait(false);
+        if (CheckMailParameters(parameters) is var (refused, text))
+            return await Refused(refused, bad: true, text).ConfigureAwait(false);
         var utf8 = parameters.ContainsKey("SMTPUTF8");
-        if (address.Length != 0 && !SmtpPath.IsValidAddress(address, utf8))
-        {
-            Bad(SmtpRejectReason.BadAddress);
-            return;
-        }
+        if (address.Length != 0 && SmtpPath.CheckAddress(address, utf8) is { } wrong)
+            return await Refused(wrong, bad: true).ConfigureAwait(false);
         if (parameters.TryGetValue("SIZE", out var size) && _limits.MaxMessageSize > 0
             && long.Parse(size!, CultureInfo.InvariantCulture) > _limits.MaxMessageSize)
-        {
-            Reject(SmtpRejectReason.DeclaredSizeTooLarge);
-            return;
-        }
+            return await Refused(SmtpRejectReason.DeclaredSizeTooLarge).ConfigureAwait(false);
         if (await CallHookAsync(() => _options.Handler.OnMailFromAsync(this, address, parameters, cancellationToken)).ConfigureAwait(false) is { } hook)
         {
             Reply(hook);
-            if (!hook.IsPositive) return;
+            if (!hook.IsPositive) return false;
         }
         else Reply(250, "2.1.0", "Ok");
         _from = address;
         _mailParameters = parameters;
-        _state = SmtpState.Mail;
+        return true;
     }
 
-    /// <summary>Checks MAIL parameters against what is offered. Null when all are fine.</summary>
-    private SmtpRejectReason? CheckMailParameters(Dictionary<string, string?> parameters)
+    /// <summary>Checks MAIL parameters against what is offered; the refusal names the parameter. Null when all are fine.</summary>
+    private (SmtpRejectReason Reason, string Text)? CheckMailParameters(Dictionary<string, string?> parameters)
     {
         foreach (var (key, value) in parameters)
         {
@@ -66,9 +46,10 @@ public sealed partial class SmtpSession
                 "AUTH" => AuthOffered && value is { Length: > 0 },
                 _ => false,
             };
-            if (!ok) return key is "SIZE" or "BODY" or "RET" or "ENVID" or "AUTH" && value is not null && IsKnownOffered(key)
-                ? SmtpRejectReason.SyntaxError
-                : SmtpRejectReason.ParameterNotImplemented;
+            if (ok) continue;
+            return key is "SIZE" or "BODY" or "RET" or "ENVID" or "AUTH" && value is not null && IsKnownOffered(key)
+                ? (SmtpRejectReason.SyntaxError, $"Bad {key} parameter syntax")
+                : (SmtpRejectReason.ParameterNotImplemented, $"{key} parameter not recognized or not implemented");
         }
         return null;
     }
@@ -82,13 +63,10 @@ public sealed partial class SmtpSession
         _ => false,
     };
 
-    private async ValueTask RecipientAsync(string argument, CancellationToken cancellationToken)
+    private async ValueTask<bool> RecipientAsync(string argument, CancellationToken cancellationToken)
     {
-        if (SmtpPath.Parse(argument, "TO:") is not var (address, parameters))
-        {
-            Bad(SmtpRejectReason.SyntaxError);
-            return;
-        }
+        if (SmtpPath.Parse(argument, "TO:", out var error) is not var (address, parameters))
+            return await Refused(SmtpRejectReason.SyntaxError, bad: true, error ?? "Syntax: RCPT TO:<address> [parameters]").ConfigureAwait(false);
         foreach (var (key, value) in parameters)
         {
             var ok = key switch
@@ -99,30 +77,37 @@ public sealed partial class SmtpSession
             };
             if (!ok)
             {
-                Bad(key is "NOTIFY" or "ORCPT" && _options.Offers(SmtpExtensions.Dsn) ? SmtpRejectReason.SyntaxError : SmtpRejectReason.ParameterNotImplemented);
-                return;
+                return key is "NOTIFY" or "ORCPT" && _options.Offers(SmtpExtensions.Dsn)
+                    ? await Refused(SmtpRejectReason.SyntaxError, bad: true, $"Bad {key} parameter syntax").ConfigureAwait(false)
+                    : await Refused(SmtpRejectReason.ParameterNotImplemented, bad: true, $"{key} parameter not recognized or not implemented").ConfigureAwait(false);
             }
         }
         var utf8 = _mailParameters?.ContainsKey("SMTPUTF8") == true;
-        if (!address.Equals("postmaster", StringComparison.OrdinalIgnoreCase) && !SmtpPath.IsValidAddress(address, utf8))
-        {
-            Bad(SmtpRejectReason.BadAddress);
-            return;
-        }
-        if (_recipients.Count >= _limits.MaxRecipients)
-        {
-            Reject(SmtpRejectReason.TooManyRecipients);
-            return;
-        }
+        if (!address.Equals("postmaster", StringComparison.OrdinalIgnoreCase) && SmtpPath.CheckAddress(address, utf8) is { } wrong)
+            return await Refused(wrong, bad: true).ConfigureAwait(false);
+        if (_recipients.Count >= _limits.MaxRecipients) return await RefusedRecipient(SmtpRejectReasons.Get(SmtpRejectReason.TooManyRecipients), SmtpRejectReason.TooManyRecipients).ConfigureAwait(false);
         var recipient = new SmtpRecipient(address, parameters);
         if (await CallHookAsync(() => _options.Handler.OnRecipientAsync(this, recipient, cancellationToken)).ConfigureAwait(false) is { } hook)
         {
+            if (!hook.IsPositive) return await RefusedRecipient(new SmtpRejectReasons.Entry(hook.Code, hook.Enhanced, hook.Text), null).ConfigureAwait(false);
             Reply(hook);
-            if (!hook.IsPositive) return;
         }
         else Reply(250, "2.1.5", "Ok");
         _recipients.Add(recipient);
-        _state = SmtpState.Rcpt;
+        return true;
+    }
+
+    // A refused recipient costs a no-op: a flood of them ends with 421 like a flood of NOOPs.
+    private ValueTask<bool> RefusedRecipient(SmtpRejectReasons.Entry reply, SmtpRejectReason? reason)
+    {
+        if (CountNoop())
+        {
+            Refuse(Lines.LineReject.TooManyNoops);
+            return new(false);
+        }
+        if (reason is { } r) Reject(r);
+        else Reply(reply.Code, reply.Enhanced, reply.Text);
+        return new(false);
     }
 
     private static bool IsValidNotify(string? value)
@@ -144,7 +129,7 @@ public sealed partial class SmtpSession
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            Log("hook failed: {0}", e.ToString());
+            HookFailed(e);
             return SmtpResponse.For(SmtpRejectReason.StorageFailed);
         }
     }

@@ -1,36 +1,23 @@
-using System.Buffers;
 using System.Net;
-using System.Text;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 using Protocols.Lines;
 using Protocols.Net;
+using Protocols.Servers.Lines;
 
 namespace Protocols.Servers.Smtp;
 
 /// <summary>
-/// One SMTP session over a <see cref="Connection"/>: plain code, no Kestrel, so a test can drive it over
-/// <see cref="Connection.CreatePair"/>. Commands are sequenced by <see cref="SmtpStateTable"/>; every refusal goes
-/// through <see cref="SmtpRejectReasons"/>.
+/// One SMTP session over a <see cref="Connection"/>, on the line-protocol kernel (<see cref="LineSession{TSession, TState}"/>):
+/// plain code, no Kestrel, so a test can drive it over <see cref="Connection.CreatePair"/>. Commands are sequenced by
+/// the verb table; every refusal goes through <see cref="SmtpRejectReasons"/>.
 /// </summary>
-public sealed partial class SmtpSession : ISmtpSessionInfo, IAsyncDisposable
+public sealed partial class SmtpSession : LineSession<SmtpSession, SmtpState>, ISmtpSessionInfo
 {
-    private static long s_sessionCounter;
-
-    private readonly Connection _connection;
     private readonly bool _implicitTls;
     private readonly SmtpServerOptions _options;
     private readonly SmtpServerLimits _limits;
-    private readonly ILogger _logger;
-    private readonly bool _trace;
     private readonly MessageBuffer _buffer = new();
     private readonly DotReaderOptions _dataOptions = new();
-    private readonly int[] _verbUses = new int[Enum.GetValues<SmtpVerb>().Length];
-
-    private SmtpState _state = SmtpState.Connected;
-    private bool _closing;
-    private int _badCommands;
-    private int _authFailures;
 
     // The current transaction.
     private string? _from;
@@ -42,21 +29,20 @@ public sealed partial class SmtpSession : ISmtpSessionInfo, IAsyncDisposable
     /// <param name="implicitTls">True when the transport below the connection is already TLS (an SMTPS endpoint
     /// whose TLS the host terminated).</param>
     public SmtpSession(Connection connection, SmtpServerOptions options, bool implicitTls = false)
+        : base(connection, Verbs, CommandFraming(options), options.Limits.ToSessionLimits(), options.Services, SmtpState.Connected)
     {
         _implicitTls = implicitTls;
-        _connection = connection;
         _options = options;
         _limits = options.Limits;
-        _logger = options.LoggerFactory?.CreateLogger<SmtpSession>() ?? NullLogger<SmtpSession>.Instance;
-        _trace = _logger.IsEnabled(LogLevel.Trace);
-        SessionId = Interlocked.Increment(ref s_sessionCounter).ToString("x", System.Globalization.CultureInfo.InvariantCulture);
+        if (options.RecordTranscript) Transcript = new SessionTranscript();
     }
 
-    public string SessionId { get; }
-    public EndPoint? RemoteEndPoint => _connection.RemoteEndPoint;
-    public EndPoint? LocalEndPoint => _connection.LocalEndPoint;
+    private static CrlfFraming CommandFraming(SmtpServerOptions options) =>
+        // Commands accept a bare LF (DATA has its own strict end-marker rule); MAIL/RCPT may use the parameter allowance.
+        new(options.Limits.MaxCommandLineLength + options.Limits.ParameterAllowance, acceptBareLf: true);
+
     public string? HeloName { get; private set; }
-    public bool IsTls => _implicitTls || _connection.IsTls;
+    public bool IsTls => _implicitTls || Connection.IsTls;
     public string? AuthenticatedUser { get; private set; }
 
     /// <summary>Messages accepted in this session.</summary>
@@ -64,226 +50,33 @@ public sealed partial class SmtpSession : ISmtpSessionInfo, IAsyncDisposable
 
     private bool UseEnhanced => _options.Offers(SmtpExtensions.EnhancedStatusCodes);
 
-    /// <summary>Runs the session to its end: QUIT, the client leaving, a 421, or <paramref name="cancellationToken"/>
-    /// (server shutdown: 421 then close). Never throws for anything the client does.</summary>
-    public async Task RunAsync(CancellationToken cancellationToken = default)
+    protected override async ValueTask<bool> GreetAsync(CancellationToken cancellationToken)
     {
-        var reader = _connection.Reader;
-        reader.AcceptBareLf = true; // commands only; DATA has its own strict end-marker rule
-        reader.ReadTimeout = _limits.CommandTimeout;
-        try
+        var refusal = await _options.Handler.OnConnectAsync(this, cancellationToken).ConfigureAwait(false);
+        if (refusal is { IsPositive: false })
         {
-            var refusal = await _options.Handler.OnConnectAsync(this, cancellationToken).ConfigureAwait(false);
-            if (refusal is { IsPositive: false })
-            {
-                Reply(refusal);
-                _closing = true;
-                return;
-            }
-            Reply(220, null, $"{_options.ServerName} {_options.GreetingText}");
-            await CommandLoopAsync(cancellationToken).ConfigureAwait(false);
+            Reply(refusal);
+            Closing = true;
+            return false;
         }
-        catch (TimeoutException)
-        {
-            Log("timeout");
-            Reject(SmtpRejectReason.Timeout);
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            Reject(SmtpRejectReason.ShuttingDown);
-        }
-        catch (ConnectionClosedException)
-        {
-            _closing = true; // the client left mid-way; nothing to answer
-            _connection.Abort();
-            return;
-        }
-        catch (IncompleteReadException)
-        {
-            _closing = true; // the client left mid-command or mid-data
-            return;
-        }
-        catch (ProtocolException e)
-        {
-            Log("protocol error: {0}", e.Message);
-            Reject(SmtpRejectReason.SyntaxError);
-        }
-        catch (IOException e)
-        {
-            Log("i/o error: {0}", e.Message);
-            _connection.Abort();
-            return;
-        }
-        finally
-        {
-            await FinishAsync().ConfigureAwait(false);
-        }
+        Reply(220, null, $"{_options.ServerName} {_options.GreetingText}");
+        return true;
     }
 
-    private async Task FinishAsync()
-    {
-        try
-        {
-            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-            await _connection.Writer.DrainAsync(cts.Token).ConfigureAwait(false);
-            await _connection.CloseAsync(cts.Token).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is IOException or OperationCanceledException or TimeoutException or ObjectDisposedException)
-        {
-            _connection.Abort();
-        }
-    }
-
-    private async Task CommandLoopAsync(CancellationToken cancellationToken)
-    {
-        var reader = _connection.Reader;
-        var maxLine = _limits.MaxCommandLineLength + _limits.ParameterAllowance;
-        while (!_closing)
-        {
-            if (reader.BufferedLength == 0) await _connection.Writer.DrainAsync(cancellationToken).ConfigureAwait(false);
-            ReadOnlySequence<byte>? read;
-            try
-            {
-                read = await reader.ReadLineAsync(maxLine, cancellationToken).ConfigureAwait(false);
-            }
-            catch (LineTooLongException)
-            {
-                await reader.DiscardLineAsync(cancellationToken).ConfigureAwait(false);
-                Bad(SmtpRejectReason.LineTooLong);
-                continue;
-            }
-            if (read is not { } line) return; // the client closed between commands
-            await HandleLineAsync(line, cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    private async ValueTask HandleLineAsync(ReadOnlySequence<byte> line, CancellationToken cancellationToken)
-    {
-        var length = (int)line.Length;
-        byte[]? rented = null;
-        var span = line.IsSingleSegment ? line.FirstSpan : (rented = ArrayPool<byte>.Shared.Rent(length)).AsSpan(0, length);
-        if (rented is not null) line.CopyTo(rented);
-        SmtpVerb verb;
-        string argument;
-        string verbText;
-        try
-        {
-            var space = span.IndexOf((byte)' ');
-            var verbSpan = space < 0 ? span : span[..space];
-            verb = SmtpStateTable.Parse(verbSpan);
-            verbText = verb == SmtpVerb.Unknown ? "" : verb.ToString().ToUpperInvariant();
-            var arg = space < 0 ? ReadOnlySpan<byte>.Empty : span[(space + 1)..];
-            argument = arg.IsEmpty ? "" : DecodeArgument(arg);
-            if (_trace) Trace("C: {0}", verb == SmtpVerb.Auth ? RedactAuth(argument) : Encoding.UTF8.GetString(span));
-            if (verb == SmtpVerb.Unknown && _options.Faults is not null) verbText = Encoding.ASCII.GetString(verbSpan).ToUpperInvariant();
-        }
-        finally
-        {
-            if (rented is not null) ArrayPool<byte>.Shared.Return(rented);
-        }
-
-        if (length > _limits.MaxCommandLineLength - 2 && verb is not (SmtpVerb.Mail or SmtpVerb.Rcpt))
-        {
-            Bad(SmtpRejectReason.LineTooLong);
-            return;
-        }
-
-        var uses = ++_verbUses[(int)verb];
-        var disconnectAfter = false;
-        if (_options.Faults is { } faults)
-        {
-            var fault = faults.OnCommand(verbText, uses);
-            if (fault.Delay > TimeSpan.Zero) await Task.Delay(fault.Delay, cancellationToken).ConfigureAwait(false);
-            switch (fault.Action)
-            {
-                case SmtpFaultAction.Reply:
-                    if (verb == SmtpVerb.Bdat) await SkipChunkAsync(argument, cancellationToken).ConfigureAwait(false);
-                    Reply(fault.Response!);
-                    if (fault.Response!.Code == 421) _closing = true;
-                    return;
-                case SmtpFaultAction.Disconnect:
-                    _closing = true;
-                    _connection.Abort();
-                    return;
-                case SmtpFaultAction.DisconnectAfter:
-                    disconnectAfter = true;
-                    break;
-            }
-        }
-
-        if (verb == SmtpVerb.Unknown)
-        {
-            Bad(SmtpRejectReason.UnknownCommand);
-            return;
-        }
-        if (SmtpStateTable.IsRepeatBudgeted(verb) && uses > _limits.MaxCommandRepeats)
-        {
-            Reject(SmtpRejectReason.TooManyRepeats);
-            return;
-        }
-        if ((SmtpStateTable.AllowedIn(verb) & _state) == 0)
-        {
-            if (verb == SmtpVerb.Bdat) await SkipChunkAsync(argument, cancellationToken).ConfigureAwait(false);
-            Bad(SmtpRejectReason.BadSequence);
-            return;
-        }
-
-        switch (verb)
-        {
-            case SmtpVerb.Ehlo: Hello(argument, extended: true); break;
-            case SmtpVerb.Helo: Hello(argument, extended: false); break;
-            case SmtpVerb.Mail: await MailAsync(argument, cancellationToken).ConfigureAwait(false); break;
-            case SmtpVerb.Rcpt: await RecipientAsync(argument, cancellationToken).ConfigureAwait(false); break;
-            case SmtpVerb.Data: await DataAsync(argument, cancellationToken).ConfigureAwait(false); break;
-            case SmtpVerb.Bdat: await BdatAsync(argument, cancellationToken).ConfigureAwait(false); break;
-            case SmtpVerb.Rset:
-                ResetTransaction();
-                Reply(250, "2.0.0", "Ok");
-                break;
-            case SmtpVerb.Noop: Reply(250, "2.0.0", "Ok"); break;
-            case SmtpVerb.Quit:
-                Reply(221, "2.0.0", "Bye");
-                _closing = true;
-                break;
-            case SmtpVerb.Vrfy:
-                if (argument.Length == 0) Bad(SmtpRejectReason.SyntaxError);
-                else Reply(252, "2.1.5", "Cannot VRFY user, but will accept message and attempt delivery");
-                break;
-            case SmtpVerb.Expn: Bad(SmtpRejectReason.CommandNotImplemented); break;
-            case SmtpVerb.Help: Reply(214, "2.0.0", "See RFC 5321; commands: EHLO HELO MAIL RCPT DATA BDAT RSET NOOP QUIT VRFY HELP STARTTLS AUTH"); break;
-            case SmtpVerb.StartTls: await StartTlsAsync(argument, cancellationToken).ConfigureAwait(false); break;
-            case SmtpVerb.Auth: await AuthAsync(argument, cancellationToken).ConfigureAwait(false); break;
-        }
-        if (disconnectAfter)
-        {
-            await _connection.Writer.DrainAsync(cancellationToken).ConfigureAwait(false);
-            _closing = true;
-            _connection.Abort();
-        }
-    }
-
-    private static string DecodeArgument(ReadOnlySpan<byte> arg)
-    {
-        // Commands are ASCII, except addresses under SMTPUTF8 (RFC 6531): decode as UTF-8; invalid bytes become
-        // U+FFFD and fail address validation.
-        return Encoding.UTF8.GetString(arg.TrimEnd((byte)' '));
-    }
-
-    private void Hello(string argument, bool extended)
+    private ValueTask<bool> Hello(string argument, bool extended)
     {
         var name = argument.Trim();
-        if (name.Length == 0 || name.Contains(' ', StringComparison.Ordinal) && !extended)
-        {
-            Bad(SmtpRejectReason.SyntaxError);
-            return;
-        }
+        if (name.Length == 0 || (name.Contains(' ', StringComparison.Ordinal) && !extended))
+            return Refused(SmtpRejectReason.SyntaxError, bad: true);
+        if (name.AsSpan().ContainsAnyInRange('\0', '\x1f') || name.Contains('\x7f', StringComparison.Ordinal))
+            return Refused(SmtpRejectReason.SyntaxError, bad: true, text: "Syntax: EHLO domain (no control characters)");
         ResetTransaction();
         HeloName = name;
-        _state = SmtpState.Ready;
+        State = SmtpState.Ready;
         if (!extended)
         {
             Reply(250, null, _options.ServerName);
-            return;
+            return new(true);
         }
         var lines = new List<string>(12) { $"{_options.ServerName} Hello {name}" };
         if (_options.Offers(SmtpExtensions.Pipelining)) lines.Add("PIPELINING");
@@ -298,6 +91,39 @@ public sealed partial class SmtpSession : ISmtpSessionInfo, IAsyncDisposable
         if (_options.Offers(SmtpExtensions.Dsn)) lines.Add("DSN");
         lines.Add("HELP");
         ReplyLines(250, lines);
+        return new(true);
+    }
+
+    private ValueTask<bool> Rset()
+    {
+        ResetTransaction();
+        return Ok();
+    }
+
+    private ValueTask<bool> Ok()
+    {
+        Reply(250, "2.0.0", "Ok");
+        return new(true);
+    }
+
+    private ValueTask<bool> Quit()
+    {
+        Reply(221, "2.0.0", "Bye");
+        Closing = true;
+        return new(true);
+    }
+
+    private ValueTask<bool> Verify(string argument)
+    {
+        if (argument.Length == 0) return Refused(SmtpRejectReason.SyntaxError, bad: true);
+        Reply(252, "2.1.5", "Cannot VRFY user, but will accept message and attempt delivery");
+        return new(true);
+    }
+
+    private ValueTask<bool> Help()
+    {
+        Reply(214, "2.0.0", "See RFC 5321; commands: EHLO HELO MAIL RCPT DATA BDAT RSET NOOP QUIT VRFY HELP STARTTLS AUTH");
+        return new(true);
     }
 
     private bool CanStartTls =>
@@ -313,26 +139,31 @@ public sealed partial class SmtpSession : ISmtpSessionInfo, IAsyncDisposable
         _mailParameters = null;
         _recipients.Clear();
         _buffer.Reset();
-        if (_state != SmtpState.Connected) _state = SmtpState.Ready;
+        if (State != SmtpState.Connected) State = SmtpState.Ready;
     }
 
-    /// <summary>Counts a bad command and answers it; past the budget, 421 and close.</summary>
-    private void Bad(SmtpRejectReason reason)
+    /// <summary>Answers with <paramref name="reason"/>; a bad command (<paramref name="bad"/>) is counted, and past the budget gets the closing reply.</summary>
+    private ValueTask<bool> Refused(SmtpRejectReason reason, bool bad = false, string? text = null)
     {
-        if (++_badCommands > _limits.MaxBadCommands)
-        {
-            Reject(SmtpRejectReason.TooManyErrors);
-            return;
-        }
-        Reject(reason);
+        if (bad && CountBadCommand()) reason = SmtpRejectReason.TooManyErrors;
+        Reject(reason, reason == SmtpRejectReason.TooManyErrors ? null : text);
+        return new(false);
     }
 
-    private void Reject(SmtpRejectReason reason)
+    protected override void Refuse(LineReject reason) => Reject(SmtpRejectReasons.Table.Standard(reason));
+
+    private void Reject(SmtpRejectReason reason, string? text = null)
     {
-        var entry = SmtpRejectReasons.Get(reason);
-        SmtpServerMetrics.Rejected(reason);
-        Reply(entry.Code, entry.Enhanced, entry.Text);
-        if (entry.ClosesSession) _closing = true;
+        var entry = SmtpRejectReasons.Table[reason];
+        CountRejected(entry);
+        Reply(entry.Code, entry.Enhanced, text ?? entry.Text);
+        if (entry.Closes) Closing = true;
+    }
+
+    protected override void WriteFault(in VerbFault fault)
+    {
+        Reply(fault.Code, fault.Enhanced, fault.Text ?? "Scripted failure");
+        if (fault.Code == 421) Closing = true;
     }
 
     private void Reply(SmtpResponse response) => Reply(response.Code, response.Enhanced, response.Text);
@@ -342,8 +173,9 @@ public sealed partial class SmtpSession : ISmtpSessionInfo, IAsyncDisposable
         var line = UseEnhanced && enhanced is not null
             ? $"{code} {enhanced} {text}"
             : $"{code} {text}";
-        if (_trace) Trace("S: {0}", line);
-        _connection.Writer.WriteLine(line);
+        if (TraceEnabled) TraceReply(line);
+        Transcript?.Server(line);
+        Connection.Writer.WriteLine(line);
     }
 
     private void ReplyLines(int code, List<string> lines)
@@ -351,26 +183,15 @@ public sealed partial class SmtpSession : ISmtpSessionInfo, IAsyncDisposable
         for (var i = 0; i < lines.Count; i++)
         {
             var line = $"{code}{(i == lines.Count - 1 ? ' ' : '-')}{lines[i]}";
-            if (_trace) Trace("S: {0}", line);
-            _connection.Writer.WriteLine(line);
+            if (TraceEnabled) TraceReply(line);
+            Transcript?.Server(line);
+            Connection.Writer.WriteLine(line);
         }
     }
 
-    private static string RedactAuth(string argument)
-    {
-        var space = argument.IndexOf(' ', StringComparison.Ordinal);
-        return space < 0 ? "AUTH " + argument : "AUTH " + argument[..space] + " ***";
-    }
-
-    private void Trace(string format, string value) =>
-        _logger.LogTrace("[{Session}] {Line}", SessionId, string.Format(System.Globalization.CultureInfo.InvariantCulture, format, value));
-
-    private void Log(string format, string? value = null) =>
-        _logger.LogDebug("[{Session}] {Event}", SessionId, string.Format(System.Globalization.CultureInfo.InvariantCulture, format, value));
-
-    public ValueTask DisposeAsync()
+    public override ValueTask DisposeAsync()
     {
         _buffer.Dispose();
-        return _connection.DisposeAsync();
+        return base.DisposeAsync();
     }
 }

@@ -1,14 +1,10 @@
-namespace Protocols.Servers.Smtp;
+using Protocols.Servers.Lines;
 
-/// <summary>The verbs the server knows.</summary>
-internal enum SmtpVerb
-{
-    Unknown, Helo, Ehlo, Mail, Rcpt, Data, Bdat, Rset, Noop, Quit, Vrfy, Expn, Help, StartTls, Auth,
-}
+namespace Protocols.Servers.Smtp;
 
 /// <summary>Session states (RFC 5321 §4.1.4 ordering).</summary>
 [Flags]
-internal enum SmtpState
+public enum SmtpState
 {
     /// <summary>Greeted, no EHLO/HELO yet.</summary>
     Connected = 1,
@@ -23,55 +19,23 @@ internal enum SmtpState
     Any = Connected | Ready | Mail | Rcpt | Chunking,
 }
 
-/// <summary>The state table: verb -> states it is allowed in. Transitions are in the verb handlers.</summary>
-internal static class SmtpStateTable
+public sealed partial class SmtpSession
 {
-    public static SmtpState AllowedIn(SmtpVerb verb) => verb switch
-    {
-        SmtpVerb.Helo or SmtpVerb.Ehlo => SmtpState.Any,
-        SmtpVerb.Mail => SmtpState.Ready,
-        SmtpVerb.Rcpt => SmtpState.Mail | SmtpState.Rcpt,
-        SmtpVerb.Data => SmtpState.Mail | SmtpState.Rcpt,
-        SmtpVerb.Bdat => SmtpState.Mail | SmtpState.Rcpt | SmtpState.Chunking,
-        SmtpVerb.StartTls => SmtpState.Ready,
-        SmtpVerb.Auth => SmtpState.Ready,
-        SmtpVerb.Rset or SmtpVerb.Noop or SmtpVerb.Quit or SmtpVerb.Vrfy or SmtpVerb.Expn or SmtpVerb.Help => SmtpState.Any,
-        _ => 0,
-    };
-
-    /// <summary>Verbs whose repeated use is budgeted (Postfix's "junk" commands).</summary>
-    public static bool IsRepeatBudgeted(SmtpVerb verb) =>
-        verb is SmtpVerb.Noop or SmtpVerb.Rset or SmtpVerb.Vrfy or SmtpVerb.Expn or SmtpVerb.Help
-            or SmtpVerb.Helo or SmtpVerb.Ehlo;
-
-    /// <summary>Recognises a verb (ASCII, case-insensitive) without allocating.</summary>
-    public static SmtpVerb Parse(ReadOnlySpan<byte> verb)
-    {
-        if (verb.Length is < 4 or > 8) return SmtpVerb.Unknown;
-        Span<byte> up = stackalloc byte[8];
-        for (var i = 0; i < verb.Length; i++)
-        {
-            var b = verb[i];
-            up[i] = b is >= (byte)'a' and <= (byte)'z' ? (byte)(b - 32) : b;
-        }
-        var v = up[..verb.Length];
-        if (v.Length == 4)
-        {
-            if (v.SequenceEqual("MAIL"u8)) return SmtpVerb.Mail;
-            if (v.SequenceEqual("RCPT"u8)) return SmtpVerb.Rcpt;
-            if (v.SequenceEqual("DATA"u8)) return SmtpVerb.Data;
-            if (v.SequenceEqual("BDAT"u8)) return SmtpVerb.Bdat;
-            if (v.SequenceEqual("EHLO"u8)) return SmtpVerb.Ehlo;
-            if (v.SequenceEqual("HELO"u8)) return SmtpVerb.Helo;
-            if (v.SequenceEqual("RSET"u8)) return SmtpVerb.Rset;
-            if (v.SequenceEqual("NOOP"u8)) return SmtpVerb.Noop;
-            if (v.SequenceEqual("QUIT"u8)) return SmtpVerb.Quit;
-            if (v.SequenceEqual("VRFY"u8)) return SmtpVerb.Vrfy;
-            if (v.SequenceEqual("EXPN"u8)) return SmtpVerb.Expn;
-            if (v.SequenceEqual("HELP"u8)) return SmtpVerb.Help;
-            if (v.SequenceEqual("AUTH"u8)) return SmtpVerb.Auth;
-            return SmtpVerb.Unknown;
-        }
-        return v.SequenceEqual("STARTTLS"u8) ? SmtpVerb.StartTls : SmtpVerb.Unknown;
-    }
+    /// <summary>The verb table: verb -> states, argument rule, handler, next state, flags. "Junk" verbs are Postfix's
+    /// (<c>smtpd_junk_command_limit</c>).</summary>
+    private static readonly VerbTable<SmtpSession, SmtpState> Verbs = new VerbTable<SmtpSession, SmtpState>()
+        .Add("EHLO", SmtpState.Any, static (s, c, _) => s.Hello(c.Argument, extended: true), flags: VerbFlags.Junk)
+        .Add("HELO", SmtpState.Any, static (s, c, _) => s.Hello(c.Argument, extended: false), flags: VerbFlags.Junk)
+        .Add("MAIL", SmtpState.Ready, static (s, c, t) => s.MailAsync(c.Argument, t), next: SmtpState.Mail, flags: VerbFlags.LongArgument)
+        .Add("RCPT", SmtpState.Mail | SmtpState.Rcpt, static (s, c, t) => s.RecipientAsync(c.Argument, t), next: SmtpState.Rcpt, flags: VerbFlags.LongArgument)
+        .Add("DATA", SmtpState.Mail | SmtpState.Rcpt, static (s, c, t) => s.DataAsync(t), ArgumentRule.None)
+        .Add("BDAT", SmtpState.Mail | SmtpState.Rcpt | SmtpState.Chunking, static (s, c, t) => s.BdatAsync(c.Argument, t), payload: static (s, a) => s.ChunkSize(a))
+        .Add("RSET", SmtpState.Any, static (s, c, _) => s.Rset(), flags: VerbFlags.Junk)
+        .Add("NOOP", SmtpState.Any, static (s, c, _) => s.Ok(), flags: VerbFlags.Junk | VerbFlags.NoopLike)
+        .Add("QUIT", SmtpState.Any, static (s, c, _) => s.Quit())
+        .Add("VRFY", SmtpState.Any, static (s, c, _) => s.Verify(c.Argument), flags: VerbFlags.Junk)
+        .Add("EXPN", SmtpState.Any, static (s, c, _) => s.Refused(SmtpRejectReason.CommandNotImplemented), flags: VerbFlags.Junk)
+        .Add("HELP", SmtpState.Any, static (s, c, _) => s.Help(), flags: VerbFlags.Junk)
+        .Add("STARTTLS", SmtpState.Ready, static (s, c, t) => s.StartTlsAsync(t), ArgumentRule.None)
+        .Add("AUTH", SmtpState.Ready, static (s, c, t) => s.AuthAsync(c.Argument, t), flags: VerbFlags.Secret);
 }

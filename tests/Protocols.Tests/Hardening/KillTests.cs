@@ -7,9 +7,9 @@ using Protocols.Net;
 namespace Protocols.Tests.Hardening;
 
 /// <summary>
-/// kill -9 of an SMTP server storing to a directory in the middle of a message load: every message whose 250 the
-/// client saw is on disk and byte-exact; no .eml is a half-written message; after a restart on the same directory
-/// the server serves again. <c>PROTOCOLS_KILL_MESSAGES</c> sets the load (500 here; the report script runs 10,000).
+/// kill -9 of an SMTP server storing to a directory (the SQLite mail store) in the middle of a message load: every
+/// message whose 250 the client saw is in the store and byte-exact; no stored message is a half-written one; after a
+/// restart on the same directory the server serves and stores again. <c>PROTOCOLS_KILL_MESSAGES</c> sets the load (500 here; the report script runs 10,000).
 /// </summary>
 public class KillTests
 {
@@ -60,10 +60,10 @@ public class KillTests
             }
             var elapsed = watch.Elapsed;
 
-            var (intact, torn, temporary) = Inspect(dir, messages);
+            var (intact, torn, temporary) = await InspectAsync(dir, messages);
             var lost = acknowledged.Keys.Count(i => !intact.Contains(i));
             HardeningReport.Row(HardeningReport.Fault, $"kill -9 of the SMTP server mid-load ({planned} planned)", acknowledged.Count, lost + torn, elapsed,
-                $"{acknowledged.Count} acknowledged, {intact.Count} intact on disk, {torn} torn .eml, {temporary} temp files left; {description}");
+                $"{acknowledged.Count} acknowledged, {intact.Count} intact in the store, {torn} torn, {temporary} stored but never acknowledged; {description}");
             Assert.That(torn, Is.Zero, "a half-written file is presented as a message");
             Assert.That(lost, Is.Zero, "acknowledged messages missing or altered on disk");
             Assert.That(acknowledged.Count, Is.GreaterThanOrEqualTo(killedAt));
@@ -74,8 +74,8 @@ public class KillTests
             {
                 var after = Encoding.ASCII.GetBytes("Subject: after restart\r\nX-Kill-Id: restart\r\n\r\nstill serving\r\n");
                 Assert.That((await wire.SendMessageAsync("r@kill.test", "sink@kill.test", after)).Code, Is.EqualTo(250));
-                Assert.That(Directory.EnumerateFiles(dir, "*.eml").Any(f => File.ReadAllBytes(f).AsSpan().SequenceEqual(after)), Is.True,
-                    "the message sent after the restart is not on disk");
+                var (_, _, _, bodies) = await ReadStoreAsync(dir);
+                Assert.That(bodies.Any(b => b.AsSpan().SequenceEqual(after)), Is.True, "the message sent after the restart is not in the store");
             }
         }
         finally
@@ -97,23 +97,48 @@ public class KillTests
         return Encoding.ASCII.GetBytes($"Subject: kill {i}\r\nX-Kill-Id: {i}\r\n\r\n{body}.leading dot\r\nEND {i}\r\n");
     }
 
-    /// <summary>Which messages are on disk byte-exact; how many .eml files are not exactly one of the messages; how many other files.</summary>
-    private static (HashSet<int> Intact, int Torn, int Temporary) Inspect(string dir, byte[][] messages)
+    /// <summary>Which messages are in the store byte-exact; how many stored messages are not exactly one of the messages;
+    /// how many are intact but were never acknowledged (in flight at the kill: allowed).</summary>
+    private static async Task<(HashSet<int> Intact, int Torn, int Temporary)> InspectAsync(string dir, byte[][] messages)
     {
         var byHash = new Dictionary<string, int>();
         for (var i = 0; i < messages.Length; i++) byHash[Convert.ToHexString(SHA256.HashData(messages[i]))] = i;
         var intact = new HashSet<int>();
         var torn = 0;
-        foreach (var file in Directory.EnumerateFiles(dir, "*.eml"))
+        var (_, _, _, bodies) = await ReadStoreAsync(dir);
+        foreach (var body in bodies)
         {
-            if (byHash.TryGetValue(Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(file))), out var i)) intact.Add(i);
+            if (byHash.TryGetValue(Convert.ToHexString(SHA256.HashData(body)), out var i)) intact.Add(i);
             else
             {
                 torn++;
-                TestContext.Out.WriteLine($"torn: {Path.GetFileName(file)} ({new FileInfo(file).Length} bytes)");
+                TestContext.Out.WriteLine($"torn: {body.Length} bytes");
             }
         }
-        var temporary = Directory.EnumerateFiles(dir).Count(f => !f.EndsWith(".eml", StringComparison.Ordinal));
-        return (intact, torn, temporary);
+        return (intact, torn, 0);
+    }
+
+    /// <summary>Opens the store the server left (after the kill, so a recovery of its WAL) and reads every message.</summary>
+    private static async Task<(int Count, long Bytes, long Uidnext, List<byte[]> Bodies)> ReadStoreAsync(string dir)
+    {
+        await using var store = await Protocols.Servers.Mail.Sqlite.SqliteMailStore.OpenAsync(dir);
+        var bodies = new List<byte[]>();
+        long after = 0;
+        while (true)
+        {
+            var page = await store.ListByUidAsync("INBOX", after, 1000);
+            foreach (var m in page)
+            {
+                await using var raw = (await store.OpenRawAsync(m.Id))!;
+                using var copy = new MemoryStream();
+                await raw.CopyToAsync(copy);
+                bodies.Add(copy.ToArray());
+            }
+            if (page.Count < 1000) break;
+            after = page[^1].Uid;
+        }
+        var stats = await store.GetStatsAsync();
+        Assert.That(stats.Messages, Is.EqualTo(bodies.Count), "the totals match the rows");
+        return (bodies.Count, stats.Bytes, (await store.GetMailboxAsync("INBOX"))!.UidNext, bodies);
     }
 }

@@ -20,8 +20,8 @@ public class CapturedMailApiTests
     public async Task List_is_newest_first_and_filters_by_address_and_subject()
     {
         await using var host = await MailUiTestHost.StartAsync();
-        host.Add(Plain, "alice@example.com", "bob@example.com");
-        host.Add(Html, "carol@example.com", "dave@example.com");
+        await host.AddAsync(Plain, "alice@example.com", "bob@example.com");
+        await host.AddAsync(Html, "carol@example.com", "dave@example.com");
         var all = await GetJsonAsync<MailList>(host.Client, "api/messages");
         Assert.That(all.Total, Is.EqualTo(2));
         Assert.That(all.Messages.Select(m => m.Subject), Is.EqualTo(new[] { "Newsletter", "Hello Bob" }));
@@ -40,7 +40,7 @@ public class CapturedMailApiTests
     public async Task List_limit_takes_the_newest_and_bad_limits_get_400()
     {
         await using var host = await MailUiTestHost.StartAsync(new CapturedMailOptions { MaxListLimit = 3 });
-        for (var i = 0; i < 5; i++) host.Add($"Subject: m{i}\r\n\r\nx\r\n");
+        for (var i = 0; i < 5; i++) await host.AddAsync($"Subject: m{i}\r\n\r\nx\r\n");
         var two = await GetJsonAsync<MailList>(host.Client, "api/messages?limit=2");
         Assert.That(two.Total, Is.EqualTo(5));
         Assert.That(two.Messages.Select(m => m.Subject), Is.EqualTo(new[] { "m4", "m3" }));
@@ -59,7 +59,7 @@ public class CapturedMailApiTests
     public async Task Get_gives_headers_text_and_links_and_404_for_an_unknown_id()
     {
         await using var host = await MailUiTestHost.StartAsync();
-        var mail = host.Add(Plain);
+        var mail = await host.AddAsync(Plain);
         var detail = await GetJsonAsync<MailDetail>(host.Client, $"api/messages/{mail.Id}");
         Assert.That(detail.Summary.From, Is.EqualTo("Alice <alice@example.com>"));
         Assert.That(detail.Text, Is.EqualTo("Hi there\r\n"));
@@ -74,12 +74,12 @@ public class CapturedMailApiTests
     public async Task Raw_is_the_exact_bytes_as_an_eml_download()
     {
         await using var host = await MailUiTestHost.StartAsync();
-        var mail = host.Add(Plain);
+        var mail = await host.AddAsync(Plain);
         var response = await host.Client.GetAsync($"api/messages/{mail.Id}/raw").WaitAsync(Timeout);
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
         Assert.That(response.Content.Headers.ContentType!.MediaType, Is.EqualTo("message/rfc822"));
         Assert.That(response.Content.Headers.ContentDisposition!.FileName, Is.EqualTo($"{mail.Id}.eml"));
-        Assert.That(await response.Content.ReadAsByteArrayAsync().WaitAsync(Timeout), Is.EqualTo(mail.Raw.ToArray()));
+        Assert.That(await response.Content.ReadAsByteArrayAsync().WaitAsync(Timeout), Is.EqualTo(System.Text.Encoding.UTF8.GetBytes(Plain)));
         var inline = await host.Client.GetAsync($"api/messages/{mail.Id}/raw?inline=1").WaitAsync(Timeout);
         Assert.That(inline.Content.Headers.ContentType!.MediaType, Is.EqualTo("text/plain"));
     }
@@ -88,14 +88,14 @@ public class CapturedMailApiTests
     public async Task Html_part_is_served_sandboxed_with_remote_content_blocked()
     {
         await using var host = await MailUiTestHost.StartAsync();
-        var mail = host.Add(Html);
+        var mail = await host.AddAsync(Html);
         var detail = await GetJsonAsync<MailDetail>(host.Client, $"api/messages/{mail.Id}");
         Assert.That(detail.HtmlUrl, Is.EqualTo($"api/messages/{mail.Id}/html"));
         var response = await host.Client.GetAsync(detail.HtmlUrl).WaitAsync(Timeout);
         var csp = string.Join(";", response.Headers.GetValues("Content-Security-Policy"));
         Assert.That(csp, Does.Contain("default-src 'none'").And.Contain("sandbox").And.Not.Contain("http"));
         Assert.That(await response.Content.ReadAsStringAsync().WaitAsync(Timeout), Does.StartWith("<h1>News</h1>"));
-        var plain = host.Add(Plain);
+        var plain = await host.AddAsync(Plain);
         var noHtml = await host.Client.GetAsync($"api/messages/{plain.Id}/html").WaitAsync(Timeout);
         Assert.That(noHtml.StatusCode, Is.EqualTo(HttpStatusCode.NotFound));
     }
@@ -104,7 +104,7 @@ public class CapturedMailApiTests
     public async Task Attachment_index_past_the_end_is_404()
     {
         await using var host = await MailUiTestHost.StartAsync();
-        var mail = host.Add(Plain);
+        var mail = await host.AddAsync(Plain);
         foreach (var index in new[] { "0", "x", "-1" })
         {
             var response = await host.Client.GetAsync($"api/messages/{mail.Id}/attachments/{index}").WaitAsync(Timeout);
@@ -116,17 +116,17 @@ public class CapturedMailApiTests
     public async Task Delete_one_then_clear_all()
     {
         await using var host = await MailUiTestHost.StartAsync();
-        var first = host.Add(Plain);
-        host.Add(Html);
-        host.Add(Plain);
+        var first = await host.AddAsync(Plain);
+        await host.AddAsync(Html);
+        await host.AddAsync(Plain);
         var deleted = await host.Client.DeleteAsync($"api/messages/{first.Id}").WaitAsync(Timeout);
         Assert.That(deleted.StatusCode, Is.EqualTo(HttpStatusCode.NoContent));
         var again = await host.Client.DeleteAsync($"api/messages/{first.Id}").WaitAsync(Timeout);
         Assert.That(again.StatusCode, Is.EqualTo(HttpStatusCode.NotFound));
-        Assert.That(host.Store.Count, Is.EqualTo(2));
+        Assert.That((await host.Store.GetStatsAsync()).Messages, Is.EqualTo(2));
         var cleared = await host.Client.DeleteAsync("api/messages").WaitAsync(Timeout);
         Assert.That(cleared.StatusCode, Is.EqualTo(HttpStatusCode.NoContent));
-        Assert.That(host.Store.Count, Is.Zero);
+        Assert.That((await host.Store.GetStatsAsync()).Messages, Is.Zero);
     }
 
     [Test]
@@ -144,7 +144,7 @@ public class CapturedMailApiTests
     public async Task Wait_returns_a_message_already_there_at_once()
     {
         await using var host = await MailUiTestHost.StartAsync();
-        host.Add(Plain, "alice@example.com", "bob@example.com");
+        await host.AddAsync(Plain, "alice@example.com", "bob@example.com");
         var found = await GetJsonAsync<MailSummary>(host.Client, "api/wait?to=bob&timeout=5");
         Assert.That(found.Subject, Is.EqualTo("Hello Bob"));
     }
@@ -155,8 +155,8 @@ public class CapturedMailApiTests
         await using var host = await MailUiTestHost.StartAsync();
         var waiting = host.Client.GetAsync("api/wait?subject=wanted&timeout=15");
         await Task.Delay(200);
-        host.Add("Subject: other\r\n\r\nx\r\n");
-        host.Add("Subject: the wanted one\r\n\r\nx\r\n");
+        await host.AddAsync("Subject: other\r\n\r\nx\r\n");
+        await host.AddAsync("Subject: the wanted one\r\n\r\nx\r\n");
         var response = await waiting.WaitAsync(Timeout);
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
         var summary = await response.Content.ReadFromJsonAsync<MailSummary>(Web).WaitAsync(Timeout);
@@ -202,11 +202,11 @@ public class CapturedMailApiTests
             }
         }
         Assert.That((await NextAsync()).Event, Is.EqualTo("ready"));
-        var mail = host.Add(Plain);
+        var mail = await host.AddAsync(Plain);
         var added = await NextAsync();
         Assert.That(added.Event, Is.EqualTo("added"));
         Assert.That(JsonSerializer.Deserialize<MailSummary>(added.Data, Web)!.Id, Is.EqualTo(mail.Id));
-        await host.Store.DeleteAsync(mail.Id);
+        await host.Store.DeleteAsync([mail.Id]);
         Assert.That(await NextAsync(), Is.EqualTo(("deleted", $"\"{mail.Id}\"")));
         await host.Store.ClearAsync();
         Assert.That((await NextAsync()).Event, Is.EqualTo("cleared"));
@@ -231,7 +231,7 @@ public class CapturedMailApiTests
     public async Task Stats_report_messages_and_protocol_counters()
     {
         await using var host = await MailUiTestHost.StartAsync();
-        host.Add(Plain);
+        await host.AddAsync(Plain);
         using (host.Metrics.ConnectionOpened("smtp")) host.Metrics.MessageTransferred("smtp", 70);
         var stats = await GetJsonAsync<MailStats>(host.Client, "api/stats");
         Assert.That(stats.Messages, Is.EqualTo(1));

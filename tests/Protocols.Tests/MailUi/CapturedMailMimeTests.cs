@@ -43,7 +43,7 @@ public class CapturedMailMimeTests
     public async Task Multipart_message_shows_decoded_headers_text_html_and_a_safe_attachment_download()
     {
         await using var host = await MailUiTestHost.StartAsync();
-        var mail = host.Add(Multipart, "j@example.com", "team@example.com");
+        var mail = await host.AddAsync(Multipart, "j@example.com", "team@example.com");
         var detail = (await host.Client.GetFromJsonAsync<MailDetail>($"api/messages/{mail.Id}", Web).WaitAsync(Timeout))!;
         Assert.That(detail.Summary.Subject, Is.EqualTo("Report für Q3"));
         Assert.That(detail.Summary.From, Does.Contain("Jürgen"));
@@ -72,14 +72,14 @@ public class CapturedMailMimeTests
         try
         {
             await File.WriteAllTextAsync(Path.Combine(root.FullName, "index.html"), "files here");
-            var store = new CapturedMailStore();
+            await using var store = await Protocols.Servers.Mail.MailStores.OpenAsync(null);
             var builder = new ProtocolsHostBuilder();
             var files = builder.AddHttpServer(new HttpServerOptions { Root = root.FullName }, new IPEndPoint(IPAddress.Loopback, 0));
             files.Options.ReservedRoutes.MapCapturedMail(store);
             await using var host = await builder.StartAsync().WaitAsync(Timeout);
             using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{host.GetEndPoint("http").Port}/") };
             Assert.That(await client.GetStringAsync("").WaitAsync(Timeout), Is.EqualTo("files here"));
-            store.Add("Subject: via files\r\n\r\nx\r\n"u8.ToArray());
+            await store.AppendAsync(new Protocols.Servers.Mail.MailToAppend("Subject: via files\r\n\r\nx\r\n"u8.ToArray()));
             var list = await client.GetFromJsonAsync<MailList>("_proto/mail/api/messages", Web).WaitAsync(Timeout);
             Assert.That(list!.Messages.Single().Subject, Is.EqualTo("via files"));
             var page = await client.GetAsync("_proto/mail/").WaitAsync(Timeout);

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Logging;
+using Protocols.Servers.Mail;
 using Protocols.Servers.MailUi;
 using Protocols.Servers.Metrics;
 
@@ -11,7 +12,7 @@ internal sealed class MailUiTestHost : IAsyncDisposable
 {
     private readonly WebApplication _app;
 
-    private MailUiTestHost(WebApplication app, CapturedMailStore store, ProtocolsMetrics metrics, Uri baseAddress, CapturedMailApp mailApp)
+    private MailUiTestHost(WebApplication app, IMailStore store, ProtocolsMetrics metrics, Uri baseAddress, CapturedMailApp mailApp)
     {
         MailApp = mailApp;
         _app = app;
@@ -20,7 +21,7 @@ internal sealed class MailUiTestHost : IAsyncDisposable
         Client = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(20) };
     }
 
-    public CapturedMailStore Store { get; }
+    public IMailStore Store { get; }
 
     public CapturedMailApp MailApp { get; }
 
@@ -28,13 +29,13 @@ internal sealed class MailUiTestHost : IAsyncDisposable
 
     public HttpClient Client { get; }
 
-    public static async Task<MailUiTestHost> StartAsync(CapturedMailOptions? options = null, int capacity = 100)
+    public static async Task<MailUiTestHost> StartAsync(CapturedMailOptions? options = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         var app = builder.Build();
-        var store = new CapturedMailStore(capacity);
+        var store = await MailStores.OpenAsync(null);
         var metrics = new ProtocolsMetrics();
         var mailApp = new CapturedMailApp(store, metrics, options);
         app.MapCapturedMail(mailApp);
@@ -43,8 +44,8 @@ internal sealed class MailUiTestHost : IAsyncDisposable
         return new MailUiTestHost(app, store, metrics, new Uri(address + "/_proto/mail/"), mailApp);
     }
 
-    public CapturedMail Add(string raw, string from = "sender@example.com", params string[] to) =>
-        Store.Add(System.Text.Encoding.UTF8.GetBytes(raw), from, to.Length == 0 ? ["rcpt@example.com"] : to);
+    public async Task<Protocols.Servers.Mail.MailSummary> AddAsync(string raw, string from = "sender@example.com", params string[] to) =>
+        await Store.AppendAsync(new MailToAppend(System.Text.Encoding.UTF8.GetBytes(raw), from, to.Length == 0 ? ["rcpt@example.com"] : to));
 
     public async ValueTask DisposeAsync()
     {
@@ -52,5 +53,6 @@ internal sealed class MailUiTestHost : IAsyncDisposable
         await _app.StopAsync().WaitAsync(TimeSpan.FromSeconds(20));
         await _app.DisposeAsync();
         Metrics.Dispose();
+        await Store.DisposeAsync();
     }
 }

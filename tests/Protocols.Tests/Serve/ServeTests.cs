@@ -110,7 +110,7 @@ public class ServeTests
     }
 
     [Test]
-    public async Task Store_directory_keeps_eml_files_loads_them_at_start_and_deleting_removes_the_file()
+    public async Task Store_directory_keeps_mail_with_envelope_and_session_across_a_restart_and_deleting_removes_it()
     {
         var root = Directory.CreateTempSubdirectory("proto-serve-");
         var store = Path.Combine(root.FullName, "mail");
@@ -120,17 +120,21 @@ public class ServeTests
             await using (var stack = await DevStack.StartAsync(Settings(root.FullName, store).ToOptions()).WaitAsync(Timeout))
             {
                 await RawSmtp.SendAsync(stack.Smtp, "a@example.com", "b@example.com", "Subject: kept\r\n\r\nbody\r\n");
-                id = (await stack.Capture.ListAsync()).Single().Id;
-                Assert.That(File.Exists(Path.Combine(store, id + ".eml")), Is.True);
+                id = (await stack.Store.ListAsync(new Protocols.Servers.Mail.MailQuery())).Messages.Single().Id;
+                Assert.That(File.Exists(Path.Combine(store, "mail.db")), Is.True);
             }
             await using (var again = await DevStack.StartAsync(Settings(root.FullName, store).ToOptions()).WaitAsync(Timeout))
             {
-                var loaded = (await again.Capture.ListAsync()).Single();
-                Assert.That(loaded.Id, Is.EqualTo(id));
+                var loaded = await again.Store.GetAsync(id);
+                Assert.That(loaded, Is.Not.Null);
+                Assert.That(loaded!.Summary.EnvelopeFrom, Is.EqualTo("a@example.com"), "the envelope survives a restart");
+                Assert.That(loaded.Summary.EnvelopeTo, Is.EqualTo(new[] { "b@example.com" }));
+                Assert.That(loaded.Session.ClientAddress, Does.StartWith("127.0.0.1:"), "so does the client address");
+                Assert.That(loaded.Session.Transcript, Does.Contain("C: MAIL FROM:<a@example.com>").And.Contain("S: 354"));
                 using var http = new HttpClient { BaseAddress = again.MailPage, Timeout = Timeout };
                 var deleted = await http.DeleteAsync($"api/messages/{id}").WaitAsync(Timeout);
                 Assert.That(deleted.StatusCode, Is.EqualTo(HttpStatusCode.NoContent));
-                Assert.That(File.Exists(Path.Combine(store, id + ".eml")), Is.False);
+                Assert.That(await again.Store.GetAsync(id), Is.Null);
             }
         }
         finally
@@ -150,7 +154,7 @@ public class ServeTests
             var curl = Peers.Require("curl");
             var page = await ProcessRunner.RunAsync(curl, ["-sS", "-k", "--max-time", "10", stack.MailPage + "api/messages"]);
             Assert.That(page.ExitCode, Is.Zero, page.Stderr);
-            Assert.That(page.Stdout, Is.EqualTo("{\"total\":0,\"messages\":[]}"));
+            Assert.That(page.Stdout, Is.EqualTo("{\"total\":0,\"stored\":0,\"nextCursor\":null,\"messages\":[]}"));
             var pop3 = await ProcessRunner.RunAsync(curl, ["-sS", "-k", "--ssl-reqd", "--max-time", "10", "-u", "a:b", $"pop3://127.0.0.1:{stack.Pop3.Port}/"]);
             Assert.That(pop3.ExitCode, Is.Zero, pop3.Stderr);
         }

@@ -35,11 +35,11 @@ public class SmtpCliTests
             var m = await smtp.WaitForMessageAsync(T);
             Assert.That(m.IsTls && m.AuthenticatedUser == "alice", Is.True);
             Assert.That(m.To, Is.EqualTo(new[] { "bob@example.org", "carol@example.org" }));
-            Assert.That(m.Parsed.Subject, Is.EqualTo("Grüße aus dem Test"));
-            Assert.That(m.Parsed.TextBody?.TrimEnd(), Is.EqualTo("hello"));
-            Assert.That(m.Parsed.HtmlBody, Does.Contain("<p>hello</p>"));
-            var attachment = m.Parsed.Attachments.Single();
-            Assert.That(attachment.FileName, Is.EqualTo("report.bin"));
+            Assert.That(m.Message.Subject, Is.EqualTo("Grüße aus dem Test"));
+            Assert.That(m.Message.TextBody?.TrimEnd(), Is.EqualTo("hello"));
+            Assert.That(m.Message.HtmlBody, Does.Contain("<p>hello</p>"));
+            var attachment = m.Message.Attachments.Single();
+            Assert.That((attachment as MimeKit.MimePart)?.FileName, Is.EqualTo("report.bin"));
             Assert.That(stderr.ToString(), Does.Contain("AUTH").And.Not.Contain("pw\n"));
             Assert.That(stderr.ToString(), Does.Not.Contain(Protocols.Lines.Sasl.EncodePlain("alice", "pw")));
         }
@@ -118,7 +118,7 @@ public class SmtpCliTests
     }
 
     [Test]
-    public async Task ServePrintsALinePerMessageAndStoresEmlFiles()
+    public async Task ServePrintsALinePerMessageAndStoresInTheMailStore()
     {
         var dir = Directory.CreateTempSubdirectory("proto-smtp-serve-");
         var port = SmtpPeerServer.FreePort();
@@ -142,11 +142,20 @@ public class SmtpCliTests
             await cts.CancelAsync();
         }
         Assert.That(await run.WaitAsync(T), Is.Zero, stderr.ToString());
-        var files = Directory.GetFiles(dir.FullName, "*.eml");
-        Assert.That(files, Has.Length.EqualTo(1));
-        Assert.That(await File.ReadAllTextAsync(files[0]), Is.EqualTo("Subject: served\r\n\r\nbody\r\n"));
         Assert.That(stdout.ToString(), Does.Contain("from <a@example.org> to <b@example.org>").And.Contain("tls auth=u"));
-        Assert.That(Directory.GetFiles(dir.FullName, ".*"), Is.Empty, "no temporary files left");
+        await using (var store = await Protocols.Servers.Mail.Sqlite.SqliteMailStore.OpenAsync(dir.FullName))
+        {
+            var page = await store.ListAsync(new Protocols.Servers.Mail.MailQuery());
+            Assert.That(page.Total, Is.EqualTo(1), "only the accepted message is stored");
+            var stored = (await store.GetAsync(page.Messages[0].Id))!;
+            Assert.That(stored.Session.Tls, Is.True);
+            Assert.That(stored.Session.AuthenticatedUser, Is.EqualTo("u"));
+            Assert.That(stored.Session.Transcript, Does.Contain("C: AUTH PLAIN ***").Or.Contain("C: AUTH LOGIN"), "the transcript hides the secret");
+            await using var raw = (await store.OpenRawAsync(stored.Summary.Id))!;
+            using var reader = new StreamReader(raw);
+            Assert.That(await reader.ReadToEndAsync(), Is.EqualTo("Subject: served\r\n\r\nbody\r\n"));
+        }
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         dir.Delete(true);
     }
 

@@ -1,0 +1,233 @@
+using System.Buffers;
+using System.Text;
+using Protocols.Net;
+using Protocols.Servers.Lines;
+
+namespace Protocols.Tests.Kernel;
+
+/// <summary>The kernel on its own: a toy protocol over an in-memory pair, with CRLF lines and with IMAP-style literals.</summary>
+public class KernelTests
+{
+    private static readonly TimeSpan T = TimeSpan.FromSeconds(10);
+
+    [Test]
+    public async Task Literal_framing_sends_one_continuation_then_delivers_the_whole_command()
+    {
+        await using var h = await ToyHarness.StartAsync(new LiteralFraming(1024));
+        await h.SendAsync("ECHO {5}\r\n");
+        Assert.That(await h.LineAsync(), Is.EqualTo("+ Ready for literal data"));
+        await h.SendAsync("he");
+        await h.SendAsync("llo tail\r\n");
+        Assert.That(await h.LineAsync(), Is.EqualTo("OK ECHO {5}\r\nhello tail"));
+    }
+
+    [Test]
+    public async Task Non_synchronizing_literal_never_asks()
+    {
+        await using var h = await ToyHarness.StartAsync(new LiteralFraming(1024));
+        await h.SendAsync("ECHO {3+}\r\nabc {2+}\r\nde\r\nNOOP\r\n");
+        Assert.That(await h.LineAsync(), Is.EqualTo("OK ECHO {3+}\r\nabc {2+}\r\nde"));
+        Assert.That(await h.LineAsync(), Is.EqualTo("OK NOOP"));
+    }
+
+    [Test]
+    public async Task Literal_past_the_limit_is_too_long_and_the_session_goes_on()
+    {
+        await using var h = await ToyHarness.StartAsync(new LiteralFraming(64));
+        await h.SendAsync("ECHO {100}\r\n");
+        Assert.That(await h.LineAsync(), Is.EqualTo("BAD line-too-long"));
+        await h.SendAsync("NOOP\r\n");
+        Assert.That(await h.LineAsync(), Is.EqualTo("OK NOOP"));
+    }
+
+    [Test]
+    public async Task Crlf_framing_at_and_past_the_limit()
+    {
+        await using var h = await ToyHarness.StartAsync(new CrlfFraming(16));
+        await h.SendAsync("ECHO " + new string('x', 9) + "\r\n"); // 16 bytes with CRLF
+        Assert.That(await h.LineAsync(), Is.EqualTo("OK ECHO xxxxxxxxx"));
+        await h.SendAsync("ECHO " + new string('x', 10) + "\r\n");
+        Assert.That(await h.LineAsync(), Is.EqualTo("BAD line-too-long"));
+        await h.SendAsync("NOOP\r\n");
+        Assert.That(await h.LineAsync(), Is.EqualTo("OK NOOP"));
+    }
+
+    [Test]
+    public async Task Out_of_state_unknown_and_argument_rules_are_refused_through_the_table()
+    {
+        await using var h = await ToyHarness.StartAsync(new CrlfFraming(128));
+        await h.SendAsync("SECRET\r\nFOO\r\nNOOP x\r\nLOGIN\r\nSECRET\r\n");
+        Assert.That(await h.LineAsync(), Is.EqualTo("BAD bad-sequence"));
+        Assert.That(await h.LineAsync(), Is.EqualTo("BAD unknown-command"));
+        Assert.That(await h.LineAsync(), Is.EqualTo("BAD syntax-error"));
+        Assert.That(await h.LineAsync(), Is.EqualTo("OK LOGIN"));
+        Assert.That(await h.LineAsync(), Is.EqualTo("OK SECRET"));
+    }
+
+    [Test]
+    public async Task Bad_command_budget_at_and_past()
+    {
+        await using var h = await ToyHarness.StartAsync(new CrlfFraming(128), limits => limits.MaxBadCommands = 3);
+        for (var i = 0; i < 3; i++)
+        {
+            await h.SendAsync("FOO\r\n");
+            Assert.That(await h.LineAsync(), Is.EqualTo("BAD unknown-command"), $"bad command {i + 1} of 3");
+        }
+        await h.SendAsync("FOO\r\n");
+        Assert.That(await h.LineAsync(), Is.EqualTo("BYE too-many-errors"));
+        Assert.That(await h.LineAsync(), Is.Null);
+    }
+
+    [Test]
+    public async Task Noop_budget_at_and_past()
+    {
+        await using var h = await ToyHarness.StartAsync(new CrlfFraming(128), limits => limits.MaxNoops = 2);
+        await h.SendAsync("NOOP\r\nNOOP\r\nNOOP\r\n");
+        Assert.That(await h.LineAsync(), Is.EqualTo("OK NOOP"));
+        Assert.That(await h.LineAsync(), Is.EqualTo("OK NOOP"));
+        Assert.That(await h.LineAsync(), Is.EqualTo("BYE too-many-noops"));
+        Assert.That(await h.LineAsync(), Is.Null);
+    }
+
+    [Test]
+    public async Task A_trickling_command_is_cut_at_the_command_deadline()
+    {
+        await using var h = await ToyHarness.StartAsync(new CrlfFraming(128), limits => limits.CommandDeadline = TimeSpan.FromMilliseconds(800));
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        var trickle = Task.Run(async () =>
+        {
+            foreach (var b in "NOOP NOOP NOOP NOOP NOOP NOOP"u8.ToArray())
+            {
+                try { await h.Client.Writer.WriteAsync(new[] { b }); } catch (IOException) { return; }
+                await Task.Delay(100);
+            }
+        });
+        Assert.That(await h.LineAsync(), Is.EqualTo("BYE timeout"));
+        Assert.That(started.Elapsed, Is.LessThan(TimeSpan.FromSeconds(2.5)), "closed at the deadline, not per read");
+        await trickle.WaitAsync(T);
+    }
+
+    [Test]
+    public async Task Fault_interceptor_replies_to_the_nth_use_and_consumes_the_payload()
+    {
+        var faults = new FaultScript().Reply("PUSH", 451, "later", nth: 1);
+        await using var h = await ToyHarness.StartAsync(new CrlfFraming(128), interceptor: faults);
+        await h.SendAsync("LOGIN\r\nPUSH 6\r\nNOOP\r\nPUSH 4\r\nabcd");
+        Assert.That(await h.LineAsync(), Is.EqualTo("OK LOGIN"));
+        Assert.That(await h.LineAsync(), Is.EqualTo("451 later"), "the scripted reply; the 6 bytes 'NOOP\\r\\n' are its payload, never a command");
+        Assert.That(await h.LineAsync(), Is.EqualTo("OK PUSH 4 abcd"));
+    }
+
+    private enum ToyState { Out = 1, In = 2, Any = 3 }
+
+    private enum ToyReason { UnknownCommand, SyntaxError, BadSequence, LineTooLong, ProtocolError, TooManyErrors, TooManyRepeats, TooManyNoops, TooManyAuthFailures, Timeout, ShuttingDown, TooManyConnections, TooManyConnectionsFromAddress }
+
+    private sealed class ToySession : LineSession<ToySession, ToyState>
+    {
+        private static readonly RejectTable<ToyReason> Rejects = BuildRejects();
+
+        private static readonly VerbTable<ToySession, ToyState> Verbs = new VerbTable<ToySession, ToyState>()
+            .Add("ECHO", ToyState.Any, static (s, c, _) => s.Ok(Encoding.UTF8.GetString(c.Frame)))
+            .Add("NOOP", ToyState.Any, static (s, c, _) => s.Ok("NOOP"), ArgumentRule.None, flags: VerbFlags.NoopLike)
+            .Add("LOGIN", ToyState.Out, static (s, c, _) => s.Ok("LOGIN"), next: ToyState.In)
+            .Add("SECRET", ToyState.In, static (s, c, _) => s.Ok("SECRET"))
+            .Add("PUSH", ToyState.In, static (s, c, t) => s.PushAsync(c, t), ArgumentRule.Required, payload: static (_, a) => long.TryParse(a, out var n) ? n : -1);
+
+        public ToySession(Connection connection, ICommandFraming framing, SessionLimits limits, IVerbInterceptor? interceptor)
+            : base(connection, Verbs, framing, limits, new LineServices("toy", interceptor: interceptor), ToyState.Out)
+        {
+        }
+
+        private static RejectTable<ToyReason> BuildRejects()
+        {
+            var table = new RejectTable<ToyReason>();
+            foreach (var reason in Enum.GetValues<ToyReason>())
+            {
+                var closes = reason is ToyReason.TooManyErrors or ToyReason.TooManyRepeats or ToyReason.TooManyNoops or ToyReason.Timeout or ToyReason.ShuttingDown or ToyReason.ProtocolError;
+                table.Set(reason, closes ? 421 : 500, null, reason.ToString(), closes);
+                table.Map(Enum.Parse<LineReject>(reason.ToString()), reason);
+            }
+            return table.Seal();
+        }
+
+        private ValueTask<bool> Ok(string text)
+        {
+            Connection.Writer.WriteLine("OK " + text);
+            return new(true);
+        }
+
+        private async ValueTask<bool> PushAsync(LineCommand command, CancellationToken cancellationToken)
+        {
+            var count = int.Parse(command.Argument, System.Globalization.CultureInfo.InvariantCulture);
+            string body = "";
+            await TransferAsync(async t => body = Encoding.UTF8.GetString((await Connection.Reader.ReadExactlyAsync(count, t)).ToArray()), cancellationToken);
+            return await Ok("PUSH " + command.Argument + " " + body);
+        }
+
+        protected override ValueTask<bool> GreetAsync(CancellationToken cancellationToken)
+        {
+            Connection.Writer.WriteLine("HELLO");
+            return new(true);
+        }
+
+        protected override void Refuse(LineReject reason)
+        {
+            var entry = Rejects[Rejects.Standard(reason)];
+            CountRejected(entry);
+            Connection.Writer.WriteLine((entry.Closes ? "BYE " : "BAD ") + entry.Tag);
+            if (entry.Closes) Closing = true;
+        }
+
+        protected override void WriteFault(in VerbFault fault) => Connection.Writer.WriteLine($"{fault.Code} {fault.Text}");
+    }
+
+    private sealed class ToyHarness : IAsyncDisposable
+    {
+        private readonly ToySession _session;
+        private readonly CancellationTokenSource _stop = new();
+        private readonly Task _run;
+
+        private ToyHarness(ICommandFraming framing, SessionLimits limits, IVerbInterceptor? interceptor)
+        {
+            var (client, server) = Connection.CreatePair();
+            Client = client;
+            _session = new ToySession(server, framing, limits, interceptor);
+            _run = _session.RunAsync(_stop.Token);
+        }
+
+        public Connection Client { get; }
+
+        public static async Task<ToyHarness> StartAsync(ICommandFraming framing, Action<SessionLimits>? limits = null, IVerbInterceptor? interceptor = null)
+        {
+            var l = new SessionLimits { MaxCommandLength = framing.MaxLength };
+            limits?.Invoke(l);
+            var h = new ToyHarness(framing, l, interceptor);
+            Assert.That(await h.LineAsync(), Is.EqualTo("HELLO"));
+            return h;
+        }
+
+        public async Task SendAsync(string text) => await Client.Writer.WriteAsync(Encoding.UTF8.GetBytes(text)).AsTask().WaitAsync(T);
+
+        /// <summary>The next reply line, with the CRLFs inside an echoed frame kept: reads to the next line that does not belong to a literal.</summary>
+        public async Task<string?> LineAsync()
+        {
+            var line = await Client.Reader.ReadLineStringAsync().AsTask().WaitAsync(T);
+            if (line is null || !line.StartsWith("OK ECHO", StringComparison.Ordinal)) return line;
+            var builder = new StringBuilder(line);
+            while (builder.ToString().TrimEnd().EndsWith('}'))
+            {
+                builder.Append("\r\n").Append(await Client.Reader.ReadLineStringAsync().AsTask().WaitAsync(T));
+            }
+            return builder.ToString();
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await _stop.CancelAsync();
+            await _run.WaitAsync(T);
+            await Client.DisposeAsync();
+            await _session.DisposeAsync();
+            _stop.Dispose();
+        }
+    }
+}
