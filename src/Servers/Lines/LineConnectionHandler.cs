@@ -16,8 +16,8 @@ public interface ILineSession : IAsyncDisposable
 
 /// <summary>
 /// Hands Kestrel connections to line-protocol sessions: one instance per endpoint (per-connection state lives in the
-/// session). Takes a slot from the <see cref="ConnectionLimiter"/> (the protocol's refusal line past it), counts the
-/// connection once in <see cref="ProtocolsMetrics"/>, runs the session with the connection's lifetime token and
+/// session). Takes a slot from the <see cref="ConnectionLimiter"/> (the protocol's refusal line past it; such a
+/// connection is counted here, a session counts its own in <see cref="ProtocolsMetrics"/>), runs the session with the connection's lifetime token and
 /// disposes it. Implicit TLS is put in front by the host (Kestrel's TLS middleware), below this handler.
 /// </summary>
 public abstract class LineConnectionHandler : ConnectionHandler
@@ -60,11 +60,11 @@ public abstract class LineConnectionHandler : ConnectionHandler
     {
         ArgumentNullException.ThrowIfNull(connection);
         var conn = Connection.Create(connection.Transport, new ConnectionOptions(), connection.LocalEndPoint, connection.RemoteEndPoint, connection.Abort);
-        using var counted = Metrics.ConnectionOpened(Protocol);
         OnAccepting();
         var lease = Limiter.TryAcquire(connection.RemoteEndPoint, out var refusal);
         if (lease is null)
         {
+            Metrics.ConnectionOpened(Protocol).Dispose(); // a refused connection is counted here; a session counts its own
             LineLog.ConnectionRefused(Logger, Protocol, connection.RemoteEndPoint, refusal.ToString());
             await RefuseAsync(conn, refusal, connection.ConnectionClosed).ConfigureAwait(false);
             return;

@@ -148,7 +148,6 @@ public abstract partial class LineSession<TSession, TState>
         var address = ClientAddress;
         var delay = throttle.Failed(address);
         LineLog.AuthFailed(Logger, Services.Protocol, SessionId, RemoteEndPoint, address is null ? 0 : throttle.FailuresOf(address), (long)delay.TotalMilliseconds);
-        Services.Metrics.Rejected(Services.Protocol, "auth-failed");
         if (delay > TimeSpan.Zero) await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
         return ++_authFailures >= Limits.MaxAuthFailures;
     }

@@ -107,8 +107,10 @@ public abstract partial class LineSession<TSession, TState> : ILineSession
     /// </summary>
     public async Task RunAsync(CancellationToken cancellationToken = default)
     {
-        using var evictable = Lease is { } lease ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lease.Evicted) : null;
+        using var evictable = Lease is not null ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken) : null;
+        if (evictable is not null) Lease!.Attach(evictable);
         var token = evictable?.Token ?? cancellationToken;
+        using var counted = Services.Metrics.ConnectionOpened(Services.Protocol);
         var reader = Connection.Reader;
         reader.ReadTimeout = Limits.IdleTimeout;
         LineLog.SessionStarted(Logger, Services.Protocol, SessionId, RemoteEndPoint);

@@ -4,22 +4,33 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Protocols.Net;
+using Protocols.Servers.Lines;
 using Protocols.Servers.Metrics;
 
 namespace Protocols.Servers.Pop3;
 
-/// <summary>Hands each Kestrel connection on a POP3 endpoint to a new <see cref="Pop3Session"/>. One instance per endpoint.</summary>
+/// <summary>
+/// Hands each Kestrel connection on a POP3 endpoint to a new <see cref="Pop3Session"/> through the kernel's
+/// <see cref="LineConnectionHandler"/>: connection limits (in total and per address, <c>-ERR [SYS/TEMP]</c> past them),
+/// one connection count. One instance per endpoint.
+/// </summary>
 public sealed class Pop3ConnectionHandler(IPop3MailboxProvider provider, Pop3ServerOptions options, ProtocolsMetrics? metrics = null, ILogger? logger = null)
-    : ConnectionHandler
+    : LineConnectionHandler(Pop3Session.Protocol, new ConnectionLimiter(options.MaxConnections, options.MaxConnectionsPerAddress), metrics, logger)
 {
-    private readonly ILogger _logger = logger ?? NullLogger.Instance;
-
-    public override Task OnConnectedAsync(ConnectionContext connection)
+    protected override void OnAccepting()
     {
-        ArgumentNullException.ThrowIfNull(connection);
-        var transport = Connection.Create(connection.Transport, localEndPoint: connection.LocalEndPoint,
-            remoteEndPoint: connection.RemoteEndPoint, abort: connection.Abort);
-        return new Pop3Session(transport, provider, options, metrics, _logger).RunAsync(connection.ConnectionClosed);
+        Limiter.MaxConnections = options.MaxConnections;
+        Limiter.MaxConnectionsPerAddress = options.MaxConnectionsPerAddress;
+        Limiter.StressIdleTimeout = options.StressIdleTimeout;
+    }
+
+    protected override ILineSession CreateSession(Connection connection) => new Pop3Session(connection, provider, options, Metrics, Logger);
+
+    protected override ReadOnlyMemory<byte> RefusalLine(LineReject reason)
+    {
+        var entry = Pop3Rejects.Table[Pop3Rejects.Table.Standard(reason)];
+        Metrics.Rejected(Protocol, entry.Tag);
+        return System.Text.Encoding.ASCII.GetBytes("-ERR " + entry.Text + "\r\n");
     }
 }
 

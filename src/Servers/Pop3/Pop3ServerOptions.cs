@@ -1,4 +1,5 @@
 using System.Security.Cryptography.X509Certificates;
+using Protocols.Servers.Lines;
 
 namespace Protocols.Servers.Pop3;
 
@@ -8,6 +9,8 @@ public sealed class Pop3ServerOptions
     private TimeSpan _idleTimeout = TimeSpan.FromMinutes(10);
     private int _maxCommandLength = 255;
     private int _maxBadCommands = 10;
+    private int _maxConnections = 100;
+    private int _maxConnectionsPerAddress = 50;
 
     /// <summary>
     /// How long a client may stay silent before the server closes the session (without deleting anything).
@@ -33,6 +36,29 @@ public sealed class Pop3ServerOptions
         set => _maxBadCommands = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(value), "at least 1");
     }
 
+    /// <summary>Sessions at once. Default 100, as the SMTP server (Postfix <c>default_process_limit</c>). Past it: <c>-ERR [SYS/TEMP]</c> and close.</summary>
+    public int MaxConnections
+    {
+        get => _maxConnections;
+        set => _maxConnections = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(value), "at least 1");
+    }
+
+    /// <summary>Sessions at once from one client address. Default 50 (half the total, as SMTP), so one address cannot take every slot.</summary>
+    public int MaxConnectionsPerAddress
+    {
+        get => _maxConnectionsPerAddress;
+        set => _maxConnectionsPerAddress = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(value), "at least 1");
+    }
+
+    /// <summary>When the connection limits are full, a session idle this long is closed for a newcomer. Default 10 s (Postfix under stress).</summary>
+    public TimeSpan StressIdleTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Slows password guessing per client address across connections (one per server).</summary>
+    public AuthThrottle AuthThrottle { get; set; } = new();
+
+    /// <summary>Scripted faults around the verb table (test servers); null in production.</summary>
+    public IVerbInterceptor? Faults { get; set; }
+
     /// <summary>Server certificate: enables STLS (RFC 2595) and is required by <see cref="ImplicitTls"/>. Null: no TLS.</summary>
     public X509Certificate2? Certificate { get; set; }
 
@@ -51,4 +77,14 @@ public sealed class Pop3ServerOptions
 
     /// <summary>Text of the greeting after <c>+OK</c>.</summary>
     public string Greeting { get; set; } = "Protocols POP3 server ready";
+
+    /// <summary>The kernel's limits for one session.</summary>
+    internal SessionLimits ToSessionLimits() => new()
+    {
+        MaxCommandLength = MaxCommandLength,
+        MaxBadCommands = MaxBadCommands,
+        MaxAuthFailures = MaxBadCommands + 1, // failed logins count as bad commands, as they always did
+        IdleTimeout = IdleTimeout,
+        CommandDeadline = IdleTimeout,
+    };
 }

@@ -1,177 +1,135 @@
 using System.Buffers;
-using System.Collections.Frozen;
 using System.Globalization;
 using System.Net.Security;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Protocols.Lines;
 using Protocols.Net;
+using Protocols.Servers.Lines;
 using Protocols.Servers.Metrics;
 
 namespace Protocols.Servers.Pop3;
 
 /// <summary>
-/// One POP3 session (RFC 1939, CAPA from RFC 2449, STLS from RFC 2595) over a <see cref="Connection"/>: plain code,
-/// driven by a Kestrel handler or, in a test, over <see cref="Connection.CreatePair"/>. Commands are looked up in a
-/// table of verb -> states where it is valid -> handler. Deletions happen only at QUIT (the UPDATE state).
+/// One POP3 session (RFC 1939, CAPA from RFC 2449, STLS from RFC 2595) over a <see cref="Connection"/>, on the
+/// line-protocol kernel: driven by a Kestrel handler or, in a test, over <see cref="Connection.CreatePair"/>. Commands
+/// are a verb table (verb -> states -> handler); refusals go through one reject table. Deletions happen only at QUIT
+/// (the UPDATE state).
 /// </summary>
-public sealed partial class Pop3Session
+public sealed partial class Pop3Session : LineSession<Pop3Session, Pop3State>
 {
     internal const string Protocol = "pop3";
     private const int DrainEvery = 64 * 1024;
 
-    private static readonly FrozenDictionary<string, Command> Commands = new Dictionary<string, Command>(StringComparer.Ordinal)
-    {
-        ["CAPA"] = new(Pop3States.Any, static (s, a, c) => s.CapaAsync(c)),
-        ["USER"] = new(Pop3States.Authorization, static (s, a, c) => s.UserAsync(a, c)),
-        ["PASS"] = new(Pop3States.Authorization, static (s, a, c) => s.PassAsync(a, c)),
-        ["STLS"] = new(Pop3States.Authorization, static (s, a, c) => s.StlsAsync(c)),
-        ["QUIT"] = new(Pop3States.Any, static (s, a, c) => s.QuitAsync(c)),
-        ["STAT"] = new(Pop3States.Transaction, static (s, a, c) => s.StatAsync(c)),
-        ["LIST"] = new(Pop3States.Transaction, static (s, a, c) => s.ListAsync(a, uniqueIds: false, c)),
-        ["UIDL"] = new(Pop3States.Transaction, static (s, a, c) => s.ListAsync(a, uniqueIds: true, c)),
-        ["RETR"] = new(Pop3States.Transaction, static (s, a, c) => s.RetrAsync(a, c)),
-        ["TOP"] = new(Pop3States.Transaction, static (s, a, c) => s.TopAsync(a, c)),
-        ["DELE"] = new(Pop3States.Transaction, static (s, a, c) => s.DeleAsync(a, c)),
-        ["NOOP"] = new(Pop3States.Transaction, static (s, a, c) => s.ReplyAsync("+OK", c)),
-        ["RSET"] = new(Pop3States.Transaction, static (s, a, c) => s.RsetAsync(c)),
-    }.ToFrozenDictionary(StringComparer.Ordinal);
+    private static readonly VerbTable<Pop3Session, Pop3State> Verbs = new VerbTable<Pop3Session, Pop3State>()
+        .Add("CAPA", Pop3State.Any, static (s, c, t) => s.CapaAsync(t))
+        .Add("USER", Pop3State.Authorization, static (s, c, t) => s.UserAsync(c.Argument, t))
+        .Add("PASS", Pop3State.Authorization, static (s, c, t) => s.PassAsync(c.Argument, t), flags: VerbFlags.Secret)
+        .Add("STLS", Pop3State.Authorization, static (s, c, t) => s.StlsAsync(t))
+        .Add("QUIT", Pop3State.Any, static (s, c, t) => s.QuitAsync(t))
+        .Add("STAT", Pop3State.Transaction, static (s, c, t) => s.StatAsync(t))
+        .Add("LIST", Pop3State.Transaction, static (s, c, t) => s.ListAsync(c.Argument, uniqueIds: false, t))
+        .Add("UIDL", Pop3State.Transaction, static (s, c, t) => s.ListAsync(c.Argument, uniqueIds: true, t))
+        .Add("RETR", Pop3State.Transaction, static (s, c, t) => s.RetrAsync(c.Argument, t))
+        .Add("TOP", Pop3State.Transaction, static (s, c, t) => s.TopAsync(c.Argument, t))
+        .Add("DELE", Pop3State.Transaction, static (s, c, t) => s.DeleAsync(c.Argument, t))
+        .Add("NOOP", Pop3State.Transaction, static (s, c, t) => s.ReplyAsync("+OK", t), flags: VerbFlags.NoopLike)
+        .Add("RSET", Pop3State.Transaction, static (s, c, t) => s.RsetAsync(t));
 
-    private readonly Connection _connection;
     private readonly IPop3MailboxProvider _provider;
     private readonly Pop3ServerOptions _options;
     private readonly ProtocolsMetrics? _metrics;
-    private readonly ILogger _logger;
-    private Pop3States _state = Pop3States.Authorization;
     private string? _user;
-    private int _badCommands;
     private IPop3Mailbox? _mailbox;
     private IReadOnlyList<Pop3MessageInfo> _messages = [];
     private bool[] _deleted = [];
 
     public Pop3Session(Connection connection, IPop3MailboxProvider provider, Pop3ServerOptions? options = null,
         ProtocolsMetrics? metrics = null, ILogger? logger = null)
+        : base(connection, Verbs, new CrlfFraming((options ?? DefaultOptions).MaxCommandLength), (options ?? DefaultOptions).ToSessionLimits(),
+            new LineServices(Protocol, logger, metrics, (options ?? DefaultOptions).Faults, (options ?? DefaultOptions).AuthThrottle), Pop3State.Authorization)
     {
-        _connection = connection ?? throw new ArgumentNullException(nameof(connection));
         _provider = provider ?? throw new ArgumentNullException(nameof(provider));
         _options = options ?? new Pop3ServerOptions();
         if (_options.ImplicitTls && _options.Certificate is null) throw new ArgumentException("implicit TLS needs a certificate", nameof(options));
         _metrics = metrics;
-        _logger = logger ?? NullLogger.Instance;
     }
 
-    /// <summary>Runs the session until QUIT, the peer leaves, the idle timeout, or <paramref name="cancellationToken"/>; then closes the connection.</summary>
-    public async Task RunAsync(CancellationToken cancellationToken = default)
+    private static Pop3ServerOptions DefaultOptions { get; } = new();
+
+    protected override ValueTask<bool> GreetAsync(CancellationToken cancellationToken) => ReplyAsync("+OK " + _options.Greeting, cancellationToken);
+
+    /// <summary>The verb is 1-16 letters or digits, then a space or the end (anything else is a syntax error); any
+    /// command but PASS forgets a USER given before it.</summary>
+    protected override bool SplitCommand(ReadOnlySpan<byte> line, out Range verb, out Range argument)
     {
-        using var scope = _metrics?.ConnectionOpened(Protocol);
-        var reader = _connection.Reader;
-        try
-        {
-            reader.MaxLineLength = _options.MaxCommandLength;
-            reader.ReadTimeout = _options.IdleTimeout;
-            await ReplyAsync("+OK " + _options.Greeting, cancellationToken).ConfigureAwait(false);
-            while (true)
-            {
-                ReadOnlySequence<byte>? line;
-                try
-                {
-                    line = await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false);
-                }
-                catch (LineTooLongException)
-                {
-                    await reader.DiscardLineAsync(cancellationToken).ConfigureAwait(false);
-                    if (!await BadAsync("-ERR line too long", "line-too-long", cancellationToken).ConfigureAwait(false)) break;
-                    continue;
-                }
-                if (line is not { } bytes) break;
-                if (!await DispatchAsync(bytes, cancellationToken).ConfigureAwait(false)) break;
-            }
-            await _connection.CloseAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (TimeoutException)
-        {
-            LogIdle(_logger, _connection.RemoteEndPoint);
-            await TryReplyAsync("-ERR autologout: idle for too long", cancellationToken).ConfigureAwait(false);
-        }
-        catch (IOException e)
-        {
-            // The peer left mid-command or broke the protocol: nothing more can be said on this connection.
-            LogDropped(_logger, _connection.RemoteEndPoint, e.Message);
-        }
-        catch (System.Security.Authentication.AuthenticationException e)
-        {
-            LogDropped(_logger, _connection.RemoteEndPoint, e.Message);
-        }
-        finally
-        {
-            await _connection.DisposeAsync().ConfigureAwait(false);
-        }
+        verb = default;
+        argument = default;
+        var ok = CommandLine.TryParse(line, out var verbBytes, out _);
+        if (!ok || !CommandLine.VerbIs(verbBytes, "PASS"u8)) _user = null;
+        if (!ok) return false;
+        verb = ..verbBytes.Length;
+        argument = verbBytes.Length < line.Length ? (verbBytes.Length + 1).. : new Range(line.Length, line.Length);
+        return true;
     }
 
-    private async ValueTask<bool> DispatchAsync(ReadOnlySequence<byte> bytes, CancellationToken cancellationToken)
+    protected override void Refuse(LineReject reason)
     {
-        var line = bytes.IsSingleSegment ? bytes.FirstSpan : bytes.ToArray();
-        if (!CommandLine.TryParse(line, out var verbBytes, out var argumentBytes))
-            return await BadAsync("-ERR syntax error", "syntax", cancellationToken).ConfigureAwait(false);
-        var verb = CommandLine.VerbToString(verbBytes);
-        var argument = System.Text.Encoding.UTF8.GetString(argumentBytes);
-        if (verb != "PASS") _user = null;
-        if (!Commands.TryGetValue(verb, out var command))
-            return await BadAsync("-ERR unknown command", "unknown-command", cancellationToken).ConfigureAwait(false);
-        if ((command.States & _state) == 0)
-            return await BadAsync("-ERR command not valid in this state", "out-of-sequence", cancellationToken).ConfigureAwait(false);
-        return await command.Run(this, argument, cancellationToken).ConfigureAwait(false);
+        if (reason == LineReject.ProtocolError)
+        {
+            Closing = true; // a client that breaks the framing gets no answer
+            return;
+        }
+        Write(Pop3Rejects.Table.Standard(reason));
     }
 
-    /// <summary>Answers a bad command and counts it; false (after a last answer) once the budget is spent.</summary>
-    private async ValueTask<bool> BadAsync(string reply, string reason, CancellationToken cancellationToken)
+    protected override void WriteFault(in VerbFault fault) =>
+        Connection.Writer.WriteLine((fault.Code is >= 200 and < 400 ? "+OK " : "-ERR ") + (fault.Text ?? "scripted failure"));
+
+    private void Write(Pop3Reject reason, string? text = null)
     {
-        _metrics?.Rejected(Protocol, reason);
-        if (++_badCommands > _options.MaxBadCommands)
-        {
-            await ReplyAsync("-ERR [SYS/PERM] too many errors, closing", cancellationToken).ConfigureAwait(false);
-            return false;
-        }
-        return await ReplyAsync(reply, cancellationToken).ConfigureAwait(false);
+        var entry = Pop3Rejects.Table[reason];
+        CountRejected(entry);
+        Connection.Writer.WriteLine("-ERR " + (text ?? entry.Text));
+        if (entry.Closes) Closing = true;
+    }
+
+    /// <summary>Answers a bad command and counts it; once the budget is spent, the closing reply instead. Always false (refused).</summary>
+    private async ValueTask<bool> BadAsync(Pop3Reject reason, CancellationToken cancellationToken, string? text = null)
+    {
+        if (CountBadCommand()) Write(Pop3Reject.TooManyErrors);
+        else Write(reason, text);
+        await Connection.Writer.DrainAsync(cancellationToken).ConfigureAwait(false);
+        return false;
     }
 
     private async ValueTask<bool> ReplyAsync(string line, CancellationToken cancellationToken)
     {
-        _connection.Writer.WriteLine(line);
-        await _connection.Writer.DrainAsync(cancellationToken).ConfigureAwait(false);
+        Connection.Writer.WriteLine(line);
+        await Connection.Writer.DrainAsync(cancellationToken).ConfigureAwait(false);
         return true;
     }
 
-    private async ValueTask TryReplyAsync(string line, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await ReplyAsync(line, cancellationToken).ConfigureAwait(false);
-        }
-        catch (IOException)
-        {
-            // Best effort on the way out: the peer may be gone already.
-        }
-    }
+    protected override async ValueTask OnEndedAsync() => await Connection.DisposeAsync().ConfigureAwait(false);
 
     private SslServerAuthenticationOptions TlsOptions() => new() { ServerCertificate = _options.Certificate };
 
     /// <summary>TLS is up: upgraded with STLS, or put in front of the session by the host (implicit TLS).</summary>
-    private bool Secure => _connection.IsTls || _options.ImplicitTls;
+    private bool Secure => Connection.IsTls || _options.ImplicitTls;
 
     private bool LoginAllowed => Secure || _options.AllowPlaintextLogin;
 
     private async ValueTask<bool> CapaAsync(CancellationToken cancellationToken)
     {
-        var writer = _connection.Writer;
+        var writer = Connection.Writer;
         writer.WriteLine("+OK capability list follows");
         writer.WriteLine("TOP");
         writer.WriteLine("UIDL");
         writer.WriteLine("RESP-CODES");
         writer.WriteLine("AUTH-RESP-CODE");
         writer.WriteLine("PIPELINING");
-        if (_state == Pop3States.Authorization && LoginAllowed) writer.WriteLine("USER");
-        if (_state == Pop3States.Authorization && _options.Certificate is not null && !Secure) writer.WriteLine("STLS");
+        if (State == Pop3State.Authorization && LoginAllowed) writer.WriteLine("USER");
+        if (State == Pop3State.Authorization && _options.Certificate is not null && !Secure) writer.WriteLine("STLS");
         writer.WriteLine("IMPLEMENTATION Protocols");
         writer.WriteLine(".");
         await writer.DrainAsync(cancellationToken).ConfigureAwait(false);
@@ -180,54 +138,51 @@ public sealed partial class Pop3Session
 
     private ValueTask<bool> UserAsync(string argument, CancellationToken cancellationToken)
     {
-        if (!LoginAllowed) return BadAsync("-ERR [AUTH] plaintext login is disabled: use STLS first", "plaintext-login", cancellationToken);
-        if (argument.Length == 0) return BadAsync("-ERR syntax: USER name", "syntax", cancellationToken);
+        if (!LoginAllowed) return BadAsync(Pop3Reject.PlaintextLoginDisabled, cancellationToken);
+        if (argument.Length == 0) return BadAsync(Pop3Reject.SyntaxError, cancellationToken, "syntax: USER name");
         _user = argument;
         return ReplyAsync("+OK send PASS", cancellationToken);
     }
 
     private async ValueTask<bool> PassAsync(string argument, CancellationToken cancellationToken)
     {
-        if (_user is not { } user) return await BadAsync("-ERR send USER first", "out-of-sequence", cancellationToken).ConfigureAwait(false);
+        if (_user is not { } user) return await BadAsync(Pop3Reject.BadSequence, cancellationToken, "send USER first").ConfigureAwait(false);
         _user = null;
         var mailbox = await _provider.OpenAsync(user, argument, cancellationToken).ConfigureAwait(false);
         if (mailbox is null)
         {
-            LogLoginFailed(_logger, _connection.RemoteEndPoint, user);
-            return await BadAsync("-ERR [AUTH] invalid user name or password", "auth", cancellationToken).ConfigureAwait(false);
+            LogLoginFailed(Logger, RemoteEndPoint, user);
+            // Counted for the address across connections; the answer waits a growing delay.
+            var spent = await AuthFailedAsync(cancellationToken).ConfigureAwait(false);
+            return await BadAsync(spent ? Pop3Reject.TooManyAuthFailures : Pop3Reject.AuthenticationFailed, cancellationToken).ConfigureAwait(false);
         }
+        AuthSucceeded();
         _mailbox = mailbox;
         _messages = await mailbox.ListAsync(cancellationToken).ConfigureAwait(false);
         _deleted = new bool[_messages.Count];
-        _state = Pop3States.Transaction;
+        State = Pop3State.Transaction;
         return await ReplyAsync(FormattableString.Invariant($"+OK maildrop has {_messages.Count} messages ({TotalSize()} octets)"), cancellationToken).ConfigureAwait(false);
     }
 
     private async ValueTask<bool> StlsAsync(CancellationToken cancellationToken)
     {
-        if (Secure) return await BadAsync("-ERR already under TLS", "out-of-sequence", cancellationToken).ConfigureAwait(false);
-        if (_options.Certificate is null) return await BadAsync("-ERR STLS is not available", "unknown-command", cancellationToken).ConfigureAwait(false);
-        await ReplyAsync("+OK begin TLS negotiation", cancellationToken).ConfigureAwait(false);
+        if (Secure) return await BadAsync(Pop3Reject.BadSequence, cancellationToken, "already under TLS").ConfigureAwait(false);
+        if (_options.Certificate is null) return await BadAsync(Pop3Reject.UnknownCommand, cancellationToken, "STLS is not available").ConfigureAwait(false);
         // Commands the client pipelined behind STLS are dropped, never read as if they came over TLS (RFC 2595 §4).
-        await _connection.UpgradeToTlsAsync(TlsOptions(), PlaintextPolicy.Discard, cancellationToken).ConfigureAwait(false);
-        return true;
+        return await UpgradeToTlsAsync(TlsOptions(), "+OK begin TLS negotiation\r\n"u8.ToArray(), cancellationToken).ConfigureAwait(false);
     }
 
     private async ValueTask<bool> QuitAsync(CancellationToken cancellationToken)
     {
-        if (_state != Pop3States.Transaction)
-        {
-            await ReplyAsync("+OK bye", cancellationToken).ConfigureAwait(false);
-            return false;
-        }
+        Closing = true;
+        if (State != Pop3State.Transaction) return await ReplyAsync("+OK bye", cancellationToken).ConfigureAwait(false);
         var doomed = new List<string>();
         for (var i = 0; i < _messages.Count; i++)
         {
             if (_deleted[i]) doomed.Add(_messages[i].UniqueId);
         }
         if (doomed.Count > 0) await _mailbox!.DeleteAsync(doomed, cancellationToken).ConfigureAwait(false);
-        await ReplyAsync(FormattableString.Invariant($"+OK bye ({_messages.Count - doomed.Count} messages left)"), cancellationToken).ConfigureAwait(false);
-        return false;
+        return await ReplyAsync(FormattableString.Invariant($"+OK bye ({_messages.Count - doomed.Count} messages left)"), cancellationToken).ConfigureAwait(false);
     }
 
     private ValueTask<bool> StatAsync(CancellationToken cancellationToken) =>
@@ -238,10 +193,10 @@ public sealed partial class Pop3Session
         if (argument.Length > 0)
         {
             var (index, error) = FindMessage(argument);
-            if (error is not null) return await BadAsync(error, "no-such-message", cancellationToken).ConfigureAwait(false);
+            if (error is not null) return await BadAsync(Pop3Reject.NoSuchMessage, cancellationToken, error).ConfigureAwait(false);
             return await ReplyAsync(FormattableString.Invariant($"+OK {index + 1} {Describe(index, uniqueIds)}"), cancellationToken).ConfigureAwait(false);
         }
-        var writer = _connection.Writer;
+        var writer = Connection.Writer;
         writer.WriteLine(uniqueIds ? "+OK unique ids follow" : FormattableString.Invariant($"+OK {LiveCount()} messages ({TotalSize()} octets)"));
         for (var i = 0; i < _messages.Count; i++)
         {
@@ -258,7 +213,7 @@ public sealed partial class Pop3Session
     private async ValueTask<bool> RetrAsync(string argument, CancellationToken cancellationToken)
     {
         var (index, error) = FindMessage(argument);
-        if (error is not null) return await BadAsync(error, "no-such-message", cancellationToken).ConfigureAwait(false);
+        if (error is not null) return await BadAsync(Pop3Reject.NoSuchMessage, cancellationToken, error).ConfigureAwait(false);
         return await SendMessageAsync(index, bodyLines: null, cancellationToken).ConfigureAwait(false);
     }
 
@@ -266,9 +221,9 @@ public sealed partial class Pop3Session
     {
         var space = argument.IndexOf(' ', StringComparison.Ordinal);
         if (space < 0 || !int.TryParse(argument.AsSpan(space + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var lines))
-            return await BadAsync("-ERR syntax: TOP msg lines", "syntax", cancellationToken).ConfigureAwait(false);
+            return await BadAsync(Pop3Reject.SyntaxError, cancellationToken, "syntax: TOP msg lines").ConfigureAwait(false);
         var (index, error) = FindMessage(argument[..space]);
-        if (error is not null) return await BadAsync(error, "no-such-message", cancellationToken).ConfigureAwait(false);
+        if (error is not null) return await BadAsync(Pop3Reject.NoSuchMessage, cancellationToken, error).ConfigureAwait(false);
         return await SendMessageAsync(index, lines, cancellationToken).ConfigureAwait(false);
     }
 
@@ -279,7 +234,7 @@ public sealed partial class Pop3Session
         if (stream is null) return await ReplyAsync("-ERR [SYS/TEMP] message has gone from the maildrop", cancellationToken).ConfigureAwait(false);
         await using (stream.ConfigureAwait(false))
         {
-            var writer = _connection.Writer;
+            var writer = Connection.Writer;
             writer.WriteLine(bodyLines is null ? FormattableString.Invariant($"+OK {info.Size} octets") : "+OK top of message follows");
             var stuffing = new DotStuffingWriter(writer.Buffer);
             var cut = bodyLines is { } n ? new TopCut(n) : (TopCut?)null;
@@ -317,7 +272,7 @@ public sealed partial class Pop3Session
     private async ValueTask<bool> DeleAsync(string argument, CancellationToken cancellationToken)
     {
         var (index, error) = FindMessage(argument);
-        if (error is not null) return await BadAsync(error, "no-such-message", cancellationToken).ConfigureAwait(false);
+        if (error is not null) return await BadAsync(Pop3Reject.NoSuchMessage, cancellationToken, error).ConfigureAwait(false);
         _deleted[index] = true;
         return await ReplyAsync(FormattableString.Invariant($"+OK message {index + 1} deleted"), cancellationToken).ConfigureAwait(false);
     }
@@ -332,9 +287,9 @@ public sealed partial class Pop3Session
     private (int Index, string? Error) FindMessage(string argument)
     {
         if (!int.TryParse(argument, NumberStyles.None, CultureInfo.InvariantCulture, out var number))
-            return (-1, "-ERR syntax: a message number");
-        if (number < 1 || number > _messages.Count) return (-1, "-ERR no such message");
-        if (_deleted[number - 1]) return (-1, FormattableString.Invariant($"-ERR message {number} already deleted"));
+            return (-1, "syntax: a message number");
+        if (number < 1 || number > _messages.Count) return (-1, "no such message");
+        if (_deleted[number - 1]) return (-1, FormattableString.Invariant($"message {number} already deleted"));
         return (number - 1, null);
     }
 
@@ -350,22 +305,15 @@ public sealed partial class Pop3Session
         return total;
     }
 
-    private sealed record Command(Pop3States States, Func<Pop3Session, string, CancellationToken, ValueTask<bool>> Run);
-
-    [Flags]
-    private enum Pop3States
-    {
-        Authorization = 1,
-        Transaction = 2,
-        Any = Authorization | Transaction,
-    }
-
     [LoggerMessage(Level = LogLevel.Information, Message = "POP3 login failed for {User} from {Remote}")]
     private static partial void LogLoginFailed(ILogger logger, System.Net.EndPoint? remote, string user);
+}
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "POP3 session from {Remote} idle for too long")]
-    private static partial void LogIdle(ILogger logger, System.Net.EndPoint? remote);
-
-    [LoggerMessage(Level = LogLevel.Debug, Message = "POP3 session from {Remote} dropped: {Reason}")]
-    private static partial void LogDropped(ILogger logger, System.Net.EndPoint? remote, string reason);
+/// <summary>POP3 session states (RFC 1939 §3).</summary>
+[Flags]
+public enum Pop3State
+{
+    Authorization = 1,
+    Transaction = 2,
+    Any = Authorization | Transaction,
 }

@@ -70,7 +70,7 @@ public class MailOriginBrowserTests
             var escapes = JsonSerializer.Deserialize<Dictionary<string, string>>(results)!
                 .Count(r => r.Value.Contains("424242", StringComparison.Ordinal) || r.Value is "204");
             Assert.That(results, Does.Not.Contain("424242"), "the attack page read a message");
-            Assert.That(await stack.Capture.ListAsync(), Has.Count.EqualTo(1), "the attack page deleted mail: " + results);
+            Assert.That((await stack.Store.ListAsync(new Protocols.Servers.Mail.MailQuery())).Messages, Has.Count.EqualTo(1), "the attack page deleted mail: " + results);
 
             // The real page: Clear all asks; dismissing keeps the mail, accepting clears it.
             var mailPage = await context.NewPageAsync();
@@ -83,12 +83,12 @@ public class MailOriginBrowserTests
             await mailPage.Locator("#clear").ClickAsync();
             await Task.Delay(500);
             Assert.That(asked, Has.Count.EqualTo(1), "Clear all must ask first");
-            Assert.That(await stack.Capture.ListAsync(), Has.Count.EqualTo(1), "dismissing the question keeps the mail");
+            Assert.That((await stack.Store.ListAsync(new Protocols.Servers.Mail.MailQuery())).Messages, Has.Count.EqualTo(1), "dismissing the question keeps the mail");
             mailPage.Dialog -= Dismiss;
             mailPage.Dialog += (_, dialog) => _ = dialog.AcceptAsync();
             await mailPage.Locator("#clear").ClickAsync();
             await Assertions.Expect(mailPage.Locator("#count")).ToHaveTextAsync("0 messages");
-            Assert.That(await stack.Capture.ListAsync(), Is.Empty);
+            Assert.That((await stack.Store.ListAsync(new Protocols.Servers.Mail.MailQuery())).Messages, Is.Empty);
             await context.CloseAsync();
             HardeningReport.Row(HardeningReport.Attack, "Chromium: a page in the root reads or deletes mail (7 ways)", 7, 0, TimeSpan.Zero,
                 "all blocked; Clear all asks first", escapes, 0);

@@ -34,7 +34,7 @@ public class WebStackAttackTests
     private static async Task<string> SendMailAsync(DevStack stack, string subject)
     {
         await RawSmtp.SendAsync(stack.Smtp, "a@example.com", "b@example.com", $"Subject: {subject}\r\n\r\nreset code 123456\r\n").WaitAsync(Wait);
-        return (await stack.Capture.ListAsync()).Single(m => m.View.Subject == subject).Id;
+        return (await stack.Store.ListAsync(new Protocols.Servers.Mail.MailQuery())).Messages.Single(m => m.Subject == subject).Id;
     }
 
     [Test]
@@ -131,13 +131,13 @@ public class WebStackAttackTests
                     Assert.That(answer.Status, Is.EqualTo(403), $"DELETE {target} with {headers.Trim()}: {answer}");
                 }
             }
-            Assert.That(await stack.Capture.ListAsync(), Has.Count.EqualTo(1), "no cross-origin request may delete mail");
+            Assert.That((await stack.Store.ListAsync(new Protocols.Servers.Mail.MailQuery())).Messages, Has.Count.EqualTo(1), "no cross-origin request may delete mail");
 
             var sameOrigin = $"Origin: http://127.0.0.1:{mail.Port}\r\nSec-Fetch-Site: same-origin\r\n";
             Assert.That((await RawHttp.SendAsync(mail, "DELETE", MailPath(stack, "api/messages/" + id), headers: sameOrigin)).Status, Is.EqualTo(204));
             await SendMailAsync(stack, "curl");
             Assert.That((await RawHttp.SendAsync(mail, "DELETE", MailPath(stack, "api/messages"))).Status, Is.EqualTo(204), "curl (no Origin) keeps working");
-            Assert.That(await stack.Capture.ListAsync(), Is.Empty);
+            Assert.That((await stack.Store.ListAsync(new Protocols.Servers.Mail.MailQuery())).Messages, Is.Empty);
         }
         finally
         {
@@ -156,7 +156,7 @@ public class WebStackAttackTests
         {
             await RawSmtp.SendAsync(stack.Smtp, "a@example.com", "b@example.com",
                 "Subject: framed\r\nContent-Type: text/html\r\n\r\n<p>hi</p>\r\n").WaitAsync(Wait);
-            var id = (await stack.Capture.ListAsync()).Single().Id;
+            var id = ((await stack.Store.ListAsync(new Protocols.Servers.Mail.MailQuery())).Messages).Single().Id;
             var mail = MailEndPoint(stack);
             foreach (var target in new[] { MailPath(stack, ""), MailPath(stack, "api/messages"), MailPath(stack, $"api/messages/{id}/raw") })
             {

@@ -75,7 +75,7 @@ internal sealed class PostgresServer : IAsyncDisposable
 
     private static async Task RunCheckedAsync(string file, string[] arguments, string? stdin)
     {
-        var result = await PeerProcess.RunAsync(file, arguments, stdin, TimeSpan.FromSeconds(90));
+        var result = await PeerRunner.RunAsync(file, arguments, stdin, TimeSpan.FromSeconds(90));
         if (result.ExitCode != 0) Assert.Fail($"{Path.GetFileName(file)} {string.Join(' ', arguments)} failed ({result.ExitCode}): {result.Stderr} {result.Stdout}");
     }
 
