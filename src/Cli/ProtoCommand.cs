@@ -11,6 +11,7 @@ internal static class ProtoCommand
         Ftp.FtpCommand.Create(),
         Http.HttpCommand.Create(),
         Serve.ServeCommand.Create(),
+        Mail.MailCommand.Create(),
     };
 
     public static async Task<int> RunAsync(string[] args) =>

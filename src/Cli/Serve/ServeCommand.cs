@@ -23,10 +23,12 @@ internal static class ServeCommand
         var write = new Option<bool>("--write") { Description = "Let FTP and HTTP clients write to the root" };
         var tls = new Option<bool>("--tls") { Description = "Offer TLS: STARTTLS, STLS, AUTH TLS, and HTTPS (with --self-signed)" };
         var selfSigned = new Option<bool>("--self-signed") { Description = "Make a throwaway certificate for TLS" };
+        var exitAfter = new Option<int?>("--exit-after") { Description = "Exit 0 once N messages have been captured (for CI; see --timeout)" };
+        var timeout = new Option<string?>("--timeout") { Description = "With --exit-after: exit 1 if the N messages have not arrived within this time (30, 90s, 5m)" };
 
         var command = new Command("serve", "The whole dev stack in one process: SMTP capture, POP3, FTP and HTTP with a live mail page")
         {
-            root, host, smtpPort, ftpPort, httpPort, pop3Port, mailPort, allowHost, store.Store, store.Keep, store.MaxBytes, store.MaxAge, write, tls, selfSigned,
+            root, host, smtpPort, ftpPort, httpPort, pop3Port, mailPort, allowHost, store.Store, store.Keep, store.MaxBytes, store.MaxAge, write, tls, selfSigned, exitAfter, timeout,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -36,11 +38,21 @@ internal static class ServeCommand
                 await Console.Error.WriteLineAsync($"proto serve: {problem}").ConfigureAwait(false);
                 return 2;
             }
+            TimeSpan? limit = null;
+            if (parse.GetValue(timeout) is { } timeoutText)
+            {
+                if (Durations.ParseTimeout(timeoutText) is not { } span)
+                {
+                    await Console.Error.WriteLineAsync($"proto serve: --timeout: not a duration: {timeoutText} (e.g. 30, 90s, 5m; at most 1d)").ConfigureAwait(false);
+                    return 2;
+                }
+                limit = span;
+            }
             var settings = new ServeSettings(
                 parse.GetValue(root)?.FullName ?? Directory.GetCurrentDirectory(), parse.GetValue(host) ?? "127.0.0.1",
                 parse.GetValue(smtpPort), parse.GetValue(ftpPort), parse.GetValue(httpPort), parse.GetValue(pop3Port),
                 parse.GetValue(store.Store), parse.GetValue(write), parse.GetValue(tls), parse.GetValue(selfSigned), retention)
-            { MailPort = parse.GetValue(mailPort), AllowedHosts = parse.GetValue(allowHost) ?? [] };
+            { MailPort = parse.GetValue(mailPort), AllowedHosts = parse.GetValue(allowHost) ?? [], ExitAfter = parse.GetValue(exitAfter), Timeout = limit };
             return await ServeRunner.RunAsync(settings, Console.Out, Console.Error, cancellationToken).ConfigureAwait(false);
         });
         return command;

@@ -16,9 +16,10 @@ internal static class SmtpServeCommand
         var tlsCert = new Option<FileInfo?>("--tls-cert") { Description = "PEM certificate for STARTTLS" };
         var tlsKey = new Option<FileInfo?>("--tls-key") { Description = "PEM private key for --tls-cert" };
         var selfSigned = new Option<bool>("--self-signed") { Description = "Offer STARTTLS with a throwaway certificate for localhost" };
+        var print = new Option<bool>("--print") { Description = "Write each message to stdout in mbox format (mboxrd); the one-line summaries go to stderr" };
         var command = new Command("serve", "Run a capture SMTP server; prints one line per received message")
         {
-            host, port, store.Store, store.Keep, store.MaxBytes, store.MaxAge, maxSize, user, password, tlsCert, tlsKey, selfSigned,
+            host, port, store.Store, store.Keep, store.MaxBytes, store.MaxAge, maxSize, user, password, tlsCert, tlsKey, selfSigned, print,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -32,7 +33,8 @@ internal static class SmtpServeCommand
             if (location is not null && !Protocols.Servers.Mail.MailStores.IsPostgres(location)) location = Path.GetFullPath(location);
             var settings = new SmtpServeSettings(parse.GetValue(host) ?? "127.0.0.1", parse.GetValue(port), location,
                 parse.GetValue(maxSize), parse.GetValue(user), parse.GetValue(password), parse.GetValue(tlsCert)?.FullName,
-                parse.GetValue(tlsKey)?.FullName, parse.GetValue(selfSigned), retention);
+                parse.GetValue(tlsKey)?.FullName, parse.GetValue(selfSigned), retention)
+            { Print = parse.GetValue(print) };
             return await SmtpServeRunner.RunAsync(settings, Console.Out, Console.Error, cancellationToken).ConfigureAwait(false);
         });
         return command;
