@@ -9,8 +9,9 @@ internal sealed partial class RunningServe : IAsyncDisposable
 {
     private readonly DirectoryInfo _root;
 
-    private RunningServe(ProtoProcess process, DirectoryInfo root, IPEndPoint smtp, Uri mail)
+    private RunningServe(ProtoProcess process, DirectoryInfo root, IPEndPoint smtp, Uri mail, Uri http)
     {
+        Http = http;
         Process = process;
         _root = root;
         Smtp = smtp;
@@ -23,6 +24,9 @@ internal sealed partial class RunningServe : IAsyncDisposable
 
     public Uri MailPage { get; }
 
+    /// <summary>The file server's root URL (the HTTP port).</summary>
+    public Uri Http { get; }
+
     public static async Task<RunningServe> StartAsync(params string[] extra)
     {
         var root = Directory.CreateTempSubdirectory("proto-serve-");
@@ -31,11 +35,15 @@ internal sealed partial class RunningServe : IAsyncDisposable
         await process.WaitForStdoutAsync("Press Ctrl+C to stop.");
         var smtp = IPEndPoint.Parse(SmtpLine().Match(process.Stdout).Groups[1].Value);
         var mail = new Uri(MailLine().Match(process.Stdout).Groups[1].Value);
-        return new RunningServe(process, root, smtp, mail);
+        var http = new Uri(HttpLine().Match(process.Stdout).Groups[1].Value);
+        return new RunningServe(process, root, smtp, mail, http);
     }
 
     [GeneratedRegex(@"SMTP\s+(\S+)")]
     private static partial Regex SmtpLine();
+
+    [GeneratedRegex(@"HTTP\s+(http\S+)")]
+    private static partial Regex HttpLine();
 
     [GeneratedRegex(@"Mail\s+(http\S+)")]
     private static partial Regex MailLine();
