@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Protocols.Cli.Common;
 
 namespace Protocols.Cli.Serve;
 
@@ -7,8 +8,8 @@ internal static class ServeCommand
 {
     public static Command Create()
     {
-        var root = new Option<DirectoryInfo>("--root") { Description = "Directory FTP and HTTP serve (default: the current directory)" };
-        var host = new Option<string>("--host") { Description = "Address every service listens on", DefaultValueFactory = _ => "127.0.0.1" };
+        var root = ServerOptions.Root();
+        var host = ServerOptions.Host();
         var smtpPort = new Option<int>("--smtp-port") { Description = "SMTP port (0: any free port)", DefaultValueFactory = _ => 2525 };
         var ftpPort = new Option<int>("--ftp-port") { Description = "FTP port", DefaultValueFactory = _ => 2121 };
         var httpPort = new Option<int>("--http-port") { Description = "HTTP port (the files)", DefaultValueFactory = _ => 8080 };
@@ -20,15 +21,19 @@ internal static class ServeCommand
             AllowMultipleArgumentsPerToken = false,
         };
         var store = new StoreOptions();
-        var write = new Option<bool>("--write") { Description = "Let FTP and HTTP clients write to the root" };
-        var tls = new Option<bool>("--tls") { Description = "Offer TLS: STARTTLS, STLS, AUTH TLS, and HTTPS (with --self-signed)" };
-        var selfSigned = new Option<bool>("--self-signed") { Description = "Make a throwaway certificate for TLS" };
+        var pop3sPort = new Option<int>("--pop3s-port") { Description = "POP3S port (implicit TLS), with --tls", DefaultValueFactory = _ => 1995 };
+        var write = ServerOptions.Write("Let FTP and HTTP clients write to the root");
+        var tls = new Option<bool>("--tls") { Description = "Offer TLS with a self-signed certificate made at start: STARTTLS, STLS and POP3S, AUTH TLS, and HTTPS" };
+        var user = ServerOptions.User("POP3 accepts only this login (default: any user and password)");
+        var password = ServerOptions.Password();
+        var maxSize = ServerOptions.MaxSize("Largest SMTP message and HTTP upload in bytes (defaults 10240000 and 30000000)");
         var exitAfter = new Option<int?>("--exit-after") { Description = "Exit 0 once N messages have been captured (for CI; see --timeout)" };
         var timeout = new Option<string?>("--timeout") { Description = "With --exit-after: exit 1 if the N messages have not arrived within this time (30, 90s, 5m)" };
 
         var command = new Command("serve", "The whole dev stack in one process: SMTP capture, POP3, FTP and HTTP with a live mail page")
         {
-            root, host, smtpPort, ftpPort, httpPort, pop3Port, mailPort, allowHost, store.Store, store.Keep, store.MaxBytes, store.MaxAge, write, tls, selfSigned, exitAfter, timeout,
+            root, host, smtpPort, ftpPort, httpPort, pop3Port, pop3sPort, mailPort, allowHost, store.Store, store.Keep, store.MaxBytes, store.MaxAge,
+            write, tls, user, password, maxSize, exitAfter, timeout,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -49,9 +54,10 @@ internal static class ServeCommand
                 limit = span;
             }
             var settings = new ServeSettings(
-                parse.GetValue(root)?.FullName ?? Directory.GetCurrentDirectory(), parse.GetValue(host) ?? "127.0.0.1",
+                Path.GetFullPath(parse.GetValue(root) ?? Directory.GetCurrentDirectory()), parse.GetValue(host) ?? "127.0.0.1",
                 parse.GetValue(smtpPort), parse.GetValue(ftpPort), parse.GetValue(httpPort), parse.GetValue(pop3Port),
-                parse.GetValue(store.Store), parse.GetValue(write), parse.GetValue(tls), parse.GetValue(selfSigned), retention)
+                parse.GetValue(store.Store), parse.GetValue(write), parse.GetValue(tls), parse.GetValue(pop3sPort),
+                parse.GetValue(user), parse.GetValue(password), parse.GetValue(maxSize), retention)
             { MailPort = parse.GetValue(mailPort), AllowedHosts = parse.GetValue(allowHost) ?? [], ExitAfter = parse.GetValue(exitAfter), Timeout = limit };
             return await ServeRunner.RunAsync(settings, Console.Out, Console.Error, cancellationToken).ConfigureAwait(false);
         });

@@ -1,3 +1,4 @@
+using Protocols.Cli.Common;
 using Protocols.Servers.Hosting;
 using Protocols.Servers.Mail;
 
@@ -11,22 +12,21 @@ internal static class ServeRunner
     {
         if (settings.Validate() is { } problem)
         {
-            await error.WriteLineAsync($"proto serve: {problem}").ConfigureAwait(false);
-            return 2;
+            return VerbRunner.Usage(error, problem);
         }
         DevStack stack;
         try
         {
             stack = await DevStack.StartAsync(settings.ToOptions(), StoreLog.Factory, cancellationToken).ConfigureAwait(false);
         }
-        catch (OperationCanceledException)
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            return 130;
+            return VerbRunner.Cancelled(error);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException or MailStoreException)
         {
-            await error.WriteLineAsync($"proto serve: {OneLine(ex)}").ConfigureAwait(false);
-            return 1;
+            VerbRunner.Error(error, ex.Message);
+            return ExitCodes.Failed;
         }
         await using (stack.ConfigureAwait(false))
         {
@@ -87,7 +87,8 @@ internal static class ServeRunner
         [
             "proto serve: SMTP, POP3, FTP and HTTP in one process",
             $"  SMTP   {stack.Smtp}   captures every message{(tls ? " (STARTTLS offered)" : "")}",
-            $"  POP3   {stack.Pop3}   reads the captured mail, any user and password{(tls ? " (STLS offered)" : "")}",
+            $"  POP3   {stack.Pop3}   reads the captured mail, {(settings.User is { } u ? $"user {u} only" : "any user and password")}{(tls ? " (STLS offered)" : "")}",
+            stack.Pop3Tls is { } pop3s ? $"  POP3S  {pop3s}   the same over implicit TLS" : "",
             $"  FTP    {stack.Ftp}   {root} ({(settings.Write ? "read-write" : "read-only")}, user anonymous){(tls ? " (AUTH TLS offered)" : "")}",
             $"  HTTP   {stack.Host["http"]}   {root}{(settings.Write ? " (uploads on)" : "")}",
             $"  Mail   {stack.MailPage}   the captured mail, live (its own origin: pages in the root cannot reach it)",
@@ -106,6 +107,4 @@ internal static class ServeRunner
         r.MaxBytes is { } b ? $"at most {b} bytes" : null,
         r.MaxAge is { } a ? $"nothing older than {a}" : null,
     }.Where(x => x is not null));
-
-    private static string OneLine(Exception ex) => ex.Message.ReplaceLineEndings(" ");
 }

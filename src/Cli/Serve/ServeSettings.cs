@@ -1,12 +1,13 @@
 using System.Net;
+using Protocols.Cli.Common;
 using Protocols.Servers.Hosting;
 
 namespace Protocols.Cli.Serve;
 
 /// <summary>The parsed options of <c>proto serve</c>.</summary>
 internal sealed record ServeSettings(
-    string Root, string Host, int SmtpPort, int FtpPort, int HttpPort, int Pop3Port, string? Store, bool Write, bool Tls, bool SelfSigned,
-    Protocols.Servers.Mail.MailRetention? Retention = null)
+    string Root, string Host, int SmtpPort, int FtpPort, int HttpPort, int Pop3Port, string? Store, bool Write, bool Tls,
+    int Pop3TlsPort = 1995, string? User = null, string? Password = null, long? MaxSize = null, Protocols.Servers.Mail.MailRetention? Retention = null)
 {
     /// <summary>The mail page's own port (<c>--mail-port</c>; 0: any free port).</summary>
     public int MailPort { get; init; }
@@ -25,14 +26,14 @@ internal sealed record ServeSettings(
     {
         if (!Directory.Exists(Root)) return $"root directory not found: {Root}";
         if (!IPAddress.TryParse(Host, out _)) return $"--host must be an IP address: {Host}";
-        foreach (var (name, port) in new[] { ("--smtp-port", SmtpPort), ("--ftp-port", FtpPort), ("--http-port", HttpPort), ("--pop3-port", Pop3Port), ("--mail-port", MailPort) })
+        foreach (var (name, port) in new[] { ("--smtp-port", SmtpPort), ("--ftp-port", FtpPort), ("--http-port", HttpPort), ("--pop3-port", Pop3Port), ("--pop3s-port", Pop3TlsPort), ("--mail-port", MailPort) })
         {
             if (port is < 0 or > 65535) return $"{name} must be 0..65535: {port}";
         }
-        var fixedPorts = new[] { SmtpPort, FtpPort, HttpPort, Pop3Port, MailPort }.Where(p => p != 0).ToList();
+        var fixedPorts = new[] { SmtpPort, FtpPort, HttpPort, Pop3Port, MailPort }.Concat(Tls ? [Pop3TlsPort] : []).Where(p => p != 0).ToList();
         if (fixedPorts.Count != fixedPorts.Distinct().Count()) return "two services cannot share a port";
-        if (Tls && !SelfSigned) return "--tls needs --self-signed (proto serve makes its certificate on the fly)";
-        if (SelfSigned && !Tls) return "--self-signed goes with --tls";
+        if (ServerOptions.Check(Host, 0, User, Password, null, null) is { } problem) return problem;
+        if (MaxSize is < 1) return "--max-size must be at least 1";
         if (ExitAfter is < 1) return $"--exit-after must be at least 1: {ExitAfter}";
         if (Timeout is not null && ExitAfter is null) return "--timeout goes with --exit-after";
         if (Store is not null && !Protocols.Servers.Mail.MailStores.IsPostgres(Store) && File.Exists(Store))
@@ -46,5 +47,6 @@ internal sealed record ServeSettings(
         Root = Root, Host = Host, SmtpPort = SmtpPort, FtpPort = FtpPort, HttpPort = HttpPort, Pop3Port = Pop3Port, MailPort = MailPort, AllowedHosts = AllowedHosts,
         Store = Store is null || Protocols.Servers.Mail.MailStores.IsPostgres(Store) ? Store : Path.GetFullPath(Store),
         Retention = Retention ?? Protocols.Servers.Mail.MailRetention.None, Write = Write, Tls = Tls,
+        Pop3TlsPort = Tls ? Pop3TlsPort : null, User = User, Password = Password, MaxSize = MaxSize,
     };
 }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Protocols.Cli.Common;
 
 namespace Protocols.Cli.Smtp;
 
@@ -7,33 +8,30 @@ internal static class SmtpServeCommand
 {
     public static Command Create()
     {
-        var host = new Option<string>("--host") { Description = "Address to listen on", DefaultValueFactory = _ => "127.0.0.1" };
-        var port = new Option<int>("--port", "-p") { Description = "Port to listen on (0: any free port)", DefaultValueFactory = _ => 2525 };
+        var host = ServerOptions.Host();
+        var port = ServerOptions.Port(2525);
         var store = new StoreOptions();
-        var maxSize = new Option<long?>("--max-size") { Description = "Largest message in bytes (default 10240000, Postfix's)" };
-        var user = new Option<string?>("--user") { Description = "Require AUTH with this user (with --password)" };
-        var password = new Option<string?>("--password") { Description = "Password for --user" };
-        var tlsCert = new Option<FileInfo?>("--tls-cert") { Description = "PEM certificate for STARTTLS" };
-        var tlsKey = new Option<FileInfo?>("--tls-key") { Description = "PEM private key for --tls-cert" };
-        var selfSigned = new Option<bool>("--self-signed") { Description = "Offer STARTTLS with a throwaway certificate for localhost" };
+        var maxSize = ServerOptions.MaxSize("Largest message in bytes (default 10240000, Postfix's; 0: no limit)");
+        var user = ServerOptions.User("Require AUTH with this user");
+        var password = ServerOptions.Password();
+        var tls = ServerOptions.Tls("Offer STARTTLS");
+        var tlsPort = ServerOptions.TlsPort("Also serve SMTPS on this port");
+        var tlsCert = ServerOptions.TlsCert();
+        var tlsKey = ServerOptions.TlsKey();
         var print = new Option<bool>("--print") { Description = "Write each message to stdout in mbox format (mboxrd); the one-line summaries go to stderr" };
         var command = new Command("serve", "Run a capture SMTP server; prints one line per received message")
         {
-            host, port, store.Store, store.Keep, store.MaxBytes, store.MaxAge, maxSize, user, password, tlsCert, tlsKey, selfSigned, print,
+            host, port, store.Store, store.Keep, store.MaxBytes, store.MaxAge, maxSize, user, password, tls, tlsPort, tlsCert, tlsKey, print,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var (retention, problem) = store.Retention(parse);
-            if (problem is not null)
-            {
-                await Console.Error.WriteLineAsync($"proto: {problem}").ConfigureAwait(false);
-                return 2;
-            }
+            if (problem is not null) return VerbRunner.Usage(Console.Error, problem);
             var location = parse.GetValue(store.Store);
             if (location is not null && !Protocols.Servers.Mail.MailStores.IsPostgres(location)) location = Path.GetFullPath(location);
             var settings = new SmtpServeSettings(parse.GetValue(host) ?? "127.0.0.1", parse.GetValue(port), location,
-                parse.GetValue(maxSize), parse.GetValue(user), parse.GetValue(password), parse.GetValue(tlsCert)?.FullName,
-                parse.GetValue(tlsKey)?.FullName, parse.GetValue(selfSigned), retention)
+                parse.GetValue(maxSize), parse.GetValue(user), parse.GetValue(password), parse.GetValue(tlsCert),
+                parse.GetValue(tlsKey), parse.GetValue(tls), parse.GetValue(tlsPort), retention)
             { Print = parse.GetValue(print) };
             return await SmtpServeRunner.RunAsync(settings, Console.Out, Console.Error, cancellationToken).ConfigureAwait(false);
         });

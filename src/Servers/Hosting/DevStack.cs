@@ -60,6 +60,9 @@ public sealed class DevStack : IAsyncDisposable
     /// <summary>The captured-mail page (the root of the mail endpoint; the API is under <c>api/</c>).</summary>
     public Uri MailPage => new(Host["mail"].ToString());
 
+    /// <summary>The POP3S endpoint, when <see cref="DevStackOptions.Pop3TlsPort"/> asked for one.</summary>
+    public IPEndPoint? Pop3Tls => Host.Endpoints.Any(e => e.Name == "pop3s") ? Host.GetEndPoint("pop3s") : null;
+
     /// <summary>Opens the store, then binds every endpoint; returns when all listen. Throws <see cref="EndpointBindException"/> when a
     /// port is taken and <see cref="MailStoreException"/> when the store cannot be opened.</summary>
     public static async Task<DevStack> StartAsync(DevStackOptions? options = null, ILoggerFactory? loggerFactory = null, CancellationToken cancellationToken = default)
@@ -82,10 +85,13 @@ public sealed class DevStack : IAsyncDisposable
             {
                 Store = new MailStoreSmtpStore(mail), Certificate = certificate, LoggerFactory = loggerFactory, Metrics = metrics, RecordTranscript = true,
             };
+            if (settings.MaxSize is { } maxSize) smtpOptions.Limits.MaxMessageSize = maxSize;
             builder.AddEndpoint("smtp", EndpointKind.Tcp, new IPEndPoint(address, settings.SmtpPort), listen => listen.UseSmtp(smtpOptions));
 
-            builder.AddPop3Server(Pop3MailboxProvider.Shared(new MailStorePop3Mailbox(mail)),
-                new Pop3ServerOptions { Certificate = certificate }, new IPEndPoint(address, settings.Pop3Port), metrics: metrics);
+            var maildrop = Pop3MailboxProvider.Shared(new MailStorePop3Mailbox(mail), settings.User, settings.Password);
+            builder.AddPop3Server(maildrop, new Pop3ServerOptions { Certificate = certificate }, new IPEndPoint(address, settings.Pop3Port), metrics: metrics);
+            if (certificate is not null && settings.Pop3TlsPort is { } pop3s) // options of its own: AddPop3Server marks them implicit-TLS
+                builder.AddPop3Server(maildrop, new Pop3ServerOptions(), new IPEndPoint(address, pop3s), new EndpointTls(certificate), metrics, "pop3s");
 
             var ftpOptions = new FtpServerOptions
             {
@@ -103,6 +109,7 @@ public sealed class DevStack : IAsyncDisposable
             var mailApp = new CapturedMailApp(mail, metrics);
             var httpOptions = new HttpServerOptions { Root = root, AllowUploads = settings.Write };
             foreach (var name in settings.AllowedHosts) httpOptions.AllowedHosts.Add(name);
+            if (settings.MaxSize is { } maxUpload) httpOptions.MaxUploadBytes = maxUpload;
             var files = new HttpFileServer(httpOptions, loggerFactory?.CreateLogger("Protocols.Servers.Http"));
             var mailEndpoint = builder.AddHttpEndpoint("mail", new IPEndPoint(address, settings.MailPort),
                 MailOrigin.Guard(mailApp.HandleAsync, httpOptions.AllowedHosts, metrics), tls);

@@ -44,4 +44,16 @@ public sealed record DevStackOptions
 
     /// <summary>Offers TLS on every endpoint with a self-signed certificate made at start.</summary>
     public bool Tls { get; init; }
+
+    /// <summary>With <see cref="Tls"/>: a POP3S (implicit TLS, RFC 8314) endpoint on this port (0: any free port). Null: none.</summary>
+    public int? Pop3TlsPort { get; init; }
+
+    /// <summary>With <see cref="Password"/>: the only POP3 login accepted. Null (the default): any user and password.</summary>
+    public string? User { get; init; }
+
+    /// <summary>The password of <see cref="User"/>.</summary>
+    public string? Password { get; init; }
+
+    /// <summary>The largest SMTP message and HTTP upload in bytes. Null: each server's default (10,240,000 and 30,000,000).</summary>
+    public long? MaxSize { get; init; }
 }

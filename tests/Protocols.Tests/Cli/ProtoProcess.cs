@@ -7,7 +7,7 @@ namespace Protocols.Tests.Cli;
 /// <summary>
 /// The real <c>proto</c> (the built <c>proto.dll</c> beside the tests) as a child process: its stdout and stderr are
 /// collected raw (a progress line's <c>\r</c> stays visible), it can be sent SIGINT, and every wait has a timeout
-/// (a hang kills it and fails the test).
+/// (a hang kills it and fails the test). <c>PROTO_UNDER_TEST=/path/to/proto.dll</c> points the tests at another build.
 /// </summary>
 internal sealed class ProtoProcess : IAsyncDisposable
 {
@@ -37,7 +37,8 @@ internal sealed class ProtoProcess : IAsyncDisposable
 
     public static ProtoProcess Start(IEnumerable<string> arguments, string? workingDirectory = null, IReadOnlyDictionary<string, string>? environment = null)
     {
-        var proto = Path.Combine(AppContext.BaseDirectory, "proto.dll");
+        // PROTO_UNDER_TEST runs the same tests against another build (e.g. an older commit's proto.dll).
+        var proto = Environment.GetEnvironmentVariable("PROTO_UNDER_TEST") is { Length: > 0 } other ? other : Path.Combine(AppContext.BaseDirectory, "proto.dll");
         Assert.That(File.Exists(proto), Is.True, $"{proto} is missing");
         var info = new ProcessStartInfo("dotnet")
         {
