@@ -176,12 +176,12 @@ public class ServeTests
             await RawSmtp.SendAsync(stack.Smtp, "a@example.com", "bob@example.com", "Subject: over pop3s\r\n\r\nbody\r\n");
             Assert.That(stack.Pop3Tls, Is.Not.Null);
             var curl = Peers.Require("curl");
-            var pop3s = await ProcessRunner.RunAsync(curl, ["-sS", "-k", "--max-time", "10", "-u", "bob:pw", $"pop3s://127.0.0.1:{stack.Pop3Tls!.Port}/1"]);
+            var pop3s = await PeerRunner.RunAsync(curl, ["-sS", "-k", "--max-time", "10", "-u", "bob:pw", $"pop3s://127.0.0.1:{stack.Pop3Tls!.Port}/1"]);
             Assert.That(pop3s.ExitCode, Is.Zero, pop3s.Stderr);
             Assert.That(pop3s.Stdout, Does.Contain("Subject: over pop3s"));
-            var wrong = await ProcessRunner.RunAsync(curl, ["-sS", "--max-time", "10", "-u", "any:thing", $"pop3://127.0.0.1:{stack.Pop3.Port}/"]);
+            var wrong = await PeerRunner.RunAsync(curl, ["-sS", "--max-time", "10", "-u", "any:thing", $"pop3://127.0.0.1:{stack.Pop3.Port}/"]);
             Assert.That(wrong.ExitCode, Is.Not.Zero, "only bob:pw may log in");
-            var right = await ProcessRunner.RunAsync(curl, ["-sS", "--max-time", "10", "-u", "bob:pw", $"pop3://127.0.0.1:{stack.Pop3.Port}/"]);
+            var right = await PeerRunner.RunAsync(curl, ["-sS", "--max-time", "10", "-u", "bob:pw", $"pop3://127.0.0.1:{stack.Pop3.Port}/"]);
             Assert.That(right.ExitCode, Is.Zero, right.Stderr);
         }
         finally
@@ -203,7 +203,7 @@ public class ServeTests
             var tooBig = await Assert.ThrowsAsync<Protocols.Smtp.SmtpCommandException>(() => client.SendAsync("Subject: big\r\n\r\n" + new string('x', 2000) + "\r\n", "a@example.com", ["b@example.com"]).WaitAsync(Timeout));
             Assert.That(tooBig!.StatusCode, Is.EqualTo(552));
             var curl = Peers.Require("curl");
-            var upload = await ProcessRunner.RunAsync(curl, ["-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "10", "-T", "-", $"http://127.0.0.1:{stack.Http.Port}/big.txt"], stdin: new string('x', 2000));
+            var upload = await PeerRunner.RunAsync(curl, ["-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "10", "-T", "-", $"http://127.0.0.1:{stack.Http.Port}/big.txt"], stdin: new string('x', 2000));
             Assert.That(upload.Stdout, Is.EqualTo("413"));
         }
         finally
