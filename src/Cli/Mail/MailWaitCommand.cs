@@ -13,7 +13,7 @@ internal static class MailWaitCommand
         };
         var query = new Option<string?>("--query", "-q") { Description = "A search, as in the page: from:alice subject:\"reset\" is:unread ..." };
         var since = new Option<string?>("--since") { Description = "Only mail that arrived after this message id or ISO 8601 time (2026-12-01T10:00:00Z)" };
-        var timeout = new Option<string>("--timeout") { Description = "Give up after this long (30, 90s, 5m); exit 1", DefaultValueFactory = _ => "30s" };
+        var timeout = new Option<string>("--timeout", "-m") { Description = "Give up after this long (30, 90s, 5m); exit 1", DefaultValueFactory = _ => "30s" };
         var json = new Option<bool>("--json") { Description = "Print the message's summary as JSON instead of one line" };
         var command = new Command("wait", "Wait until a message matching --query is captured; prints its id and a summary (exit 0), or exits 1 on timeout")
         {
