@@ -12,6 +12,7 @@ internal static class ProtoCommand
         Ftp.FtpCommand.Create(),
         Http.HttpCommand.Create(),
         Serve.ServeCommand.Create(),
+        Mail.MailCommand.Create(),
     };
 
     /// <summary>Parses (old option spellings rewritten, usage problems answered with exit 2) and runs the verb.</summary>

@@ -28,10 +28,13 @@ internal static class ServeCommand
         var user = ServerOptions.User("POP3 accepts only this login (default: any user and password)");
         var password = ServerOptions.Password();
         var maxSize = ServerOptions.MaxSize("Largest SMTP message and HTTP upload in bytes (defaults 10240000 and 30000000)");
+        var exitAfter = new Option<int?>("--exit-after") { Description = "Exit 0 once N messages have been captured (for CI; see --timeout)" };
+        var timeout = new Option<string?>("--timeout") { Description = "With --exit-after: exit 1 if the N messages have not arrived within this time (30, 90s, 5m)" };
 
         var command = new Command("serve", "The whole dev stack in one process: SMTP capture, POP3, FTP and HTTP with a live mail page")
         {
-            root, host, smtpPort, ftpPort, httpPort, pop3Port, pop3sPort, imapPort, mailPort, allowHost, store.Store, store.Keep, store.MaxBytes, store.MaxAge, write, tls, user, password, maxSize,
+            root, host, smtpPort, ftpPort, httpPort, pop3Port, pop3sPort, imapPort, mailPort, allowHost, store.Store, store.Keep, store.MaxBytes, store.MaxAge,
+            write, tls, user, password, maxSize, exitAfter, timeout,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -41,12 +44,25 @@ internal static class ServeCommand
                 await Console.Error.WriteLineAsync($"proto serve: {problem}").ConfigureAwait(false);
                 return 2;
             }
+            TimeSpan? limit = null;
+            if (parse.GetValue(timeout) is { } timeoutText)
+            {
+                if (Durations.ParseTimeout(timeoutText) is not { } span)
+                {
+                    await Console.Error.WriteLineAsync($"proto serve: --timeout: not a duration: {timeoutText} (e.g. 30, 90s, 5m; at most 1d)").ConfigureAwait(false);
+                    return 2;
+                }
+                limit = span;
+            }
             var settings = new ServeSettings(
                 Path.GetFullPath(parse.GetValue(root) ?? Directory.GetCurrentDirectory()), parse.GetValue(host) ?? "127.0.0.1",
                 parse.GetValue(smtpPort), parse.GetValue(ftpPort), parse.GetValue(httpPort), parse.GetValue(pop3Port),
                 parse.GetValue(store.Store), parse.GetValue(write), parse.GetValue(tls), parse.GetValue(pop3sPort),
                 parse.GetValue(user), parse.GetValue(password), parse.GetValue(maxSize))
-            { MailPort = parse.GetValue(mailPort), AllowedHosts = parse.GetValue(allowHost) ?? [], ImapPort = parse.GetValue(imapPort), Retention = retention };
+            {
+                MailPort = parse.GetValue(mailPort), AllowedHosts = parse.GetValue(allowHost) ?? [], ImapPort = parse.GetValue(imapPort), Retention = retention,
+                ExitAfter = parse.GetValue(exitAfter), Timeout = limit,
+            };
             return await ServeRunner.RunAsync(settings, Console.Out, Console.Error, cancellationToken).ConfigureAwait(false);
         });
         return command;

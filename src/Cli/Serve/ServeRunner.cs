@@ -31,9 +31,12 @@ internal static class ServeRunner
         await using (stack.ConfigureAwait(false))
         {
             var gate = new SemaphoreSlim(1, 1);
+            var captured = 0;
+            using var enough = new CancellationTokenSource();
             void OnChanged(object? sender, MailChange e)
             {
                 if (e.Kind != MailChangeKind.Added || e.Summary is not { } summary) return;
+                if (settings.ExitAfter is { } wanted && Interlocked.Increment(ref captured) == wanted) enough.CancelAfter(0);
                 var line = $"{summary.ReceivedAt.ToLocalTime():HH:mm:ss} mail {summary.EnvelopeFrom} -> {string.Join(", ", summary.EnvelopeTo)}: {summary.Subject ?? "(no subject)"} ({summary.Size} bytes)";
                 gate.Wait(CancellationToken.None);
                 try
@@ -50,9 +53,11 @@ internal static class ServeRunner
             await output.FlushAsync(CancellationToken.None).ConfigureAwait(false);
             stack.Store.Changed += OnChanged;
             started?.Invoke(stack);
+            using var deadline = new CancellationTokenSource(settings.Timeout ?? Timeout.InfiniteTimeSpan);
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, enough.Token, deadline.Token);
             try
             {
-                await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(false);
+                await Task.Delay(Timeout.Infinite, stop.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
@@ -61,6 +66,13 @@ internal static class ServeRunner
             finally
             {
                 stack.Store.Changed -= OnChanged;
+            }
+            if (cancellationToken.IsCancellationRequested && !enough.IsCancellationRequested) return 0;
+            if (!enough.IsCancellationRequested && deadline.IsCancellationRequested)
+            {
+                await error.WriteLineAsync($"proto serve: timed out after {settings.Timeout}: {Volatile.Read(ref captured)} of {settings.ExitAfter} messages arrived")
+                    .ConfigureAwait(false);
+                return 1;
             }
         }
         return 0;
@@ -96,5 +108,4 @@ internal static class ServeRunner
         r.MaxBytes is { } b ? $"at most {b} bytes" : null,
         r.MaxAge is { } a ? $"nothing older than {a}" : null,
     }.Where(x => x is not null));
-
 }

@@ -21,6 +21,12 @@ internal sealed record ServeSettings(
     /// <summary>Host names the web endpoints answer to besides IP literals and localhost (<c>--allow-host</c>).</summary>
     public IReadOnlyList<string> AllowedHosts { get; init; } = [];
 
+    /// <summary><c>--exit-after N</c>: stop with exit 0 once N messages have been captured.</summary>
+    public int? ExitAfter { get; init; }
+
+    /// <summary><c>--timeout</c> (with <c>--exit-after</c>): stop with exit 1 when the N messages have not arrived by then.</summary>
+    public TimeSpan? Timeout { get; init; }
+
     /// <summary>A one-line reason the settings cannot work, or null.</summary>
     public string? Validate()
     {
@@ -34,6 +40,8 @@ internal sealed record ServeSettings(
         if (fixedPorts.Count != fixedPorts.Distinct().Count()) return "two services cannot share a port";
         if (ServerOptions.Check(Host, 0, User, Password, null, null) is { } problem) return problem;
         if (MaxSize is < 1) return "--max-size must be at least 1";
+        if (ExitAfter is < 1) return $"--exit-after must be at least 1: {ExitAfter}";
+        if (Timeout is not null && ExitAfter is null) return "--timeout goes with --exit-after";
         if (Store is not null && !Protocols.Servers.Mail.MailStores.IsPostgres(Store) && File.Exists(Store))
             return $"--store must be a directory, not a file: {Store}";
         return null;

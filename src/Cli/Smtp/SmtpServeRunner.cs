@@ -9,9 +9,13 @@ using Protocols.Servers.Smtp;
 namespace Protocols.Cli.Smtp;
 
 internal sealed record SmtpServeSettings(string Host, int Port, string? Store, long? MaxSize, string? User, string? Password,
-    string? TlsCert, string? TlsKey, bool Tls, MailRetention? Retention = null, int? TlsPort = null);
+    string? TlsCert, string? TlsKey, bool Tls, int? TlsPort = null, MailRetention? Retention = null)
+{
+    /// <summary><c>--print</c>: each message to stdout as mboxrd, the summary lines to stderr.</summary>
+    public bool Print { get; init; }
+}
 
-/// <summary>Runs <c>proto smtp serve</c> until cancelled. Exit codes: 0 stopped; 1 could not listen or the store cannot be opened; 2 bad arguments.</summary>
+/// <summary>Runs <c>proto smtp serve</c> until cancelled. Exit codes: 0 stopped; 1 could not listen or open the store; 2 bad arguments.</summary>
 internal static class SmtpServeRunner
 {
     public static async Task<int> RunAsync(SmtpServeSettings s, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
@@ -50,7 +54,18 @@ internal static class SmtpServeRunner
         {
             var line = string.Create(CultureInfo.InvariantCulture,
                 $"{m.ReceivedAt:yyyy-MM-ddTHH:mm:ssZ} {m.Id} from <{m.From}> to {string.Join(", ", m.To.Select(t => $"<{t}>"))} {m.Raw.Length} bytes{(m.IsTls ? " tls" : "")}{(m.AuthenticatedUser is { } u ? " auth=" + u : "")}");
-            lock (stdout) stdout.WriteLine(line);
+            if (!s.Print)
+            {
+                lock (stdout) stdout.WriteLine(line);
+                return ValueTask.CompletedTask;
+            }
+            var mbox = Mbox.Entry(m.From, m.ReceivedAt, m.Raw.Span);
+            lock (stdout)
+            {
+                stdout.Write(mbox);
+                stdout.Flush();
+            }
+            lock (stderr) stderr.WriteLine(line);
             return ValueTask.CompletedTask;
         });
         IMailStore mail;

@@ -18,16 +18,18 @@ namespace Protocols.Servers.Hosting;
 /// The whole dev stack (what <c>proto serve</c> runs) on one Kestrel server, as one library call: SMTP capturing every message into one mail store (SQLite in --store DIR, a temporary SQLite without it, or PostgreSQL), POP3 over the store, FTP over the root
 /// (read-only unless writable), HTTP serving the root, and the captured-mail page and API on a port of their own
 /// (<see cref="MailPage"/>): a page in the root is another origin and cannot read or delete mail. The file server's
-/// <c>/_proto/mail/</c> only redirects to it. Every HTTP endpoint refuses a foreign <c>Host</c> (DNS rebinding).
+/// <c>/_proto/mail/</c> only redirects to it; its <c>/_proto/metrics</c> is the Prometheus scrape. Every HTTP endpoint refuses a foreign <c>Host</c> (DNS rebinding).
 /// </summary>
 public sealed class DevStack : IAsyncDisposable
 {
     private readonly X509Certificate2? _certificate;
     private readonly CapturedMailApp _mailApp;
+    private readonly PrometheusScrape _scrape;
 
     private DevStack(ProtocolsHost host, IMailStore store, ProtocolsMetrics metrics,
-        X509Certificate2? certificate, DevStackOptions options, CapturedMailApp mailApp)
+        X509Certificate2? certificate, DevStackOptions options, CapturedMailApp mailApp, PrometheusScrape scrape)
     {
+        _scrape = scrape;
         _mailApp = mailApp;
         Host = host;
         Store = store;
@@ -76,6 +78,7 @@ public sealed class DevStack : IAsyncDisposable
         var metrics = new ProtocolsMetrics();
         X509Certificate2? certificate = null;
         IMailStore? mail = null;
+        PrometheusScrape? scrape = null;
         try
         {
             mail = await MailStores.OpenAsync(settings.Store, settings.Retention, loggerFactory?.CreateLogger("Protocols.Servers.Mail"), cancellationToken)
@@ -119,14 +122,17 @@ public sealed class DevStack : IAsyncDisposable
             var mailEndpoint = builder.AddHttpEndpoint("mail", new IPEndPoint(address, settings.MailPort),
                 MailOrigin.Guard(mailApp.HandleAsync, httpOptions.AllowedHosts, metrics), tls);
             httpOptions.ReservedRoutes.Map("mail", context => MailOrigin.RedirectAsync(context, mailEndpoint));
+            scrape = new PrometheusScrape();
+            httpOptions.ReservedRoutes.Map("metrics", scrape.Handle);
             builder.AddHttpEndpoint("http", new IPEndPoint(address, settings.HttpPort), context => MailOrigin.CountedAsync(files.HandleAsync, metrics, context), tls);
 
             var host = await builder.StartAsync(cancellationToken).ConfigureAwait(false);
-            return new DevStack(host, mail, metrics, certificate, settings, mailApp);
+            return new DevStack(host, mail, metrics, certificate, settings, mailApp, scrape);
         }
         catch
         {
             if (mail is not null) await mail.DisposeAsync().ConfigureAwait(false);
+            scrape?.Dispose();
             metrics.Dispose();
             certificate?.Dispose();
             throw;
@@ -138,6 +144,7 @@ public sealed class DevStack : IAsyncDisposable
         _mailApp.Stop(); // open pages' live streams end now instead of holding the stop for its grace period
         await Host.DisposeAsync().ConfigureAwait(false);
         await Store.DisposeAsync().ConfigureAwait(false); // after the host: every acknowledged message is committed
+        _scrape.Dispose();
         Metrics.Dispose();
         _certificate?.Dispose();
     }

@@ -8,8 +8,16 @@ public static class MailStoreWaiter
     /// first matching one to arrive within <paramref name="timeout"/>; null when none did. A search that does not parse
     /// throws <see cref="MailSearchException"/> at once; the caller's cancellation throws.
     /// </summary>
+    public static Task<MailSummary?> WaitForAsync(this IMailStore store, string? search, TimeSpan timeout,
+        string mailbox = MailQuery.Inbox, CancellationToken cancellationToken = default) =>
+        store.WaitForAsync(search, timeout, mailbox, since: null, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="WaitForAsync(IMailStore, string?, TimeSpan, string, CancellationToken)"/>, counting only messages
+    /// that <paramref name="since"/> admits (arrived after a given message or instant); null admits all.
+    /// </summary>
     public static async Task<MailSummary?> WaitForAsync(this IMailStore store, string? search, TimeSpan timeout,
-        string mailbox = MailQuery.Inbox, CancellationToken cancellationToken = default)
+        string mailbox, MailSince? since, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(store);
         MailSearch.Parse(search);
@@ -28,7 +36,8 @@ public static class MailStoreWaiter
             while (true)
             {
                 var page = await store.ListAsync(query, linked.Token).ConfigureAwait(false);
-                if (page.Messages.Count > 0) return page.Messages[0];
+                // The newest match has the greatest UID: if it is not after the bound, no match is.
+                if (page.Messages.Count > 0 && (since is null || since.Admits(page.Messages[0]))) return page.Messages[0];
                 try
                 {
                     await arrived.WaitAsync(linked.Token).ConfigureAwait(false);

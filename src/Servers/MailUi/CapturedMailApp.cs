@@ -14,7 +14,7 @@ namespace Protocols.Servers.MailUi;
 /// (PathBase) such as <c>/_proto/mail</c>. Routes, relative to the base: <c>/</c> the page; <c>api/messages</c> (GET a
 /// page: <c>query</c>, <c>cursor</c>, <c>limit</c>, <c>mailbox</c>; DELETE clear); <c>api/messages/{id}</c> (GET marks it
 /// seen, PATCH seen/flagged/tags, DELETE); <c>api/messages/{id}/raw</c>; <c>api/messages/{id}/html</c>;
-/// <c>api/messages/{id}/attachments/{n}</c>; <c>api/wait</c> (long poll, same <c>query</c>); <c>api/events</c>
+/// <c>api/messages/{id}/attachments/{n}</c>; <c>api/wait</c> (long poll, same <c>query</c>, <c>since</c> an id or a time, <c>timeout</c>; unknown parameters refused); <c>api/events</c>
 /// (Server-Sent Events); <c>api/stats</c>.
 /// </summary>
 public sealed partial class CapturedMailApp
@@ -351,11 +351,23 @@ public sealed partial class CapturedMailApp
             timeout = TimeSpan.FromSeconds(Math.Min(seconds, _options.MaxWait.TotalSeconds));
         }
         var query = context.Request.Query;
+        if (query.Keys.FirstOrDefault(k => !WaitParameters.Contains(k)) is { } unknown)
+        {
+            await ErrorAsync(context, StatusCodes.Status400BadRequest,
+                $"unknown parameter '{unknown}' (api/wait takes {string.Join(", ", WaitParameters)})").ConfigureAwait(false);
+            return;
+        }
+        var (since, sinceProblem) = await SinceAsync(Value(query, "since"), context.RequestAborted).ConfigureAwait(false);
+        if (sinceProblem is not null)
+        {
+            await ErrorAsync(context, StatusCodes.Status400BadRequest, sinceProblem).ConfigureAwait(false);
+            return;
+        }
         Mail.MailSummary? mail;
         using var lifetime = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, _stopping.Token);
         try
         {
-            mail = await _store.WaitForAsync(SearchOf(query), timeout, Value(query, "mailbox") ?? MailQuery.Inbox, lifetime.Token).ConfigureAwait(false);
+            mail = await _store.WaitForAsync(SearchOf(query), timeout, Value(query, "mailbox") ?? MailQuery.Inbox, since, lifetime.Token).ConfigureAwait(false);
         }
         catch (MailSearchException e)
         {
@@ -375,6 +387,24 @@ public sealed partial class CapturedMailApp
             await ErrorAsync(context, StatusCodes.Status408RequestTimeout, "no matching message arrived in time").ConfigureAwait(false);
         else
             await JsonAsync(context, MailSummary.Of(mail), MailJsonContext.Default.MailSummary).ConfigureAwait(false);
+    }
+
+    /// <summary>The query parameters <c>api/wait</c> knows; any other is refused, so a typo cannot match the newest message.</summary>
+    internal static readonly string[] WaitParameters = ["query", "address", "from", "to", "subject", "mailbox", "timeout", "since"];
+
+    /// <summary><c>since=</c>: an ISO 8601 instant, or the id of a stored message (only later arrivals count).</summary>
+    private async Task<(MailSince? Since, string? Problem)> SinceAsync(string? text, CancellationToken cancellationToken)
+    {
+        if (text is null) return (null, null);
+        if (text.Length > 0 && char.IsAsciiDigit(text[0]) && text.Contains('T', StringComparison.Ordinal)
+            && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time))
+            return (new MailSince(AfterTime: time), null);
+        var mail = text.Length <= 70 && text.All(c => char.IsAsciiLetterOrDigit(c) || c == '-')
+            ? await _store.GetAsync(text, cancellationToken).ConfigureAwait(false)
+            : null;
+        return mail is null
+            ? (null, $"since must be a message id or an ISO 8601 time (2026-12-01T10:00:00Z); no message has the id '{text}'")
+            : (new MailSince(AfterUid: mail.Summary.Uid), null);
     }
 
     private async Task<MailStats> StatsAsync(CancellationToken cancellationToken)
