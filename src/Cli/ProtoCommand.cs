@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Protocols.Cli.Common;
 
 namespace Protocols.Cli;
 
@@ -13,6 +14,13 @@ internal static class ProtoCommand
         Serve.ServeCommand.Create(),
     };
 
-    public static async Task<int> RunAsync(string[] args) =>
-        await Build().Parse(args).InvokeAsync().ConfigureAwait(false);
+    /// <summary>Parses (old option spellings rewritten, usage problems answered with exit 2) and runs the verb.</summary>
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var rewritten = LegacyOptions.Rewrite(args, Console.Error);
+        Secrets.RememberFrom(rewritten);
+        var parse = Build().Parse(rewritten);
+        if (UsageCheck.Problem(parse) is { } problem) return VerbRunner.Usage(Console.Error, problem);
+        return await parse.InvokeAsync().ConfigureAwait(false);
+    }
 }

@@ -1,51 +1,25 @@
 using System.Diagnostics;
-using System.Net.Sockets;
-using System.Security.Authentication;
+using Protocols.Cli.Common;
 using Protocols.Http;
 
 namespace Protocols.Cli.Http;
 
-/// <summary>Runs one client verb: builds the request, sends it, writes the body or a JSON summary, maps failures to exit codes.</summary>
+/// <summary>Runs one client verb: builds the request, sends it, writes the body or a JSON summary; exit codes from <see cref="VerbRunner"/>.</summary>
 internal static class HttpClientRunner
 {
-    /// <summary>Exit code for a status of 400 or more with --fail (curl's).</summary>
-    public const int HttpErrorExit = 22;
-
-    public static async Task<int> RunAsync(HttpClientSettings settings, TextWriter stdout, TextWriter stderr, Func<Stream> openStdout, CancellationToken cancellationToken)
+    public static Task<int> RunAsync(HttpClientSettings settings, TextWriter stdout, TextWriter stderr, Func<Stream> openStdout, CancellationToken cancellationToken)
     {
-        try
+        Target? target = null;
+        return VerbRunner.RunAsync(stderr, () => target, () =>
         {
-            return await SendAsync(settings, stdout, stderr, openStdout, cancellationToken).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            await stderr.WriteLineAsync("proto: cancelled").ConfigureAwait(false);
-            return 130;
-        }
-        catch (Exception e) when (e is IOException or TimeoutException or AuthenticationException or SocketException or ArgumentException or UriFormatException or UnauthorizedAccessException or HttpRedirectLimitException)
-        {
-            await stderr.WriteLineAsync("proto: " + Describe(e)).ConfigureAwait(false);
-            return 1;
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            // A bug of ours rather than a network or server failure: still one line, with the type to report it by.
-            await stderr.WriteLineAsync($"proto: unexpected {e.GetType().Name}: {e.Message.ReplaceLineEndings(" ")}").ConfigureAwait(false);
-            return 70;
-        }
+            var uri = ParseUrl(settings.Url);
+            target = new Target(uri.Host, uri.Port, uri.Scheme == "https" ? "is it a plain http:// server?" : "");
+            return SendAsync(settings, uri, stdout, stderr, openStdout, cancellationToken);
+        }, cancellationToken);
     }
 
-    private static string Describe(Exception e) => e switch
+    private static async Task<int> SendAsync(HttpClientSettings settings, Uri uri, TextWriter stdout, TextWriter stderr, Func<Stream> openStdout, CancellationToken cancellationToken)
     {
-        AuthenticationException => $"TLS failed: {e.Message} (-k accepts any certificate)",
-        SocketException s => $"cannot connect: {s.Message}",
-        IOException { InnerException: SocketException s } => $"connection failed: {s.Message}",
-        _ => e.Message.ReplaceLineEndings(" "),
-    };
-
-    private static async Task<int> SendAsync(HttpClientSettings settings, TextWriter stdout, TextWriter stderr, Func<Stream> openStdout, CancellationToken cancellationToken)
-    {
-        var uri = ParseUrl(settings.Url);
         var options = new HttpClientOptions
         {
             FollowRedirects = settings.FollowRedirects,
@@ -55,21 +29,22 @@ internal static class HttpClientRunner
         };
         if (settings.TimeoutSeconds is { } seconds)
         {
-            if (seconds <= 0) throw new ArgumentException("--timeout must be positive");
+            if (seconds <= 0) throw new UsageException("--timeout must be positive");
             options.Timeout = options.ReadTimeout = TimeSpan.FromSeconds(seconds);
         }
         var request = new HttpRequest(settings.Method, uri);
         foreach (var header in settings.Headers)
         {
             var colon = header.IndexOf(':', StringComparison.Ordinal);
-            if (colon <= 0) throw new ArgumentException($"-H \"{header}\" is not \"Name: value\"");
+            if (colon <= 0) throw new UsageException($"-H \"{header}\" is not \"Name: value\"");
             request.Headers.Add(header[..colon].Trim(), header[(colon + 1)..].Trim());
         }
         Stream? upload = null;
-        if (settings.Data is not null && settings.DataFile is not null) throw new ArgumentException("give -d or --data-file, not both");
+        if (settings.Data is not null && settings.DataFile is not null) throw new UsageException("give -d or --data-file, not both");
         if (settings.Data is { } data) request.Body = RequestBody.FromString(data, "application/x-www-form-urlencoded");
         else if (settings.DataFile is { } path)
         {
+            if (path != "-" && !File.Exists(path)) throw new UsageException($"no such file: {path}");
             upload = path == "-" ? Console.OpenStandardInput() : File.OpenRead(path);
             request.Body = RequestBody.FromStream(upload, path == "-" ? null : upload.Length, "application/octet-stream");
         }
@@ -83,6 +58,7 @@ internal static class HttpClientRunner
             {
                 long bytes = 0;
                 var failed = settings.Fail && response.StatusCode >= 400;
+                var name = response.Uri.Segments[^1].Length > 1 ? Uri.UnescapeDataString(response.Uri.Segments[^1]) : response.Uri.Host;
                 if (failed && !settings.Json)
                 {
                     // As curl --fail: no body, a one-line reason and exit 22.
@@ -90,15 +66,16 @@ internal static class HttpClientRunner
                 else if (settings.Method == "HEAD" && !settings.Json)
                 {
                     await stdout.WriteLineAsync($"HTTP/{response.Version} {response.StatusCode} {response.ReasonPhrase}".TrimEnd()).ConfigureAwait(false);
-                    foreach (var (name, value) in response.Headers) await stdout.WriteLineAsync($"{name}: {value}").ConfigureAwait(false);
+                    foreach (var (header, value) in response.Headers) await stdout.WriteLineAsync($"{header}: {value}").ConfigureAwait(false);
                     await stdout.FlushAsync(cancellationToken).ConfigureAwait(false);
                 }
                 else if (settings.OutputPath is { } file)
                 {
-                    var destination = File.Create(file);
-                    await using (destination.ConfigureAwait(false))
+                    var local = LocalFile.Create(file);
+                    await using (local.ConfigureAwait(false))
                     {
-                        bytes = await DownloadProgress.CopyAsync(response, destination, showBar: !settings.Json && !settings.Verbose && !Console.IsErrorRedirected, cancellationToken).ConfigureAwait(false);
+                        bytes = await CopyAsync(response, local.Stream, name, !settings.Json && !settings.Verbose, cancellationToken).ConfigureAwait(false);
+                        await local.CommitAsync(cancellationToken).ConfigureAwait(false);
                     }
                 }
                 else if (!settings.Json)
@@ -106,8 +83,8 @@ internal static class HttpClientRunner
                     var destination = openStdout();
                     await using (destination.ConfigureAwait(false))
                     {
-                        var bar = !settings.Verbose && Console.IsOutputRedirected && !Console.IsErrorRedirected;
-                        bytes = await DownloadProgress.CopyAsync(response, destination, bar, cancellationToken).ConfigureAwait(false);
+                        // The body goes to stdout: a progress line only when stdout is not the terminal showing it.
+                        bytes = await CopyAsync(response, destination, name, !settings.Verbose && Console.IsOutputRedirected, cancellationToken).ConfigureAwait(false);
                         await destination.FlushAsync(cancellationToken).ConfigureAwait(false);
                     }
                 }
@@ -119,10 +96,10 @@ internal static class HttpClientRunner
                 }
                 if (failed)
                 {
-                    await stderr.WriteLineAsync($"proto: {response.Uri} answered {response.StatusCode} {response.ReasonPhrase}".TrimEnd()).ConfigureAwait(false);
-                    return HttpErrorExit;
+                    VerbRunner.Error(stderr, $"{response.Uri} answered {response.StatusCode} {response.ReasonPhrase}".TrimEnd());
+                    return ExitCodes.HttpError;
                 }
-                return 0;
+                return ExitCodes.Ok;
             }
         }
         finally
@@ -131,12 +108,20 @@ internal static class HttpClientRunner
         }
     }
 
+    private static async Task<long> CopyAsync(HttpResponse response, Stream destination, string name, bool showProgress, CancellationToken cancellationToken)
+    {
+        using var progress = showProgress ? TransferProgress.Start(name, response.ContentLength) : null;
+        var written = await response.CopyToAsync(destination, progress, cancellationToken).ConfigureAwait(false);
+        progress?.Complete();
+        return written;
+    }
+
     /// <summary>Accepts http and https URLs; no scheme means http (as curl).</summary>
     internal static Uri ParseUrl(string text)
     {
         if (!text.Contains("://", StringComparison.Ordinal)) text = "http://" + text;
-        if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
-            throw new ArgumentException($"'{text}' is not an http or https URL");
+        if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https") || uri.Host.Length == 0)
+            throw new UsageException($"'{text}' is not an http or https URL");
         return uri;
     }
 }

@@ -1,4 +1,5 @@
 using System.Net;
+using Protocols.Cli.Common;
 using Protocols.Servers.Hosting;
 using Protocols.Servers.Http;
 
@@ -7,7 +8,7 @@ namespace Protocols.Cli.Http;
 /// <summary>The parsed options of <c>proto http serve</c>.</summary>
 internal sealed record HttpServeSettings(
     string Root, string Host, int Port, bool Upload, long? MaxUpload, bool Cors, string? User, string? Password,
-    bool Tls, bool SelfSigned, string? TlsCert, string? TlsKey, bool Listing);
+    bool Tls, string? TlsCert, string? TlsKey, bool Listing);
 
 /// <summary>Validates the settings, starts the server, prints its URL and waits for Ctrl+C (the cancellation token).</summary>
 internal static class HttpServeRunner
@@ -16,8 +17,7 @@ internal static class HttpServeRunner
     {
         if (Validate(settings) is { } problem)
         {
-            await error.WriteLineAsync($"proto http serve: {problem}").ConfigureAwait(false);
-            return 2;
+            return VerbRunner.Usage(error, problem);
         }
         var options = new HttpServerOptions
         {
@@ -39,10 +39,14 @@ internal static class HttpServeRunner
             builder.AddHttpServer(options, new IPEndPoint(IPAddress.Parse(settings.Host), settings.Port), tls);
             host = await builder.StartAsync(cancellationToken).ConfigureAwait(false);
         }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return VerbRunner.Cancelled(error);
+        }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException)
         {
-            await error.WriteLineAsync($"proto http serve: {ex.Message}").ConfigureAwait(false);
-            return 1;
+            VerbRunner.Error(error, ex.Message);
+            return ExitCodes.Failed;
         }
         await using (host.ConfigureAwait(false))
         {
@@ -56,14 +60,8 @@ internal static class HttpServeRunner
             if (notes.Count > 0) await output.WriteLineAsync("  " + string.Join("; ", notes)).ConfigureAwait(false);
             await output.WriteLineAsync("Press Ctrl+C to stop.").ConfigureAwait(false);
             await output.FlushAsync(CancellationToken.None).ConfigureAwait(false);
-            try
-            {
-                await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                await output.WriteLineAsync("Stopping.").ConfigureAwait(false);
-            }
+            await ServerOptions.WaitForStopAsync(cancellationToken).ConfigureAwait(false);
+            await output.WriteLineAsync("Stopping.").ConfigureAwait(false);
         }
         return 0;
     }
@@ -71,15 +69,7 @@ internal static class HttpServeRunner
     internal static string? Validate(HttpServeSettings s)
     {
         if (!Directory.Exists(s.Root)) return $"root directory not found: {s.Root}";
-        if (!IPAddress.TryParse(s.Host, out _)) return $"--host must be an IP address: {s.Host}";
-        if (s.Port is < 0 or > 65535) return $"--port must be 0..65535: {s.Port}";
-        if (s.MaxUpload is <= 0) return "--max-upload must be positive";
-        if ((s.User is null) != (s.Password is null)) return "--user and --password go together";
-        if ((s.TlsCert is null) != (s.TlsKey is null)) return "--tls-cert and --tls-key go together";
-        if (s.TlsCert is not null && s.SelfSigned) return "choose --self-signed or --tls-cert/--tls-key, not both";
-        if (!s.Tls && (s.SelfSigned || s.TlsCert is not null)) return "--self-signed and --tls-cert need --tls";
-        if (s.TlsCert is not null && !File.Exists(s.TlsCert)) return $"certificate file not found: {s.TlsCert}";
-        if (s.TlsKey is not null && !File.Exists(s.TlsKey)) return $"key file not found: {s.TlsKey}";
-        return null;
+        if (s.MaxUpload is <= 0) return "--max-size must be positive";
+        return ServerOptions.Check(s.Host, s.Port, s.User, s.Password, s.TlsCert, s.TlsKey);
     }
 }

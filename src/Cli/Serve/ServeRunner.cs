@@ -1,3 +1,4 @@
+using Protocols.Cli.Common;
 using Protocols.Servers.Hosting;
 using Protocols.Servers.MailUi;
 
@@ -11,22 +12,21 @@ internal static class ServeRunner
     {
         if (settings.Validate() is { } problem)
         {
-            await error.WriteLineAsync($"proto serve: {problem}").ConfigureAwait(false);
-            return 2;
+            return VerbRunner.Usage(error, problem);
         }
         DevStack stack;
         try
         {
             stack = await DevStack.StartAsync(settings.ToOptions(), cancellationToken: cancellationToken).ConfigureAwait(false);
         }
-        catch (OperationCanceledException)
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            return 130;
+            return VerbRunner.Cancelled(error);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException)
         {
-            await error.WriteLineAsync($"proto serve: {OneLine(ex)}").ConfigureAwait(false);
-            return 1;
+            VerbRunner.Error(error, ex.Message);
+            return ExitCodes.Failed;
         }
         await using (stack.ConfigureAwait(false))
         {
@@ -76,15 +76,15 @@ internal static class ServeRunner
         [
             "proto serve: SMTP, POP3, FTP and HTTP in one process",
             $"  SMTP   {stack.Smtp}   captures every message{(tls ? " (STARTTLS offered)" : "")}",
-            $"  POP3   {stack.Pop3}   reads the captured mail, any user and password{(tls ? " (STLS offered)" : "")}",
+            $"  POP3   {stack.Pop3}   reads the captured mail, {(settings.User is { } u ? $"user {u} only" : "any user and password")}{(tls ? " (STLS offered)" : "")}",
+            stack.Pop3Tls is { } pop3s ? $"  POP3S  {pop3s}   the same over implicit TLS" : "",
             $"  FTP    {stack.Ftp}   {root} ({(settings.Write ? "read-write" : "read-only")}, user anonymous){(tls ? " (AUTH TLS offered)" : "")}",
             $"  HTTP   {stack.Host["http"]}   {root}{(settings.Write ? " (uploads on)" : "")}",
-            $"  Mail   {stack.MailPage}   the captured mail, live",
+            $"  Mail   {stack.MailPage}   the captured mail, live (its own origin: pages in the root cannot reach it)",
             settings.Store is null ? "  Mail is kept in memory." : $"  Mail is kept as .eml files under {Path.GetFullPath(settings.Store)}.",
             tls ? "  TLS uses a self-signed certificate made now (curl -k, swaks --tls-verify off)." : "",
             "Press Ctrl+C to stop.",
         ];
     }
 
-    private static string OneLine(Exception ex) => ex.Message.ReplaceLineEndings(" ");
 }

@@ -20,11 +20,11 @@ internal static class SmtpSendCommand
         var startTls = new Option<bool>("--starttls") { Description = "Require STARTTLS" };
         var tls = new Option<bool>("--tls") { Description = "Implicit TLS (SMTPS)" };
         var user = new Option<string?>("--user", "-u") { Description = "AUTH user" };
-        var password = new Option<string?>("--password", "-p") { Description = "AUTH password" };
+        var password = new Option<string?>("--password") { Description = "AUTH password (never printed)" };
         var insecure = new Option<bool>("--insecure", "-k") { Description = "Accept any server certificate" };
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Print the protocol transcript (AUTH redacted) to stderr" };
         var repeat = new Option<int>("--repeat") { Description = "Send the message this many times over one connection (load testing)", DefaultValueFactory = _ => 1 };
-        var timeout = new Option<int>("--timeout") { Description = "Seconds to wait for each server reply", DefaultValueFactory = _ => 60 };
+        var timeout = new Option<int>("--timeout", "-m") { Description = "Seconds to wait for each server reply", DefaultValueFactory = _ => 60 };
 
         var command = new Command("send", "Send a message over SMTP")
         {

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Protocols.Cli.Common;
 using Protocols.Mime;
 using Protocols.Net;
 using Protocols.Smtp;
@@ -10,8 +11,9 @@ internal sealed record SmtpSendSettings(
     string[] Attachments, string? Eml, bool StartTls, bool Tls, string? User, string? Password, bool Insecure, bool Verbose,
     TimeSpan Timeout, int Repeat = 1);
 
-/// <summary>Does what <c>proto smtp send</c> asks. Exit codes: 0 every recipient accepted; 1 the server refused
-/// something (its reply is printed); 2 bad arguments or files; 3 connection, TLS or protocol failure, or timeout.</summary>
+/// <summary>Does what <c>proto smtp send</c> asks. Exit codes (<see cref="ExitCodes"/>): 0 every recipient accepted; 1 the
+/// server refused something (its reply is printed), or a connection, TLS or protocol failure, or a timeout; 2 bad
+/// arguments or files; 130 cancelled.</summary>
 internal static class SmtpSendRunner
 {
     public static async Task<int> RunAsync(SmtpSendSettings s, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
@@ -32,7 +34,17 @@ internal static class SmtpSendRunner
         {
             return Usage(stderr, e.Message);
         }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return VerbRunner.Cancelled(stderr);
+        }
 
+        var target = new Target(host, port);
+        return await VerbRunner.RunAsync(stderr, () => target, () => SendAsync(s, message, host, port, stdout, stderr, cancellationToken), cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task<int> SendAsync(SmtpSendSettings s, byte[] message, string host, int port, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    {
         await using var client = new SmtpClient
         {
             Timeout = s.Timeout,
@@ -41,34 +53,27 @@ internal static class SmtpSendRunner
             ProtocolLogger = s.Verbose ? new TextSmtpProtocolLogger(stderr) : null,
         };
         var security = s.Tls ? SecureSocketOptions.SslOnConnect : s.StartTls ? SecureSocketOptions.StartTls : SecureSocketOptions.StartTlsWhenAvailable;
-        try
+        await client.ConnectAsync(host, port, security, cancellationToken).ConfigureAwait(false);
+        if (s.User is not null) await client.AuthenticateAsync(s.User, s.Password!, cancellationToken).ConfigureAwait(false);
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        using var progress = s.Repeat > 1 ? TransferProgress.Start("sent", s.Repeat, ProgressUnit.Messages) : null;
+        var result = await client.SendAsync(message, s.From, s.To.Concat(s.Cc), cancellationToken).ConfigureAwait(false);
+        progress?.Report(1);
+        for (var i = 1; i < s.Repeat && result.AllAccepted; i++)
         {
-            await client.ConnectAsync(host, port, security, cancellationToken).ConfigureAwait(false);
-            if (s.User is not null) await client.AuthenticateAsync(s.User, s.Password!, cancellationToken).ConfigureAwait(false);
-            var started = System.Diagnostics.Stopwatch.GetTimestamp();
-            var result = await client.SendAsync(message, s.From, s.To.Concat(s.Cc), cancellationToken).ConfigureAwait(false);
-            for (var i = 1; i < s.Repeat && result.AllAccepted; i++)
-                result = await client.SendAsync(message, s.From, s.To.Concat(s.Cc), cancellationToken).ConfigureAwait(false);
-            await client.DisconnectAsync(true, cancellationToken).ConfigureAwait(false);
-            if (s.Repeat > 1)
-            {
-                var seconds = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds;
-                await stdout.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"sent {s.Repeat} messages in {seconds:0.000} s: {s.Repeat / seconds:0} msg/s")).ConfigureAwait(false);
-            }
-            foreach (var r in result.Rejected) await stderr.WriteLineAsync($"proto: {r.Address} refused: {r.StatusCode} {r.Response}").ConfigureAwait(false);
-            await stdout.WriteLineAsync($"sent {message.Length} bytes to {result.Accepted.Count()} of {result.Recipients.Count} recipients: {result.FinalReply.Code} {result.Response}").ConfigureAwait(false);
-            return result.AllAccepted ? 0 : 1;
+            result = await client.SendAsync(message, s.From, s.To.Concat(s.Cc), cancellationToken).ConfigureAwait(false);
+            progress?.Report(i + 1);
         }
-        catch (SmtpCommandException e)
+        progress?.Complete();
+        await client.DisconnectAsync(true, cancellationToken).ConfigureAwait(false);
+        if (s.Repeat > 1)
         {
-            await stderr.WriteLineAsync($"proto: {e.Message}").ConfigureAwait(false);
-            return 1;
+            var seconds = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds;
+            await stdout.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"sent {s.Repeat} messages in {seconds:0.000} s: {s.Repeat / seconds:0} msg/s")).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is SmtpProtocolException or TimeoutException or IOException)
-        {
-            await stderr.WriteLineAsync($"proto: {e.Message}").ConfigureAwait(false);
-            return 3;
-        }
+        foreach (var r in result.Rejected) VerbRunner.Error(stderr, $"{r.Address} refused: {r.StatusCode} {r.Response}");
+        await stdout.WriteLineAsync($"sent {message.Length} bytes to {result.Accepted.Count()} of {result.Recipients.Count} recipients: {result.FinalReply.Code} {result.Response}").ConfigureAwait(false);
+        return result.AllAccepted ? ExitCodes.Ok : ExitCodes.Failed;
     }
 
     private static async Task<byte[]> BuildAsync(SmtpSendSettings s, CancellationToken cancellationToken)
@@ -108,9 +113,5 @@ internal static class SmtpSendRunner
         return host.Length > 0 && int.TryParse(server[(colon + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out port) && port is > 0 and < 65536;
     }
 
-    private static int Usage(TextWriter stderr, string message)
-    {
-        stderr.WriteLine($"proto: {message}");
-        return 2;
-    }
+    private static int Usage(TextWriter stderr, string message) => VerbRunner.Usage(stderr, message);
 }

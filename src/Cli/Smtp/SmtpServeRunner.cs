@@ -1,24 +1,23 @@
 using System.Globalization;
 using System.Net;
 using System.Security.Cryptography;
+using Protocols.Cli.Common;
 using Protocols.Net;
 using Protocols.Servers.Smtp;
 
 namespace Protocols.Cli.Smtp;
 
 internal sealed record SmtpServeSettings(string Host, int Port, string? Store, long? MaxSize, string? User, string? Password,
-    string? TlsCert, string? TlsKey, bool SelfSigned, int Keep = 1000);
+    string? TlsCert, string? TlsKey, bool Tls, int Keep = 1000, int? TlsPort = null);
 
-/// <summary>Runs <c>proto smtp serve</c> until cancelled. Exit codes: 0 stopped; 2 bad arguments; 3 could not listen.</summary>
+/// <summary>Runs <c>proto smtp serve</c> until cancelled. Exit codes: 0 stopped; 1 could not listen; 2 bad arguments.</summary>
 internal static class SmtpServeRunner
 {
     public static async Task<int> RunAsync(SmtpServeSettings s, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
-        if ((s.User is null) != (s.Password is null)) return Usage(stderr, "--user and --password go together");
-        if ((s.TlsCert is null) != (s.TlsKey is null)) return Usage(stderr, "--tls-cert and --tls-key go together");
-        if (s.SelfSigned && s.TlsCert is not null) return Usage(stderr, "--self-signed and --tls-cert exclude each other");
-        if (!IPAddress.TryParse(s.Host, out var address)) return Usage(stderr, $"--host must be an IP address: {s.Host}");
-        if (s.Port is < 0 or > 65535) return Usage(stderr, $"bad --port {s.Port}");
+        if (ServerOptions.Check(s.Host, s.Port, s.User, s.Password, s.TlsCert, s.TlsKey, s.TlsPort) is { } problem) return Usage(stderr, problem);
+        var address = IPAddress.Parse(s.Host);
+        var tls = s.Tls || s.TlsCert is not null || s.TlsPort is not null;
         if (s.Keep < 1) return Usage(stderr, "--keep must be at least 1");
         if (s.MaxSize is < 0) return Usage(stderr, "--max-size must be 0 (no limit) or more");
 
@@ -26,7 +25,7 @@ internal static class SmtpServeRunner
         try
         {
             if (s.TlsCert is not null) options.Certificate = SelfSignedCertificate.LoadPem(s.TlsCert, s.TlsKey!);
-            else if (s.SelfSigned) options.Certificate = SelfSignedCertificate.Create();
+            else if (tls) options.Certificate = SelfSignedCertificate.Create();
         }
         catch (Exception e) when (e is IOException or CryptographicException or UnauthorizedAccessException)
         {
@@ -68,31 +67,26 @@ internal static class SmtpServeRunner
         SmtpServer server;
         try
         {
-            server = await SmtpServer.StartAsync(options, new IPEndPoint(address, s.Port), cancellationToken: cancellationToken).ConfigureAwait(false);
+            server = await SmtpServer.StartAsync(options, new IPEndPoint(address, s.Port),
+                s.TlsPort is { } smtps ? new IPEndPoint(address, smtps) : null, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return VerbRunner.Cancelled(stderr);
         }
         catch (Exception e) when (e is IOException or InvalidOperationException or System.Net.Sockets.SocketException)
         {
-            await stderr.WriteLineAsync($"proto: cannot listen on {s.Host}:{s.Port}: {e.Message}").ConfigureAwait(false);
-            return 3;
+            VerbRunner.Error(stderr, e is Protocols.Servers.Hosting.EndpointBindException ? e.Message : $"cannot listen on {s.Host}:{s.Port}: {e.Message}");
+            return ExitCodes.Failed;
         }
         await using (server.ConfigureAwait(false))
         {
-            await stderr.WriteLineAsync($"proto: SMTP on {server.EndPoint}{(options.Certificate is not null ? " (STARTTLS)" : "")}{(s.Store is not null ? $", storing in {s.Store}" : "")}; Ctrl+C to stop").ConfigureAwait(false);
-            try
-            {
-                await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                // Ctrl+C: stop cleanly.
-            }
+            var smtpsLine = server.ImplicitTlsEndPoint is { } i ? $", SMTPS on {i}" : "";
+            await stderr.WriteLineAsync($"proto: SMTP on {server.EndPoint}{(options.Certificate is not null ? " (STARTTLS)" : "")}{smtpsLine}{(s.Store is not null ? $", storing in {s.Store}" : "")}; Ctrl+C to stop").ConfigureAwait(false);
+            await ServerOptions.WaitForStopAsync(cancellationToken).ConfigureAwait(false);
         }
         return 0;
     }
 
-    private static int Usage(TextWriter stderr, string message)
-    {
-        stderr.WriteLine($"proto: {message}");
-        return 2;
-    }
+    private static int Usage(TextWriter stderr, string message) => VerbRunner.Usage(stderr, message);
 }

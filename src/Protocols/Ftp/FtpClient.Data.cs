@@ -1,11 +1,11 @@
 using System.Buffers;
 using System.Globalization;
 using System.Net;
-using System.Net.Security;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using Protocols.Ftp.Listing;
 using Protocols.Lines;
+using Protocols.Net;
 
 namespace Protocols.Ftp;
 
@@ -14,27 +14,27 @@ public sealed partial class FtpClient
     /// <summary>A data connection being set up: connected (passive) or listening (active).</summary>
     private sealed class DataChannel : IAsyncDisposable
     {
-        public Socket? Connected;
-        public Socket? Listener;
-        public Stream? Stream;
+        public Connection? Connected;
+        public IConnectionListener? Listener;
 
         public async ValueTask DisposeAsync()
         {
-            if (Stream is not null)
-            {
-                try
-                {
-                    await Stream.DisposeAsync().ConfigureAwait(false);
-                }
-                catch (IOException)
-                {
-                    // The server already closed it.
-                }
-            }
-            Connected?.Dispose();
-            Listener?.Dispose();
+            if (Connected is not null) await Connected.DisposeAsync().ConfigureAwait(false);
+            if (Listener is not null) await Listener.DisposeAsync().ConfigureAwait(false);
         }
     }
+
+    /// <summary>Data connections: the transfer buffer, the read timeout as the idle limit each way, listing lines up to the parser's limit.</summary>
+    private ConnectionOptions DataOptions() => new()
+    {
+        ConnectTimeout = Options.ConnectTimeout,
+        TlsHandshakeTimeout = Options.ConnectTimeout,
+        ReadTimeout = Options.ReadTimeout,
+        WriteTimeout = Options.ReadTimeout,
+        ReceiveBufferSize = Options.BufferSize,
+        MaxLineLength = FtpListParser.MaxLineLength + 2,
+        AcceptBareLf = true,
+    };
 
     private async Task SetBinaryAsync(bool binary, CancellationToken cancellationToken)
     {
@@ -53,10 +53,8 @@ public sealed partial class FtpClient
             if (Options.DataMode == FtpDataMode.Active)
             {
                 var local = ((IPEndPoint)Control.LocalEndPoint!).Address;
-                channel.Listener = new Socket(local.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-                channel.Listener.Bind(new IPEndPoint(local, 0));
-                channel.Listener.Listen(1);
-                var port = ((IPEndPoint)channel.Listener.LocalEndPoint!).Port;
+                channel.Listener = Options.Network.Listen(new IPEndPoint(local, 0), backlog: 1);
+                var port = channel.Listener.LocalEndPoint.Port;
                 var family = local.AddressFamily == AddressFamily.InterNetwork ? 1 : 2;
                 var reply = await ExecuteAsync($"EPRT |{family}|{(local.IsIPv4MappedToIPv6 ? local.MapToIPv4() : local)}|{port}|", cancellationToken).ConfigureAwait(false);
                 if (!reply.IsSuccess && family == 1)
@@ -85,11 +83,7 @@ public sealed partial class FtpClient
                 dataPort = ParsePasv(pasv);
             }
             // Always the control connection's address, never the one PASV names (NAT and hijack safe, as curl).
-            var socket = new Socket(ServerAddress.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-            channel.Connected = socket;
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(Options.ConnectTimeout);
-            await socket.ConnectAsync(new IPEndPoint(ServerAddress, dataPort), timeout.Token).ConfigureAwait(false);
+            channel.Connected = await Options.Network.ConnectAsync(ServerAddress.ToString(), dataPort, DataOptions(), cancellationToken).ConfigureAwait(false);
             return channel;
         }
         catch
@@ -126,59 +120,66 @@ public sealed partial class FtpClient
         return numbers[4] << 8 | numbers[5];
     }
 
-    /// <summary>Sends the transfer command and opens the data stream (TLS when PROT P); throws on a refusal.</summary>
-    private async Task<Stream> StartTransferAsync(DataChannel channel, string command, CancellationToken cancellationToken)
+    /// <summary>Sends the transfer command and opens the data connection (TLS when PROT P); throws on a refusal.</summary>
+    private async Task<Connection> StartTransferAsync(DataChannel channel, string command, CancellationToken cancellationToken)
     {
         await SendAsync(command, cancellationToken).ConfigureAwait(false);
         var reply = await ReadReplyAsync(cancellationToken).ConfigureAwait(false);
         if (!reply.IsPreliminary) throw new FtpCommandException(Redact(command), reply);
-        Socket socket;
         if (channel.Listener is not null)
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(Options.ConnectTimeout);
-            socket = await channel.Listener.AcceptAsync(timeout.Token).ConfigureAwait(false);
-            channel.Connected = socket;
-            if (!((IPEndPoint)socket.RemoteEndPoint!).Address.Equals(ServerAddress) &&
-                !((IPEndPoint)socket.RemoteEndPoint!).Address.MapToIPv6().Equals(ServerAddress.MapToIPv6()))
+            try
+            {
+                channel.Connected = await channel.Listener.AcceptAsync(DataOptions(), timeout.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
+            {
+                throw new TimeoutException($"the server did not open the active data connection within {Options.ConnectTimeout.TotalSeconds:0} s", e);
+            }
+            var from = ((IPEndPoint)channel.Connected.RemoteEndPoint!).Address;
+            if (!from.Equals(ServerAddress) && !from.MapToIPv6().Equals(ServerAddress.MapToIPv6()))
                 throw new Net.ProtocolException("the active data connection came from another address than the server's");
         }
-        else
+        var data = channel.Connected!;
+        if (!_protectData) return data;
+        try
         {
-            socket = channel.Connected!;
+            await data.UpgradeToTlsAsync(TlsOptions().ToSslOptions(Host), PlaintextPolicy.Reject, cancellationToken).ConfigureAwait(false);
         }
-        Stream stream = new NetworkStream(socket, ownsSocket: false);
-        if (_protectData)
+        catch (Exception e) when (e is IOException or System.Security.Authentication.AuthenticationException)
         {
-            var tls = new SslStream(stream, leaveInnerStreamOpen: false);
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(Options.ConnectTimeout);
-            await tls.AuthenticateAsClientAsync(DataTlsOptions(), timeout.Token).ConfigureAwait(false);
-            stream = tls;
+            // A server that refuses the data session (vsftpd: 522 when it was not resumed) says so on the control connection.
+            throw await DataConnectionFailedAsync(command, e as IOException ?? new IOException(e.Message, e)).ConfigureAwait(false);
         }
-        channel.Stream = stream;
-        return stream;
+        return data;
+    }
+
+    /// <summary>
+    /// The data connection broke mid-transfer: the server's final reply says why (426 aborted, 451, 452 no space), and
+    /// that refusal is the error to throw; without one (or with a success) the I/O error is.
+    /// </summary>
+    private async Task<Exception> DataConnectionFailedAsync(string command, IOException error)
+    {
+        try
+        {
+            using var timeout = new CancellationTokenSource(Options.ReadTimeout);
+            var reply = await ReadReplyAsync(timeout.Token).ConfigureAwait(false);
+            return reply.IsSuccess ? error : Refused(command, reply, error);
+        }
+        catch (Exception e) when (e is IOException or TimeoutException or OperationCanceledException)
+        {
+            Options.Transcript?.Invoke("* no reply after the data connection broke: " + e.Message);
+            return error;
+        }
     }
 
     /// <summary>Reads the reply that ends a transfer (226/250); throws on anything else.</summary>
     private async Task FinishTransferAsync(string command, CancellationToken cancellationToken)
     {
         var reply = await ReadReplyAsync(cancellationToken).ConfigureAwait(false);
-        if (!reply.IsSuccess) throw new FtpCommandException(command, reply);
-    }
-
-    private async Task<int> ReadDataAsync(Stream stream, Memory<byte> buffer, CancellationToken cancellationToken)
-    {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(Options.ReadTimeout);
-        try
-        {
-            return await stream.ReadAsync(buffer, timeout.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
-        {
-            throw new TimeoutException($"the data connection stalled for {Options.ReadTimeout.TotalSeconds:0} s", e);
-        }
+        if (!reply.IsSuccess) throw Refused(command, reply);
     }
 
     /// <summary>
@@ -205,10 +206,9 @@ public sealed partial class FtpClient
         var lines = new List<string>();
         await using (channel.ConfigureAwait(false))
         {
-            var stream = await StartTransferAsync(channel, command, cancellationToken).ConfigureAwait(false);
-            using var reader = new StreamReader(stream, System.Text.Encoding.UTF8);
-            while (await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } line)
-                if (line.Length > 0) lines.Add(line);
+            var data = await StartTransferAsync(channel, command, cancellationToken).ConfigureAwait(false);
+            while (await data.Reader.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } line)
+                if (line.Length > 0) lines.Add(FtpListParser.Decode(line));
         }
         await FinishTransferAsync(command, cancellationToken).ConfigureAwait(false);
         foreach (var line in lines) yield return line;
@@ -221,24 +221,18 @@ public sealed partial class FtpClient
         var finished = false;
         try
         {
-            var stream = await StartTransferAsync(channel, command, cancellationToken).ConfigureAwait(false);
-            var buffer = new byte[64 * 1024];
-            var filled = 0;
+            var reader = (await StartTransferAsync(channel, command, cancellationToken).ConfigureAwait(false)).Reader;
             var items = new List<FtpListItem>();
             var now = DateTimeOffset.UtcNow;
             while (true)
             {
-                if (filled == buffer.Length) Array.Resize(ref buffer, buffer.Length * 2);
-                var n = await ReadDataAsync(stream, buffer.AsMemory(filled), cancellationToken).ConfigureAwait(false);
-                filled += n;
-                var sequence = new ReadOnlySequence<byte>(buffer, 0, filled);
-                var consumed = FtpListParser.Parse(sequence, n == 0, format, now, items);
-                var used = (int)sequence.Slice(0, consumed).Length;
-                Buffer.BlockCopy(buffer, used, buffer, 0, filled - used);
-                filled -= used;
+                // The parser bounds each line (FtpListParser.MaxLineLength); the reader's timeout bounds each wait.
+                await reader.FillAsync(cancellationToken).ConfigureAwait(false);
+                var consumed = FtpListParser.Parse(reader.Buffered, reader.IsCompleted, format, now, items);
+                reader.Consume(consumed);
                 foreach (var item in items) yield return item;
                 items.Clear();
-                if (n == 0) break;
+                if (reader.IsCompleted) break;
             }
             await channel.DisposeAsync().ConfigureAwait(false);
             finished = true;
@@ -274,49 +268,81 @@ public sealed partial class FtpClient
         await SetBinaryAsync(true, cancellationToken).ConfigureAwait(false);
         var channel = await PrepareDataAsync(cancellationToken).ConfigureAwait(false);
         long received = 0;
+        var command = "RETR " + remotePath;
         await using (channel.ConfigureAwait(false))
         {
-            if (offset > 0) await ExpectAsync(string.Create(CultureInfo.InvariantCulture, $"REST {offset}"), 350, cancellationToken).ConfigureAwait(false);
-            var stream = await StartTransferAsync(channel, "RETR " + remotePath, cancellationToken).ConfigureAwait(false);
-            var buffer = ArrayPool<byte>.Shared.Rent(Options.BufferSize);
             try
             {
-                int n;
-                while ((n = await ReadDataAsync(stream, buffer.AsMemory(0, Options.BufferSize), cancellationToken).ConfigureAwait(false)) > 0)
+                if (offset > 0) await ExpectAsync(string.Create(CultureInfo.InvariantCulture, $"REST {offset}"), 350, cancellationToken).ConfigureAwait(false);
+                var data = await StartTransferAsync(channel, command, cancellationToken).ConfigureAwait(false);
+                while (true)
                 {
-                    await destination.WriteAsync(buffer.AsMemory(0, n), cancellationToken).ConfigureAwait(false);
-                    received += n;
+                    ReadOnlySequence<byte> chunk;
+                    try
+                    {
+                        chunk = await data.Reader.ReadAvailableAsync(Options.BufferSize, cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (IOException e)
+                    {
+                        throw await DataConnectionFailedAsync(command, e).ConfigureAwait(false);
+                    }
+                    if (chunk.IsEmpty) break;
+                    foreach (var segment in chunk) await destination.WriteAsync(segment, cancellationToken).ConfigureAwait(false);
+                    received += chunk.Length;
                     progress?.Report(new FtpProgress(remotePath, offset + received, totalBytes));
                 }
+                await channel.DisposeAsync().ConfigureAwait(false);
+                await FinishTransferAsync(command, cancellationToken).ConfigureAwait(false);
             }
-            finally
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
-                ArrayPool<byte>.Shared.Return(buffer);
+                await AbortAfterCancelAsync(channel).ConfigureAwait(false);
+                throw;
             }
         }
-        await FinishTransferAsync("RETR " + remotePath, cancellationToken).ConfigureAwait(false);
         return received;
+    }
+
+    /// <summary>
+    /// The caller cancelled a transfer: reset the data connection (never a clean close, which a server takes as the
+    /// end of the file), send ABOR, and read every reply still owed (the transfer's 426 or 226, then ABOR's 225/226),
+    /// so the control connection stays in step. A server that does not answer in time gets the control connection closed.
+    /// </summary>
+    private async Task AbortAfterCancelAsync(DataChannel channel)
+    {
+        channel.Connected?.Abort();
+        if (_control is null) return;
+        using var timeout = new CancellationTokenSource(Options.ReadTimeout < AbortTimeout ? Options.ReadTimeout : AbortTimeout);
+        try
+        {
+            await SendAsync("ABOR", timeout.Token).ConfigureAwait(false);
+            while (_awaitingReplies > 0) await ReadReplyAsync(timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or TimeoutException or OperationCanceledException)
+        {
+            Options.Transcript?.Invoke("* no answer to ABOR, closing the control connection: " + e.Message);
+            await _control.DisposeAsync().ConfigureAwait(false);
+            _control = null;
+        }
     }
 
     /// <summary>
     /// After our FIN, waits for the server's: a TLS 1.3 server sends session tickets we never read, and closing with
     /// unread bytes makes our kernel send a reset, which can cost the server the tail of the upload.
     /// </summary>
-    private async Task DrainUntilClosedAsync(Socket socket, byte[] buffer, CancellationToken cancellationToken)
+    private async Task DrainUntilClosedAsync(Connection data, CancellationToken cancellationToken)
     {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(Options.ReadTimeout);
         try
         {
-            while (await socket.ReceiveAsync(buffer, SocketFlags.None, timeout.Token).ConfigureAwait(false) > 0)
+            while (!(await data.Reader.ReadAvailableAsync(64 * 1024, cancellationToken).ConfigureAwait(false)).IsEmpty)
             {
             }
         }
-        catch (SocketException e)
+        catch (IOException e)
         {
-            Options.Transcript?.Invoke("* data connection closed uncleanly after the upload: " + e.SocketErrorCode);
+            Options.Transcript?.Invoke("* data connection closed uncleanly after the upload: " + e.Message);
         }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        catch (TimeoutException)
         {
             Options.Transcript?.Invoke("* the server kept the data connection open after the upload");
         }
@@ -334,31 +360,48 @@ public sealed partial class FtpClient
         var command = (append ? "APPE " : "STOR ") + remotePath;
         await using (channel.ConfigureAwait(false))
         {
-            if (offset > 0) await ExpectAsync(string.Create(CultureInfo.InvariantCulture, $"REST {offset}"), 350, cancellationToken).ConfigureAwait(false);
-            var stream = await StartTransferAsync(channel, command, cancellationToken).ConfigureAwait(false);
-            var buffer = ArrayPool<byte>.Shared.Rent(Options.BufferSize);
             try
             {
-                int n;
-                while ((n = await source.ReadAsync(buffer.AsMemory(0, Options.BufferSize), cancellationToken).ConfigureAwait(false)) > 0)
+                if (offset > 0) await ExpectAsync(string.Create(CultureInfo.InvariantCulture, $"REST {offset}"), 350, cancellationToken).ConfigureAwait(false);
+                var data = await StartTransferAsync(channel, command, cancellationToken).ConfigureAwait(false);
+                var output = data.Writer.Buffer;
+                while (true)
                 {
-                    using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                    timeout.CancelAfter(Options.ReadTimeout);
-                    await stream.WriteAsync(buffer.AsMemory(0, n), timeout.Token).ConfigureAwait(false);
+                    // Read straight into the data writer's buffer; each drain waits at most the read timeout.
+                    var memory = output.GetMemory(Options.BufferSize)[..Options.BufferSize];
+                    var n = await source.ReadAsync(memory, cancellationToken).ConfigureAwait(false);
+                    if (n == 0) break;
+                    output.Advance(n);
+                    try
+                    {
+                        await data.Writer.DrainAsync(cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (IOException e)
+                    {
+                        throw await DataConnectionFailedAsync(command, e).ConfigureAwait(false);
+                    }
                     sent += n;
                     progress?.Report(new FtpProgress(remotePath, offset + sent, total));
                 }
-                await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
-                if (stream is SslStream tls) await tls.ShutdownAsync().ConfigureAwait(false);
-                channel.Connected!.Shutdown(SocketShutdown.Send);
-                await DrainUntilClosedAsync(channel.Connected, buffer, cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    await data.CloseAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (IOException e)
+                {
+                    throw await DataConnectionFailedAsync(command, e).ConfigureAwait(false);
+                }
+                await DrainUntilClosedAsync(data, cancellationToken).ConfigureAwait(false);
+                await channel.DisposeAsync().ConfigureAwait(false);
+                await FinishTransferAsync(command, cancellationToken).ConfigureAwait(false);
             }
-            finally
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
-                ArrayPool<byte>.Shared.Return(buffer);
+                // Cancelled mid-upload: a reset and ABOR, so the server never keeps the part it got as the whole file.
+                await AbortAfterCancelAsync(channel).ConfigureAwait(false);
+                throw;
             }
         }
-        await FinishTransferAsync(command, cancellationToken).ConfigureAwait(false);
         return sent;
     }
 }

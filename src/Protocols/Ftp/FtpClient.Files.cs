@@ -218,10 +218,22 @@ public sealed partial class FtpClient
             if (remoteSize > local.Length) offset = local.Length;
         }
         if (local.DirectoryName is { } dir) Directory.CreateDirectory(dir);
-        await using (var destination = new FileStream(localPath, offset > 0 || exists == FtpExists.Append ? FileMode.Append : FileMode.Create,
-                         FileAccess.Write, FileShare.None, 1, FileOptions.Asynchronous))
+        var append = offset > 0 || exists == FtpExists.Append;
+        // A new copy is written beside the target and renamed over it only when complete: a failed or cancelled
+        // download leaves an existing file as it was (an append or resume writes in place: it is a partial file).
+        var writing = append ? localPath : Path.Combine(local.DirectoryName ?? ".", $".{local.Name}.{Guid.NewGuid():N}.part");
+        try
         {
-            await DownloadAsync(destination, remotePath, offset, progress, total, cancellationToken).ConfigureAwait(false);
+            await using (var destination = new FileStream(writing, append ? FileMode.Append : FileMode.CreateNew,
+                             FileAccess.Write, FileShare.None, 1, FileOptions.Asynchronous))
+            {
+                await DownloadAsync(destination, remotePath, offset, progress, total, cancellationToken).ConfigureAwait(false);
+            }
+            if (!append) File.Move(writing, localPath, overwrite: true);
+        }
+        finally
+        {
+            if (!append) File.Delete(writing);
         }
         if (verify) await VerifyAsync(localPath, remotePath, cancellationToken).ConfigureAwait(false);
         return FtpStatus.Success;

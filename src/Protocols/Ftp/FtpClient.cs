@@ -23,6 +23,10 @@ public sealed partial class FtpClient : IAsyncDisposable
     private bool? _binary;
     private bool _protectData;
     private bool _epsvRefused;
+    private int _awaitingReplies;
+
+    /// <summary>The longest wait for the replies owed after ABOR.</summary>
+    private static readonly TimeSpan AbortTimeout = TimeSpan.FromSeconds(10);
 
     public FtpClient(string host, int port = 0, NetworkCredential? credentials = null, FtpClientOptions? options = null)
     {
@@ -73,6 +77,9 @@ public sealed partial class FtpClient : IAsyncDisposable
     /// <summary>Whether the control connection runs over TLS.</summary>
     public bool IsTls => _control?.IsTls == true;
 
+    /// <summary>The control connection's TLS version, once TLS is up.</summary>
+    public System.Security.Authentication.SslProtocols? TlsProtocol => _control?.Tls?.SslProtocol;
+
     public bool HasFeature(string feature) => _features.Contains(feature);
 
     private Connection Control => _control ?? throw new InvalidOperationException("not connected: call ConnectAsync first");
@@ -89,7 +96,7 @@ public sealed partial class FtpClient : IAsyncDisposable
             AcceptBareLf = true,
             Tls = Options.Encryption == FtpEncryption.Implicit ? TlsOptions() : null,
         };
-        _control = await Connection.ConnectAsync(Host, Port, connectionOptions, cancellationToken).ConfigureAwait(false);
+        _control = await Options.Network.ConnectAsync(Host, Port, connectionOptions, cancellationToken).ConfigureAwait(false);
         try
         {
             Greeting = await ReadReplyAsync(cancellationToken).ConfigureAwait(false);
@@ -122,13 +129,28 @@ public sealed partial class FtpClient : IAsyncDisposable
         }
     }
 
-    private TlsClientOptions TlsOptions() => new() { AcceptAnyCertificate = Options.AcceptAnyCertificate };
-
-    private SslClientAuthenticationOptions DataTlsOptions()
+    /// <summary>
+    /// TLS for the control and every data connection alike (same target host, protocols and certificates), so .NET
+    /// finds the control connection's session in its cache and the data connections resume it (RFC 4217 §10.2;
+    /// required by vsftpd's default <c>require_ssl_reuse=YES</c>). See docs/ftp-tls-resume.md.
+    /// </summary>
+    private TlsClientOptions TlsOptions() => new()
     {
-        var ssl = TlsOptions().ToSslOptions(Host);
-        if (Options.CertificateValidation is not null) ssl.RemoteCertificateValidationCallback = Options.CertificateValidation;
-        return ssl;
+        AcceptAnyCertificate = Options.AcceptAnyCertificate,
+        CertificateValidation = Options.CertificateValidation,
+        TargetHost = Options.TlsTargetHost,
+    };
+
+    /// <summary>True when .NET can keep our TLS session for resumption: it does so under a host name only, never an IP literal.</summary>
+    private bool CanResumeTls => !IPAddress.TryParse(Options.TlsTargetHost ?? Host.Trim('[', ']'), out _);
+
+    /// <summary>A refusal; a 522 on a protected data connection that could not resume the session says what to do.</summary>
+    private FtpCommandException Refused(string command, Reply reply, Exception? inner = null)
+    {
+        var hint = reply.Code == 522 && _protectData && !CanResumeTls
+            ? $"the server requires the data connection to resume the control connection's TLS session, which .NET does only under a host name: connect to {Host} by name or set FtpClientOptions.TlsTargetHost"
+            : null;
+        return new FtpCommandException(Redact(command), reply, inner, hint);
     }
 
     private async Task LoginAsync(CancellationToken cancellationToken)
@@ -162,12 +184,14 @@ public sealed partial class FtpClient : IAsyncDisposable
         Control.Writer.WriteLine(command.AsSpan().IndexOfAny('\r', '\n') >= 0
             ? throw new ArgumentException("a command cannot hold CR or LF", nameof(command))
             : command);
+        _awaitingReplies++;
         await Control.Writer.DrainAsync(cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<Reply> ReadReplyAsync(CancellationToken cancellationToken)
     {
         var reply = await ReplyReader.ReadAsync(Control.Reader, strict: false, cancellationToken: cancellationToken).ConfigureAwait(false);
+        if (!reply.IsPreliminary && _awaitingReplies > 0) _awaitingReplies--;
         if (Options.Transcript is { } transcript)
             foreach (var line in reply.ToString().Split("\r\n")) transcript("< " + line);
         return reply;
@@ -183,7 +207,14 @@ public sealed partial class FtpClient : IAsyncDisposable
         try
         {
             await ExecuteAsync("QUIT", cancellationToken).ConfigureAwait(false);
-            await _control.CloseAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await _control.CloseAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (ConnectionClosedException)
+            {
+                // After 221 the server closes: it may simply have been first.
+            }
         }
         finally
         {

@@ -1,4 +1,5 @@
 using System.Net.Security;
+using Protocols.Net;
 
 namespace Protocols.Ftp;
 
@@ -56,6 +57,14 @@ public sealed class FtpClientOptions
     /// <summary>Accept any server certificate (self-signed test servers; curl's <c>-k</c>). Off by default.</summary>
     public bool AcceptAnyCertificate { get; set; }
 
+    /// <summary>
+    /// The name sent as SNI, checked against the server's certificate, and under which the TLS session is kept for the
+    /// data connections to resume (vsftpd's default <c>require_ssl_reuse=YES</c>, FileZilla Server). Default: the host
+    /// connected to. .NET resumes sessions only under a host name, never an IP literal: when connecting by address to a
+    /// server that requires reuse, set the name its certificate carries here.
+    /// </summary>
+    public string? TlsTargetHost { get; set; }
+
     /// <summary>Custom certificate check; overrides <see cref="AcceptAnyCertificate"/>.</summary>
     public RemoteCertificateValidationCallback? CertificateValidation { get; set; }
 
@@ -67,6 +76,9 @@ public sealed class FtpClientOptions
 
     /// <summary>Receives each line of the protocol transcript (<c>&gt; USER x</c>, <c>&lt; 331 ...</c>), PASS redacted.</summary>
     public Action<string>? Transcript { get; set; }
+
+    /// <summary>Where connections are opened: TCP sockets (the default), or a <see cref="MemoryNetwork"/> in tests.</summary>
+    public INetwork Network { get; set; } = SocketNetwork.Shared;
 
     /// <summary>Buffer size for transfers. Default 256 KiB.</summary>
     public int BufferSize { get; set; } = 256 * 1024;

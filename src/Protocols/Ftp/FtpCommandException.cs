@@ -12,6 +12,14 @@ public class FtpCommandException : Exception
         Reply = reply;
     }
 
+    /// <summary>A refusal that came with a broken data connection (the server's 426/451/452 after a reset).</summary>
+    public FtpCommandException(string command, Reply reply, Exception? inner, string? hint = null)
+        : base($"{command}: {reply.Code} {reply.Text}" + (hint is null ? "" : $" ({hint})"), inner)
+    {
+        Command = command;
+        Reply = reply;
+    }
+
     public FtpCommandException() : base("FTP command failed") => Reply = new Reply(500, "");
 
     public FtpCommandException(string message) : base(message) => Reply = new Reply(500, message);

@@ -42,6 +42,7 @@ public sealed partial class Connection
     public void Abort()
     {
         Interlocked.Exchange(ref _closed, 1);
+        if (Volatile.Read(ref _disposed) != 0) return; // already released: nothing left to reset
         if (_socket is not null)
         {
             _socket.LingerState = new LingerOption(true, 0);

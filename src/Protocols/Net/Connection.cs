@@ -175,14 +175,21 @@ public sealed partial class Connection : IAsyncDisposable
     /// <summary>Two connections joined in memory, for tests: what one writes, the other reads.</summary>
     public static (Connection Client, Connection Server) CreatePair(ConnectionOptions? clientOptions = null, ConnectionOptions? serverOptions = null)
     {
-        var pipeOptions = new PipeOptions(pauseWriterThreshold: 1 << 20, resumeWriterThreshold: 1 << 19, useSynchronizationContext: false);
-        var toServer = new Pipe(pipeOptions);
-        var toClient = new Pipe(pipeOptions);
         var clientEnd = new IPEndPoint(IPAddress.Loopback, 49152);
         var serverEnd = new IPEndPoint(IPAddress.Loopback, 0);
-        var client = Create(new InMemoryDuplexPipe(toClient.Reader, toServer.Writer), clientOptions, clientEnd, serverEnd);
-        var server = Create(new InMemoryDuplexPipe(toServer.Reader, toClient.Writer), serverOptions, serverEnd, clientEnd);
+        var (clientPipe, serverPipe) = CreatePipePair();
+        var client = Create(clientPipe, clientOptions, clientEnd, serverEnd);
+        var server = Create(serverPipe, serverOptions, serverEnd, clientEnd);
         return (client, server);
+    }
+
+    /// <summary>The two ends of an in-memory duplex byte stream (1 MiB of back-pressure each way).</summary>
+    internal static (IDuplexPipe A, IDuplexPipe B) CreatePipePair()
+    {
+        var pipeOptions = new PipeOptions(pauseWriterThreshold: 1 << 20, resumeWriterThreshold: 1 << 19, useSynchronizationContext: false);
+        var toB = new Pipe(pipeOptions);
+        var toA = new Pipe(pipeOptions);
+        return (new InMemoryDuplexPipe(toA.Reader, toB.Writer), new InMemoryDuplexPipe(toB.Reader, toA.Writer));
     }
 
     private sealed class InMemoryDuplexPipe(PipeReader input, PipeWriter output) : IDuplexPipe

@@ -12,6 +12,9 @@ public sealed class TlsClientOptions
     /// <summary>Accept any server certificate (self-signed dev servers; curl's <c>-k</c>). Off by default.</summary>
     public bool AcceptAnyCertificate { get; set; }
 
+    /// <summary>A custom certificate check; overrides <see cref="AcceptAnyCertificate"/>.</summary>
+    public RemoteCertificateValidationCallback? CertificateValidation { get; set; }
+
     /// <summary>ALPN protocols to offer, e.g. <c>http/1.1</c>; none by default.</summary>
     public IList<SslApplicationProtocol> ApplicationProtocols { get; } = [];
 
@@ -27,7 +30,8 @@ public sealed class TlsClientOptions
             ClientCertificates = ClientCertificates,
         };
         if (ApplicationProtocols.Count > 0) options.ApplicationProtocols = [.. ApplicationProtocols];
-        if (AcceptAnyCertificate) options.RemoteCertificateValidationCallback = static (_, _, _, _) => true;
+        if (CertificateValidation is not null) options.RemoteCertificateValidationCallback = CertificateValidation;
+        else if (AcceptAnyCertificate) options.RemoteCertificateValidationCallback = static (_, _, _, _) => true;
         return options;
     }
 }

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
+using Protocols.Net;
 
 namespace Protocols.Servers.Ftp;
 
@@ -67,8 +68,11 @@ public sealed class FtpServerOptions
     /// <summary>Allow PORT/EPRT (active mode), to the client's own address only. On by default.</summary>
     public bool AllowActiveMode { get; set; } = true;
 
-    /// <summary>Send plain binary downloads with sendfile(2) (<see cref="System.Net.Sockets.Socket.SendFileAsync(string, CancellationToken)"/>). On by default.</summary>
+    /// <summary>Send plain binary downloads with sendfile(2) (<see cref="Connection.SendFileAsync"/>; plain socket connections only). On by default.</summary>
     public bool UseSendFile { get; set; } = true;
+
+    /// <summary>Where data connections are opened: TCP sockets (the default), or a <see cref="MemoryNetwork"/> in tests.</summary>
+    public INetwork Network { get; set; } = SocketNetwork.Shared;
 
     /// <summary>Scripted faults and upload notifications (test servers); null in production.</summary>
     public FtpFaults? Faults { get; set; }

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
+using Protocols.Net;
 
 namespace Protocols.Servers.Ftp;
 
@@ -47,40 +48,26 @@ public sealed class FtpServerState(FtpServerOptions options)
         }
     }
 
-    /// <summary>Opens a listening socket for a passive data connection on <paramref name="address"/>, within the port range.</summary>
-    internal Socket ListenPassive(IPAddress address)
+    /// <summary>Listens for a passive data connection on <paramref name="address"/>, within the port range, on <see cref="FtpServerOptions.Network"/>.</summary>
+    internal IConnectionListener ListenPassive(IPAddress address)
     {
         int min = Options.PassivePortMin, max = Options.PassivePortMax;
-        if (min <= 0 || max < min) return Listen(address, 0) ?? throw new SocketException((int)SocketError.AddressNotAvailable);
+        var network = Options.Network;
+        if (min <= 0 || max < min) return network.Listen(new IPEndPoint(address, 0), backlog: 1);
         var count = max - min + 1;
         var start = Interlocked.Increment(ref _nextPort);
         for (var i = 0; i < count; i++)
         {
             var port = min + (int)((uint)(start + i) % (uint)count);
-            var socket = Listen(address, port);
-            if (socket is not null) return socket;
+            try
+            {
+                return network.Listen(new IPEndPoint(address, port), backlog: 1);
+            }
+            catch (SocketException)
+            {
+                // Taken: try the next port of the range.
+            }
         }
         throw new SocketException((int)SocketError.AddressAlreadyInUse);
-    }
-
-    private static Socket? Listen(IPAddress address, int port)
-    {
-        var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-        try
-        {
-            socket.Bind(new IPEndPoint(address, port));
-            socket.Listen(1);
-            return socket;
-        }
-        catch (SocketException) when (port != 0)
-        {
-            socket.Dispose();
-            return null;
-        }
-        catch
-        {
-            socket.Dispose();
-            throw;
-        }
     }
 }

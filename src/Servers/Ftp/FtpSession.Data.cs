@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
+using Protocols.Net;
 
 namespace Protocols.Servers.Ftp;
 
@@ -46,7 +47,7 @@ public sealed partial class FtpSession
             return;
         }
         await ReplaceDataChannelAsync(null).ConfigureAwait(false);
-        Socket listener;
+        IConnectionListener listener;
         try
         {
             listener = _state.ListenPassive(_localAddress);
@@ -112,7 +113,7 @@ public sealed partial class FtpSession
             await ReplyAsync(504, "Data connections only to your own address and an unprivileged port.").ConfigureAwait(false);
             return;
         }
-        await ReplaceDataChannelAsync(FtpDataChannel.Active(target, _remoteAddress)).ConfigureAwait(false);
+        await ReplaceDataChannelAsync(FtpDataChannel.Active(_options.Network, target, _remoteAddress)).ConfigureAwait(false);
         await ReplyAsync(200, "PORT command successful.").ConfigureAwait(false);
     }
 

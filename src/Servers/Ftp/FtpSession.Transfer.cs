@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using System.Buffers;
 using System.Globalization;
 using System.Net.Sockets;
+using Protocols.Net;
 using Protocols.Servers.Ftp.FileSystem;
 
 namespace Protocols.Servers.Ftp;
@@ -60,7 +61,7 @@ public sealed partial class FtpSession
     /// answered meanwhile. The final reply is 226 (success), 425 (no data connection), 426 (broken or aborted) or
     /// the code of a <see cref="TransferFailedException"/>. <paramref name="cleanup"/> always runs.
     /// </summary>
-    private async Task StartTransferAsync(string preliminary, Func<DataConnection, CancellationToken, Task<string>> body,
+    private async Task StartTransferAsync(string preliminary, Func<Connection, CancellationToken, Task<string>> body,
         Func<ValueTask> cleanup, CancellationToken cancellationToken, bool upload = false)
     {
         var channel = _dataChannel;
@@ -77,47 +78,14 @@ public sealed partial class FtpSession
         _transfer = RunTransferAsync(channel, upload, body, cleanup, _transferCts.Token);
     }
 
-    private async Task RunTransferAsync(FtpDataChannel channel, bool upload, Func<DataConnection, CancellationToken, Task<string>> body,
+    private async Task RunTransferAsync(FtpDataChannel channel, bool upload, Func<Connection, CancellationToken, Task<string>> body,
         Func<ValueTask> cleanup, CancellationToken cancellationToken)
     {
         await Task.Yield();
-        int code;
-        string text;
+        (int Code, string Text) final;
         try
         {
-            DataConnection data;
-            try
-            {
-                data = await channel.OpenAsync(_protectData ? _options.Certificate : null, upload, _options.DataConnectTimeout, cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is SocketException or TimeoutException or IOException or System.Security.Authentication.AuthenticationException)
-            {
-                (code, text) = (425, "Cannot open data connection.");
-                _logger.LogDebug(e, "FTP data connection for {Remote} failed", _remoteAddress);
-                return;
-            }
-            await using (data.ConfigureAwait(false))
-            {
-                try
-                {
-                    (code, text) = (226, await body(data, cancellationToken).ConfigureAwait(false));
-                }
-                catch (TransferFailedException e)
-                {
-                    (code, text) = (e.Code, e.Message);
-                    data.Socket.LingerState = new LingerOption(true, 0);
-                }
-                catch (OperationCanceledException)
-                {
-                    (code, text) = (426, "Transfer aborted.");
-                    data.Socket.LingerState = new LingerOption(true, 0);
-                }
-                catch (Exception e) when (e is IOException or SocketException or TimeoutException or ObjectDisposedException)
-                {
-                    (code, text) = (426, "Connection closed; transfer aborted.");
-                    _logger.LogDebug(e, "FTP transfer for {Remote} broke", _remoteAddress);
-                }
-            }
+            final = await OpenAndRunAsync(channel, upload, body, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -131,8 +99,50 @@ public sealed partial class FtpSession
             }
             await channel.DisposeAsync().ConfigureAwait(false);
         }
-        await TryReplyAsync(code, text).ConfigureAwait(false);
+        await TryReplyAsync(final.Code, final.Text).ConfigureAwait(false);
         _idle.CancelAfter(_options.IdleTimeout);
+    }
+
+    /// <summary>Opens the data connection and runs the body; always returns the final reply (425, 426, 226 or the body's failure code).</summary>
+    private async Task<(int Code, string Text)> OpenAndRunAsync(FtpDataChannel channel, bool upload, Func<Connection, CancellationToken, Task<string>> body,
+        CancellationToken cancellationToken)
+    {
+        Connection data;
+        try
+        {
+            data = await channel.OpenAsync(_dataOptions, _protectData ? _options.Certificate : null, upload, _options.DataConnectTimeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is SocketException or TimeoutException or IOException or System.Security.Authentication.AuthenticationException)
+        {
+            _logger.LogDebug(e, "FTP data connection for {Remote} failed", _remoteAddress);
+            return (425, "Cannot open data connection.");
+        }
+        catch (OperationCanceledException)
+        {
+            return (426, "Transfer aborted.");
+        }
+        await using (data.ConfigureAwait(false))
+        {
+            try
+            {
+                return (226, await body(data, cancellationToken).ConfigureAwait(false));
+            }
+            catch (TransferFailedException e)
+            {
+                data.Abort();
+                return (e.Code, e.Message);
+            }
+            catch (OperationCanceledException)
+            {
+                data.Abort();
+                return (426, "Transfer aborted.");
+            }
+            catch (Exception e) when (e is IOException or SocketException or TimeoutException or ObjectDisposedException)
+            {
+                _logger.LogDebug(e, "FTP transfer for {Remote} broke", _remoteAddress);
+                return (426, "Connection closed; transfer aborted.");
+            }
+        }
     }
 
     private async Task ListAsync(string argument, ListKind kind, CancellationToken cancellationToken)
@@ -154,44 +164,30 @@ public sealed partial class FtpSession
         var facts = _facts;
         await StartTransferAsync("Here comes the directory listing.", async (data, token) =>
         {
-            var buffer = new ArrayBufferWriter<byte>(64 * 1024);
+            var output = data.Writer.Buffer;
             var now = DateTimeOffset.UtcNow;
             await foreach (var item in EnumerateAsync(path, token).ConfigureAwait(false))
             {
                 switch (kind)
                 {
-                    case ListKind.List: FtpListingFormatter.WriteList(buffer, item, canWrite, now); break;
-                    case ListKind.Names: FtpListingFormatter.WriteName(buffer, item.Name); break;
-                    default: FtpListingFormatter.WriteMlsd(buffer, item, canWrite, facts); break;
+                    case ListKind.List: FtpListingFormatter.WriteList(output, item, canWrite, now); break;
+                    case ListKind.Names: FtpListingFormatter.WriteName(output, item.Name); break;
+                    default: FtpListingFormatter.WriteMlsd(output, item, canWrite, facts); break;
                 }
-                if (buffer.WrittenCount >= 60 * 1024) await FlushAsync(data, buffer, token).ConfigureAwait(false);
+                if (data.Writer.UnflushedBytes >= 60 * 1024) await DrainDataAsync(data, token).ConfigureAwait(false);
             }
-            await FlushAsync(data, buffer, token).ConfigureAwait(false);
-            await data.CompleteSendAsync().ConfigureAwait(false);
+            await DrainDataAsync(data, token).ConfigureAwait(false);
+            await data.CloseAsync(token).ConfigureAwait(false);
             return "Directory send OK.";
         }, () => ValueTask.CompletedTask, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task FlushAsync(DataConnection data, ArrayBufferWriter<byte> buffer, CancellationToken cancellationToken)
+    /// <summary>Sends what the data writer holds (its write timeout is the data idle timeout) and counts it.</summary>
+    private async Task DrainDataAsync(Connection data, CancellationToken cancellationToken)
     {
-        if (buffer.WrittenCount == 0) return;
-        await WriteDataAsync(data, buffer.WrittenMemory, cancellationToken).ConfigureAwait(false);
-        buffer.ResetWrittenCount();
-    }
-
-    private async Task WriteDataAsync(DataConnection data, ReadOnlyMemory<byte> chunk, CancellationToken cancellationToken)
-    {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(_options.DataIdleTimeout);
-        try
-        {
-            await data.Stream.WriteAsync(chunk, timeout.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
-        {
-            throw new TimeoutException("the data connection stalled", e);
-        }
-        Interlocked.Add(ref _transferred, chunk.Length);
+        var pending = data.Writer.UnflushedBytes;
+        await data.Writer.DrainAsync(cancellationToken).ConfigureAwait(false);
+        Interlocked.Add(ref _transferred, pending);
     }
 
     private async Task RetrAsync(string argument, CancellationToken cancellationToken)
@@ -206,10 +202,13 @@ public sealed partial class FtpSession
             await ReplyAsync(550, info is null ? "No such file." : "Not a plain file.").ConfigureAwait(false);
             return;
         }
+        var stream = await Tree.OpenReadAsync(path, offset, cancellationToken).ConfigureAwait(false);
+        // sendfile(2) from the file that was opened and checked (/proc/self/fd/N), never by name again: a name
+        // can be re-pointed outside the root between the check and the send.
         var physical = _type == TransferType.Binary && !_protectData && offset == 0 && _options.UseSendFile && _options.Faults is null
-            ? Tree.GetPhysicalPath(path)
+            && stream is FileStream file
+            ? Protocols.Servers.FileSystem.OpenedEntry.PathOf(file)
             : null;
-        var stream = physical is null ? await Tree.OpenReadAsync(path, offset, cancellationToken).ConfigureAwait(false) : null;
         var ascii = _type == TransferType.Ascii;
         var length = info.Length;
         await StartTransferAsync(
@@ -222,46 +221,58 @@ public sealed partial class FtpSession
                     // 64 KiB/s on average beyond the idle timeout before giving up.
                     using var limit = CancellationTokenSource.CreateLinkedTokenSource(token);
                     limit.CancelAfter(_options.DataIdleTimeout + TimeSpan.FromSeconds(length / (64.0 * 1024)));
-                    await data.Socket.SendFileAsync(physical, limit.Token).ConfigureAwait(false);
-                    Interlocked.Add(ref _transferred, length);
+                    Interlocked.Add(ref _transferred, await data.SendFileAsync(physical, limit.Token).ConfigureAwait(false));
                 }
                 else
                 {
-                    await SendStreamAsync(data, stream!, ascii, token).ConfigureAwait(false);
+                    await SendStreamAsync(data, stream, ascii, token).ConfigureAwait(false);
                 }
-                await data.CompleteSendAsync().ConfigureAwait(false);
+                await data.CloseAsync(token).ConfigureAwait(false);
                 return "Transfer complete.";
             },
-            () => stream?.DisposeAsync() ?? ValueTask.CompletedTask, cancellationToken).ConfigureAwait(false);
+            () => stream.DisposeAsync(), cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task SendStreamAsync(DataConnection data, Stream source, bool ascii, CancellationToken cancellationToken)
+    private async Task SendStreamAsync(Connection data, Stream source, bool ascii, CancellationToken cancellationToken)
     {
-        var buffer = ArrayPool<byte>.Shared.Rent(TransferBufferSize);
-        var converted = ascii ? ArrayPool<byte>.Shared.Rent(TransferBufferSize * 2) : null;
+        // Binary: the file is read straight into the data writer's buffer. ASCII: through a buffer, converted into it.
+        var buffer = ascii ? ArrayPool<byte>.Shared.Rent(TransferBufferSize) : null;
         var conversion = new AsciiConversion();
+        var output = data.Writer.Buffer;
         var dropAfter = _options.Faults?.DropDataAfterBytes;
         long sent = 0;
         try
         {
-            int n;
-            while ((n = await source.ReadAsync(buffer.AsMemory(0, TransferBufferSize), cancellationToken).ConfigureAwait(false)) > 0)
+            while (true)
             {
-                ReadOnlyMemory<byte> chunk = buffer.AsMemory(0, n);
-                if (converted is not null) chunk = converted.AsMemory(0, conversion.ToNetwork(chunk.Span, converted));
-                if (dropAfter is { } limit && sent + chunk.Length > limit)
+                Memory<byte> target;
+                int n;
+                if (buffer is null)
                 {
-                    await WriteDataAsync(data, chunk[..(int)(limit - sent)], cancellationToken).ConfigureAwait(false);
+                    target = output.GetMemory(TransferBufferSize)[..TransferBufferSize];
+                    n = await source.ReadAsync(target, cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    n = await source.ReadAsync(buffer.AsMemory(0, TransferBufferSize), cancellationToken).ConfigureAwait(false);
+                    target = output.GetMemory(2 * n + 1);
+                    n = conversion.ToNetwork(buffer.AsSpan(0, n), target.Span);
+                }
+                if (n == 0) break;
+                if (dropAfter is { } limit && sent + n > limit)
+                {
+                    output.Advance((int)(limit - sent));
+                    await DrainDataAsync(data, cancellationToken).ConfigureAwait(false);
                     throw new TransferFailedException(426, "Connection closed; transfer aborted.");
                 }
-                await WriteDataAsync(data, chunk, cancellationToken).ConfigureAwait(false);
-                sent += chunk.Length;
+                output.Advance(n);
+                await DrainDataAsync(data, cancellationToken).ConfigureAwait(false);
+                sent += n;
             }
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
-            if (converted is not null) ArrayPool<byte>.Shared.Return(converted);
+            if (buffer is not null) ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 
@@ -320,52 +331,44 @@ public sealed partial class FtpSession
             ? new TransferFailedException(452, "Insufficient storage space.", e)
             : new TransferFailedException(451, "Local error in processing.", e);
 
-    private async Task ReceiveAsync(DataConnection data, Stream destination, bool ascii, CancellationToken cancellationToken)
+    private async Task ReceiveAsync(Connection data, Stream destination, bool ascii, CancellationToken cancellationToken)
     {
-        var buffer = ArrayPool<byte>.Shared.Rent(TransferBufferSize);
         var converted = ascii ? ArrayPool<byte>.Shared.Rent(TransferBufferSize + 1) : null;
         var conversion = new AsciiConversion();
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         try
         {
             while (true)
             {
-                timeout.CancelAfter(_options.DataIdleTimeout);
-                int n;
-                try
+                // The data reader's read timeout is the data idle timeout: a stalled upload ends in TimeoutException.
+                var chunk = await data.Reader.ReadAvailableAsync(TransferBufferSize, cancellationToken).ConfigureAwait(false);
+                if (chunk.IsEmpty)
                 {
-                    n = await data.Stream.ReadAsync(buffer.AsMemory(0, TransferBufferSize), timeout.Token).ConfigureAwait(false);
+                    if (converted is not null) await WriteAsync(destination, converted.AsMemory(0, conversion.Flush(converted)), cancellationToken).ConfigureAwait(false);
+                    break;
                 }
-                catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
+                foreach (var segment in chunk)
                 {
-                    throw new TimeoutException("the data connection stalled", e);
+                    var bytes = converted is null ? segment : converted.AsMemory(0, conversion.FromNetwork(segment.Span, converted));
+                    await WriteAsync(destination, bytes, cancellationToken).ConfigureAwait(false);
                 }
-                ReadOnlyMemory<byte> chunk;
-                if (n == 0)
-                {
-                    if (converted is null) break;
-                    chunk = converted.AsMemory(0, conversion.Flush(converted));
-                }
-                else
-                {
-                    chunk = converted is null ? buffer.AsMemory(0, n) : converted.AsMemory(0, conversion.FromNetwork(buffer.AsSpan(0, n), converted));
-                }
-                try
-                {
-                    await destination.WriteAsync(chunk, cancellationToken).ConfigureAwait(false);
-                }
-                catch (IOException e)
-                {
-                    throw DiskFailure(e);
-                }
-                Interlocked.Add(ref _transferred, n);
-                if (n == 0) break;
+                Interlocked.Add(ref _transferred, chunk.Length);
             }
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
             if (converted is not null) ArrayPool<byte>.Shared.Return(converted);
+        }
+    }
+
+    private static async Task WriteAsync(Stream destination, ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await destination.WriteAsync(bytes, cancellationToken).ConfigureAwait(false);
+        }
+        catch (IOException e)
+        {
+            throw DiskFailure(e);
         }
     }
 }

@@ -26,6 +26,7 @@ public sealed partial class FtpSession
     private readonly EndPoint? _remoteEndPoint;
     private readonly SemaphoreSlim _replyLock = new(1, 1);
     private readonly CancellationTokenSource _idle = new();
+    private readonly ConnectionOptions _dataOptions;
 
     private string? _pendingUser;
     private FtpUser? _user;
@@ -46,6 +47,14 @@ public sealed partial class FtpSession
         _remoteAddress = FtpDataChannel.Normalize((_remoteEndPoint as IPEndPoint)?.Address ?? IPAddress.Loopback);
         connection.Reader.MaxLineLength = _options.MaxCommandLength + 2;
         connection.Reader.AcceptBareLf = true;
+        _dataOptions = new ConnectionOptions
+        {
+            ReceiveBufferSize = TransferBufferSize,
+            ConnectTimeout = _options.DataConnectTimeout,
+            TlsHandshakeTimeout = _options.DataConnectTimeout,
+            ReadTimeout = _options.DataIdleTimeout,
+            WriteTimeout = _options.DataIdleTimeout,
+        };
     }
 
     /// <summary>Serves the connection until QUIT, a limit, a timeout or the peer leaving. Never throws for what the peer does.</summary>

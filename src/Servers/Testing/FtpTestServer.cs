@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Net;
-using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
 using Protocols.Net;
 using Protocols.Servers.Ftp;
@@ -91,15 +90,13 @@ public sealed class FtpTestServer : IAsyncDisposable
 
     private async Task ProbeAsync(CancellationToken cancellationToken)
     {
-        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(TimeSpan.FromSeconds(10));
-        await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, Port), timeout.Token).ConfigureAwait(false);
-        var buffer = new byte[512];
-        var n = await socket.ReceiveAsync(buffer, timeout.Token).ConfigureAwait(false);
-        if (n < 3 || buffer[0] != (byte)'2' || buffer[1] != (byte)'2' || buffer[2] != (byte)'0')
+        await using var probe = await Connection.ConnectAsync(Host, Port, cancellationToken: timeout.Token).ConfigureAwait(false);
+        var greeting = await probe.Reader.ReadLineStringAsync(cancellationToken: timeout.Token).ConfigureAwait(false);
+        if (greeting is null || !greeting.StartsWith("220", StringComparison.Ordinal))
             throw new InvalidOperationException("the FTP test server did not greet with 220");
-        await socket.SendAsync("QUIT\r\n"u8.ToArray(), timeout.Token).ConfigureAwait(false);
+        await probe.Writer.WriteLineAsync("QUIT", timeout.Token).ConfigureAwait(false);
     }
 
     /// <summary>Puts a file in the tree (parents created).</summary>

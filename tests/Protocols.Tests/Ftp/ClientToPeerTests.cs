@@ -82,4 +82,61 @@ public class ClientToPeerTests
             }
         }
     }
+
+    /// <summary>
+    /// vsftpd with its default <c>require_ssl_reuse=YES</c>: every protected data connection must resume the control
+    /// connection's TLS session. .NET on Linux resumes client sessions keyed by the target host name (never an IP literal).
+    /// </summary>
+    [TestCase("localhost", null)]
+    [TestCase("127.0.0.1", "localhost")]
+    public async Task Vsftpd_with_require_ssl_reuse_accepts_our_resumed_data_sessions(string host, string? tlsTargetHost)
+    {
+        await using var peer = await FtpPeer.StartVsftpdAsync(_root, tls: true, requireSslReuse: true);
+        var transcript = new List<string>();
+        var client = new FtpClient(host, peer.Port, new NetworkCredential("anonymous", "test@"), new FtpClientOptions
+        {
+            Encryption = FtpEncryption.Explicit,
+            AcceptAnyCertificate = true,
+            TlsTargetHost = tlsTargetHost,
+            Transcript = l => { lock (transcript) transcript.Add(l); },
+        });
+        await using (client)
+        {
+            try
+            {
+                await client.ConnectAsync().WaitAsync(Timeout);
+                TestContext.Out.WriteLine($"control connection: {client.TlsProtocol}");
+                var home = (await client.GetWorkingDirectoryAsync().WaitAsync(Timeout)).TrimEnd('/');
+                var names = new List<string>();
+                await foreach (var item in client.GetListingAsync(home + "/")) names.Add(item.Name);
+                Assert.That(names, Does.Contain("data.bin"));
+                var down = new MemoryStream();
+                await client.DownloadAsync(down, home + "/data.bin").WaitAsync(Timeout);
+                Bytes.AssertSame(_data, down.ToArray());
+                await client.UploadAsync(new MemoryStream(_data), home + "/upload/up.bin").WaitAsync(Timeout);
+                Bytes.AssertSame(_data, await File.ReadAllBytesAsync(Path.Combine(_root, "upload", "up.bin")));
+                var again = new MemoryStream();
+                await client.DownloadAsync(again, home + "/upload/up.bin").WaitAsync(Timeout);
+                Bytes.AssertSame(_data, again.ToArray());
+            }
+            catch (Exception e) when (e is not AssertionException)
+            {
+                Assert.Fail($"{e}\n--- transcript ---\n{string.Join('\n', transcript)}\n--- server ---\n{peer.Output}");
+            }
+        }
+    }
+
+    [Test]
+    public async Task Vsftpd_with_require_ssl_reuse_and_an_ip_literal_gets_a_clear_error()
+    {
+        await using var peer = await FtpPeer.StartVsftpdAsync(_root, tls: true, requireSslReuse: true);
+        await using var client = new FtpClient("127.0.0.1", peer.Port, new NetworkCredential("anonymous", "test@"),
+            new FtpClientOptions { Encryption = FtpEncryption.Explicit, AcceptAnyCertificate = true });
+        await client.ConnectAsync().WaitAsync(Timeout);
+        var home = (await client.GetWorkingDirectoryAsync().WaitAsync(Timeout)).TrimEnd('/');
+        var e = await Assert.ThrowsAsync<FtpCommandException>(async () => await client.DownloadAsync(new MemoryStream(), home + "/data.bin").WaitAsync(Timeout));
+        Assert.That(e!.Code, Is.EqualTo(522), e.Message);
+        Assert.That(e.Message, Does.Contain("TlsTargetHost"), "the error says how to resume the session");
+        TestContext.Out.WriteLine(e.Message);
+    }
 }

@@ -34,9 +34,11 @@ internal sealed class FtpPeer : IAsyncDisposable
 
     /// <summary>
     /// vsftpd serving <paramref name="root"/> to anonymous (uploads allowed where the directory permits), run as the
-    /// launching user, optionally with explicit TLS (<c>require_ssl_reuse=NO</c>: .NET does not resume data sessions).
+    /// launching user, optionally with explicit TLS. With <paramref name="requireSslReuse"/> vsftpd keeps its default
+    /// <c>require_ssl_reuse=YES</c> (a data connection must resume the control connection's TLS session); without it
+    /// <c>NO</c>, for clients that cannot resume (a .NET client that connects by IP literal: see docs/ftp-tls-resume.md).
     /// </summary>
-    public static async Task<FtpPeer> StartVsftpdAsync(string root, bool tls)
+    public static async Task<FtpPeer> StartVsftpdAsync(string root, bool tls, bool requireSslReuse = false)
     {
         var work = Directory.CreateTempSubdirectory("vsftpd-").FullName;
         var port = PeerProcess.FreePort();
@@ -54,8 +56,9 @@ internal sealed class FtpPeer : IAsyncDisposable
             var (cert, key) = WritePem(work);
             config.AddRange([
                 "ssl_enable=YES", $"rsa_cert_file={cert}", $"rsa_private_key_file={key}", "allow_anon_ssl=YES",
-                "force_anon_logins_ssl=YES", "force_anon_data_ssl=YES", "require_ssl_reuse=NO", "ssl_ciphers=HIGH",
+                "force_anon_logins_ssl=YES", "force_anon_data_ssl=YES", "ssl_ciphers=HIGH",
             ]);
+            if (!requireSslReuse) config.Add("require_ssl_reuse=NO");
         }
         var configPath = Path.Combine(work, "vsftpd.conf");
         await File.WriteAllLinesAsync(configPath, config);

@@ -22,6 +22,14 @@ internal sealed class RawFtp : IAsyncDisposable
         return raw;
     }
 
+    /// <summary>Over a connection already open (an in-memory pair), reading the greeting.</summary>
+    public static async Task<RawFtp> OverAsync(Connection connection)
+    {
+        var raw = new RawFtp(connection);
+        Assert.That((await raw.ReadAsync()).Code, Is.EqualTo(220));
+        return raw;
+    }
+
     public async Task<Reply> ReadAsync() =>
         await ReplyReader.ReadAsync(Connection.Reader, strict: false).AsTask().WaitAsync(Timeout);
 

@@ -142,6 +142,39 @@ public class ServerProtocolTests
     }
 
     [Test]
+    public async Task Epsv_never_connected_gets_425_after_150_within_the_data_connect_timeout()
+    {
+        await using var server = await StartAsync(o => o.Configure = s => s.DataConnectTimeout = TimeSpan.FromMilliseconds(300));
+        await server.AddFileAsync("/f.txt", "data"u8.ToArray());
+        await using var ftp = await RawFtp.ConnectAsync(server.Port);
+        await ftp.LoginAsync();
+        await ftp.EpsvAsync();
+        Assert.That((await ftp.SendAsync("RETR f.txt")).Code, Is.EqualTo(150));
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        Assert.That((await ftp.ReadAsync()).Code, Is.EqualTo(425), "a final reply after 150 when the client never connects");
+        Assert.That(started.Elapsed, Is.LessThan(Timeout));
+        Assert.That((await ftp.SendAsync("NOOP")).Code, Is.EqualTo(200), "the session goes on");
+    }
+
+    [Test]
+    public async Task Eprt_to_a_closed_port_gets_425_after_150()
+    {
+        await using var server = await StartAsync(o => o.Configure = s => s.DataConnectTimeout = TimeSpan.FromMilliseconds(500));
+        await using var ftp = await RawFtp.ConnectAsync(server.Port);
+        await ftp.LoginAsync();
+        int closedPort;
+        using (var probe = new TcpListener(IPAddress.Loopback, 0))
+        {
+            probe.Start();
+            closedPort = ((IPEndPoint)probe.LocalEndpoint).Port;
+        }
+        Assert.That((await ftp.SendAsync($"EPRT |1|127.0.0.1|{closedPort}|")).Code, Is.EqualTo(200));
+        Assert.That((await ftp.SendAsync("NLST")).Code, Is.EqualTo(150));
+        Assert.That((await ftp.ReadAsync()).Code, Is.EqualTo(425));
+        Assert.That((await ftp.SendAsync("NOOP")).Code, Is.EqualTo(200));
+    }
+
+    [Test]
     public async Task Passive_connection_from_another_address_is_dropped_hijack()
     {
         await using var server = await StartAsync();

@@ -13,10 +13,10 @@ public class ServeTests
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(20);
 
     private static ServeSettings Settings(string root, string? store = null, bool write = false, bool tls = false) =>
-        new(root, "127.0.0.1", 0, 0, 0, 0, store, write, tls, tls);
+        new(root, "127.0.0.1", 0, 0, 0, 0, store, write, tls, Pop3TlsPort: 0);
 
-    [TestCase("--tls without --self-signed")]
-    [TestCase("--self-signed without --tls")]
+    [TestCase("--user without --password")]
+    [TestCase("--max-size 0")]
     [TestCase("bad host")]
     [TestCase("port past 65535")]
     [TestCase("negative port")]
@@ -27,8 +27,8 @@ public class ServeTests
         var root = Path.GetTempPath();
         var settings = what switch
         {
-            "--tls without --self-signed" => Settings(root) with { Tls = true },
-            "--self-signed without --tls" => Settings(root) with { SelfSigned = true },
+            "--user without --password" => Settings(root) with { User = "bob" },
+            "--max-size 0" => Settings(root) with { MaxSize = 0 },
             "bad host" => Settings(root) with { Host = "localhost:80" },
             "port past 65535" => Settings(root) with { HttpPort = 65536 },
             "negative port" => Settings(root) with { Pop3Port = -1 },
@@ -39,13 +39,15 @@ public class ServeTests
         Assert.That(reason, Is.Not.Null.And.Not.Contain("\n"));
     }
 
-    [TestCase("--tls")]
-    [TestCase("--self-signed")]
+    [TestCase("--bogus")]
+    [TestCase("--smtp-port", "abc")]
     [TestCase("--smtp-port", "70000")]
+    [TestCase("--mail-port", "70000")]
+    [TestCase("--user", "bob")]
     [TestCase("--root", "/nonexistent/proto-root")]
     public async Task Cli_refuses_bad_options_with_exit_2(params string[] args)
     {
-        var exit = await Protocols.Cli.ProtoCommand.Build().Parse(["serve", .. args]).InvokeAsync().WaitAsync(Timeout);
+        var exit = await Protocols.Cli.ProtoCommand.RunAsync(["serve", .. args]).WaitAsync(Timeout);
         Assert.That(exit, Is.EqualTo(2));
     }
 
@@ -69,7 +71,7 @@ public class ServeTests
         {
             var stack = await started.Task.WaitAsync(Timeout);
             var banner = output.ToString();
-            foreach (var endpoint in new[] { stack.Smtp, stack.Pop3, stack.Ftp, stack.Http })
+            foreach (var endpoint in new[] { stack.Smtp, stack.Pop3, stack.Ftp, stack.Http, stack.Mail })
                 Assert.That(banner, Does.Contain($"127.0.0.1:{endpoint.Port}"));
             Assert.That(banner, Does.Contain(stack.MailPage.ToString()));
 
@@ -160,6 +162,63 @@ public class ServeTests
     }
 
     [Test]
+    public async Task With_tls_pop3s_has_a_port_of_its_own_and_user_and_password_make_pop3_require_that_login()
+    {
+        var root = Directory.CreateTempSubdirectory("proto-serve-");
+        try
+        {
+            var settings = Settings(root.FullName, tls: true) with { User = "bob", Password = "pw" };
+            await using var stack = await DevStack.StartAsync(settings.ToOptions()).WaitAsync(Timeout);
+            await RawSmtp.SendAsync(stack.Smtp, "a@example.com", "bob@example.com", "Subject: over pop3s\r\n\r\nbody\r\n");
+            Assert.That(stack.Pop3Tls, Is.Not.Null);
+            var curl = Peers.Require("curl");
+            var pop3s = await PeerRunner.RunAsync(curl, ["-sS", "-k", "--max-time", "10", "-u", "bob:pw", $"pop3s://127.0.0.1:{stack.Pop3Tls!.Port}/1"]);
+            Assert.That(pop3s.ExitCode, Is.Zero, pop3s.Stderr);
+            Assert.That(pop3s.Stdout, Does.Contain("Subject: over pop3s"));
+            var wrong = await PeerRunner.RunAsync(curl, ["-sS", "--max-time", "10", "-u", "any:thing", $"pop3://127.0.0.1:{stack.Pop3.Port}/"]);
+            Assert.That(wrong.ExitCode, Is.Not.Zero, "only bob:pw may log in");
+            var right = await PeerRunner.RunAsync(curl, ["-sS", "--max-time", "10", "-u", "bob:pw", $"pop3://127.0.0.1:{stack.Pop3.Port}/"]);
+            Assert.That(right.ExitCode, Is.Zero, right.Stderr);
+        }
+        finally
+        {
+            root.Delete(recursive: true);
+        }
+    }
+
+    [Test]
+    public async Task Max_size_limits_smtp_messages_and_http_uploads()
+    {
+        var root = Directory.CreateTempSubdirectory("proto-serve-");
+        try
+        {
+            await using var stack = await DevStack.StartAsync((Settings(root.FullName, write: true) with { MaxSize = 1000 }).ToOptions()).WaitAsync(Timeout);
+            await using var client = new Protocols.Smtp.SmtpClient { Timeout = Timeout };
+            await client.ConnectAsync("127.0.0.1", stack.Smtp.Port, Protocols.Smtp.SecureSocketOptions.None).WaitAsync(Timeout);
+            await client.SendAsync("Subject: small\r\n\r\nfits\r\n", "a@example.com", ["b@example.com"]).WaitAsync(Timeout);
+            var tooBig = await Assert.ThrowsAsync<Protocols.Smtp.SmtpCommandException>(() => client.SendAsync("Subject: big\r\n\r\n" + new string('x', 2000) + "\r\n", "a@example.com", ["b@example.com"]).WaitAsync(Timeout));
+            Assert.That(tooBig!.StatusCode, Is.EqualTo(552));
+            var curl = Peers.Require("curl");
+            var upload = await PeerRunner.RunAsync(curl, ["-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "10", "-T", "-", $"http://127.0.0.1:{stack.Http.Port}/big.txt"], stdin: new string('x', 2000));
+            Assert.That(upload.Stdout, Is.EqualTo("413"));
+        }
+        finally
+        {
+            root.Delete(recursive: true);
+        }
+    }
+
+    [Test]
+    public async Task Proto_serve_tls_needs_no_self_signed_and_lists_pop3s()
+    {
+        await using var serve = Protocols.Tests.Cli.ProtoProcess.Start(["serve", "--tls", "--smtp-port", "0", "--ftp-port", "0", "--http-port", "0", "--pop3-port", "0", "--pop3s-port", "0", "--root", Path.GetTempPath()]);
+        await serve.WaitForStdoutAsync("Press Ctrl+C");
+        Assert.That(serve.Stdout, Does.Contain("POP3S  127.0.0.1:").And.Contain("https://127.0.0.1:"));
+        await serve.InterruptAsync();
+        Assert.That(await serve.WaitForExitAsync(), Is.Zero, serve.Stderr);
+    }
+
+    [Test]
     public async Task A_port_in_use_fails_with_exit_1_and_one_line()
     {
         using var blocker = new TcpListener(IPAddress.Loopback, 0);
@@ -168,6 +227,6 @@ public class ServeTests
         var error = new StringWriter();
         var exit = await ServeRunner.RunAsync(Settings(Path.GetTempPath()) with { SmtpPort = port }, new StringWriter(), error, CancellationToken.None).WaitAsync(Timeout);
         Assert.That(exit, Is.EqualTo(1));
-        Assert.That(error.ToString().TrimEnd(), Does.StartWith("proto serve: ").And.Not.Contain("\n"));
+        Assert.That(error.ToString().TrimEnd(), Does.StartWith("proto: cannot listen on 127.0.0.1:" + port).And.Not.Contain("\n"));
     }
 }

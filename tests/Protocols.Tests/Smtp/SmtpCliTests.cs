@@ -3,6 +3,7 @@ using Protocols.Net;
 using Protocols.Servers.Smtp;
 using Protocols.Servers.Testing;
 using Protocols.Smtp;
+using Protocols.Tests.Cli;
 
 namespace Protocols.Tests.Smtp;
 
@@ -88,12 +89,13 @@ public class SmtpCliTests
     }
 
     [Test]
-    public async Task SendToNothingListeningExitsThree()
+    public async Task SendToNothingListeningExitsOneNamingHostAndPort()
     {
         var stderr = new StringWriter();
-        var code = await SmtpSendRunner.RunAsync(Send($"127.0.0.1:{SmtpPeerServer.FreePort()}", ["b@example.org"]), new StringWriter(), stderr, CancellationToken.None).WaitAsync(T);
-        Assert.That(code, Is.EqualTo(3));
-        Assert.That(stderr.ToString(), Does.Contain("proto: could not connect"));
+        var port = SmtpPeerServer.FreePort();
+        var code = await SmtpSendRunner.RunAsync(Send($"127.0.0.1:{port}", ["b@example.org"]), new StringWriter(), stderr, CancellationToken.None).WaitAsync(T);
+        Assert.That(code, Is.EqualTo(1));
+        Assert.That(stderr.ToString(), Does.Contain($"proto: cannot connect to 127.0.0.1:{port}: connection refused"));
     }
 
     [TestCase("", 2)]
@@ -125,7 +127,7 @@ public class SmtpCliTests
         using var cts = new CancellationTokenSource();
         var stdout = new StringWriter();
         var stderr = new StringWriter();
-        var run = SmtpServeRunner.RunAsync(new SmtpServeSettings("127.0.0.1", port, dir.FullName, 5000, "u", "p", null, null, SelfSigned: true),
+        var run = SmtpServeRunner.RunAsync(new SmtpServeSettings("127.0.0.1", port, dir.FullName, 5000, "u", "p", null, null, Tls: true),
             stdout, stderr, cts.Token);
         try
         {
@@ -157,7 +159,39 @@ public class SmtpCliTests
         var code = await SmtpServeRunner.RunAsync(new SmtpServeSettings("127.0.0.1", 0, null, null, "u", null, null, null, false),
             new StringWriter(), stderr, CancellationToken.None).WaitAsync(T);
         Assert.That(code, Is.EqualTo(2));
-        Assert.That(stderr.ToString(), Does.Contain("--user and --password"));
+        Assert.That(stderr.ToString(), Does.Contain("--user needs --password"));
+    }
+
+    [Test]
+    public async Task Serve_offers_smtps_on_a_port_of_its_own_and_send_errors_say_what_to_do()
+    {
+        await using var serve = ProtoProcess.Start(["smtp", "serve", "-p", "0", "--tls-port", "0"]);
+        await serve.WaitForStderrAsync("Ctrl+C");
+        var banner = System.Text.RegularExpressions.Regex.Match(serve.Stderr, @"SMTP on 127\.0\.0\.1:(\d+) \(STARTTLS\), SMTPS on 127\.0\.0\.1:(\d+)");
+        Assert.That(banner.Success, Is.True, serve.Stderr);
+        var (plain, smtps) = (banner.Groups[1].Value, banner.Groups[2].Value);
+        string[] message = ["-f", "a@example.org", "-t", "b@example.org", "--subject", "hi", "--body", "over smtps"];
+
+        var ok = await ProtoProcess.RunAsync(["smtp", "send", "-s", "127.0.0.1:" + smtps, "--tls", "-k", .. message]);
+        Assert.That(ok.ExitCode, Is.Zero, ok.Stderr);
+        await serve.WaitForStdoutAsync("to <b@example.org>");
+        Assert.That(serve.Stdout, Does.Contain(" tls"));
+
+        var notTls = await ProtoProcess.RunAsync(["smtp", "send", "-s", "127.0.0.1:" + plain, "--tls", "-k", .. message]);
+        Assert.That(notTls.ExitCode, Is.EqualTo(1));
+        Assert.That(notTls.Stderr.Trim(), Is.EqualTo($"proto: TLS with 127.0.0.1:{plain} failed: the server did not start TLS; try --starttls"));
+
+        var untrusted = await ProtoProcess.RunAsync(["smtp", "send", "-s", "127.0.0.1:" + smtps, "--tls", .. message]);
+        Assert.That(untrusted.ExitCode, Is.EqualTo(1));
+        Assert.That(untrusted.Stderr, Does.StartWith($"proto: TLS with 127.0.0.1:{smtps} failed: the server's certificate is not trusted").And.Contain("-k/--insecure"));
+
+        var repeat = await ProtoProcess.RunAsync(["smtp", "send", "-s", "127.0.0.1:" + plain, "-k", "--repeat", "20", .. message],
+            environment: new Dictionary<string, string> { ["PROTO_PROGRESS"] = "always" });
+        Assert.That(repeat.ExitCode, Is.Zero, repeat.Stderr);
+        Assert.That(repeat.Stderr, Does.Contain("20 messages / 20 messages").And.Contain("100%").And.Contain("msg/s"));
+
+        await serve.InterruptAsync();
+        Assert.That(await serve.WaitForExitAsync(), Is.Zero, serve.Stderr);
     }
 
     private static async Task ConnectWithRetryAsync(SmtpClient client, int port)

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Protocols.Cli;
 using Protocols.Net;
+using Protocols.Tests.Cli;
 
 namespace Protocols.Tests.Http.Client;
 
@@ -24,6 +25,13 @@ public class CliTests
             app.MapMethods("/hello", ["GET", "HEAD"], () => "hello\n");
             app.MapGet("/big", () => Results.Bytes(new byte[1_000_000]));
             app.MapGet("/missing", () => Results.NotFound("nope"));
+            app.MapGet("/cut", async (HttpContext c) =>
+            {
+                c.Response.ContentLength = 1_000_000;
+                await c.Response.Body.WriteAsync(new byte[10_000]);
+                await c.Response.Body.FlushAsync();
+                c.Abort();
+            });
             app.MapGet("/moved", () => Results.Redirect("/hello"));
             app.Map("/echo", async (HttpContext c) =>
             {
@@ -143,12 +151,12 @@ public class CliTests
         Assert.That((root.GetProperty("status").GetInt32(), root.GetProperty("redirects").GetInt32()), Is.EqualTo((200, 1)));
     }
 
-    [TestCase("ftp://127.0.0.1/x", "not an http or https URL")]
-    [TestCase("http://127.0.0.1:1/", "connect")]
-    public async Task FailuresAreOneLine(string url, string reason)
+    [TestCase("ftp://127.0.0.1/x", "not an http or https URL", 2)]
+    [TestCase("http://127.0.0.1:1/", "cannot connect to 127.0.0.1:1: connection refused", 1)]
+    public async Task FailuresAreOneLine(string url, string reason, int code)
     {
         var (exit, _, err) = await RunAsync("http", "get", url);
-        Assert.That(exit, Is.EqualTo(1));
+        Assert.That(exit, Is.EqualTo(code));
         Assert.That(err.Trim().Split('\n'), Has.Length.EqualTo(1));
         Assert.That(err, Does.StartWith("proto: ").And.Contain(reason));
     }
@@ -157,7 +165,7 @@ public class CliTests
     public async Task BadHeaderArgument()
     {
         var (exit, _, err) = await RunAsync("http", "get", _app.Url("/hello"), "-H", "no colon here");
-        Assert.That(exit, Is.EqualTo(1));
+        Assert.That(exit, Is.EqualTo(2));
         Assert.That(err, Does.Contain("Name: value"));
     }
 
@@ -172,5 +180,37 @@ public class CliTests
         (exit, _, err) = await RunAsync("http", "get", tls.BaseUrl + "/", "-k", "-o", Temp("tls.txt"));
         Assert.That(exit, Is.Zero, err);
         Assert.That(await File.ReadAllTextAsync(Temp("tls.txt")), Is.EqualTo("secure"));
+    }
+
+    [Test]
+    public async Task A_failed_download_keeps_the_existing_file()
+    {
+        var keep = Temp("keep.bin");
+        await File.WriteAllTextAsync(keep, "precious");
+        var (exit, _, err) = await RunAsync("http", "get", _app.Url("/cut"), "-o", keep);
+        Assert.That(exit, Is.EqualTo(1), err);
+        Assert.That(await File.ReadAllTextAsync(keep), Is.EqualTo("precious"));
+        Assert.That(Directory.GetFiles(_dir, "*.part"), Is.Empty);
+    }
+
+    [Test]
+    public async Task Https_to_a_plain_port_says_the_server_did_not_start_tls()
+    {
+        var port = new Uri(_app.BaseUrl).Port;
+        var (exit, _, err) = await RunAsync("http", "get", $"https://127.0.0.1:{port}/hello");
+        Assert.That(exit, Is.EqualTo(1));
+        Assert.That(err.Trim(), Is.EqualTo($"proto: TLS with 127.0.0.1:{port} failed: the server did not start TLS; is it a plain http:// server?"));
+    }
+
+    [Test]
+    public async Task The_progress_line_shows_total_percent_and_rate_and_is_silent_when_not_a_terminal()
+    {
+        var shown = await ProtoProcess.RunAsync(["http", "get", _app.Url("/big"), "-o", Temp("p1.bin")],
+            environment: new Dictionary<string, string> { ["PROTO_PROGRESS"] = "always" });
+        Assert.That(shown.ExitCode, Is.Zero, shown.Stderr);
+        Assert.That(shown.Stderr, Does.Contain("976.6 KiB / 976.6 KiB  100%").And.Contain("/s"));
+        var quiet = await ProtoProcess.RunAsync(["http", "get", _app.Url("/big"), "-o", Temp("p2.bin")]);
+        Assert.That(quiet.ExitCode, Is.Zero, quiet.Stderr);
+        Assert.That(quiet.Stderr, Is.Empty);
     }
 }

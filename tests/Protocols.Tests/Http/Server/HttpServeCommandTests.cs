@@ -10,7 +10,7 @@ namespace Protocols.Tests.Http.Server;
 public partial class HttpServeCommandTests
 {
     private static HttpServeSettings Settings(string root) =>
-        new(root, "127.0.0.1", 0, false, null, false, null, null, false, false, null, null, true);
+        new(root, "127.0.0.1", 0, false, null, false, null, null, false, null, null, true);
 
     [Test]
     public void Validation_gives_one_line_reasons()
@@ -21,8 +21,7 @@ public partial class HttpServeCommandTests
         Assert.That(HttpServeRunner.Validate(Settings(root) with { Host = "localhost" }), Does.Contain("IP address"));
         Assert.That(HttpServeRunner.Validate(Settings(root) with { Port = 65536 }), Does.Contain("--port"));
         Assert.That(HttpServeRunner.Validate(Settings(root) with { User = "u" }), Does.Contain("--password"));
-        Assert.That(HttpServeRunner.Validate(Settings(root) with { MaxUpload = 0 }), Does.Contain("--max-upload"));
-        Assert.That(HttpServeRunner.Validate(Settings(root) with { SelfSigned = true }), Does.Contain("need --tls"));
+        Assert.That(HttpServeRunner.Validate(Settings(root) with { MaxUpload = 0 }), Does.Contain("--max-size"));
         Assert.That(HttpServeRunner.Validate(Settings(root) with { Tls = true, TlsCert = "/x.pem" }), Does.Contain("go together"));
         Assert.That(HttpServeRunner.Validate(Settings(root) with { Tls = true, TlsCert = "/x.pem", TlsKey = "/y.pem" }), Does.Contain("not found"));
     }
@@ -37,7 +36,7 @@ public partial class HttpServeCommandTests
             var text = new StringWriter();
             var output = TextWriter.Synchronized(text);
             using var stop = new CancellationTokenSource();
-            var run = HttpServeRunner.RunAsync(Settings(root) with { Tls = true, SelfSigned = true, Upload = true }, output, TextWriter.Null, stop.Token);
+            var run = HttpServeRunner.RunAsync(Settings(root) with { Tls = true, Upload = true }, output, TextWriter.Null, stop.Token);
             string? url = null;
             for (var i = 0; i < 200 && url is null; i++)
             {
@@ -69,15 +68,15 @@ public partial class HttpServeCommandTests
         var code = await HttpServeRunner.RunAsync(Settings(Path.GetTempPath()) with { Port = port }, TextWriter.Null, error, CancellationToken.None)
             .WaitAsync(ServerFixture.Timeout);
         Assert.That(code, Is.EqualTo(1));
-        Assert.That(error.ToString(), Does.StartWith("proto http serve: cannot listen on 127.0.0.1:" + port));
+        Assert.That(error.ToString(), Does.StartWith("proto: cannot listen on 127.0.0.1:" + port));
     }
 
     [Test]
     public void The_command_parses_every_option()
     {
         var command = HttpServeCommand.Create();
-        var parse = command.Parse(["--root", "/tmp", "--host", "127.0.0.1", "--port", "0", "--upload", "--max-upload", "1000",
-            "--cors", "--user", "u", "--password", "p", "--tls", "--self-signed"]);
+        var parse = command.Parse(["--root", "/tmp", "--host", "127.0.0.1", "-p", "0", "--write", "--max-size", "1000",
+            "--cors", "--user", "u", "--password", "p", "--tls", "--tls-cert", "c.pem", "--tls-key", "k.pem", "--no-listing"]);
         Assert.That(parse.Errors, Is.Empty);
         var bad = command.Parse(["--port", "abc"]);
         Assert.That(bad.Errors, Is.Not.Empty);

@@ -1,0 +1,146 @@
+using System.Buffers;
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using Protocols.Ftp;
+using Protocols.Ftp.Listing;
+using Protocols.Net;
+using Protocols.Servers.Ftp;
+using Protocols.Servers.Ftp.FileSystem;
+
+namespace Protocols.Tests.Ftp;
+
+/// <summary>FtpSession over Connection.CreatePair, its data connections on a MemoryNetwork: no socket anywhere.</summary>
+public class InMemorySessionTests
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
+
+    private static FtpServerState State(MemoryNetwork network, MemoryFileSystem files, Action<FtpServerOptions>? configure = null)
+    {
+        var users = new FtpUserStore().Add("user", "pass", files);
+        var options = new FtpServerOptions { Authenticator = users, Network = network, LoginFailureDelay = TimeSpan.Zero };
+        configure?.Invoke(options);
+        return new FtpServerState(options);
+    }
+
+    [Test]
+    public async Task Session_over_a_pair_stores_lists_and_sends_files_through_the_memory_network()
+    {
+        var network = new MemoryNetwork();
+        var files = new MemoryFileSystem();
+        var (client, server) = Connection.CreatePair();
+        var session = new FtpSession(server, State(network, files)).RunAsync();
+        await using var ftp = await RawFtp.OverAsync(client);
+        await ftp.LoginAsync();
+
+        var content = RandomNumberGenerator.GetBytes(3 * 1024 * 1024 + 17);
+        var port = await ftp.EpsvAsync();
+        await using (var data = await network.ConnectAsync("127.0.0.1", port).WaitAsync(Timeout))
+        {
+            Assert.That((await ftp.SendAsync("STOR up.bin")).Code, Is.EqualTo(150));
+            await data.Writer.WriteAsync(content).AsTask().WaitAsync(Timeout);
+            await data.CloseAsync().AsTask().WaitAsync(Timeout);
+            Assert.That((await ftp.ReadAsync()).Code, Is.EqualTo(226));
+        }
+
+        port = await ftp.EpsvAsync();
+        await using (var data = await network.ConnectAsync("127.0.0.1", port).WaitAsync(Timeout))
+        {
+            Assert.That((await ftp.SendAsync("MLSD")).Code, Is.EqualTo(150));
+            var listing = await data.Reader.ReadToEndAsync(1 << 20).AsTask().WaitAsync(Timeout);
+            var items = FtpListParser.Parse(listing.ToArray(), FtpListFormat.Mlsd);
+            Assert.That(items.Single(i => i.Name == "up.bin").Size, Is.EqualTo(content.Length));
+            Assert.That((await ftp.ReadAsync()).Code, Is.EqualTo(226));
+        }
+
+        port = await ftp.EpsvAsync();
+        await using (var data = await network.ConnectAsync("127.0.0.1", port).WaitAsync(Timeout))
+        {
+            Assert.That((await ftp.SendAsync("RETR up.bin")).Code, Is.EqualTo(150));
+            var back = await data.Reader.ReadToEndAsync(content.Length).AsTask().WaitAsync(Timeout);
+            Bytes.AssertSame(content, back.ToArray());
+            Assert.That((await ftp.ReadAsync()).Code, Is.EqualTo(226));
+        }
+
+        Assert.That((await ftp.SendAsync("QUIT")).Code, Is.EqualTo(221));
+        await session.WaitAsync(Timeout);
+    }
+
+    [Test]
+    public async Task Memory_passive_connection_from_another_address_is_dropped()
+    {
+        var network = new MemoryNetwork();
+        var files = new MemoryFileSystem();
+        var (client, server) = Connection.CreatePair();
+        var session = new FtpSession(server, State(network, files)).RunAsync();
+        await using var ftp = await RawFtp.OverAsync(client);
+        await ftp.LoginAsync();
+        var port = await ftp.EpsvAsync();
+        network.ClientAddress = IPAddress.Parse("127.0.0.2");
+        await using var thief = await network.ConnectAsync("127.0.0.1", port).WaitAsync(Timeout);
+        network.ClientAddress = IPAddress.Loopback;
+        await using var owner = await network.ConnectAsync("127.0.0.1", port).WaitAsync(Timeout);
+        Assert.That((await ftp.SendAsync("NLST")).Code, Is.EqualTo(150));
+        Assert.That((await owner.Reader.ReadToEndAsync(1024).AsTask().WaitAsync(Timeout)).Length, Is.Zero);
+        Assert.That((await ftp.ReadAsync()).Code, Is.EqualTo(226));
+        await Assert.ThrowsAsync<ConnectionClosedException>(async () => await thief.Reader.ReadToEndAsync(1024).AsTask().WaitAsync(Timeout));
+        await ftp.SendAsync("QUIT");
+        await session.WaitAsync(Timeout);
+    }
+
+    [Test]
+    public async Task Epsv_never_connected_in_memory_gets_425()
+    {
+        var network = new MemoryNetwork();
+        var (client, server) = Connection.CreatePair();
+        var session = new FtpSession(server, State(network, new MemoryFileSystem(), o => o.DataConnectTimeout = TimeSpan.FromMilliseconds(200))).RunAsync();
+        await using var ftp = await RawFtp.OverAsync(client);
+        await ftp.LoginAsync();
+        await ftp.EpsvAsync();
+        Assert.That((await ftp.SendAsync("LIST")).Code, Is.EqualTo(150));
+        Assert.That((await ftp.ReadAsync()).Code, Is.EqualTo(425));
+        await ftp.SendAsync("QUIT");
+        await session.WaitAsync(Timeout);
+    }
+
+    [TestCase(FtpDataMode.ExtendedPassive)]
+    [TestCase(FtpDataMode.Passive)]
+    [TestCase(FtpDataMode.Active)]
+    public async Task Our_client_against_our_session_in_memory(FtpDataMode mode)
+    {
+        var network = new MemoryNetwork();
+        var files = new MemoryFileSystem();
+        var state = State(network, files);
+        await using var listener = network.Listen(new IPEndPoint(IPAddress.Loopback, 21));
+        var serving = Task.Run(async () =>
+        {
+            await using var control = await listener.AcceptAsync();
+            await new FtpSession(control, state).RunAsync();
+        });
+        await using var ftp = new FtpClient("127.0.0.1", 21, new NetworkCredential("user", "pass"), new FtpClientOptions { Network = network, DataMode = mode });
+        await ftp.ConnectAsync().WaitAsync(Timeout);
+        var content = RandomNumberGenerator.GetBytes(1_000_003);
+        await ftp.UploadAsync(new MemoryStream(content), "/a.bin").WaitAsync(Timeout);
+        var names = new List<string>();
+        await foreach (var item in ftp.GetListingAsync("/")) names.Add(item.Name);
+        Assert.That(names, Is.EqualTo(new[] { "a.bin" }));
+        var down = new MemoryStream();
+        await ftp.DownloadAsync(down, "/a.bin").WaitAsync(Timeout);
+        Bytes.AssertSame(content, down.ToArray());
+        await ftp.DisconnectAsync().WaitAsync(Timeout);
+        await serving.WaitAsync(Timeout);
+    }
+
+    [Test]
+    public async Task Memory_network_refuses_where_nobody_listens_and_a_taken_port()
+    {
+        var network = new MemoryNetwork();
+        var refused = await Assert.ThrowsAsync<SocketException>(async () => await network.ConnectAsync("127.0.0.1", 2121));
+        Assert.That(refused!.SocketErrorCode, Is.EqualTo(SocketError.ConnectionRefused));
+        await using var first = network.Listen(new IPEndPoint(IPAddress.Loopback, 2121));
+        var taken = Assert.Throws<SocketException>(() => network.Listen(new IPEndPoint(IPAddress.Loopback, 2121)));
+        Assert.That(taken!.SocketErrorCode, Is.EqualTo(SocketError.AddressAlreadyInUse));
+        await first.DisposeAsync();
+        await Assert.ThrowsAsync<SocketException>(async () => await network.ConnectAsync("127.0.0.1", 2121), "disposed listeners stop listening");
+    }
+}
