@@ -21,6 +21,10 @@ internal static class ProtoCommand
         Secrets.RememberFrom(rewritten);
         var parse = Build().Parse(rewritten);
         if (UsageCheck.Problem(parse) is { } problem) return VerbRunner.Usage(Console.Error, problem);
-        return await parse.InvokeAsync().ConfigureAwait(false);
+        // Ctrl+C cancels the verb's token; the verb then prints `proto: cancelled` and returns 130 itself. The
+        // library's default grace (2 s) would end a slow process (a loaded machine, a large upload's ABOR) with 130
+        // before it could say so or clean up; the verbs' own deadlines bound how long stopping takes.
+        var configuration = new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(30) };
+        return await parse.InvokeAsync(configuration).ConfigureAwait(false);
     }
 }

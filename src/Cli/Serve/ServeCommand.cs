@@ -14,6 +14,7 @@ internal static class ServeCommand
         var ftpPort = new Option<int>("--ftp-port") { Description = "FTP port", DefaultValueFactory = _ => 2121 };
         var httpPort = new Option<int>("--http-port") { Description = "HTTP port (the files)", DefaultValueFactory = _ => 8080 };
         var pop3Port = new Option<int>("--pop3-port") { Description = "POP3 port (the captured mail)", DefaultValueFactory = _ => 1110 };
+        var imapPort = new Option<int>("--imap-port") { Description = "IMAP port (the captured mail; IMAPS with --tls)", DefaultValueFactory = _ => 1143 };
         var mailPort = new Option<int>("--mail-port") { Description = "Port of the mail page and its API (an origin of its own)", DefaultValueFactory = _ => 8025 };
         var allowHost = new Option<string[]>("--allow-host")
         {
@@ -30,7 +31,7 @@ internal static class ServeCommand
 
         var command = new Command("serve", "The whole dev stack in one process: SMTP capture, POP3, FTP and HTTP with a live mail page")
         {
-            root, host, smtpPort, ftpPort, httpPort, pop3Port, pop3sPort, mailPort, allowHost, store, write, tls, user, password, maxSize,
+            root, host, smtpPort, ftpPort, httpPort, pop3Port, pop3sPort, imapPort, mailPort, allowHost, store, write, tls, user, password, maxSize,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -39,7 +40,7 @@ internal static class ServeCommand
                 parse.GetValue(smtpPort), parse.GetValue(ftpPort), parse.GetValue(httpPort), parse.GetValue(pop3Port),
                 parse.GetValue(store)?.FullName, parse.GetValue(write), parse.GetValue(tls), parse.GetValue(pop3sPort),
                 parse.GetValue(user), parse.GetValue(password), parse.GetValue(maxSize))
-            { MailPort = parse.GetValue(mailPort), AllowedHosts = parse.GetValue(allowHost) ?? [] };
+            { MailPort = parse.GetValue(mailPort), AllowedHosts = parse.GetValue(allowHost) ?? [], ImapPort = parse.GetValue(imapPort) };
             return await ServeRunner.RunAsync(settings, Console.Out, Console.Error, cancellationToken).ConfigureAwait(false);
         });
         return command;

@@ -74,10 +74,11 @@ internal static class ServeRunner
         var tls = settings.Tls;
         return
         [
-            "proto serve: SMTP, POP3, FTP and HTTP in one process",
+            "proto serve: SMTP, POP3, IMAP, FTP and HTTP in one process",
             $"  SMTP   {stack.Smtp}   captures every message{(tls ? " (STARTTLS offered)" : "")}",
             $"  POP3   {stack.Pop3}   reads the captured mail, {(settings.User is { } u ? $"user {u} only" : "any user and password")}{(tls ? " (STLS offered)" : "")}",
             stack.Pop3Tls is { } pop3s ? $"  POP3S  {pop3s}   the same over implicit TLS" : "",
+            $"  IMAP   {stack.Imap}   the captured mail, any user and password{(tls ? " (IMAPS: implicit TLS)" : "")}",
             $"  FTP    {stack.Ftp}   {root} ({(settings.Write ? "read-write" : "read-only")}, user anonymous){(tls ? " (AUTH TLS offered)" : "")}",
             $"  HTTP   {stack.Host["http"]}   {root}{(settings.Write ? " (uploads on)" : "")}",
             $"  Mail   {stack.MailPage}   the captured mail, live (its own origin: pages in the root cannot reach it)",

@@ -5,6 +5,8 @@ using Protocols.Net;
 using Protocols.Servers.Ftp;
 using Protocols.Servers.Ftp.FileSystem;
 using Protocols.Servers.Http;
+using Protocols.Servers.Imap;
+using Protocols.Servers.Mail;
 using Protocols.Servers.MailUi;
 using Protocols.Servers.Metrics;
 using Protocols.Servers.Pop3;
@@ -25,8 +27,9 @@ public sealed class DevStack : IAsyncDisposable
     private readonly CapturedMailApp _mailApp;
 
     private DevStack(ProtocolsHost host, CapturedMailStore capture, ProtocolsMetrics metrics,
-        CapturedMailDirectory? directory, X509Certificate2? certificate, DevStackOptions options, CapturedMailApp mailApp)
+        CapturedMailDirectory? directory, X509Certificate2? certificate, DevStackOptions options, CapturedMailApp mailApp, IMailStore mailStore)
     {
+        MailStore = mailStore;
         _mailApp = mailApp;
         Host = host;
         Capture = capture;
@@ -52,6 +55,12 @@ public sealed class DevStack : IAsyncDisposable
 
     public IPEndPoint Http => Host.GetEndPoint("http");
 
+    /// <summary>IMAP (IMAPS with <see cref="DevStackOptions.Tls"/>) over <see cref="MailStore"/>.</summary>
+    public IPEndPoint Imap => Host.GetEndPoint("imap");
+
+    /// <summary>The mail store IMAP reads: every message SMTP accepts is appended to it.</summary>
+    public IMailStore MailStore { get; }
+
     /// <summary>The captured-mail page and API's endpoint.</summary>
     public IPEndPoint Mail => Host.GetEndPoint("mail");
 
@@ -71,9 +80,12 @@ public sealed class DevStack : IAsyncDisposable
         var capture = new CapturedMailStore();
         var certificate = settings.Tls ? SelfSignedCertificate.Create(null, settings.Host) : null;
         CapturedMailDirectory? directory = null;
+        IMailStore? mailStore = null;
         try
         {
-            IMessageStore store = new CapturedMailSmtpStore(capture); // the SMTP session counts each message once
+            mailStore = await MailStores.OpenAsync(null, cancellationToken: cancellationToken).ConfigureAwait(false);
+            // The SMTP session counts each message once; the capture feeds the page and POP3, the mail store IMAP.
+            IMessageStore store = new CompositeMessageStore(new CapturedMailSmtpStore(capture), MailStoreSmtpAdapter.For(mailStore));
             if (settings.Store is not null)
             {
                 directory = new CapturedMailDirectory(capture, settings.Store);
@@ -90,6 +102,9 @@ public sealed class DevStack : IAsyncDisposable
             builder.AddPop3Server(maildrop, new Pop3ServerOptions { Certificate = certificate }, new IPEndPoint(address, settings.Pop3Port), metrics: metrics);
             if (certificate is not null && settings.Pop3TlsPort is { } pop3s) // options of its own: AddPop3Server marks them implicit-TLS
                 builder.AddPop3Server(maildrop, new Pop3ServerOptions(), new IPEndPoint(address, pop3s), new EndpointTls(certificate), metrics, "pop3s");
+
+            var imap = new ImapServer(mailStore, new ImapServerOptions { Certificate = certificate }, metrics, builder.LoggerFactory.CreateLogger("Protocols.Servers.Imap"));
+            builder.AddImapServer(imap, new IPEndPoint(address, settings.ImapPort), certificate is null ? null : new EndpointTls(certificate));
 
             var ftpOptions = new FtpServerOptions
             {
@@ -115,10 +130,11 @@ public sealed class DevStack : IAsyncDisposable
             builder.AddHttpEndpoint("http", new IPEndPoint(address, settings.HttpPort), context => MailOrigin.CountedAsync(files.HandleAsync, metrics, context), tls);
 
             var host = await builder.StartAsync(cancellationToken).ConfigureAwait(false);
-            return new DevStack(host, capture, metrics, directory, certificate, settings, mailApp);
+            return new DevStack(host, capture, metrics, directory, certificate, settings, mailApp, mailStore);
         }
         catch
         {
+            if (mailStore is not null) await mailStore.DisposeAsync().ConfigureAwait(false);
             directory?.Dispose();
             metrics.Dispose();
             certificate?.Dispose();
@@ -130,6 +146,7 @@ public sealed class DevStack : IAsyncDisposable
     {
         _mailApp.Stop(); // open pages' live streams end now instead of holding the stop for its grace period
         await Host.DisposeAsync().ConfigureAwait(false);
+        await MailStore.DisposeAsync().ConfigureAwait(false);
         _directory?.Dispose();
         Metrics.Dispose();
         _certificate?.Dispose();

@@ -2,7 +2,7 @@ namespace Protocols.Servers.Hosting;
 
 /// <summary>
 /// What <see cref="DevStack"/> starts. Every port defaults to 0 (any free port), which is what a test wants; the CLI
-/// passes its own well-known defaults (2525, 1110, 2121, 8080, 8025).
+/// passes its own well-known defaults (2525, 1110, 1143, 2121, 8080, 8025).
 /// </summary>
 public sealed record DevStackOptions
 {
@@ -19,6 +19,9 @@ public sealed record DevStackOptions
     public int HttpPort { get; init; }
 
     public int Pop3Port { get; init; }
+
+    /// <summary>IMAP; IMAPS (implicit TLS) when <see cref="Tls"/> is set.</summary>
+    public int ImapPort { get; init; }
 
     /// <summary>
     /// The port of the captured-mail page and its API: an origin of their own, so no page served from the root

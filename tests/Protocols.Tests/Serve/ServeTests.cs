@@ -13,7 +13,7 @@ public class ServeTests
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(20);
 
     private static ServeSettings Settings(string root, string? store = null, bool write = false, bool tls = false) =>
-        new(root, "127.0.0.1", 0, 0, 0, 0, store, write, tls, Pop3TlsPort: 0);
+        new(root, "127.0.0.1", 0, 0, 0, 0, store, write, tls, Pop3TlsPort: 0) { ImapPort = 0 };
 
     [TestCase("--user without --password")]
     [TestCase("--max-size 0")]

@@ -1,0 +1,94 @@
+using System.Threading.Channels;
+
+namespace Protocols.Servers.Mail;
+
+/// <summary>
+/// Group commit, as databases do it: appenders queue their work and wait; one writer takes every item waiting (up
+/// to a batch limit), commits them in one transaction with one flush to disk, then completes them all. Under load
+/// the batches grow by themselves, so the flush cost per message falls as the disk gets slower.
+/// </summary>
+internal sealed class GroupCommit<TItem, TResult> : IAsyncDisposable
+{
+    private readonly Channel<Pending> _queue;
+    private readonly Func<IReadOnlyList<TItem>, CancellationToken, Task<IReadOnlyList<TResult>>> _commit;
+    private readonly int _maxBatch;
+    private readonly long _maxBatchBytes;
+    private readonly Func<TItem, long> _size;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _writer;
+    private long _batches;
+    private long _items;
+    private int _largest;
+
+    /// <param name="commit">Commits a batch durably and returns one result per item, in order; a throw fails the whole batch.</param>
+    public GroupCommit(Func<IReadOnlyList<TItem>, CancellationToken, Task<IReadOnlyList<TResult>>> commit, Func<TItem, long> size,
+        int maxBatch = 512, long maxBatchBytes = 64L * 1024 * 1024, int maxQueued = 4096)
+    {
+        _commit = commit;
+        _size = size;
+        _maxBatch = maxBatch;
+        _maxBatchBytes = maxBatchBytes;
+        _queue = Channel.CreateBounded<Pending>(new BoundedChannelOptions(maxQueued) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+        _writer = Task.Run(WriteLoopAsync);
+    }
+
+    /// <summary>Commits so far: batches, items, the largest batch.</summary>
+    public (long Batches, long Items, int Largest) Counts => (Interlocked.Read(ref _batches), Interlocked.Read(ref _items), Volatile.Read(ref _largest));
+
+    public async Task<TResult> RunAsync(TItem item, CancellationToken cancellationToken)
+    {
+        var pending = new Pending(item, new TaskCompletionSource<TResult>(TaskCreationOptions.RunContinuationsAsynchronously));
+        try
+        {
+            await _queue.Writer.WriteAsync(pending, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ChannelClosedException)
+        {
+            throw new MailStoreException("the mail store is closed");
+        }
+        // Once queued the item is committed or failed by the writer; the caller's token no longer takes it back.
+        return await pending.Done.Task.ConfigureAwait(false);
+    }
+
+    private async Task WriteLoopAsync()
+    {
+        var batch = new List<Pending>(_maxBatch);
+        var items = new List<TItem>(_maxBatch);
+        var reader = _queue.Reader;
+        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            batch.Clear();
+            items.Clear();
+            long bytes = 0;
+            while (batch.Count < _maxBatch && bytes < _maxBatchBytes && reader.TryRead(out var next))
+            {
+                batch.Add(next);
+                items.Add(next.Item);
+                bytes += _size(next.Item);
+            }
+            try
+            {
+                var results = await _commit(items, _stop.Token).ConfigureAwait(false);
+                Interlocked.Increment(ref _batches);
+                Interlocked.Add(ref _items, batch.Count);
+                if (batch.Count > _largest) Volatile.Write(ref _largest, batch.Count);
+                for (var i = 0; i < batch.Count; i++) batch[i].Done.TrySetResult(results[i]);
+            }
+            catch (Exception e)
+            {
+                var failure = e as MailStoreException ?? new MailStoreException("the mail store could not commit: " + e.Message, e);
+                foreach (var p in batch) p.Done.TrySetException(failure);
+            }
+        }
+    }
+
+    /// <summary>Commits what is queued, then stops taking more.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        _queue.Writer.TryComplete();
+        await _writer.ConfigureAwait(false);
+        _stop.Dispose();
+    }
+
+    private sealed record Pending(TItem Item, TaskCompletionSource<TResult> Done);
+}

@@ -1,0 +1,174 @@
+using System.Data;
+using System.Data.Common;
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+using Protocols.Servers.Mail.Sql;
+
+namespace Protocols.Servers.Mail.Postgres;
+
+/// <summary>
+/// The shared mail store: several <c>proto serve</c> instances behind a load balancer write one capture in
+/// PostgreSQL (schema <c>proto_mail</c>). Bytes are in the database (bytea, stored uncompressed out of line); words
+/// in a tsvector with a GIN index. Each batch locks the INBOX row first, so UIDs commit in ascending order across
+/// instances; changes made by one instance reach the others' readers through LISTEN/NOTIFY.
+/// </summary>
+public sealed partial class PostgresMailStore : SqlMailStore
+{
+    private const string Channel = "proto_mail";
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly string _instance = Guid.NewGuid().ToString("N")[..16];
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Channel<string> _notifications = System.Threading.Channels.Channel.CreateBounded<string>(
+        new BoundedChannelOptions(10_000) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
+    private Task _listener = Task.CompletedTask;
+    private Task _dispatcher = Task.CompletedTask;
+
+    private PostgresMailStore(NpgsqlDataSource dataSource, long uidValidity, MailRetention retention, ILogger logger)
+        : base(retention, logger, uidValidity)
+    {
+        _dataSource = dataSource;
+    }
+
+    internal override MailSqlDialect Dialect => PostgresDialect.Instance;
+
+    /// <summary>Opens the database <paramref name="location"/> names (<c>postgres://user:password@host:port/db</c> or
+    /// <c>Host=...;Database=...</c>), creating or migrating the schema. Throws <see cref="MailStoreException"/> with a
+    /// one-line reason (password never shown) when it cannot.</summary>
+    public static async Task<PostgresMailStore> OpenAsync(string location, MailRetention? retention = null, ILogger? logger = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(location);
+        var builder = PostgresLocation.Parse(location);
+        var shown = PostgresLocation.Describe(builder);
+        var dataSource = NpgsqlDataSource.Create(builder);
+        try
+        {
+            long uidValidity;
+            var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            await using (connection.ConfigureAwait(false))
+            {
+                await MigrateAsync(connection, shown, cancellationToken).ConfigureAwait(false);
+                uidValidity = await ScalarAsync(connection, "SELECT value FROM meta WHERE key = 'uidvalidity'", null, cancellationToken).ConfigureAwait(false);
+            }
+            var store = new PostgresMailStore(dataSource, uidValidity, retention ?? MailRetention.None, logger ?? NullLogger.Instance);
+            await store.ListenAsync(cancellationToken).ConfigureAwait(false);
+            return store;
+        }
+        catch (Exception e) when (e is NpgsqlException or InvalidOperationException or ArgumentException or TimeoutException)
+        {
+            await dataSource.DisposeAsync().ConfigureAwait(false);
+            throw new MailStoreException($"cannot use the PostgreSQL store {shown}: {e.Message.Replace('\n', ' ')}", e);
+        }
+        catch
+        {
+            await dataSource.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private static async Task MigrateAsync(NpgsqlConnection connection, string shown, CancellationToken cancellationToken)
+    {
+        var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using (transaction.ConfigureAwait(false))
+        {
+            await ExecuteAsync(connection, $"""
+                SELECT pg_advisory_xact_lock(1347570252);
+                CREATE SCHEMA IF NOT EXISTS {PostgresSchema.Name};
+                CREATE TABLE IF NOT EXISTS {PostgresSchema.Name}.schema_version(one integer PRIMARY KEY CHECK(one = 1), version integer NOT NULL);
+                INSERT INTO {PostgresSchema.Name}.schema_version VALUES(1, 0) ON CONFLICT DO NOTHING
+                """, transaction, cancellationToken).ConfigureAwait(false);
+            var version = await ScalarAsync(connection, $"SELECT version FROM {PostgresSchema.Name}.schema_version", transaction, cancellationToken).ConfigureAwait(false);
+            if (version > PostgresSchema.Versions.Length)
+                throw new MailStoreException($"the PostgreSQL store {shown} has schema version {version}, newer than this proto knows ({PostgresSchema.Versions.Length}); use a newer proto");
+            for (var v = (int)version; v < PostgresSchema.Versions.Length; v++)
+            {
+                await ExecuteAsync(connection, PostgresSchema.Versions[v], transaction, cancellationToken).ConfigureAwait(false);
+                await ExecuteAsync(connection, "UPDATE schema_version SET version = @p0", transaction, cancellationToken, v + 1).ConfigureAwait(false);
+            }
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private protected override async Task<DbConnection> OpenReaderAsync(CancellationToken cancellationToken) =>
+        await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+
+    private protected override async Task<DbConnection> RentWriterAsync(CancellationToken cancellationToken) =>
+        await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+
+    private protected override ValueTask ReturnWriterAsync(DbConnection connection) => connection.DisposeAsync();
+
+    /// <summary>Appends of every instance take this row lock in turn, so a UID is never committed after a larger one.</summary>
+    private protected override Task BeginWriteAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken) =>
+        ExecuteAsync(connection, "SELECT uidnext FROM mailboxes WHERE name = 'INBOX' FOR UPDATE", transaction, cancellationToken);
+
+    private protected override string InsertSql => """
+        INSERT INTO messages(id, received_at, envelope_from, envelope_to, header_from, header_to, header_cc, subject, date, size,
+            has_html, attachments, flags, client_address, helo, tls, auth_user, body_file, keywords, transcript, words)
+        VALUES(@id, @received, @efrom, @eto, @hfrom, @hto, @hcc, @subject, @date, @size, @html, @attachments, @flags,
+            @client, @helo, @tls, @auth, @file, '', @transcript, to_tsvector('simple', @words))
+        ON CONFLICT(id) DO NOTHING RETURNING uid
+        """;
+
+    private protected override void BindIndex(DbCommand insert, MailDigest digest) =>
+        Set(insert, "@words", string.Join(' ', MailSqlFilter.Words(string.Join(' ', digest.Subject, digest.Addresses, digest.Text))));
+
+    private protected override Task IndexAsync(DbConnection connection, DbTransaction transaction, long uid, MailDigest digest, CancellationToken cancellationToken) =>
+        Task.CompletedTask;
+
+    private protected override async Task WriteBodyAsync(DbConnection connection, DbTransaction transaction, long uid, ReadOnlyMemory<byte> raw,
+        CancellationToken cancellationToken)
+    {
+        var command = new NpgsqlCommand("INSERT INTO bodies(uid, raw) VALUES(@uid, @raw)", (NpgsqlConnection)connection, (NpgsqlTransaction)transaction);
+        await using (command.ConfigureAwait(false))
+        {
+            command.Parameters.Add(new NpgsqlParameter<long>("uid", uid));
+            command.Parameters.Add(new NpgsqlParameter<ReadOnlyMemory<byte>>("raw", raw) { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bytea });
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private protected override async Task<Stream?> OpenBodyAsync(DbConnection connection, long uid, CancellationToken cancellationToken)
+    {
+        var command = Command(connection, "SELECT raw FROM bodies WHERE uid = @p0", null, uid);
+        var reader = await command.ExecuteReaderAsync(CommandBehavior.SequentialAccess, cancellationToken).ConfigureAwait(false);
+        if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            await reader.DisposeAsync().ConfigureAwait(false);
+            await command.DisposeAsync().ConfigureAwait(false);
+            return null;
+        }
+        // The bytes stream from the server as they are read; the reader, command and connection go with the stream.
+        return new OwningStream(reader.GetStream(0), new Owners(reader, command, connection));
+    }
+
+    private sealed class Owners(params IAsyncDisposable[] owned) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            foreach (var o in owned) await o.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private protected override string ClearSql => "TRUNCATE recipients, bodies, messages; UPDATE totals SET messages = 0, bytes = 0";
+
+    private protected override async ValueTask CloseAsync()
+    {
+        await _stop.CancelAsync().ConfigureAwait(false);
+        _notifications.Writer.TryComplete();
+        try
+        {
+            await Task.WhenAll(_listener, _dispatcher).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // stopping
+        }
+        await _dataSource.DisposeAsync().ConfigureAwait(false);
+        _stop.Dispose();
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "store: PostgreSQL change feed lost: {Reason}; reconnecting")]
+    private static partial void LogListenFailed(ILogger logger, string reason);
+}

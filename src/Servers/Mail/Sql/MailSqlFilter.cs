@@ -1,0 +1,112 @@
+using System.Text;
+
+namespace Protocols.Servers.Mail.Sql;
+
+/// <summary>How one SQL engine spells what a search needs; the rest of the translation is shared.</summary>
+internal abstract class MailSqlDialect
+{
+    /// <summary>A named parameter (<c>$p0</c>, <c>@p0</c>).</summary>
+    public abstract string Parameter(int index);
+
+    /// <summary>A case-insensitive LIKE with '\' as the escape character.</summary>
+    public abstract string Like(string column, string parameter);
+
+    /// <summary>The message's words match the full-text query in <paramref name="parameter"/>.</summary>
+    public abstract string TextMatch(string parameter);
+
+    /// <summary>The engine's full-text query for these words in this order, the last a prefix.</summary>
+    public abstract string TextQuery(IReadOnlyList<string> words);
+}
+
+/// <summary>A search translated to a WHERE condition on <c>messages m</c> and its parameter values.</summary>
+internal sealed class MailSqlFilter
+{
+    private readonly MailSqlDialect _dialect;
+    private readonly StringBuilder _where = new();
+
+    private MailSqlFilter(MailSqlDialect dialect) => _dialect = dialect;
+
+    public List<object> Values { get; } = [];
+
+    /// <summary>The condition (<c>1=1</c> for no terms), every term ANDed.</summary>
+    public string Where => _where.Length == 0 ? "1=1" : _where.ToString();
+
+    public bool IsEmpty => _where.Length == 0;
+
+    public static MailSqlFilter Build(IReadOnlyList<MailSearchTerm> terms, MailSqlDialect dialect)
+    {
+        var filter = new MailSqlFilter(dialect);
+        foreach (var term in terms)
+        {
+            var condition = filter.Condition(term);
+            if (condition is null) continue;
+            if (filter._where.Length > 0) filter._where.Append(" AND ");
+            filter._where.Append(term.Negated ? "NOT (" : "(").Append(condition).Append(')');
+        }
+        return filter;
+    }
+
+    /// <summary>Adds a value; returns its parameter name.</summary>
+    public string Add(object value)
+    {
+        Values.Add(value);
+        return _dialect.Parameter(Values.Count - 1);
+    }
+
+    private string? Condition(MailSearchTerm term)
+    {
+        switch (term.Field)
+        {
+            case MailSearchField.Text:
+                var words = Words(term.Value);
+                return words.Count == 0 ? null : _dialect.TextMatch(Add(_dialect.TextQuery(words)));
+            case MailSearchField.From:
+                return AnyLike(term.Value, "m.envelope_from", "m.header_from");
+            case MailSearchField.To:
+                return AnyLike(term.Value, "m.envelope_to", "m.header_to", "m.header_cc");
+            case MailSearchField.Subject:
+                return AnyLike(term.Value, "m.subject");
+            case MailSearchField.Tag:
+                return _dialect.Like("(' ' || m.keywords || ' ')", Add("% " + EscapeLike(term.Value) + " %"));
+            case MailSearchField.HasAttachment:
+                return "m.attachments > 0";
+            case MailSearchField.Unread:
+                return $"(m.flags & {(int)MailFlags.Seen}) = 0";
+            case MailSearchField.Flagged:
+                return $"(m.flags & {(int)MailFlags.Flagged}) <> 0";
+            case MailSearchField.Before:
+                return "m.received_at < " + Add(term.Instant!.Value.ToUnixTimeMilliseconds());
+            case MailSearchField.After:
+                return "m.received_at >= " + Add(term.Instant!.Value.ToUnixTimeMilliseconds());
+            default:
+                throw new MailSearchException($"{term.Field} is not supported");
+        }
+    }
+
+    private string AnyLike(string value, params string[] columns)
+    {
+        var parameter = Add("%" + EscapeLike(value) + "%");
+        return string.Join(" OR ", columns.Select(c => _dialect.Like("COALESCE(" + c + ", '')", parameter)));
+    }
+
+    private static string EscapeLike(string value) =>
+        value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("%", "\\%", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal);
+
+    /// <summary>Letters and digits runs, lower-cased: what both full-text indexes hold (addresses are split at '@' and '.').</summary>
+    public static IReadOnlyList<string> Words(string text)
+    {
+        List<string> words = [];
+        var start = -1;
+        for (var i = 0; i <= text.Length; i++)
+        {
+            var inWord = i < text.Length && char.IsLetterOrDigit(text[i]);
+            if (inWord && start < 0) start = i;
+            else if (!inWord && start >= 0)
+            {
+                words.Add(text[start..i].ToLowerInvariant());
+                start = -1;
+            }
+        }
+        return words;
+    }
+}

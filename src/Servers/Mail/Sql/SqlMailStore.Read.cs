@@ -1,0 +1,239 @@
+using System.Data.Common;
+
+namespace Protocols.Servers.Mail.Sql;
+
+public abstract partial class SqlMailStore
+{
+    private static MailSummary ReadSummary(DbDataReader r) => new(
+        r.GetString(1), r.GetInt64(0), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(2)), r.GetString(3),
+        r.GetString(4) is { Length: > 0 } to ? to.Split('\n') : [],
+        Text(r, 5), Text(r, 6), Text(r, 7), Text(r, 8), Text(r, 9),
+        r.GetInt64(10), Convert.ToInt64(r.GetValue(11), System.Globalization.CultureInfo.InvariantCulture) != 0, r.GetInt32(12), (MailFlags)r.GetInt32(13),
+        MailKeywords.Split(r.GetString(14)));
+
+    private static string? Text(DbDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
+
+    private static async Task<List<MailSummary>> SummariesAsync(DbCommand command, CancellationToken cancellationToken)
+    {
+        var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using (reader.ConfigureAwait(false))
+        {
+            List<MailSummary> list = [];
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) list.Add(ReadSummary(reader));
+            return list;
+        }
+    }
+
+    private static async Task<(long Messages, long Bytes)> TotalsAsync(DbConnection connection, DbTransaction? transaction, CancellationToken cancellationToken)
+    {
+        var command = Command(connection, "SELECT messages, bytes FROM totals", transaction);
+        await using (command.ConfigureAwait(false))
+        {
+            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
+            {
+                if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) return (0, 0);
+                return (reader.GetInt64(0), reader.GetInt64(1));
+            }
+        }
+    }
+
+    /// <summary>Runs a read on a pooled connection; engine errors become <see cref="MailStoreException"/>.</summary>
+    private async Task<T> ReadAsync<T>(Func<DbConnection, Task<T>> read, CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(IsDisposed, this);
+        try
+        {
+            var connection = await OpenReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using (connection.ConfigureAwait(false)) return await read(connection).ConfigureAwait(false);
+        }
+        catch (DbException e)
+        {
+            throw new MailStoreException("the mail store could not read: " + e.Message.Replace('\n', ' '), e);
+        }
+    }
+
+    public async ValueTask<MailPage> ListAsync(MailQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var limit = Math.Clamp(query.Limit, 1, MailQuery.MaxLimit);
+        var filter = MailSqlFilter.Build(MailSearch.Parse(query.Search), Dialect);
+        var before = MailCursor.Parse(query.Cursor);
+        var mailbox = MailIds.Mailbox(query.Mailbox);
+        var from = "messages m";
+        if (mailbox != MailQuery.Inbox) from += " JOIN recipients r ON r.uid = m.uid AND r.mailbox = " + filter.Add(mailbox);
+        var matchWhere = filter.Where;
+        var matchValues = filter.Values.ToArray();
+        var where = before is null ? matchWhere : matchWhere + " AND m.uid < " + filter.Add(before.Value);
+        return await ReadAsync(async connection =>
+        {
+            List<MailSummary> page;
+            var select = Command(connection, $"SELECT {Columns} FROM {from} WHERE {where} ORDER BY m.uid DESC LIMIT {limit + 1}", null, [.. filter.Values]);
+            await using (select.ConfigureAwait(false)) page = await SummariesAsync(select, cancellationToken).ConfigureAwait(false);
+            var total = mailbox == MailQuery.Inbox
+                ? (await TotalsAsync(connection, null, cancellationToken).ConfigureAwait(false)).Messages
+                : await ScalarAsync(connection, "SELECT count(*) FROM recipients WHERE mailbox = @p0", null, cancellationToken, mailbox).ConfigureAwait(false);
+            var matched = filter.IsEmpty
+                ? total
+                : await ScalarAsync(connection, $"SELECT count(*) FROM {from} WHERE {matchWhere}", null, cancellationToken, matchValues).ConfigureAwait(false);
+            string? next = null;
+            if (page.Count > limit)
+            {
+                page.RemoveAt(limit);
+                next = MailCursor.Format(page[^1].Uid);
+            }
+            return new MailPage(page, matched, total, next);
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task<MailSummary?> SummaryByIdAsync(DbConnection connection, DbTransaction? transaction, string id, CancellationToken cancellationToken)
+    {
+        var command = Command(connection, $"SELECT {Columns} FROM messages m WHERE m.id = @p0", transaction, id);
+        await using (command.ConfigureAwait(false))
+        {
+            var list = await SummariesAsync(command, cancellationToken).ConfigureAwait(false);
+            return list.Count == 0 ? null : list[0];
+        }
+    }
+
+    /// <summary>One summary by UID (for changes another instance made).</summary>
+    private protected Task<MailSummary?> SummaryByUidAsync(long uid, CancellationToken cancellationToken) => ReadAsync(async connection =>
+    {
+        var command = Command(connection, $"SELECT {Columns} FROM messages m WHERE m.uid = @p0", null, uid);
+        await using (command.ConfigureAwait(false))
+        {
+            var list = await SummariesAsync(command, cancellationToken).ConfigureAwait(false);
+            return list.Count == 0 ? null : list[0];
+        }
+    }, cancellationToken);
+
+    public async ValueTask<StoredMail?> GetAsync(string id, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(id);
+        return await ReadAsync(async connection =>
+        {
+            var command = Command(connection, $"SELECT {Columns}, m.client_address, m.helo, m.tls, m.auth_user, m.transcript FROM messages m WHERE m.id = @p0", null, id);
+            await using (command.ConfigureAwait(false))
+            {
+                var r = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                await using (r.ConfigureAwait(false))
+                {
+                    if (!await r.ReadAsync(cancellationToken).ConfigureAwait(false)) return null;
+                    return new StoredMail(ReadSummary(r), new MailSessionFacts(Text(r, 15), Text(r, 16),
+                        Convert.ToInt64(r.GetValue(17), System.Globalization.CultureInfo.InvariantCulture) != 0, Text(r, 18), Text(r, 19)));
+                }
+            }
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async ValueTask<Stream?> OpenRawAsync(string id, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(id);
+        ObjectDisposedException.ThrowIf(IsDisposed, this);
+        DbConnection? connection = null;
+        try
+        {
+            connection = await OpenReaderAsync(cancellationToken).ConfigureAwait(false);
+            long uid;
+            string? file;
+            var command = Command(connection, "SELECT uid, body_file FROM messages WHERE id = @p0", null, id);
+            await using (command.ConfigureAwait(false))
+            {
+                var r = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                await using (r.ConfigureAwait(false))
+                {
+                    if (!await r.ReadAsync(cancellationToken).ConfigureAwait(false))
+                    {
+                        await connection.DisposeAsync().ConfigureAwait(false);
+                        return null;
+                    }
+                    uid = r.GetInt64(0);
+                    file = Text(r, 1);
+                }
+            }
+            if (file is null)
+            {
+                var body = await OpenBodyAsync(connection, uid, cancellationToken).ConfigureAwait(false);
+                if (body is null) await connection.DisposeAsync().ConfigureAwait(false);
+                return body;
+            }
+            await connection.DisposeAsync().ConfigureAwait(false);
+            try
+            {
+                return new FileStream(Path.Combine(FilesDirectory!, file), FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 64 * 1024,
+                    FileOptions.Asynchronous | FileOptions.SequentialScan);
+            }
+            catch (FileNotFoundException)
+            {
+                return null; // deleted meanwhile
+            }
+        }
+        catch (DbException e)
+        {
+            if (connection is not null) await connection.DisposeAsync().ConfigureAwait(false);
+            throw new MailStoreException("the mail store could not read: " + e.Message.Replace('\n', ' '), e);
+        }
+    }
+
+    public async ValueTask<MailStoreStats> GetStatsAsync(CancellationToken cancellationToken = default) => await ReadAsync(async connection =>
+    {
+        var (messages, bytes) = await TotalsAsync(connection, null, cancellationToken).ConfigureAwait(false);
+        var prunedMessages = await ScalarAsync(connection, "SELECT value FROM meta WHERE key = 'pruned_messages'", null, cancellationToken).ConfigureAwait(false);
+        var prunedBytes = await ScalarAsync(connection, "SELECT value FROM meta WHERE key = 'pruned_bytes'", null, cancellationToken).ConfigureAwait(false);
+        return new MailStoreStats(messages, bytes, prunedMessages, prunedBytes);
+    }, cancellationToken).ConfigureAwait(false);
+
+    public async ValueTask<IReadOnlyList<string>> ListMailboxesAsync(CancellationToken cancellationToken = default) => await ReadAsync(async connection =>
+    {
+        var command = Command(connection, "SELECT name FROM mailboxes WHERE name <> 'INBOX' ORDER BY name");
+        await using (command.ConfigureAwait(false))
+        {
+            var r = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using (r.ConfigureAwait(false))
+            {
+                List<string> names = [MailQuery.Inbox];
+                while (await r.ReadAsync(cancellationToken).ConfigureAwait(false)) names.Add(r.GetString(0));
+                return (IReadOnlyList<string>)names;
+            }
+        }
+    }, cancellationToken).ConfigureAwait(false);
+
+    public async ValueTask<MailboxStatus?> GetMailboxAsync(string mailbox, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(mailbox);
+        var name = MailIds.Mailbox(mailbox);
+        var sql = name == MailQuery.Inbox
+            ? "SELECT uidnext, (SELECT messages FROM totals), (SELECT count(*) FROM messages WHERE (flags & 1) = 0) FROM mailboxes WHERE name = @p0"
+            : "SELECT uidnext, (SELECT count(*) FROM recipients WHERE mailbox = @p0), "
+              + "(SELECT count(*) FROM recipients r JOIN messages m ON m.uid = r.uid WHERE r.mailbox = @p0 AND (m.flags & 1) = 0) FROM mailboxes WHERE name = @p0";
+        return await ReadAsync(async connection =>
+        {
+            var command = Command(connection, sql, null, name);
+            await using (command.ConfigureAwait(false))
+            {
+                var r = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                await using (r.ConfigureAwait(false))
+                {
+                    if (!await r.ReadAsync(cancellationToken).ConfigureAwait(false)) return null;
+                    return new MailboxStatus(name, UidValidity, r.GetInt64(0), r.GetInt64(1), r.GetInt64(2));
+                }
+            }
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async ValueTask<IReadOnlyList<MailSummary>> ListByUidAsync(string mailbox, long afterUid, int limit, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(mailbox);
+        var name = MailIds.Mailbox(mailbox);
+        var count = Math.Clamp(limit, 1, MailQuery.MaxLimit);
+        var (sql, values) = name == MailQuery.Inbox
+            ? ($"SELECT {Columns} FROM messages m WHERE m.uid > @p0 ORDER BY m.uid LIMIT {count}", new object[] { afterUid })
+            : ($"SELECT {Columns} FROM recipients r JOIN messages m ON m.uid = r.uid WHERE r.mailbox = @p1 AND r.uid > @p0 ORDER BY r.uid LIMIT {count}",
+                new object[] { afterUid, name });
+        return await ReadAsync(async connection =>
+        {
+            var command = Command(connection, sql, null, values);
+            await using (command.ConfigureAwait(false)) return (IReadOnlyList<MailSummary>)await SummariesAsync(command, cancellationToken).ConfigureAwait(false);
+        }, cancellationToken).ConfigureAwait(false);
+    }
+}

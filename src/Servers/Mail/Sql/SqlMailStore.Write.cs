@@ -1,0 +1,214 @@
+using System.Data.Common;
+
+namespace Protocols.Servers.Mail.Sql;
+
+public abstract partial class SqlMailStore
+{
+    private protected sealed record Gone(long Uid, string Id, long Size, string? File, string Rule);
+
+    /// <summary>Retention, inside the commit that added messages: the oldest go first until every limit holds.</summary>
+    private async Task<List<Gone>> PruneAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken)
+    {
+        List<Gone> pruned = [];
+        if (Retention.IsNone) return pruned;
+        if (Retention.MaxAge is { } age)
+        {
+            var cut = DateTimeOffset.UtcNow.Subtract(age).ToUnixTimeMilliseconds();
+            pruned.AddRange(await OldestAsync(connection, transaction, "received_at < " + Invariant(cut), "--max-age", 100_000, cancellationToken).ConfigureAwait(false));
+        }
+        if (Retention.Keep is not null || Retention.MaxBytes is not null)
+        {
+            var (count, bytes) = await TotalsAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
+            count -= pruned.Count;
+            bytes -= pruned.Sum(p => p.Size);
+            var keep = Retention.Keep ?? long.MaxValue;
+            var maxBytes = Retention.MaxBytes ?? long.MaxValue;
+            var after = pruned.Count == 0 ? 0 : pruned.Max(p => p.Uid);
+            while (count > keep || bytes > maxBytes)
+            {
+                var chunk = await OldestAsync(connection, transaction, "uid > " + Invariant(after), "", 500, cancellationToken).ConfigureAwait(false);
+                if (chunk.Count == 0) break;
+                foreach (var p in chunk)
+                {
+                    if (count <= keep && bytes <= maxBytes) break;
+                    pruned.Add(p with { Rule = count > keep ? "--keep" : "--max-store-bytes" });
+                    count--;
+                    bytes -= p.Size;
+                    after = p.Uid;
+                }
+            }
+        }
+        if (pruned.Count == 0) return pruned;
+        var delete = Command(connection, "DELETE FROM messages WHERE uid = @p0", transaction, 0L);
+        await using (delete.ConfigureAwait(false))
+        {
+            foreach (var p in pruned)
+            {
+                delete.Parameters[0].Value = p.Uid;
+                await delete.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+        await ExecuteAsync(connection, """
+            UPDATE meta SET value = value + @p0 WHERE key = 'pruned_messages';
+            UPDATE meta SET value = value + @p1 WHERE key = 'pruned_bytes'
+            """, transaction, cancellationToken, (long)pruned.Count, pruned.Sum(p => p.Size)).ConfigureAwait(false);
+        return pruned;
+    }
+
+    private static async Task<List<Gone>> OldestAsync(DbConnection connection, DbTransaction transaction, string where, string rule, int limit,
+        CancellationToken cancellationToken)
+    {
+        var command = Command(connection, $"SELECT uid, id, size, body_file FROM messages WHERE {where} ORDER BY uid LIMIT {Invariant(limit)}", transaction);
+        await using (command.ConfigureAwait(false))
+        {
+            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
+            {
+                List<Gone> rows = [];
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                    rows.Add(new Gone(reader.GetInt64(0), reader.GetString(1), reader.GetInt64(2), reader.IsDBNull(3) ? null : reader.GetString(3), rule));
+                return rows;
+            }
+        }
+    }
+
+    /// <summary>After the commit: the files of pruned messages go, the log says so, readers hear of it.</summary>
+    private void AfterPrune(List<Gone> pruned)
+    {
+        if (pruned.Count == 0) return;
+        foreach (var p in pruned)
+        {
+            if (p.File is not null) DeleteFile(p.File);
+        }
+        foreach (var group in pruned.GroupBy(p => p.Rule)) LogPruned(Logger, group.Count(), group.Sum(p => p.Size), group.Key);
+        foreach (var p in pruned) Raise(new MailChange(MailChangeKind.Pruned, p.Id, p.Uid));
+    }
+
+    private async Task PruneByAgeAsync()
+    {
+        if (IsDisposed) return;
+        var pruned = new List<Gone>();
+        try
+        {
+            await WriteAsync(async (connection, transaction, ct) =>
+            {
+                pruned = await PruneAsync(connection, transaction, ct).ConfigureAwait(false);
+                return pruned.Select(p => new MailChange(MailChangeKind.Pruned, p.Id, p.Uid)).ToList();
+            }, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is DbException or ObjectDisposedException or InvalidOperationException or MailStoreException)
+        {
+            LogPruneFailed(Logger, e.Message);
+            return;
+        }
+        AfterPrune(pruned);
+    }
+
+    /// <summary>Runs one write transaction through the write gate; <paramref name="work"/> returns the changes it made (notified to other instances).</summary>
+    private async Task WriteAsync(Func<DbConnection, DbTransaction, CancellationToken, Task<List<MailChange>>> work, CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(IsDisposed, this);
+        await WriteGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var connection = await RentWriterAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+                await using (transaction.ConfigureAwait(false))
+                {
+                    var changes = await work(connection, transaction, cancellationToken).ConfigureAwait(false);
+                    if (changes.Count > 0) await NotifyAsync(connection, transaction, changes, cancellationToken).ConfigureAwait(false);
+                    await transaction.CommitAsync(CancellationToken.None).ConfigureAwait(false);
+                }
+            }
+            finally
+            {
+                await ReturnWriterAsync(connection).ConfigureAwait(false);
+            }
+        }
+        catch (DbException e)
+        {
+            throw new MailStoreException("the mail store could not write: " + e.Message.Replace('\n', ' '), e);
+        }
+        finally
+        {
+            WriteGate.Release();
+        }
+    }
+
+    public async ValueTask<MailSummary?> SetFlagsAsync(string id, MailFlagChange change, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(id);
+        ArgumentNullException.ThrowIfNull(change);
+        MailSummary? before = null;
+        MailSummary? after = null;
+        await WriteAsync(async (connection, transaction, ct) =>
+        {
+            before = await SummaryByIdAsync(connection, transaction, id, ct).ConfigureAwait(false);
+            if (before is null) return [];
+            var flags = (before.Flags & ~change.Remove) | change.Add;
+            var keywords = MailKeywords.Apply(before.Keywords, change);
+            if (flags == before.Flags && keywords.SequenceEqual(before.Keywords, StringComparer.Ordinal)) return [];
+            await ExecuteAsync(connection, "UPDATE messages SET flags = @p0, keywords = @p1 WHERE uid = @p2", transaction, ct,
+                (int)flags, string.Join(' ', keywords), before.Uid).ConfigureAwait(false);
+            after = before with { Flags = flags, Keywords = keywords };
+            return [new MailChange(MailChangeKind.FlagsChanged, after.Id, after.Uid, after)];
+        }, cancellationToken).ConfigureAwait(false);
+        if (after is null) return before;
+        Raise(new MailChange(MailChangeKind.FlagsChanged, after.Id, after.Uid, after));
+        return after;
+    }
+
+    public async ValueTask<int> DeleteAsync(IReadOnlyCollection<string> ids, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        List<Gone> gone = [];
+        await WriteAsync(async (connection, transaction, ct) =>
+        {
+            var command = Command(connection, "DELETE FROM messages WHERE id = @p0 RETURNING uid, size, body_file", transaction, "");
+            await using (command.ConfigureAwait(false))
+            {
+                foreach (var id in ids.Distinct(StringComparer.Ordinal))
+                {
+                    command.Parameters[0].Value = id;
+                    var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
+                    await using (reader.ConfigureAwait(false))
+                    {
+                        if (await reader.ReadAsync(ct).ConfigureAwait(false))
+                            gone.Add(new Gone(reader.GetInt64(0), id, reader.GetInt64(1), reader.IsDBNull(2) ? null : reader.GetString(2), ""));
+                    }
+                }
+            }
+            return gone.Select(p => new MailChange(MailChangeKind.Deleted, p.Id, p.Uid)).ToList();
+        }, cancellationToken).ConfigureAwait(false);
+        foreach (var p in gone)
+        {
+            if (p.File is not null) DeleteFile(p.File);
+            Raise(new MailChange(MailChangeKind.Deleted, p.Id, p.Uid));
+        }
+        return gone.Count;
+    }
+
+    public async ValueTask ClearAsync(CancellationToken cancellationToken = default)
+    {
+        List<string> files = [];
+        await WriteAsync(async (connection, transaction, ct) =>
+        {
+            // Only the files of committed rows: a message being appended meanwhile keeps its file.
+            var command = Command(connection, "SELECT body_file FROM messages WHERE body_file IS NOT NULL", transaction);
+            await using (command.ConfigureAwait(false))
+            {
+                var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
+                await using (reader.ConfigureAwait(false))
+                {
+                    while (await reader.ReadAsync(ct).ConfigureAwait(false)) files.Add(reader.GetString(0));
+                }
+            }
+            await ExecuteAsync(connection, ClearSql, transaction, ct).ConfigureAwait(false);
+            return [new MailChange(MailChangeKind.Cleared)];
+        }, cancellationToken).ConfigureAwait(false);
+        foreach (var file in files) DeleteFile(file);
+        Raise(new MailChange(MailChangeKind.Cleared));
+    }
+}

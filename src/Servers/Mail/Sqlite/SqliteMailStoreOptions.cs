@@ -1,0 +1,24 @@
+namespace Protocols.Servers.Mail.Sqlite;
+
+/// <summary>How a <see cref="SqliteMailStore"/> keeps mail. Each default says why.</summary>
+public sealed record SqliteMailStoreOptions
+{
+    /// <summary>What the store may prune on its own. Default: nothing.</summary>
+    public MailRetention Retention { get; init; } = MailRetention.None;
+
+    /// <summary>
+    /// Every commit is flushed to disk before the append returns (WAL with synchronous=FULL). Default true; a temporary
+    /// store (deleted at exit anyway) turns it off.
+    /// </summary>
+    public bool Durable { get; init; } = true;
+
+    /// <summary>
+    /// Messages up to this size keep their bytes in the database; larger ones are written as <c>messages/&lt;id&gt;.eml</c>
+    /// beside it (flushed before the commit that names them). Default 1 MiB: small messages commit many to one flush
+    /// in the database, large ones are written once instead of twice (WAL, then checkpoint). Measured in docs/store.md.
+    /// </summary>
+    public long InlineLimit { get; init; } = 1024 * 1024;
+
+    /// <summary>Deletes the directory when the store is disposed (the temporary store of <c>proto serve</c> without --store).</summary>
+    public bool DeleteOnDispose { get; init; }
+}

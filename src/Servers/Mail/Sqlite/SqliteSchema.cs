@@ -1,0 +1,96 @@
+using Microsoft.Data.Sqlite;
+
+namespace Protocols.Servers.Mail.Sqlite;
+
+/// <summary>
+/// The schema as versions applied in order (PRAGMA user_version says which are in); the file carries our
+/// application_id, so a foreign SQLite database is refused instead of written into.
+/// </summary>
+internal static class SqliteSchema
+{
+    /// <summary>"PRML" (proto mail), in PRAGMA application_id.</summary>
+    public const int ApplicationId = 0x50524D4C;
+
+    /// <summary>Version 1: messages, bodies, totals. Version 2: per-recipient mailboxes with their UIDNEXT, keywords and
+    /// the session transcript, the full-text index (backfilled from the summaries of version 1 messages).</summary>
+    public static readonly string[] Versions =
+    [
+        """
+        CREATE TABLE meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+        CREATE TABLE messages(
+            uid INTEGER PRIMARY KEY AUTOINCREMENT,
+            id TEXT NOT NULL UNIQUE,
+            received_at INTEGER NOT NULL,
+            envelope_from TEXT NOT NULL,
+            envelope_to TEXT NOT NULL,
+            header_from TEXT, header_to TEXT, header_cc TEXT, subject TEXT, date TEXT,
+            size INTEGER NOT NULL, has_html INTEGER NOT NULL, attachments INTEGER NOT NULL,
+            flags INTEGER NOT NULL DEFAULT 0,
+            client_address TEXT, helo TEXT, tls INTEGER NOT NULL DEFAULT 0, auth_user TEXT,
+            body_file TEXT);
+        CREATE INDEX messages_received ON messages(received_at);
+        CREATE INDEX messages_file ON messages(body_file) WHERE body_file IS NOT NULL;
+        CREATE TABLE bodies(uid INTEGER PRIMARY KEY, raw BLOB NOT NULL);
+        CREATE TABLE totals(one INTEGER PRIMARY KEY CHECK(one = 1), messages INTEGER NOT NULL, bytes INTEGER NOT NULL);
+        INSERT INTO totals VALUES(1, 0, 0);
+        CREATE TRIGGER messages_added AFTER INSERT ON messages BEGIN
+            UPDATE totals SET messages = messages + 1, bytes = bytes + NEW.size; END;
+        CREATE TRIGGER messages_gone AFTER DELETE ON messages BEGIN
+            UPDATE totals SET messages = messages - 1, bytes = bytes - OLD.size;
+            DELETE FROM bodies WHERE uid = OLD.uid; END;
+        """,
+        """
+        ALTER TABLE messages ADD COLUMN keywords TEXT NOT NULL DEFAULT '';
+        ALTER TABLE messages ADD COLUMN transcript TEXT;
+        CREATE TABLE mailboxes(name TEXT PRIMARY KEY, uidnext INTEGER NOT NULL);
+        CREATE TABLE recipients(mailbox TEXT NOT NULL, uid INTEGER NOT NULL, PRIMARY KEY(mailbox, uid)) WITHOUT ROWID;
+        CREATE INDEX recipients_uid ON recipients(uid);
+        INSERT INTO mailboxes VALUES('INBOX', COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'messages'), 0) + 1);
+        CREATE VIRTUAL TABLE search USING fts5(subject, addresses, body, content='', contentless_delete=1, tokenize='unicode61 remove_diacritics 2');
+        INSERT INTO search(rowid, subject, addresses, body)
+            SELECT uid, COALESCE(subject, ''), envelope_from || ' ' || envelope_to || ' ' || COALESCE(header_from, '') || ' ' || COALESCE(header_to, ''), ''
+            FROM messages;
+        DROP TRIGGER messages_gone;
+        CREATE TRIGGER messages_gone AFTER DELETE ON messages BEGIN
+            UPDATE totals SET messages = messages - 1, bytes = bytes - OLD.size;
+            DELETE FROM bodies WHERE uid = OLD.uid;
+            DELETE FROM recipients WHERE uid = OLD.uid;
+            DELETE FROM search WHERE rowid = OLD.uid; END;
+        """,
+    ];
+
+    /// <summary>Checks the file is ours (or new), then applies the versions it lacks, each in its own transaction.</summary>
+    public static void Apply(SqliteConnection connection, string path, int upTo = -1)
+    {
+        var target = upTo < 0 ? Versions.Length : upTo;
+        var applicationId = Scalar(connection, "PRAGMA application_id");
+        var version = Scalar(connection, "PRAGMA user_version");
+        var tables = Scalar(connection, "SELECT count(*) FROM sqlite_schema");
+        if (applicationId != ApplicationId && (applicationId != 0 || version != 0 || tables != 0))
+            throw new MailStoreException($"{path} is not a proto mail store (a SQLite database of something else); use another --store");
+        if (version > Versions.Length)
+            throw new MailStoreException($"{path} has schema version {version}, newer than this proto knows ({Versions.Length}); use a newer proto");
+        for (var v = (int)version; v < target; v++)
+        {
+            using var transaction = connection.BeginTransaction();
+            using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = Versions[v] + $"\nPRAGMA application_id = {ApplicationId};\nPRAGMA user_version = {v + 1};";
+            command.ExecuteNonQuery();
+            if (v == 0)
+            {
+                command.CommandText = "INSERT INTO meta VALUES('uidvalidity', $uv), ('pruned_messages', 0), ('pruned_bytes', 0)";
+                command.Parameters.AddWithValue("$uv", DateTimeOffset.UtcNow.ToUnixTimeSeconds());
+                command.ExecuteNonQuery();
+            }
+            transaction.Commit();
+        }
+    }
+
+    public static long Scalar(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return Convert.ToInt64(command.ExecuteScalar() ?? 0L, System.Globalization.CultureInfo.InvariantCulture);
+    }
+}

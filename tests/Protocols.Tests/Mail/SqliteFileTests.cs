@@ -1,0 +1,164 @@
+using System.Text;
+using Microsoft.Data.Sqlite;
+using Protocols.Servers.Mail;
+using Protocols.Servers.Mail.Sqlite;
+
+namespace Protocols.Tests.Mail;
+
+/// <summary>What SQLite's store does with files it did not make, an older schema, and its temporary mode.</summary>
+public sealed class SqliteFileTests
+{
+    private string _dir = "";
+
+    [SetUp]
+    public void MakeDirectory() => _dir = Directory.CreateTempSubdirectory("proto-store-file-").FullName;
+
+    [TearDown]
+    public void RemoveDirectory()
+    {
+        SqliteConnection.ClearAllPools();
+        Directory.Delete(_dir, recursive: true);
+    }
+
+    private string Db => Path.Combine(_dir, "mail.db");
+
+    private static void AssertOneLine(MailStoreException e, string contains)
+    {
+        Assert.That(e.Message, Does.Contain(contains));
+        Assert.That(e.Message, Does.Not.Contain("\n"));
+    }
+
+    [Test]
+    public async Task A_file_that_is_not_sqlite_is_refused_with_one_line_and_left_alone()
+    {
+        await File.WriteAllTextAsync(Db, "this is not a database, just text that is long enough\n");
+        var e = await Assert.ThrowsAsync<MailStoreException>(async () => await SqliteMailStore.OpenAsync(_dir));
+        AssertOneLine(e!, "is not a SQLite database");
+        Assert.That(await File.ReadAllTextAsync(Db), Does.StartWith("this is not a database"));
+    }
+
+    [Test]
+    public async Task A_corrupt_database_is_refused_with_one_line()
+    {
+        await using (var store = await SqliteMailStore.OpenAsync(_dir))
+        {
+            for (var i = 0; i < 50; i++) await store.AppendAsync(new MailToAppend(Encoding.ASCII.GetBytes($"Subject: {i}\r\n\r\n" + new string('x', 3000) + "\r\n")));
+        }
+        SqliteConnection.ClearAllPools();
+        var bytes = await File.ReadAllBytesAsync(Db);
+        new Random(3).NextBytes(bytes.AsSpan(100, bytes.Length - 100)); // the header stays, every page is garbage
+        await File.WriteAllBytesAsync(Db, bytes);
+        var e = await Assert.ThrowsAsync<MailStoreException>(async () => await SqliteMailStore.OpenAsync(_dir));
+        AssertOneLine(e!, "cannot be used as a mail store");
+    }
+
+    [Test]
+    public async Task A_sqlite_database_of_something_else_is_refused_and_not_written()
+    {
+        await using (var other = new SqliteConnection("Data Source=" + Db + ";Pooling=false"))
+        {
+            await other.OpenAsync();
+            await using var command = other.CreateCommand();
+            command.CommandText = "CREATE TABLE notes(text TEXT); INSERT INTO notes VALUES('mine')";
+            await command.ExecuteNonQueryAsync();
+        }
+        var e = await Assert.ThrowsAsync<MailStoreException>(async () => await SqliteMailStore.OpenAsync(_dir));
+        AssertOneLine(e!, "is not a proto mail store");
+        await using var check = new SqliteConnection("Data Source=" + Db + ";Pooling=false");
+        await check.OpenAsync();
+        await using var count = check.CreateCommand();
+        count.CommandText = "SELECT count(*) FROM sqlite_schema";
+        Assert.That(await count.ExecuteScalarAsync(), Is.EqualTo(1L), "nothing was added to the foreign database");
+    }
+
+    [Test]
+    public async Task A_newer_schema_is_refused()
+    {
+        await using (var store = await SqliteMailStore.OpenAsync(_dir)) { }
+        SqliteConnection.ClearAllPools();
+        await using (var connection = new SqliteConnection("Data Source=" + Db + ";Pooling=false"))
+        {
+            await connection.OpenAsync();
+            await using var command = connection.CreateCommand();
+            command.CommandText = $"PRAGMA user_version = {SqliteSchema.Versions.Length + 1}";
+            await command.ExecuteNonQueryAsync();
+        }
+        var e = await Assert.ThrowsAsync<MailStoreException>(async () => await SqliteMailStore.OpenAsync(_dir));
+        AssertOneLine(e!, "newer than this proto knows");
+    }
+
+    [Test]
+    public async Task A_version_1_store_is_migrated_and_its_messages_stay_listed_searchable_and_readable()
+    {
+        var raw = Encoding.ASCII.GetBytes("Subject: from version one\r\n\r\nold body\r\n");
+        await using (var connection = new SqliteConnection("Data Source=" + Db + ";Pooling=false"))
+        {
+            await connection.OpenAsync();
+            SqliteSchema.Apply(connection, Db, upTo: 1);
+            await using var command = connection.CreateCommand();
+            command.CommandText = """
+                INSERT INTO messages(id, received_at, envelope_from, envelope_to, subject, size, has_html, attachments)
+                    VALUES('old-1', 1790000000000, 'old@example.org', 'bob@example.org', 'from version one', $n, 0, 0);
+                INSERT INTO bodies(uid, raw) VALUES(last_insert_rowid(), $raw);
+                """;
+            command.Parameters.AddWithValue("$n", raw.Length);
+            command.Parameters.AddWithValue("$raw", raw);
+            await command.ExecuteNonQueryAsync();
+        }
+        await using var store = await SqliteMailStore.OpenAsync(_dir);
+        var page = await store.ListAsync(new MailQuery("version"));
+        Assert.That(page.Messages.Select(m => m.Id), Is.EqualTo(new[] { "old-1" }), "the FTS index was backfilled");
+        Assert.That((await store.ListAsync(new MailQuery("from:old@"))).Matched, Is.EqualTo(1));
+        await using (var stream = (await store.OpenRawAsync("old-1"))!)
+        {
+            using var copy = new MemoryStream();
+            await stream.CopyToAsync(copy);
+            Assert.That(copy.ToArray(), Is.EqualTo(raw));
+        }
+        var next = await store.AppendAsync(new MailToAppend(raw, "new@example.org", ["bob@example.org"]));
+        Assert.That(next.Uid, Is.EqualTo(2));
+        Assert.That((await store.GetMailboxAsync("INBOX"))!.UidNext, Is.EqualTo(3));
+        Assert.That((await store.GetStatsAsync()).Messages, Is.EqualTo(2));
+    }
+
+    [Test]
+    public async Task The_temporary_store_is_deleted_at_dispose()
+    {
+        var store = await MailStores.OpenAsync(null);
+        var dir = ((SqliteMailStore)store).Directory;
+        await store.AppendAsync(new MailToAppend("Subject: t\r\n\r\nx\r\n"u8.ToArray()));
+        Assert.That(Directory.Exists(dir), Is.True);
+        await store.DisposeAsync();
+        Assert.That(Directory.Exists(dir), Is.False);
+    }
+
+    [Test]
+    public async Task A_large_message_is_an_eml_file_a_person_can_open_and_a_crash_leftover_file_is_swept()
+    {
+        var big = Encoding.ASCII.GetBytes("Subject: big\r\n\r\n" + new string('y', 2 * 1024 * 1024) + "\r\n");
+        string file;
+        await using (var store = await SqliteMailStore.OpenAsync(_dir))
+        {
+            var m = await store.AppendAsync(new MailToAppend(big));
+            file = Path.Combine(_dir, "messages", m.Id + ".eml");
+            Assert.That(await File.ReadAllBytesAsync(file), Is.EqualTo(big));
+        }
+        var orphan = Path.Combine(_dir, "messages", "never-committed.eml");
+        await File.WriteAllTextAsync(orphan, "half");
+        await using (var store = await SqliteMailStore.OpenAsync(_dir))
+        {
+            Assert.That(File.Exists(orphan), Is.False, "a file no row names was swept");
+            Assert.That(File.Exists(file), Is.True);
+            Assert.That((await store.GetStatsAsync()).Messages, Is.EqualTo(1));
+        }
+    }
+
+    [Test]
+    public async Task A_store_path_that_is_a_file_is_a_one_line_error()
+    {
+        var path = Path.Combine(_dir, "plain-file");
+        await File.WriteAllTextAsync(path, "x");
+        var e = await Assert.ThrowsAsync<MailStoreException>(async () => await MailStores.OpenAsync(path));
+        AssertOneLine(e!, "must be a directory");
+    }
+}
