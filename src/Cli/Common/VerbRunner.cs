@@ -62,6 +62,6 @@ internal static class VerbRunner
     }
 
     private static bool IsFailure(Exception e) => e is IOException or SocketException or TimeoutException or AuthenticationException
-        or FtpCommandException or SmtpCommandException or UnauthorizedAccessException or InvalidDataException or FormatException
+        or FtpCommandException or SmtpRefusedException or SmtpNotSupportedException or UnauthorizedAccessException or InvalidDataException or FormatException
         or OperationCanceledException;
 }

@@ -1,6 +1,6 @@
 using System.Globalization;
 using Protocols.Cli.Common;
-using Protocols.Mime;
+using MimeKit;
 using Protocols.Net;
 using Protocols.Smtp;
 
@@ -24,11 +24,13 @@ internal static class SmtpSendRunner
         if (s.To.Length + s.Cc.Length == 0) return Usage(stderr, "give at least one --to or --cc");
         if (!TryParseServer(s.Server, s.Tls ? 465 : 25, out var host, out var port)) return Usage(stderr, $"bad --server {s.Server}: expected HOST[:PORT]");
 
-        byte[] message;
+        // --eml goes as is (raw bytes, envelope from --from/--to/--cc); otherwise MimeKit builds the message and the
+        // envelope comes from its From, To and Cc (the same addresses).
+        Message message;
         try
         {
-            message = s.Eml is not null ? await File.ReadAllBytesAsync(s.Eml, cancellationToken).ConfigureAwait(false)
-                : await BuildAsync(s, cancellationToken).ConfigureAwait(false);
+            message = s.Eml is not null ? new Message(await File.ReadAllBytesAsync(s.Eml, cancellationToken).ConfigureAwait(false), null)
+                : new Message(null, await BuildAsync(s, cancellationToken).ConfigureAwait(false));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or ArgumentException)
         {
@@ -43,7 +45,10 @@ internal static class SmtpSendRunner
         return await VerbRunner.RunAsync(stderr, () => target, () => SendAsync(s, message, host, port, stdout, stderr, cancellationToken), cancellationToken).ConfigureAwait(false);
     }
 
-    private static async Task<int> SendAsync(SmtpSendSettings s, byte[] message, string host, int port, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    /// <summary>Either the bytes of an .eml file or a message MimeKit built.</summary>
+    private sealed record Message(byte[]? Eml, MimeMessage? Built);
+
+    private static async Task<int> SendAsync(SmtpSendSettings s, Message message, string host, int port, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
         await using var client = new SmtpClient
         {
@@ -52,16 +57,19 @@ internal static class SmtpSendRunner
             Tls = new TlsClientOptions { AcceptAnyCertificate = s.Insecure },
             ProtocolLogger = s.Verbose ? new TextSmtpProtocolLogger(stderr) : null,
         };
-        var security = s.Tls ? SecureSocketOptions.SslOnConnect : s.StartTls ? SecureSocketOptions.StartTls : SecureSocketOptions.StartTlsWhenAvailable;
+        var security = s.Tls ? SmtpEncryption.SslOnConnect : s.StartTls ? SmtpEncryption.StartTls : SmtpEncryption.StartTlsWhenAvailable;
         await client.ConnectAsync(host, port, security, cancellationToken).ConfigureAwait(false);
         if (s.User is not null) await client.AuthenticateAsync(s.User, s.Password!, cancellationToken).ConfigureAwait(false);
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         using var progress = s.Repeat > 1 ? TransferProgress.Start("sent", s.Repeat, ProgressUnit.Messages) : null;
-        var result = await client.SendAsync(message, s.From, s.To.Concat(s.Cc), cancellationToken).ConfigureAwait(false);
+        Task<SmtpSendResult> SendOnceAsync() => message.Built is { } built
+            ? client.SendAsync(built, cancellationToken)
+            : client.SendAsync(message.Eml!, s.From, s.To.Concat(s.Cc), cancellationToken);
+        var result = await SendOnceAsync().ConfigureAwait(false);
         progress?.Report(1);
         for (var i = 1; i < s.Repeat && result.AllAccepted; i++)
         {
-            result = await client.SendAsync(message, s.From, s.To.Concat(s.Cc), cancellationToken).ConfigureAwait(false);
+            result = await SendOnceAsync().ConfigureAwait(false);
             progress?.Report(i + 1);
         }
         progress?.Complete();
@@ -72,11 +80,11 @@ internal static class SmtpSendRunner
             await stdout.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"sent {s.Repeat} messages in {seconds:0.000} s: {s.Repeat / seconds:0} msg/s")).ConfigureAwait(false);
         }
         foreach (var r in result.Rejected) VerbRunner.Error(stderr, $"{r.Address} refused: {r.StatusCode} {r.Response}");
-        await stdout.WriteLineAsync($"sent {message.Length} bytes to {result.Accepted.Count()} of {result.Recipients.Count} recipients: {result.FinalReply.Code} {result.Response}").ConfigureAwait(false);
+        await stdout.WriteLineAsync($"sent {result.Size} bytes to {result.Accepted.Count()} of {result.Recipients.Count} recipients: {result.FinalReply.Code} {result.Response}").ConfigureAwait(false);
         return result.AllAccepted ? ExitCodes.Ok : ExitCodes.Failed;
     }
 
-    private static async Task<byte[]> BuildAsync(SmtpSendSettings s, CancellationToken cancellationToken)
+    private static async Task<MimeMessage> BuildAsync(SmtpSendSettings s, CancellationToken cancellationToken)
     {
         var m = new MimeMessage();
         m.From.Add(MailboxAddress.Parse(s.From));
@@ -89,9 +97,9 @@ internal static class SmtpSendRunner
             TextBody = s.BodyFile is not null ? await File.ReadAllTextAsync(s.BodyFile, cancellationToken).ConfigureAwait(false) : s.Body ?? "",
             HtmlBody = s.HtmlFile is not null ? await File.ReadAllTextAsync(s.HtmlFile, cancellationToken).ConfigureAwait(false) : null,
         };
-        foreach (var a in s.Attachments) await builder.Attachments.AddFileAsync(a, cancellationToken: cancellationToken).ConfigureAwait(false);
+        foreach (var a in s.Attachments) await builder.Attachments.AddAsync(a, cancellationToken).ConfigureAwait(false);
         m.Body = builder.ToMessageBody();
-        return m.ToBytes();
+        return m;
     }
 
     internal static bool TryParseServer(string server, int defaultPort, out string host, out int port)

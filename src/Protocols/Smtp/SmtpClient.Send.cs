@@ -11,7 +11,7 @@ public sealed partial class SmtpClient
 
     /// <summary>
     /// Sends raw message bytes (a complete RFC 5322 message with CRLF lines) to <paramref name="recipients"/>.
-    /// Returns per-recipient results when at least one was accepted; throws <see cref="SmtpCommandException"/>
+    /// Returns per-recipient results when at least one was accepted; throws <see cref="SmtpRefusedException"/>
     /// when the sender, every recipient, or the message was refused. The SIZE limit is checked before sending.
     /// </summary>
     public async Task<SmtpSendResult> SendAsync(ReadOnlyMemory<byte> message, string from, IEnumerable<string> recipients, CancellationToken cancellationToken = default)
@@ -24,11 +24,13 @@ public sealed partial class SmtpClient
 
         var caps = Capabilities;
         if (caps.MaxSize > 0 && message.Length > caps.MaxSize)
-            throw new SmtpCommandException(SmtpErrorCode.MessageNotAccepted, 552,
+            throw new SmtpRefusedException(SmtpRefusal.MessageNotAccepted, 552,
                 $"the message is {message.Length} bytes; the server accepts at most {caps.MaxSize}");
         var utf8 = !IsAscii(from) || to.Any(r => !IsAscii(r));
         if (utf8 && !caps.Has(SmtpCapabilityFlags.SmtpUtf8))
-            throw new SmtpCommandException(SmtpErrorCode.SenderNotAccepted, 0, "an address is not ASCII and the server does not offer SMTPUTF8");
+            throw new SmtpNotSupportedException("SMTPUTF8", "an address is not ASCII and the server does not offer SMTPUTF8");
+        // RFC 6531 §3.4: UTF-8 header text (RFC 6532) also needs SMTPUTF8, when the server has it.
+        utf8 |= caps.Has(SmtpCapabilityFlags.SmtpUtf8) && !Ascii.IsValid(HeaderSection(message.Span));
         var eightBit = NeedsEightBit(message.Span);
 
         var mail = new StringBuilder("MAIL FROM:<").Append(from).Append('>');
@@ -60,21 +62,21 @@ public sealed partial class SmtpClient
             if (mailReply.Code != 250)
             {
                 await ResetAfterFailureAsync(dataReply, chunking, cancellationToken).ConfigureAwait(false);
-                throw Command(SmtpErrorCode.SenderNotAccepted, mailReply, "sender refused");
+                throw Command(SmtpRefusal.SenderNotAccepted, mailReply, "sender refused");
             }
             if (!results.Any(r => r.Accepted))
             {
                 await ResetAfterFailureAsync(dataReply, chunking, cancellationToken).ConfigureAwait(false);
                 throw AllRecipientsRefused(results);
             }
-            if (chunking) return Finish(dataReply, results);
-            if (dataReply.Code != 354) throw Command(SmtpErrorCode.MessageNotAccepted, dataReply, "DATA refused");
+            if (chunking) return Finish(dataReply, results, message.Length);
+            if (dataReply.Code != 354) throw Command(SmtpRefusal.MessageNotAccepted, dataReply, "DATA refused");
             await WriteDataAsync(message, stuff: true, cancellationToken).ConfigureAwait(false);
-            return Finish(await ReadReplyAsync(cancellationToken).ConfigureAwait(false), results);
+            return Finish(await ReadReplyAsync(cancellationToken).ConfigureAwait(false), results, message.Length);
         }
 
         var m = await CommandAsync(mail.ToString(), cancellationToken).ConfigureAwait(false);
-        if (m.Code != 250) throw Command(SmtpErrorCode.SenderNotAccepted, m, "sender refused");
+        if (m.Code != 250) throw Command(SmtpRefusal.SenderNotAccepted, m, "sender refused");
         foreach (var r in to)
         {
             var reply = await CommandAsync($"RCPT TO:<{r}>", cancellationToken).ConfigureAwait(false);
@@ -89,12 +91,12 @@ public sealed partial class SmtpClient
         {
             WriteBdatHeader(message.Length);
             await WriteDataAsync(message, stuff: false, cancellationToken).ConfigureAwait(false);
-            return Finish(await ReadReplyAsync(cancellationToken).ConfigureAwait(false), results);
+            return Finish(await ReadReplyAsync(cancellationToken).ConfigureAwait(false), results, message.Length);
         }
         var data = await CommandAsync("DATA", cancellationToken).ConfigureAwait(false);
-        if (data.Code != 354) throw Command(SmtpErrorCode.MessageNotAccepted, data, "DATA refused");
+        if (data.Code != 354) throw Command(SmtpRefusal.MessageNotAccepted, data, "DATA refused");
         await WriteDataAsync(message, stuff: true, cancellationToken).ConfigureAwait(false);
-        return Finish(await ReadReplyAsync(cancellationToken).ConfigureAwait(false), results);
+        return Finish(await ReadReplyAsync(cancellationToken).ConfigureAwait(false), results, message.Length);
     }
 
     /// <summary>Sends a UTF-8 string message (convenience for tests and scripts).</summary>
@@ -132,16 +134,16 @@ public sealed partial class SmtpClient
         await CommandAsync("RSET", cancellationToken).ConfigureAwait(false);
     }
 
-    private static SmtpSendResult Finish(Reply final, List<SmtpRecipientResult> results)
+    private static SmtpSendResult Finish(Reply final, List<SmtpRecipientResult> results, long size)
     {
-        if (final.Code != 250) throw Command(SmtpErrorCode.MessageNotAccepted, final, "message refused");
-        return new SmtpSendResult(final, results);
+        if (final.Code != 250) throw Command(SmtpRefusal.MessageNotAccepted, final, "message refused");
+        return new SmtpSendResult(final, results) { Size = size };
     }
 
-    private static SmtpCommandException AllRecipientsRefused(List<SmtpRecipientResult> results)
+    private static SmtpRefusedException AllRecipientsRefused(List<SmtpRecipientResult> results)
     {
         var first = results[0];
-        return new SmtpCommandException(SmtpErrorCode.RecipientNotAccepted, first.StatusCode,
+        return new SmtpRefusedException(SmtpRefusal.RecipientNotAccepted, first.StatusCode,
             $"every recipient was refused: {string.Join("; ", results.Select(r => $"{r.Address}: {r.StatusCode} {r.Response}"))}",
             null, results);
     }

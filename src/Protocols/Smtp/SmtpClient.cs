@@ -9,8 +9,8 @@ namespace Protocols.Smtp;
 /// An async SMTP client with the shape MailKit users know: <see cref="ConnectAsync"/>,
 /// <see cref="AuthenticateAsync(string, string, CancellationToken)"/>, <see cref="SendAsync(ReadOnlyMemory{byte}, string, IEnumerable{string}, CancellationToken)"/>,
 /// <see cref="DisconnectAsync"/>. Uses PIPELINING, CHUNKING (BDAT), 8BITMIME and SMTPUTF8 when offered and needed.
-/// A refusal throws <see cref="SmtpCommandException"/> (the connection stays usable); a broken connection throws
-/// <see cref="SmtpProtocolException"/> (disconnected); a timeout throws <see cref="TimeoutException"/> (disconnected).
+/// A refusal throws <see cref="SmtpRefusedException"/> (the connection stays usable); a broken connection throws
+/// <see cref="SmtpConnectionException"/> (disconnected); a timeout throws <see cref="TimeoutException"/> (disconnected).
 /// </summary>
 public sealed partial class SmtpClient : IAsyncDisposable
 {
@@ -54,7 +54,7 @@ public sealed partial class SmtpClient : IAsyncDisposable
     public bool UsePipelining { get; set; } = true;
 
     /// <summary>What the server offered in its last EHLO.</summary>
-    public SmtpCapabilities Capabilities { get; private set; } = SmtpCapabilities.Empty;
+    public SmtpServerCapabilities Capabilities { get; private set; } = SmtpServerCapabilities.Empty;
 
     /// <summary>The server's greeting.</summary>
     public Reply? Greeting { get; private set; }
@@ -65,14 +65,14 @@ public sealed partial class SmtpClient : IAsyncDisposable
 
     /// <summary>
     /// Connects, reads the greeting, says EHLO (HELO when EHLO is refused) and secures the connection as asked.
-    /// <paramref name="port"/> 0 means 465 for <see cref="SecureSocketOptions.SslOnConnect"/>, 25 otherwise.
+    /// <paramref name="port"/> 0 means 465 for <see cref="SmtpEncryption.SslOnConnect"/>, 25 otherwise.
     /// </summary>
-    public async Task ConnectAsync(string host, int port = 0, SecureSocketOptions options = SecureSocketOptions.Auto, CancellationToken cancellationToken = default)
+    public async Task ConnectAsync(string host, int port = 0, SmtpEncryption options = SmtpEncryption.Auto, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(host);
         if (_connection is not null) throw new InvalidOperationException("already connected");
-        if (port == 0) port = options == SecureSocketOptions.SslOnConnect ? 465 : 25;
-        var implicitTls = options == SecureSocketOptions.SslOnConnect || (options == SecureSocketOptions.Auto && port == 465);
+        if (port == 0) port = options == SmtpEncryption.SslOnConnect ? 465 : 25;
+        var implicitTls = options == SmtpEncryption.SslOnConnect || (options == SmtpEncryption.Auto && port == 465);
         var connectionOptions = new ConnectionOptions
         {
             ConnectTimeout = ConnectTimeout,
@@ -89,15 +89,15 @@ public sealed partial class SmtpClient : IAsyncDisposable
         }
         catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or System.Security.Authentication.AuthenticationException)
         {
-            throw new SmtpProtocolException($"could not connect to {host}:{port}: {e.Message}", e);
+            throw new SmtpConnectionException($"could not connect to {host}:{port}: {e.Message}", e);
         }
         try
         {
             Greeting = await ReadReplyAsync(cancellationToken).ConfigureAwait(false);
-            if (Greeting.Code != 220) throw Command(SmtpErrorCode.UnexpectedStatusCode, Greeting, "the server refused the connection");
+            if (Greeting.Code != 220) throw Command(SmtpRefusal.UnexpectedStatusCode, Greeting, "the server refused the connection");
             await HelloAsync(cancellationToken).ConfigureAwait(false);
-            var wantTls = options is SecureSocketOptions.StartTls
-                || (options is SecureSocketOptions.Auto or SecureSocketOptions.StartTlsWhenAvailable && !implicitTls && Capabilities.Has(SmtpCapabilityFlags.StartTls));
+            var wantTls = options is SmtpEncryption.StartTls
+                || (options is SmtpEncryption.Auto or SmtpEncryption.StartTlsWhenAvailable && !implicitTls && Capabilities.Has(SmtpCapabilityFlags.StartTls));
             if (wantTls) await StartTlsAsync(cancellationToken).ConfigureAwait(false);
         }
         catch
@@ -110,9 +110,9 @@ public sealed partial class SmtpClient : IAsyncDisposable
     private async Task StartTlsAsync(CancellationToken cancellationToken)
     {
         if (!Capabilities.Has(SmtpCapabilityFlags.StartTls))
-            throw new SmtpCommandException(SmtpErrorCode.UnexpectedStatusCode, 0, "the server does not offer STARTTLS");
+            throw new SmtpRefusedException(SmtpRefusal.UnexpectedStatusCode, 0, "the server does not offer STARTTLS");
         var reply = await CommandAsync("STARTTLS", cancellationToken).ConfigureAwait(false);
-        if (reply.Code != 220) throw Command(SmtpErrorCode.UnexpectedStatusCode, reply, "STARTTLS refused");
+        if (reply.Code != 220) throw Command(SmtpRefusal.UnexpectedStatusCode, reply, "STARTTLS refused");
         try
         {
             await _connection!.UpgradeToTlsAsync(Tls, _host, PlaintextPolicy.Reject, cancellationToken).ConfigureAwait(false);
@@ -120,7 +120,7 @@ public sealed partial class SmtpClient : IAsyncDisposable
         catch (Exception e) when (e is System.Security.Authentication.AuthenticationException or IOException)
         {
             await AbortAsync().ConfigureAwait(false);
-            throw new SmtpProtocolException($"TLS handshake failed: {e.Message}", e);
+            throw new SmtpConnectionException($"TLS handshake failed: {e.Message}", e);
         }
         ProtocolLogger?.LogInfo($"TLS established ({_connection.Tls?.SslProtocol})");
         await HelloAsync(cancellationToken).ConfigureAwait(false);
@@ -131,12 +131,12 @@ public sealed partial class SmtpClient : IAsyncDisposable
         var reply = await CommandAsync("EHLO " + LocalDomain, cancellationToken).ConfigureAwait(false);
         if (reply.Code == 250)
         {
-            Capabilities = SmtpCapabilities.Parse(reply.Lines);
+            Capabilities = SmtpServerCapabilities.Parse(reply.Lines);
             return;
         }
         reply = await CommandAsync("HELO " + LocalDomain, cancellationToken).ConfigureAwait(false);
-        if (reply.Code != 250) throw Command(SmtpErrorCode.UnexpectedStatusCode, reply, "HELO refused");
-        Capabilities = SmtpCapabilities.Empty;
+        if (reply.Code != 250) throw Command(SmtpRefusal.UnexpectedStatusCode, reply, "HELO refused");
+        Capabilities = SmtpServerCapabilities.Empty;
     }
 
     /// <summary>Authenticates with the best mechanism both sides know: CRAM-MD5 on plaintext (the password is not
@@ -148,7 +148,7 @@ public sealed partial class SmtpClient : IAsyncDisposable
             ? new[] { "PLAIN", "LOGIN", "CRAM-MD5" }.FirstOrDefault(offered.Contains)
             : new[] { "CRAM-MD5", "PLAIN", "LOGIN" }.FirstOrDefault(offered.Contains);
         if (mechanism is null)
-            throw new SmtpCommandException(SmtpErrorCode.AuthenticationFailed, 0,
+            throw new SmtpRefusedException(SmtpRefusal.AuthenticationFailed, 0,
                 offered.Count == 0 ? "the server offers no AUTH (it may require STARTTLS first)" : "no AUTH mechanism in common: " + string.Join(' ', offered));
         return AuthenticateAsync(mechanism, userName, password, cancellationToken);
     }
@@ -188,7 +188,7 @@ public sealed partial class SmtpClient : IAsyncDisposable
             reply = await CommandAsync("*", cancellationToken).ConfigureAwait(false);
         }
         // 235 per RFC 4954; any 2xx is taken as success (postfix smtp-sink answers 250).
-        if (!reply.IsSuccess) throw Command(SmtpErrorCode.AuthenticationFailed, reply, "authentication failed");
+        if (!reply.IsSuccess) throw Command(SmtpRefusal.AuthenticationFailed, reply, "authentication failed");
         IsAuthenticated = true;
     }
 
@@ -196,7 +196,7 @@ public sealed partial class SmtpClient : IAsyncDisposable
     public async Task NoOpAsync(CancellationToken cancellationToken = default)
     {
         var reply = await CommandAsync("NOOP", cancellationToken).ConfigureAwait(false);
-        if (reply.Code != 250) throw Command(SmtpErrorCode.UnexpectedStatusCode, reply, "NOOP failed");
+        if (reply.Code != 250) throw Command(SmtpRefusal.UnexpectedStatusCode, reply, "NOOP failed");
     }
 
     /// <summary>Says QUIT (when <paramref name="quit"/>) and closes.</summary>
@@ -208,7 +208,7 @@ public sealed partial class SmtpClient : IAsyncDisposable
             if (quit) await CommandAsync("QUIT", cancellationToken).ConfigureAwait(false);
             await _connection.CloseAsync(cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is SmtpProtocolException or IOException or TimeoutException)
+        catch (Exception e) when (e is SmtpConnectionException or IOException or TimeoutException)
         {
             // Leaving anyway.
         }
@@ -225,7 +225,7 @@ public sealed partial class SmtpClient : IAsyncDisposable
         var c = _connection;
         _connection = null;
         IsAuthenticated = false;
-        Capabilities = SmtpCapabilities.Empty;
+        Capabilities = SmtpServerCapabilities.Empty;
         if (c is not null) await c.DisposeAsync().ConfigureAwait(false);
     }
 
@@ -255,7 +255,7 @@ public sealed partial class SmtpClient : IAsyncDisposable
         {
             await _connection!.Writer.DrainAsync(cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is IOException and not SmtpProtocolException)
+        catch (Exception e) when (e is IOException and not SmtpConnectionException)
         {
             throw await ProtocolAsync("the connection failed while sending: " + e.Message, e).ConfigureAwait(false);
         }
@@ -296,18 +296,18 @@ public sealed partial class SmtpClient : IAsyncDisposable
         if (reply.Code == 421)
         {
             await AbortAsync().ConfigureAwait(false);
-            throw new SmtpCommandException(SmtpErrorCode.UnexpectedStatusCode, 421, $"the server is closing the connection: {reply.Text}", reply.EnhancedCode);
+            throw new SmtpRefusedException(SmtpRefusal.UnexpectedStatusCode, 421, $"the server is closing the connection: {reply.Text}", reply.EnhancedCode);
         }
         return reply;
     }
 
-    private async Task<SmtpProtocolException> ProtocolAsync(string message, Exception? inner = null)
+    private async Task<SmtpConnectionException> ProtocolAsync(string message, Exception? inner = null)
     {
         await AbortAsync().ConfigureAwait(false);
-        return new SmtpProtocolException(message, inner);
+        return new SmtpConnectionException(message, inner);
     }
 
-    private static SmtpCommandException Command(SmtpErrorCode error, Reply reply, string what) =>
+    private static SmtpRefusedException Command(SmtpRefusal error, Reply reply, string what) =>
         new(error, reply.Code, $"{what}: {reply.Code} {reply.Text}", reply.EnhancedCode);
 
     private static bool IsAscii(string s) => Ascii.IsValid(s);

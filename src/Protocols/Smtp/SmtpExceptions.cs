@@ -3,11 +3,11 @@ using Protocols.Lines;
 namespace Protocols.Smtp;
 
 /// <summary>What a command error was about.</summary>
-public enum SmtpErrorCode
+public enum SmtpRefusal
 {
     /// <summary>The server refused the sender (MAIL FROM).</summary>
     SenderNotAccepted,
-    /// <summary>The server refused every recipient (see <see cref="SmtpCommandException.Recipients"/>).</summary>
+    /// <summary>The server refused every recipient (see <see cref="SmtpRefusedException.Recipients"/>).</summary>
     RecipientNotAccepted,
     /// <summary>The server refused the message (DATA/BDAT, or SIZE checked before sending).</summary>
     MessageNotAccepted,
@@ -18,11 +18,11 @@ public enum SmtpErrorCode
 }
 
 /// <summary>
-/// The server said no with a reply code; the connection is still usable (compare <see cref="SmtpProtocolException"/>).
+/// The server said no with a reply code; the connection is still usable (compare <see cref="SmtpConnectionException"/>).
 /// </summary>
-public class SmtpCommandException : Exception
+public class SmtpRefusedException : Exception
 {
-    public SmtpCommandException(SmtpErrorCode errorCode, int statusCode, string message, EnhancedStatusCode? enhancedStatusCode = null,
+    public SmtpRefusedException(SmtpRefusal errorCode, int statusCode, string message, EnhancedStatusCode? enhancedStatusCode = null,
         IReadOnlyList<SmtpRecipientResult>? recipients = null)
         : base(message)
     {
@@ -32,11 +32,11 @@ public class SmtpCommandException : Exception
         Recipients = recipients ?? [];
     }
 
-    public SmtpCommandException() : this(SmtpErrorCode.UnexpectedStatusCode, 0, "SMTP command failed") { }
-    public SmtpCommandException(string message) : this(SmtpErrorCode.UnexpectedStatusCode, 0, message) { }
-    public SmtpCommandException(string message, Exception inner) : base(message, inner) => Recipients = [];
+    public SmtpRefusedException() : this(SmtpRefusal.UnexpectedStatusCode, 0, "SMTP command failed") { }
+    public SmtpRefusedException(string message) : this(SmtpRefusal.UnexpectedStatusCode, 0, message) { }
+    public SmtpRefusedException(string message, Exception inner) : base(message, inner) => Recipients = [];
 
-    public SmtpErrorCode ErrorCode { get; }
+    public SmtpRefusal ErrorCode { get; }
 
     /// <summary>The reply code (e.g. 550).</summary>
     public int StatusCode { get; }
@@ -44,14 +44,30 @@ public class SmtpCommandException : Exception
     /// <summary>The RFC 3463 code when the server sent one.</summary>
     public EnhancedStatusCode? EnhancedStatusCode { get; }
 
-    /// <summary>Per-recipient answers, for <see cref="SmtpErrorCode.RecipientNotAccepted"/>.</summary>
+    /// <summary>Per-recipient answers, for <see cref="SmtpRefusal.RecipientNotAccepted"/>.</summary>
     public IReadOnlyList<SmtpRecipientResult> Recipients { get; }
 }
 
 /// <summary>The server broke the protocol or the connection failed: the client is disconnected.</summary>
-public class SmtpProtocolException : IOException
+public class SmtpConnectionException : IOException
 {
-    public SmtpProtocolException() : base("SMTP protocol error") { }
-    public SmtpProtocolException(string message) : base(message) { }
-    public SmtpProtocolException(string message, Exception? inner) : base(message, inner) { }
+    public SmtpConnectionException() : base("SMTP protocol error") { }
+    public SmtpConnectionException(string message) : base(message) { }
+    public SmtpConnectionException(string message, Exception? inner) : base(message, inner) { }
+}
+
+/// <summary>
+/// The message or an address needs an extension the server did not offer (SMTPUTF8 for UTF-8 addresses or header
+/// text, 8BITMIME for 8-bit content); nothing was sent and the connection is still usable.
+/// </summary>
+public class SmtpNotSupportedException : NotSupportedException
+{
+    public SmtpNotSupportedException(string extension, string message) : base(message) => Extension = extension;
+
+    public SmtpNotSupportedException() : this("", "the server lacks an SMTP extension the message needs") { }
+    public SmtpNotSupportedException(string message) : this("", message) { }
+    public SmtpNotSupportedException(string message, Exception inner) : base(message, inner) => Extension = "";
+
+    /// <summary>The EHLO keyword that was missing, e.g. "SMTPUTF8" or "8BITMIME".</summary>
+    public string Extension { get; }
 }

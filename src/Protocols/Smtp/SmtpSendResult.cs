@@ -11,6 +11,9 @@ public sealed record SmtpRecipientResult(string Address, int StatusCode, string 
 /// <summary>The outcome of a send where the message was accepted for at least one recipient.</summary>
 public sealed record SmtpSendResult(Reply FinalReply, IReadOnlyList<SmtpRecipientResult> Recipients)
 {
+    /// <summary>Octets of message data sent (before dot-stuffing).</summary>
+    public long Size { get; init; }
+
     /// <summary>The final reply's text (e.g. "Ok: queued as 4C1F2").</summary>
     public string Response => FinalReply.Text;
 

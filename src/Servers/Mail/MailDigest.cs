@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.RegularExpressions;
-using Protocols.Mime;
+using MimeKit;
+using Protocols.Servers.Smtp;
 
 namespace Protocols.Servers.Mail;
 
@@ -20,24 +21,60 @@ internal sealed partial record MailDigest(string? From, string? To, string? Cc, 
         MimeMessage message;
         try
         {
-            message = MimeParser.Parse(raw);
+            message = MailParser.Load(raw);
         }
-        catch (MimeFormatException e)
+        catch (Exception e) when (e is FormatException or MessageTooLargeToParseException)
         {
             // Over a parser limit: keep it, searchable by envelope and by the first of its text.
             var head = Encoding.UTF8.GetString(raw.Span[..Math.Min(raw.Length, MaxIndexedText)]);
             return new MailDigest(null, null, null, "(unparsable: " + e.Message + ")", null, false, 0, envelope, head);
         }
-        static string? Addresses(AddressList list) => list.Count == 0 ? null : list.ToString(allowUtf8: true);
+        static string? Addresses(InternetAddressList list) => list.Count == 0 ? null : string.Join(", ", list.Select(Show));
         var from = Addresses(message.From);
         var to = Addresses(message.To);
         var cc = Addresses(message.Cc);
-        var html = message.HtmlBody;
-        var text = message.TextBody ?? (html is null ? null : Tags().Replace(html, " "));
-        if (text is { Length: > MaxIndexedText }) text = text[..MaxIndexedText];
-        return new MailDigest(from, to, cc, message.Subject, message.Headers["Date"], html is not null, message.Attachments.Count(),
-            string.Join(' ', envelope, from, to, cc), text ?? "");
+        // Walk the parts without decoding whole bodies: a 10 MB message costs the first 64 KiB of its text, not 10 MB
+        // of strings (the parse itself is persistent: parts point into the received bytes).
+        TextPart? plain = null, html = null;
+        var attachments = 0;
+        foreach (var part in message.BodyParts.OfType<MimePart>())
+        {
+            if (part.IsAttachment) attachments++;
+            else if (part is TextPart text && text.IsPlain) plain ??= text;
+            else if (part is TextPart markup && markup.IsHtml) html ??= markup;
+        }
+        var body = plain is not null ? Head(plain) : html is not null ? Tags().Replace(Head(html), " ") : "";
+        return new MailDigest(from, to, cc, message.Subject, message.Headers["Date"], html is not null, attachments,
+            string.Join(' ', envelope, from, to, cc), body);
     }
+
+    /// <summary>The first <see cref="MaxIndexedText"/> characters of a text part, decoded.</summary>
+    private static string Head(TextPart part)
+    {
+        if (part.Content is null) return "";
+        try
+        {
+            using var decoded = part.Content.Open();
+            var encoding = part.ContentType.CharsetEncoding ?? Encoding.UTF8;
+            using var reader = new StreamReader(decoded, encoding, detectEncodingFromByteOrderMarks: false);
+            var buffer = new char[MaxIndexedText];
+            var read = reader.ReadBlock(buffer, 0, buffer.Length);
+            return new string(buffer, 0, read);
+        }
+        catch (Exception e) when (e is IOException or DecoderFallbackException or ArgumentException)
+        {
+            return "";
+        }
+    }
+
+    /// <summary>An address as a person reads it: <c>Alice &lt;alice@example.org&gt;</c>, unquoted and decoded.</summary>
+    private static string Show(InternetAddress address) => address switch
+    {
+        MailboxAddress { Name: { Length: > 0 } name } mailbox => $"{name} <{mailbox.Address}>",
+        MailboxAddress mailbox => mailbox.Address,
+        GroupAddress group => $"{group.Name}: {string.Join(", ", group.Members.Select(Show))};",
+        _ => address.ToString(),
+    };
 
     [GeneratedRegex("<[^>]*>")]
     private static partial Regex Tags();

@@ -33,8 +33,13 @@ public sealed class CapturedMail
 
     public long Size => Raw.Length;
 
-    /// <summary>The parsed view (headers, text, HTML, attachments), made on first use and kept.</summary>
+    /// <summary>The parsed view (headers, text, HTML, attachments, part tree), made with MimeKit on first use and kept.</summary>
     internal MailView View => _view ??= MailView.Parse(Raw);
+
+    /// <summary>Subject, From, To, Cc and Date from the header section only (no MIME parse), made on first use.</summary>
+    internal MailView Headline => _view ?? (_headline ??= MailView.HeadersOnly(Raw));
+
+    private MailView? _headline;
 }
 
 /// <summary>What changed in a <see cref="ICapturedMailSource"/>.</summary>

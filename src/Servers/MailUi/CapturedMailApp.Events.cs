@@ -21,22 +21,27 @@ public sealed partial class CapturedMailApp
         using var lifetime = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, _stopping.Token);
         var cancellationToken = lifetime.Token;
 
-        var queue = Channel.CreateBounded<string>(new BoundedChannelOptions(_options.MaxEventBacklog)
+        // An added message goes in as itself and is summarized by this stream's writer, not by the event handler:
+        // the handler runs on the SMTP session that stored the message, which must not wait for a MIME parse.
+        var queue = Channel.CreateBounded<(string? Frame, CapturedMail? Added)>(new BoundedChannelOptions(_options.MaxEventBacklog)
         {
             SingleReader = true,
             FullMode = BoundedChannelFullMode.Wait,
         });
         var overflowed = 0;
-        void Enqueue(string frame)
+        void Enqueue(string? frame, CapturedMail? added = null)
         {
-            if (!queue.Writer.TryWrite(frame)) Interlocked.Exchange(ref overflowed, 1);
+            if (!queue.Writer.TryWrite((frame, added))) Interlocked.Exchange(ref overflowed, 1);
         }
-        void OnChanged(object? sender, CapturedMailChangedEventArgs e) => Enqueue(e.Kind switch
+        void OnChanged(object? sender, CapturedMailChangedEventArgs e)
         {
-            CapturedMailChangeKind.Added => Frame("added", ToJson(Summarize(e.Mail!), MailJsonContext.Default.MailSummary)),
-            CapturedMailChangeKind.Deleted => Frame("deleted", System.Text.Json.JsonSerializer.Serialize(e.Id, MailJsonContext.Default.String)),
-            _ => Frame("cleared", "{}"),
-        });
+            switch (e.Kind)
+            {
+                case CapturedMailChangeKind.Added: Enqueue(null, e.Mail!); break;
+                case CapturedMailChangeKind.Deleted: Enqueue(Frame("deleted", System.Text.Json.JsonSerializer.Serialize(e.Id, MailJsonContext.Default.String))); break;
+                default: Enqueue(Frame("cleared", "{}")); break;
+            }
+        }
 
         _source.Changed += OnChanged;
         using var ticker = new PeriodicTimer(_options.StatsInterval);
@@ -81,7 +86,11 @@ public sealed partial class CapturedMailApp
                     while (queue.Reader.TryRead(out _)) { }
                     await response.WriteAsync(Frame("reset", "{}"), cancellationToken).ConfigureAwait(false);
                 }
-                while (queue.Reader.TryRead(out var frame)) await response.WriteAsync(frame, cancellationToken).ConfigureAwait(false);
+                while (queue.Reader.TryRead(out var item))
+                {
+                    var frame = item.Frame ?? Frame("added", ToJson(Summarize(item.Added!), MailJsonContext.Default.MailSummary));
+                    await response.WriteAsync(frame, cancellationToken).ConfigureAwait(false);
+                }
                 await response.Body.FlushAsync(cancellationToken).ConfigureAwait(false);
             }
         }

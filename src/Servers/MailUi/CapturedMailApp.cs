@@ -140,12 +140,19 @@ public sealed partial class CapturedMailApp
             await ErrorAsync(context, StatusCodes.Status404NotFound, "no such message").ConfigureAwait(false);
     }
 
+    /// <summary>From, To and Subject come from the header section; whether there is HTML and how many attachments
+    /// need the MIME tree (parsed once per message, when a list or live page first asks, never on the SMTP path).</summary>
     internal static MailSummary Summarize(CapturedMail mail)
     {
+        var headline = mail.Headline;
         var view = mail.View;
-        return new MailSummary(mail.Id, mail.ReceivedAt, mail.EnvelopeFrom, mail.EnvelopeTo, view.From, view.To, view.Subject,
+        return new MailSummary(mail.Id, mail.ReceivedAt, mail.EnvelopeFrom, mail.EnvelopeTo, headline.From, headline.To, headline.Subject,
             mail.Size, view.Html is not null, view.Attachments.Count);
     }
+
+    private static MailPartInfo PartInfo(MailPart part) =>
+        new(part.ContentType, part.TransferEncoding, part.FileName, [.. part.Headers.Select(h => new MailHeader(h.Key, h.Value))],
+            [.. part.Children.Select(PartInfo)]);
 
     private static string MessageUrl(CapturedMail mail) => "api/messages/" + Uri.EscapeDataString(mail.Id);
 
@@ -158,7 +165,7 @@ public sealed partial class CapturedMailApp
                 baseUrl + "/attachments/" + i.ToString(CultureInfo.InvariantCulture)))
             .ToList();
         var detail = new MailDetail(Summarize(mail), [.. view.Headers.Select(h => new MailHeader(h.Key, h.Value))], view.Cc, view.Date,
-            view.Text, view.Html is null ? null : baseUrl + "/html", baseUrl + "/raw", attachments);
+            view.Text, view.Html is null ? null : baseUrl + "/html", baseUrl + "/raw", attachments, view.Body is null ? null : PartInfo(view.Body));
         return JsonAsync(context, detail, MailJsonContext.Default.MailDetail);
     }
 

@@ -21,7 +21,7 @@ public sealed class CapturedMailDirectory : IDisposable
 
     public string Directory { get; }
 
-    /// <summary>Files larger than this are not loaded. Default 64 MiB, the MIME parser's message limit.</summary>
+    /// <summary>Files larger than this are not loaded. Default 64 MiB, <see cref="Smtp.MailParser.MaxParsedSize"/>.</summary>
     public long MaxFileSize { get; init; } = 64L * 1024 * 1024;
 
     /// <summary>Loads the newest .eml files (up to the capture's capacity), oldest first; returns how many.</summary>
@@ -37,8 +37,7 @@ public sealed class CapturedMailDirectory : IDisposable
         {
             var raw = await File.ReadAllBytesAsync(file.FullName, cancellationToken).ConfigureAwait(false);
             var id = Path.GetFileNameWithoutExtension(file.Name);
-            var view = MailView.Parse(raw);
-            _capture.Add(new CapturedMail(id, new DateTimeOffset(file.LastWriteTimeUtc, TimeSpan.Zero), view.From ?? "", [], raw));
+            _capture.Add(new CapturedMail(id, new DateTimeOffset(file.LastWriteTimeUtc, TimeSpan.Zero), MailView.HeadersOnly(raw).From ?? "", [], raw));
         }
         return files.Count;
     }

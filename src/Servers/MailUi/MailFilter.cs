@@ -16,7 +16,7 @@ internal sealed record MailFilter(string? Address, string? From, string? To, str
 
     public bool Matches(CapturedMail mail)
     {
-        var view = mail.View;
+        var view = mail.Headline;
         if (Subject is not null && !Has(view.Subject, Subject)) return false;
         if (From is not null && !Has(mail.EnvelopeFrom, From) && !Has(view.From, From)) return false;
         if (To is not null && !mail.EnvelopeTo.Any(t => Has(t, To)) && !Has(view.To, To) && !Has(view.Cc, To)) return false;

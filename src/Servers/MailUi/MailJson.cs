@@ -14,9 +14,14 @@ public sealed record MailHeader(string Name, string Value);
 /// <summary>An attachment's description and its download address (relative to the API root).</summary>
 public sealed record MailAttachmentInfo(int Index, string FileName, string ContentType, long Size, string Url);
 
-/// <summary>One message in full: its summary, headers, text body, whether it has HTML (served on its own), attachments.</summary>
+/// <summary>One MIME entity: its type, transfer encoding, file name, its own header fields (decoded), its children.</summary>
+public sealed record MailPartInfo(string ContentType, string? TransferEncoding, string? FileName, IReadOnlyList<MailHeader> Headers,
+    IReadOnlyList<MailPartInfo> Children);
+
+/// <summary>One message in full: its summary, headers (decoded), text body (LF line ends), whether it has HTML (served on its own),
+/// attachments, and the MIME tree (null when the message could not be parsed).</summary>
 public sealed record MailDetail(MailSummary Summary, IReadOnlyList<MailHeader> Headers, string? Cc, string? Date, string? Text,
-    string? HtmlUrl, string RawUrl, IReadOnlyList<MailAttachmentInfo> Attachments);
+    string? HtmlUrl, string RawUrl, IReadOnlyList<MailAttachmentInfo> Attachments, MailPartInfo? Parts);
 
 /// <summary>A page of the list: how many match in all, and the newest <c>limit</c> of them.</summary>
 public sealed record MailList(int Total, IReadOnlyList<MailSummary> Messages);

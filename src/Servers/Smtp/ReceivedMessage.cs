@@ -1,4 +1,5 @@
 using System.Net;
+using MimeKit;
 
 namespace Protocols.Servers.Smtp;
 
@@ -59,12 +60,20 @@ public sealed class ReceivedMessage
     /// <summary>The raw bytes as a string (UTF-8; for tests and logs).</summary>
     public string RawText => System.Text.Encoding.UTF8.GetString(Raw.Span);
 
-    /// <summary>The parsed view (headers, multipart tree, decoded text/HTML/attachments), made on first use.</summary>
-    public Protocols.Mime.MimeMessage Parsed => _parsed ??= Protocols.Mime.MimeParser.Parse(Raw);
+    /// <summary>The message as MimeKit sees it (headers, multipart tree, decoded text/HTML/attachments), parsed on
+    /// first use and kept; the parts point into <see cref="Raw"/>. Throws <see cref="MessageTooLargeToParseException"/>
+    /// past <see cref="MailParser.MaxParsedSize"/>, and MimeKit's <see cref="FormatException"/> for a message it cannot read.</summary>
+    public MimeMessage Message => _message ??= MailParser.Load(Raw);
 
-    private Protocols.Mime.MimeMessage? _parsed;
+    private MimeMessage? _message;
 
-    /// <summary>Value of the first header with this name (unfolded, undecoded), or null; reads only the header
-    /// section (cheaper than <see cref="Parsed"/>).</summary>
-    public string? GetHeader(string name) => RawHeaders.Get(Raw.Span, name);
+    /// <summary>The top-level header fields (MimeKit's header parser, up to the blank line only: much cheaper than
+    /// <see cref="Message"/>), read on first use and kept.</summary>
+    public HeaderList Headers => _headers ??= MailParser.LoadHeaders(Raw);
+
+    private HeaderList? _headers;
+
+    /// <summary>Value of the first top-level header with this name (unfolded, encoded-words decoded), or null;
+    /// reads only the header section.</summary>
+    public string? GetHeader(string name) => Headers[name];
 }

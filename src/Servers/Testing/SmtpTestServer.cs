@@ -1,5 +1,6 @@
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
+using MimeKit;
 using Protocols.Net;
 using Protocols.Servers.Hosting;
 using Protocols.Servers.Smtp;
@@ -87,6 +88,27 @@ public sealed class SmtpTestServer : IAsyncDisposable
     /// <see cref="TimeoutException"/> after <paramref name="timeout"/>.</summary>
     public Task<ReceivedMessage> WaitForMessageAsync(Func<ReceivedMessage, bool>? predicate, TimeSpan timeout, CancellationToken cancellationToken = default) =>
         _store.WaitForMessageAsync(predicate, timeout, cancellationToken);
+
+    /// <summary>Returns the first message (received or arriving) whose MimeKit view matches <paramref name="predicate"/>
+    /// (e.g. <c>m =&gt; m.Subject == "Welcome"</c>); <see cref="TimeoutException"/> after <paramref name="timeout"/>.
+    /// A message MimeKit cannot parse (or too large to, see <see cref="MailParser.MaxParsedSize"/>) does not match.</summary>
+    public Task<ReceivedMessage> WaitForMessageAsync(Func<MimeMessage, bool> predicate, TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(predicate);
+        return _store.WaitForMessageAsync(m => TryParse(m) is { } parsed && predicate(parsed), timeout, cancellationToken);
+    }
+
+    private static MimeMessage? TryParse(ReceivedMessage message)
+    {
+        try
+        {
+            return message.Message;
+        }
+        catch (Exception e) when (e is FormatException or MessageTooLargeToParseException)
+        {
+            return null;
+        }
+    }
 
     /// <summary>Waits for the next message, whatever it is.</summary>
     public Task<ReceivedMessage> WaitForMessageAsync(TimeSpan timeout, CancellationToken cancellationToken = default) =>

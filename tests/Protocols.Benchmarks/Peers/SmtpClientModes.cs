@@ -24,7 +24,7 @@ internal static class SmtpClientModes
         if (args[3] == "ours")
         {
             var client = new Protocols.Smtp.SmtpClient();
-            await client.ConnectAsync("127.0.0.1", port, Protocols.Smtp.SecureSocketOptions.None).ConfigureAwait(false);
+            await client.ConnectAsync("127.0.0.1", port, Protocols.Smtp.SmtpEncryption.None).ConfigureAwait(false);
             string[] to = ["b@example.org"];
             once = async () =>
             {

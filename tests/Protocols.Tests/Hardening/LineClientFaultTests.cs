@@ -18,7 +18,7 @@ public class LineClientFaultTests
     public enum Fault { VanishMidReply, Stall, Garbage, EndlessReply, EndlessLine, VanishAfterData }
 
     private static bool Typed(Exception e) =>
-        e is ProtocolException or SmtpProtocolException or ConnectionClosedException or TimeoutException;
+        e is ProtocolException or SmtpConnectionException or ConnectionClosedException or TimeoutException;
 
     /// <summary>A line server: <paramref name="greeting"/>, then each command gets "250 ok"/"354 go"/"230 ok"... until the fault.</summary>
     private static ScriptedTcpServer Server(Fault fault, string greeting) => new(async (socket, server, ct) =>
@@ -82,7 +82,7 @@ public class LineClientFaultTests
         await CheckAsync($"SMTP client: {fault}", server, async () =>
         {
             await using var client = new SmtpClient { Timeout = ClientTimeout, ConnectTimeout = ClientTimeout };
-            await client.ConnectAsync("127.0.0.1", server.Port, SecureSocketOptions.None);
+            await client.ConnectAsync("127.0.0.1", server.Port, SmtpEncryption.None);
             await client.SendAsync("Subject: x\r\n\r\n" + new string('m', 200_000) + "\r\n", "a@a.test", ["b@b.test"]);
         });
     }

@@ -1,7 +1,7 @@
 using Microsoft.Playwright;
+using MimeKit;
 using Protocols.Cli.Serve;
 using Protocols.Servers.Hosting;
-using Protocols.Mime;
 using Protocols.Smtp;
 using Protocols.Tests.Support;
 
@@ -54,8 +54,8 @@ public class MailPageBrowserTests
             await File.WriteAllBytesAsync(Path.Combine(root.FullName, "pixel.gif"), [0x47, 0x49, 0x46]);
             var pixel = $"http://127.0.0.1:{stack.Http.Port}/pixel.gif";
             var message = new MimeMessage { Subject = "Report für Q3" };
-            message.From.Add("Jürgen", "j@example.com");
-            message.To.Add(null, "team@example.com");
+            message.From.Add(new MailboxAddress("Jürgen", "j@example.com"));
+            message.To.Add(MailboxAddress.Parse("team@example.com"));
             var body = new BodyBuilder
             {
                 TextBody = "The report is attached.\r\n",
@@ -65,7 +65,7 @@ public class MailPageBrowserTests
             message.Body = body.ToMessageBody();
             await using (var smtp = new SmtpClient())
             {
-                await smtp.ConnectAsync("127.0.0.1", stack.Smtp.Port, SecureSocketOptions.None).WaitAsync(TimeSpan.FromSeconds(10));
+                await smtp.ConnectAsync("127.0.0.1", stack.Smtp.Port, SmtpEncryption.None).WaitAsync(TimeSpan.FromSeconds(10));
                 var sent = await smtp.SendAsync(message).WaitAsync(TimeSpan.FromSeconds(10));
                 Assert.That(sent.AllAccepted, Is.True);
                 await smtp.DisconnectAsync().WaitAsync(TimeSpan.FromSeconds(10));

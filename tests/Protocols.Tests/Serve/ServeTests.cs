@@ -194,9 +194,9 @@ public class ServeTests
         {
             await using var stack = await DevStack.StartAsync((Settings(root.FullName, write: true) with { MaxSize = 1000 }).ToOptions()).WaitAsync(Timeout);
             await using var client = new Protocols.Smtp.SmtpClient { Timeout = Timeout };
-            await client.ConnectAsync("127.0.0.1", stack.Smtp.Port, Protocols.Smtp.SecureSocketOptions.None).WaitAsync(Timeout);
+            await client.ConnectAsync("127.0.0.1", stack.Smtp.Port, Protocols.Smtp.SmtpEncryption.None).WaitAsync(Timeout);
             await client.SendAsync("Subject: small\r\n\r\nfits\r\n", "a@example.com", ["b@example.com"]).WaitAsync(Timeout);
-            var tooBig = await Assert.ThrowsAsync<Protocols.Smtp.SmtpCommandException>(() => client.SendAsync("Subject: big\r\n\r\n" + new string('x', 2000) + "\r\n", "a@example.com", ["b@example.com"]).WaitAsync(Timeout));
+            var tooBig = await Assert.ThrowsAsync<Protocols.Smtp.SmtpRefusedException>(() => client.SendAsync("Subject: big\r\n\r\n" + new string('x', 2000) + "\r\n", "a@example.com", ["b@example.com"]).WaitAsync(Timeout));
             Assert.That(tooBig!.StatusCode, Is.EqualTo(552));
             var curl = Peers.Require("curl");
             var upload = await PeerRunner.RunAsync(curl, ["-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "10", "-T", "-", $"http://127.0.0.1:{stack.Http.Port}/big.txt"], stdin: new string('x', 2000));

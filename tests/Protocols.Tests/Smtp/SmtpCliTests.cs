@@ -16,17 +16,45 @@ public class SmtpCliTests
         new(server, "alice@example.org", to, cc ?? [], "Grüße aus dem Test", body, null, html, attach ?? [], eml, startTls, false, user, password,
             Insecure: true, Verbose: true, TimeSpan.FromSeconds(10));
 
+    /// <summary>What <see cref="SendBuildsAMessage"/> sends: a UTF-8 subject, text, an HTML alternative, a binary
+    /// attachment with a non-ASCII name.</summary>
+    private static readonly byte[] AttachmentBytes = [1, 2, 3, 0, 250, 251, 13, 10, 46, 13, 10];
+
+    private const string AttachmentName = "Bericht für März.bin";
+
+    private static async Task<(string Html, string File, DirectoryInfo Dir)> MakeFilesAsync()
+    {
+        var dir = Directory.CreateTempSubdirectory("proto-smtp-cli-");
+        var html = Path.Combine(dir.FullName, "body.html");
+        var file = Path.Combine(dir.FullName, AttachmentName);
+        await File.WriteAllTextAsync(html, "<p>hello <b>wörld</b></p>");
+        await File.WriteAllBytesAsync(file, AttachmentBytes);
+        return (html, file, dir);
+    }
+
+    /// <summary>The parts arrived intact: subject, text, HTML alternative, the attachment's name and bytes.</summary>
+    private static void AssertIntact(MimeKit.MimeMessage m)
+    {
+        Assert.That(m.Subject, Is.EqualTo("Grüße aus dem Test"));
+        Assert.That(m.TextBody?.TrimEnd(), Is.EqualTo("hello"));
+        Assert.That(m.HtmlBody, Does.Contain("<p>hello <b>wörld</b></p>"));
+        Assert.That(m.Body?.ContentType.MimeType, Is.EqualTo("multipart/mixed"));
+        Assert.That(m.BodyParts.Select(p => p.ContentType.MimeType), Is.EqualTo(new[] { "text/plain", "text/html", "application/octet-stream" }));
+        var attachment = m.Attachments.OfType<MimeKit.MimePart>().Single();
+        Assert.That(attachment.FileName, Is.EqualTo(AttachmentName));
+        using var decoded = new MemoryStream();
+        attachment.Content!.DecodeTo(decoded);
+        Assert.That(decoded.ToArray(), Is.EqualTo(AttachmentBytes));
+        Assert.That(m.From.Mailboxes.Single().Address, Is.EqualTo("alice@example.org"));
+    }
+
     [Test]
     public async Task SendBuildsAMessageWithHtmlAndAttachmentOverStartTlsWithAuth()
     {
         await using var smtp = await SmtpTestServer.StartAsync(o => o.Authenticator = SmtpAuthenticator.Single("alice", "pw"));
-        var dir = Directory.CreateTempSubdirectory("proto-smtp-cli-");
+        var (html, file, dir) = await MakeFilesAsync();
         try
         {
-            var html = Path.Combine(dir.FullName, "body.html");
-            var file = Path.Combine(dir.FullName, "report.bin");
-            await File.WriteAllTextAsync(html, "<p>hello</p>");
-            await File.WriteAllBytesAsync(file, [1, 2, 3, 250, 251]);
             var stdout = new StringWriter();
             var stderr = new StringWriter();
             var code = await SmtpSendRunner.RunAsync(
@@ -36,11 +64,13 @@ public class SmtpCliTests
             var m = await smtp.WaitForMessageAsync(T);
             Assert.That(m.IsTls && m.AuthenticatedUser == "alice", Is.True);
             Assert.That(m.To, Is.EqualTo(new[] { "bob@example.org", "carol@example.org" }));
-            Assert.That(m.Parsed.Subject, Is.EqualTo("Grüße aus dem Test"));
-            Assert.That(m.Parsed.TextBody?.TrimEnd(), Is.EqualTo("hello"));
-            Assert.That(m.Parsed.HtmlBody, Does.Contain("<p>hello</p>"));
-            var attachment = m.Parsed.Attachments.Single();
-            Assert.That(attachment.FileName, Is.EqualTo("report.bin"));
+            AssertIntact(m.Message);
+            // The server offers 8BITMIME, so MimeKit may leave the HTML part 8-bit (as MailKit would): then it is declared.
+            Assert.That(m.Envelope.Body, System.Text.Ascii.IsValid(m.Raw.Span) ? Is.Null : Is.EqualTo("8BITMIME"));
+            Assert.That(m.Headers["Subject"], Is.EqualTo("Grüße aus dem Test"));
+            Assert.That(m.RawText, Does.Contain("Subject: =?utf-8?"), "the subject goes as encoded words: no SMTPUTF8 needed");
+            Assert.That(m.Envelope.SmtpUtf8, Is.False);
+            Assert.That(stdout.ToString(), Does.Contain($"sent {m.Raw.Length} bytes to 2 of 2 recipients"));
             Assert.That(stderr.ToString(), Does.Contain("AUTH").And.Not.Contain("pw\n"));
             Assert.That(stderr.ToString(), Does.Not.Contain(Protocols.Lines.Sasl.EncodePlain("alice", "pw")));
         }
@@ -48,6 +78,39 @@ public class SmtpCliTests
         {
             dir.Delete(true);
         }
+    }
+
+    [Test]
+    public async Task SendBuildsAMessageThatArrivesIntactAtAiosmtpd()
+    {
+        await using var peer = await SmtpPeerServer.StartAiosmtpdAsync();
+        var (html, file, dir) = await MakeFilesAsync();
+        try
+        {
+            var stderr = new StringWriter();
+            var code = await SmtpSendRunner.RunAsync(Send($"127.0.0.1:{peer.Port}", ["bob@example.org"], html: html, attach: [file], cc: ["carol@example.org"]),
+                new StringWriter(), stderr, CancellationToken.None).WaitAsync(T);
+            Assert.That(code, Is.Zero, stderr.ToString());
+            var emls = await peer.WaitForFilesAsync("*.eml", 1);
+            Assert.That(emls, Has.Length.EqualTo(1));
+            AssertIntact(MailParser.Load(await File.ReadAllBytesAsync(emls[0])));
+            using var meta = System.Text.Json.JsonDocument.Parse(await File.ReadAllTextAsync(Path.ChangeExtension(emls[0], ".json")));
+            Assert.That(meta.RootElement.GetProperty("to").EnumerateArray().Select(e => e.GetString()), Is.EqualTo(new[] { "bob@example.org", "carol@example.org" }));
+            Assert.That(meta.RootElement.GetProperty("from").GetString(), Is.EqualTo("alice@example.org"));
+        }
+        finally
+        {
+            dir.Delete(true);
+        }
+    }
+
+    [Test]
+    public async Task SendRefusesAnAttachmentThatIsNotThereWithExitTwo()
+    {
+        var stderr = new StringWriter();
+        var code = await SmtpSendRunner.RunAsync(Send("127.0.0.1:1", ["b@example.org"], attach: ["/nonexistent/report.pdf"]), new StringWriter(), stderr, CancellationToken.None).WaitAsync(T);
+        Assert.That(code, Is.EqualTo(2));
+        Assert.That(stderr.ToString(), Does.StartWith("proto: ").And.Contain("report.pdf"));
     }
 
     [Test]
@@ -135,7 +198,7 @@ public class SmtpCliTests
             await ConnectWithRetryAsync(client, port);
             await client.AuthenticateAsync("u", "p").WaitAsync(T);
             await client.SendAsync("Subject: served\r\n\r\nbody\r\n", "a@example.org", ["b@example.org"]).WaitAsync(T);
-            var tooBig = await Assert.ThrowsAsync<SmtpCommandException>(() => client.SendAsync(new string('x', 6000), "a@example.org", ["b@example.org"]).WaitAsync(T));
+            var tooBig = await Assert.ThrowsAsync<SmtpRefusedException>(() => client.SendAsync(new string('x', 6000), "a@example.org", ["b@example.org"]).WaitAsync(T));
             Assert.That(tooBig!.StatusCode, Is.EqualTo(552));
             await client.DisconnectAsync(true).WaitAsync(T);
         }
@@ -201,10 +264,10 @@ public class SmtpCliTests
         {
             try
             {
-                await client.ConnectAsync("127.0.0.1", port, SecureSocketOptions.StartTls).WaitAsync(T);
+                await client.ConnectAsync("127.0.0.1", port, SmtpEncryption.StartTls).WaitAsync(T);
                 return;
             }
-            catch (SmtpProtocolException) when (DateTime.UtcNow < deadline)
+            catch (SmtpConnectionException) when (DateTime.UtcNow < deadline)
             {
                 await Task.Delay(100);
             }

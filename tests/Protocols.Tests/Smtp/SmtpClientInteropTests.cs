@@ -21,7 +21,7 @@ public class SmtpClientInteropTests
     {
         await using var peer = await SmtpPeerServer.StartAiosmtpdAsync();
         await using var client = NewClient();
-        await client.ConnectAsync("127.0.0.1", peer.Port, SecureSocketOptions.None).WaitAsync(T);
+        await client.ConnectAsync("127.0.0.1", peer.Port, SmtpEncryption.None).WaitAsync(T);
         var result = await client.SendAsync(Message, "a@example.org", ["b@example.org", "c@example.org"]).WaitAsync(T);
         Assert.That(result.AllAccepted, Is.True);
         var second = await client.SendAsync(Message, "jörg@example.org", ["δοκιμή@example.org"]).WaitAsync(T);
@@ -53,9 +53,9 @@ public class SmtpClientInteropTests
             foreach (var mechanism in new[] { "PLAIN", "LOGIN" })
             {
                 await using var client = NewClient();
-                await client.ConnectAsync("127.0.0.1", peer.Port, SecureSocketOptions.StartTls).WaitAsync(T);
+                await client.ConnectAsync("127.0.0.1", peer.Port, SmtpEncryption.StartTls).WaitAsync(T);
                 Assert.That(client.IsSecure, Is.True);
-                var wrong = await Assert.ThrowsAsync<SmtpCommandException>(() => client.AuthenticateAsync(mechanism, "user", "nope").WaitAsync(T));
+                var wrong = await Assert.ThrowsAsync<SmtpRefusedException>(() => client.AuthenticateAsync(mechanism, "user", "nope").WaitAsync(T));
                 Assert.That(wrong!.StatusCode, Is.EqualTo(535));
                 await client.AuthenticateAsync(mechanism, "user", "pass").WaitAsync(T);
                 await client.SendAsync(Message, "a@example.org", ["b@example.org"]).WaitAsync(T);
@@ -83,7 +83,7 @@ public class SmtpClientInteropTests
     {
         await using var peer = await SmtpPeerServer.StartSmtpSinkAsync();
         await using var client = NewClient();
-        await client.ConnectAsync("127.0.0.1", peer.Port, SecureSocketOptions.None).WaitAsync(T);
+        await client.ConnectAsync("127.0.0.1", peer.Port, SmtpEncryption.None).WaitAsync(T);
         Assert.That(client.Capabilities.Has(SmtpCapabilityFlags.Pipelining), Is.True);
         // smtp-sink offers AUTH PLAIN LOGIN over plaintext and accepts any credentials.
         await client.AuthenticateAsync("PLAIN", "user", "pass").WaitAsync(T);
@@ -113,9 +113,9 @@ public class SmtpClientInteropTests
         // -r RCPT makes smtp-sink reject every RCPT with a 5xx hard error... then nothing is accepted.
         await using var peer = await SmtpPeerServer.StartSmtpSinkAsync("-r", "RCPT");
         await using var client = NewClient();
-        await client.ConnectAsync("127.0.0.1", peer.Port, SecureSocketOptions.None).WaitAsync(T);
-        var e = await Assert.ThrowsAsync<SmtpCommandException>(() => client.SendAsync(Message, "a@example.org", ["b@example.org"]).WaitAsync(T));
-        Assert.That(e!.ErrorCode, Is.EqualTo(SmtpErrorCode.RecipientNotAccepted));
+        await client.ConnectAsync("127.0.0.1", peer.Port, SmtpEncryption.None).WaitAsync(T);
+        var e = await Assert.ThrowsAsync<SmtpRefusedException>(() => client.SendAsync(Message, "a@example.org", ["b@example.org"]).WaitAsync(T));
+        Assert.That(e!.ErrorCode, Is.EqualTo(SmtpRefusal.RecipientNotAccepted));
         Assert.That(e.Recipients.Single().StatusCode, Is.GreaterThanOrEqualTo(400));
         await client.NoOpAsync().WaitAsync(T);
     }

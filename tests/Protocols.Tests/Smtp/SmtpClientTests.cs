@@ -29,7 +29,7 @@ public class SmtpClientTests
         await using var client = NewClient();
         client.UsePipelining = pipelining;
         client.PreferChunking = chunking;
-        await client.ConnectAsync(smtp.Host, smtp.Port, SecureSocketOptions.None).WaitAsync(T);
+        await client.ConnectAsync(smtp.Host, smtp.Port, SmtpEncryption.None).WaitAsync(T);
         for (var i = 0; i < 3; i++)
         {
             var result = await client.SendAsync(Message, "a@example.org", ["b@example.org", "c@example.org"]).WaitAsync(T);
@@ -49,13 +49,13 @@ public class SmtpClientTests
             Recipient = (_, r) => r.Address.StartsWith("no", StringComparison.Ordinal) ? new SmtpResponse(550, "No such user", "5.1.1") : null,
         });
         await using var client = NewClient();
-        await client.ConnectAsync(smtp.Host, smtp.Port, SecureSocketOptions.None).WaitAsync(T);
+        await client.ConnectAsync(smtp.Host, smtp.Port, SmtpEncryption.None).WaitAsync(T);
         var result = await client.SendAsync(Message, "a@example.org", ["yes@example.org", "nobody@example.org"]).WaitAsync(T);
         Assert.That(result.Accepted.Select(r => r.Address), Is.EqualTo(new[] { "yes@example.org" }));
         Assert.That(result.Rejected.Single().StatusCode, Is.EqualTo(550));
 
-        var e = await Assert.ThrowsAsync<SmtpCommandException>(() => client.SendAsync(Message, "a@example.org", ["no1@example.org", "no2@example.org"]).WaitAsync(T));
-        Assert.That(e!.ErrorCode, Is.EqualTo(SmtpErrorCode.RecipientNotAccepted));
+        var e = await Assert.ThrowsAsync<SmtpRefusedException>(() => client.SendAsync(Message, "a@example.org", ["no1@example.org", "no2@example.org"]).WaitAsync(T));
+        Assert.That(e!.ErrorCode, Is.EqualTo(SmtpRefusal.RecipientNotAccepted));
         Assert.That(e.Recipients, Has.Count.EqualTo(2));
         // The session is still usable.
         await client.SendAsync(Message, "a@example.org", ["yes@example.org"]).WaitAsync(T);
@@ -67,11 +67,11 @@ public class SmtpClientTests
     {
         await using var smtp = await SmtpTestServer.StartAsync(o => o.Limits.MaxMessageSize = 100);
         await using var client = NewClient();
-        await client.ConnectAsync(smtp.Host, smtp.Port, SecureSocketOptions.None).WaitAsync(T);
+        await client.ConnectAsync(smtp.Host, smtp.Port, SmtpEncryption.None).WaitAsync(T);
         Assert.That(client.Capabilities.MaxSize, Is.EqualTo(100));
-        var e = await Assert.ThrowsAsync<SmtpCommandException>(() => client.SendAsync(new string('x', 101), "a@example.org", ["b@example.org"]).WaitAsync(T));
+        var e = await Assert.ThrowsAsync<SmtpRefusedException>(() => client.SendAsync(new string('x', 101), "a@example.org", ["b@example.org"]).WaitAsync(T));
         Assert.That(e!.StatusCode, Is.EqualTo(552));
-        Assert.That(e.ErrorCode, Is.EqualTo(SmtpErrorCode.MessageNotAccepted));
+        Assert.That(e.ErrorCode, Is.EqualTo(SmtpRefusal.MessageNotAccepted));
         await client.SendAsync(new string('x', 98) + "\r\n", "a@example.org", ["b@example.org"]).WaitAsync(T);
         Assert.That(smtp.Messages, Has.Count.EqualTo(1));
     }
@@ -81,7 +81,7 @@ public class SmtpClientTests
     {
         await using var smtp = await SmtpTestServer.StartAsync();
         await using var client = NewClient();
-        await client.ConnectAsync(smtp.Host, smtp.Port, SecureSocketOptions.None).WaitAsync(T);
+        await client.ConnectAsync(smtp.Host, smtp.Port, SmtpEncryption.None).WaitAsync(T);
         await client.SendAsync("Subject: x\r\n\r\nGrüße\r\n", "jörg@example.org", ["b@example.org"]).WaitAsync(T);
         await client.SendAsync("Subject: x\r\n\r\nplain\r\n", "a@example.org", ["b@example.org"]).WaitAsync(T);
         Assert.That(smtp.Messages[0].Envelope.Body, Is.EqualTo("8BITMIME"));
@@ -90,15 +90,15 @@ public class SmtpClientTests
         Assert.That(smtp.Messages[1].Envelope.SmtpUtf8, Is.False);
     }
 
-    [TestCase(SecureSocketOptions.StartTls, "PLAIN")]
-    [TestCase(SecureSocketOptions.StartTls, "LOGIN")]
-    [TestCase(SecureSocketOptions.SslOnConnect, "CRAM-MD5")]
-    public async Task TlsAndAuthenticationWithTranscriptRedacted(SecureSocketOptions security, string mechanism)
+    [TestCase(SmtpEncryption.StartTls, "PLAIN")]
+    [TestCase(SmtpEncryption.StartTls, "LOGIN")]
+    [TestCase(SmtpEncryption.SslOnConnect, "CRAM-MD5")]
+    public async Task TlsAndAuthenticationWithTranscriptRedacted(SmtpEncryption security, string mechanism)
     {
         await using var smtp = await SmtpTestServer.StartAsync(o => o.Authenticator = SmtpAuthenticator.Single("alice", "Sup3r-secret"));
         var transcript = new StringWriter();
         await using var client = NewClient(transcript);
-        await client.ConnectAsync(smtp.Host, security == SecureSocketOptions.SslOnConnect ? smtp.TlsPort : smtp.Port, security).WaitAsync(T);
+        await client.ConnectAsync(smtp.Host, security == SmtpEncryption.SslOnConnect ? smtp.TlsPort : smtp.Port, security).WaitAsync(T);
         Assert.That(client.IsSecure, Is.True);
         await client.AuthenticateAsync(mechanism, "alice", "Sup3r-secret").WaitAsync(T);
         await client.SendAsync(Message, "alice@example.org", ["b@example.org"]).WaitAsync(T);
@@ -117,10 +117,10 @@ public class SmtpClientTests
     {
         await using var smtp = await SmtpTestServer.StartAsync(o => o.Authenticator = SmtpAuthenticator.Single("alice", "pw"));
         await using var client = NewClient();
-        await client.ConnectAsync(smtp.Host, smtp.Port, SecureSocketOptions.StartTls).WaitAsync(T);
-        var e = await Assert.ThrowsAsync<SmtpCommandException>(() => client.AuthenticateAsync("alice", "wrong").WaitAsync(T));
+        await client.ConnectAsync(smtp.Host, smtp.Port, SmtpEncryption.StartTls).WaitAsync(T);
+        var e = await Assert.ThrowsAsync<SmtpRefusedException>(() => client.AuthenticateAsync("alice", "wrong").WaitAsync(T));
         Assert.That(e!.StatusCode, Is.EqualTo(535));
-        Assert.That(e.ErrorCode, Is.EqualTo(SmtpErrorCode.AuthenticationFailed));
+        Assert.That(e.ErrorCode, Is.EqualTo(SmtpRefusal.AuthenticationFailed));
         Assert.That(client.IsConnected, Is.True);
         await client.AuthenticateAsync("alice", "pw").WaitAsync(T);
     }
@@ -130,7 +130,7 @@ public class SmtpClientTests
     {
         await using var smtp = await SmtpTestServer.StartAsync(o => o.Extensions &= ~SmtpExtensions.StartTls);
         await using var client = NewClient();
-        await Assert.ThrowsAsync<SmtpCommandException>(() => client.ConnectAsync(smtp.Host, smtp.Port, SecureSocketOptions.StartTls).WaitAsync(T));
+        await Assert.ThrowsAsync<SmtpRefusedException>(() => client.ConnectAsync(smtp.Host, smtp.Port, SmtpEncryption.StartTls).WaitAsync(T));
         Assert.That(client.IsConnected, Is.False);
     }
 
@@ -141,15 +141,15 @@ public class SmtpClientTests
         smtp.Faults.Reply("MAIL", 451, "try later", nth: 1, enhancedCode: "4.3.0");
         await using var client = NewClient();
         client.UsePipelining = false;
-        await client.ConnectAsync(smtp.Host, smtp.Port, SecureSocketOptions.None).WaitAsync(T);
-        var e = await Assert.ThrowsAsync<SmtpCommandException>(() => client.SendAsync(Message, "a@example.org", ["b@example.org"]).WaitAsync(T));
+        await client.ConnectAsync(smtp.Host, smtp.Port, SmtpEncryption.None).WaitAsync(T);
+        var e = await Assert.ThrowsAsync<SmtpRefusedException>(() => client.SendAsync(Message, "a@example.org", ["b@example.org"]).WaitAsync(T));
         Assert.That(e!.StatusCode, Is.EqualTo(451));
-        Assert.That(e.ErrorCode, Is.EqualTo(SmtpErrorCode.SenderNotAccepted));
+        Assert.That(e.ErrorCode, Is.EqualTo(SmtpRefusal.SenderNotAccepted));
         Assert.That(e.EnhancedStatusCode?.ToString(), Is.EqualTo("4.3.0"));
         await client.SendAsync(Message, "a@example.org", ["b@example.org"]).WaitAsync(T);
 
         smtp.Faults.DisconnectOn("RCPT");
-        await Assert.ThrowsAsync<SmtpProtocolException>(() => client.SendAsync(Message, "a@example.org", ["b@example.org"]).WaitAsync(T));
+        await Assert.ThrowsAsync<SmtpConnectionException>(() => client.SendAsync(Message, "a@example.org", ["b@example.org"]).WaitAsync(T));
         Assert.That(client.IsConnected, Is.False);
         Assert.That(smtp.Messages, Has.Count.EqualTo(1));
     }
@@ -160,7 +160,7 @@ public class SmtpClientTests
         await using var smtp = await SmtpTestServer.StartAsync();
         smtp.Faults.Delay("NOOP", TimeSpan.FromSeconds(3));
         await using var client = NewClient();
-        await client.ConnectAsync(smtp.Host, smtp.Port, SecureSocketOptions.None).WaitAsync(T);
+        await client.ConnectAsync(smtp.Host, smtp.Port, SmtpEncryption.None).WaitAsync(T);
         client.Timeout = TimeSpan.FromMilliseconds(300);
         await Assert.ThrowsAsync<TimeoutException>(() => client.NoOpAsync().WaitAsync(T));
         Assert.That(client.IsConnected, Is.False);
@@ -172,7 +172,7 @@ public class SmtpClientTests
         await using var smtp = await SmtpTestServer.StartAsync();
         smtp.Faults.Delay("NOOP", TimeSpan.FromSeconds(3));
         await using var client = NewClient();
-        await client.ConnectAsync(smtp.Host, smtp.Port, SecureSocketOptions.None).WaitAsync(T);
+        await client.ConnectAsync(smtp.Host, smtp.Port, SmtpEncryption.None).WaitAsync(T);
         using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
         await Assert.CatchAsync<OperationCanceledException>(() => client.NoOpAsync(cts.Token).WaitAsync(T));
     }
@@ -183,7 +183,7 @@ public class SmtpClientTests
         int port;
         await using (var smtp = await SmtpTestServer.StartAsync()) port = smtp.Port;
         await using var client = NewClient();
-        await Assert.ThrowsAsync<SmtpProtocolException>(() => client.ConnectAsync("127.0.0.1", port, SecureSocketOptions.None).WaitAsync(T));
+        await Assert.ThrowsAsync<SmtpConnectionException>(() => client.ConnectAsync("127.0.0.1", port, SmtpEncryption.None).WaitAsync(T));
     }
 
     [Test]

@@ -1,7 +1,7 @@
 namespace Protocols.Smtp;
 
 /// <summary>How <see cref="SmtpClient.ConnectAsync"/> secures the connection (the names MailKit users know).</summary>
-public enum SecureSocketOptions
+public enum SmtpEncryption
 {
     /// <summary>Plaintext, never TLS.</summary>
     None,

@@ -20,11 +20,11 @@ public enum SmtpCapabilityFlags
 }
 
 /// <summary>What the server offers: flags, the SIZE limit, AUTH mechanisms, and the raw EHLO lines.</summary>
-public sealed class SmtpCapabilities
+public sealed class SmtpServerCapabilities
 {
-    public static readonly SmtpCapabilities Empty = new(SmtpCapabilityFlags.None, 0, [], []);
+    public static readonly SmtpServerCapabilities Empty = new(SmtpCapabilityFlags.None, 0, [], []);
 
-    private SmtpCapabilities(SmtpCapabilityFlags flags, long maxSize, IReadOnlyList<string> auth, IReadOnlyList<string> lines)
+    private SmtpServerCapabilities(SmtpCapabilityFlags flags, long maxSize, IReadOnlyList<string> auth, IReadOnlyList<string> lines)
     {
         Flags = flags;
         MaxSize = maxSize;
@@ -46,7 +46,7 @@ public sealed class SmtpCapabilities
     public bool Has(SmtpCapabilityFlags flag) => (Flags & flag) == flag;
 
     /// <summary>Parses EHLO reply lines (the first is the server's greeting and is skipped).</summary>
-    public static SmtpCapabilities Parse(IReadOnlyList<string> ehloLines)
+    public static SmtpServerCapabilities Parse(IReadOnlyList<string> ehloLines)
     {
         ArgumentNullException.ThrowIfNull(ehloLines);
         var flags = SmtpCapabilityFlags.None;
@@ -93,6 +93,6 @@ public sealed class SmtpCapabilities
                     break;
             }
         }
-        return new SmtpCapabilities(flags, size, auth, lines);
+        return new SmtpServerCapabilities(flags, size, auth, lines);
     }
 }

@@ -1,4 +1,4 @@
-namespace Protocols.Tests.Mime;
+namespace Protocols.Tests.Messages;
 
 /// <summary>Finds fixtures/mail by walking up from the test output directory.</summary>
 internal static class MailFixtures
