@@ -218,7 +218,9 @@ public abstract partial class LineSession<TSession, TState> : ILineSession
     private async ValueTask<(FrameStatus, ReadOnlySequence<byte>)> ReadFrameAsync(FrameStatus status, CancellationToken cancellationToken)
     {
         var reader = Connection.Reader;
-        await Connection.Writer.DrainAsync(cancellationToken).ConfigureAwait(false); // answer what came before waiting for more
+        // Answer what came before waiting for more; with part of a pipelined command already here its rest is on the
+        // way, so the replies wait and go out together (fewer flushes, as before the kernel).
+        if (reader.BufferedLength == 0) await Connection.Writer.DrainAsync(cancellationToken).ConfigureAwait(false);
         Lease?.MarkIdle();
         var deadline = Deadline();
         try

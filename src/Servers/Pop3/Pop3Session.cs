@@ -46,16 +46,20 @@ public sealed partial class Pop3Session : LineSession<Pop3Session, Pop3State>
 
     public Pop3Session(Connection connection, IPop3MailboxProvider provider, Pop3ServerOptions? options = null,
         ProtocolsMetrics? metrics = null, ILogger? logger = null)
-        : base(connection, Verbs, new CrlfFraming((options ?? DefaultOptions).MaxCommandLength), (options ?? DefaultOptions).ToSessionLimits(),
-            new LineServices(Protocol, logger, metrics, (options ?? DefaultOptions).Faults, (options ?? DefaultOptions).AuthThrottle), Pop3State.Authorization)
+        : this(connection, provider, options ?? new Pop3ServerOptions(), metrics, logger, 0)
+    {
+    }
+
+    // Without options a session gets its own (and so its own auth throttle); a server's sessions share the server's.
+    private Pop3Session(Connection connection, IPop3MailboxProvider provider, Pop3ServerOptions options, ProtocolsMetrics? metrics, ILogger? logger, int _)
+        : base(connection, Verbs, new CrlfFraming(options.MaxCommandLength), options.ToSessionLimits(),
+            new LineServices(Protocol, logger, metrics, options.Faults, options.AuthThrottle), Pop3State.Authorization)
     {
         _provider = provider ?? throw new ArgumentNullException(nameof(provider));
-        _options = options ?? new Pop3ServerOptions();
+        _options = options;
         if (_options.ImplicitTls && _options.Certificate is null) throw new ArgumentException("implicit TLS needs a certificate", nameof(options));
         _metrics = metrics;
     }
-
-    private static Pop3ServerOptions DefaultOptions { get; } = new();
 
     protected override ValueTask<bool> GreetAsync(CancellationToken cancellationToken) => ReplyAsync("+OK " + _options.Greeting, cancellationToken);
 
