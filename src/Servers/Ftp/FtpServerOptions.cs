@@ -35,6 +35,12 @@ public sealed class FtpServerOptions
     /// <summary>Connections at once from one IP address. Default 64 (vsftpd has no limit by default; pure-ftpd 50 per user).</summary>
     public int MaxConnectionsPerIp { get => _maxConnectionsPerIp; set => _maxConnectionsPerIp = Positive(value); }
 
+    /// <summary>
+    /// When a connection limit is full, a session waiting this long for a command is closed (421) to make room for a
+    /// newcomer. Default 10 s (Postfix's <c>smtpd_timeout</c> under stress); <see cref="Timeout.InfiniteTimeSpan"/>: never.
+    /// </summary>
+    public TimeSpan StressIdleTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Failed logins before the connection is closed with 421. Default 3 (vsftpd <c>max_login_fails</c>).</summary>
     public int MaxLoginFailures { get => _maxLoginFailures; set => _maxLoginFailures = Positive(value); }
 

@@ -216,6 +216,28 @@ public class ServerProtocolTests
     }
 
     [Test]
+    public async Task Idle_sessions_at_the_per_ip_limit_make_room_for_a_newcomer_after_the_stress_idle_timeout()
+    {
+        await using var server = await StartAsync(o => o.Configure = s =>
+        {
+            s.MaxConnectionsPerIp = 2;
+            s.StressIdleTimeout = TimeSpan.FromMilliseconds(300);
+        });
+        await using var first = await RawFtp.ConnectAsync(server.Port);
+        await using var second = await RawFtp.ConnectAsync(server.Port);
+        await using (var early = await RawFtp.ConnectAsync(server.Port, expectGreeting: false))
+        {
+            Assert.That((await early.ReadAsync()).Code, Is.EqualTo(421), "before the stress idle timeout the limit holds");
+        }
+        await Task.Delay(500);
+        await using var newcomer = await RawFtp.ConnectAsync(server.Port);
+        await newcomer.LoginAsync();
+        Assert.That((await first.ReadAsync()).ToString(), Is.EqualTo("421 Timeout."), "the longest-idle session made room");
+        Assert.That(await first.IsClosedAsync(), Is.True);
+        Assert.That((await second.SendAsync("NOOP")).Code, Is.EqualTo(200), "one eviction per newcomer");
+    }
+
+    [Test]
     public async Task Failed_logins_at_and_past_the_limit()
     {
         await using var server = await StartAsync(o => o.Configure = s => s.MaxLoginFailures = 2);
