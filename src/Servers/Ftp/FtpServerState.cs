@@ -18,6 +18,13 @@ public sealed class FtpServerState(FtpServerOptions options)
     /// </summary>
     public ConnectionLimiter Limiter { get; } = new(options.MaxConnections, options.MaxConnectionsPerIp);
 
+    /// <summary>
+    /// Failed logins per client address across connections (the kernel's): each failure waits
+    /// <see cref="FtpServerOptions.LoginFailureDelay"/>, doubling with each further failure from that address up to 5 s,
+    /// so reconnecting buys a guesser nothing.
+    /// </summary>
+    public AuthThrottle AuthThrottle { get; } = new() { BaseDelay = options.LoginFailureDelay };
+
     /// <summary>Connections open now.</summary>
     public int ConnectionCount => Limiter.Active;
 

@@ -250,6 +250,24 @@ public class ServerProtocolTests
     }
 
     [Test]
+    public async Task Failed_logins_are_slowed_per_address_across_connections()
+    {
+        await using var server = await StartAsync(o => o.Configure = s => s.LoginFailureDelay = TimeSpan.FromMilliseconds(200));
+        for (var connection = 1; connection <= 2; connection++)
+        {
+            await using var ftp = await RawFtp.ConnectAsync(server.Port);
+            Assert.That((await ftp.SendAsync("USER user")).Code, Is.EqualTo(331));
+            var watch = System.Diagnostics.Stopwatch.StartNew();
+            Assert.That((await ftp.SendAsync("PASS bad")).Code, Is.EqualTo(530));
+            Assert.That(watch.Elapsed, Is.GreaterThanOrEqualTo(TimeSpan.FromMilliseconds(190 * connection)), "the delay doubles for the address, not per connection");
+        }
+        Assert.That(server.State.AuthThrottle.FailuresOf(IPAddress.Loopback), Is.EqualTo(2));
+        await using var honest = await RawFtp.ConnectAsync(server.Port);
+        await honest.LoginAsync();
+        Assert.That(server.State.AuthThrottle.FailuresOf(IPAddress.Loopback), Is.EqualTo(1), "a success halves the count");
+    }
+
+    [Test]
     public async Task Command_line_length_at_and_past_the_limit()
     {
         await using var server = await StartAsync(o => o.Configure = s => s.MaxCommandLength = 64);
