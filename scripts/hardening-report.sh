@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Runs the hardening suite (tests/Protocols.Tests/Hardening) with report-sized counts and prints one table:
-# load held, faults survived, bad inputs tried, messages/files lost (must be 0), and the time each took.
+# load held, faults survived, bad inputs tried, attacks refused, messages/files lost, escapes (bytes or effects that got
+# past a boundary: outside the served root, another origin) and leaks (names or data shown that must not be); lost,
+# escapes and leaks must all be 0. And the time each took.
 #   scripts/hardening-report.sh              # build, run, print (about 10 minutes on 2 cores)
 #   scripts/hardening-report.sh --no-build   # reuse the last Release build
 #   scripts/hardening-report.sh --markdown   # print the table as Markdown (for docs/reliability.md)
 # Counts (environment, defaults below): PROTOCOLS_FUZZ_CASES (mutated inputs per fuzz target),
 # PROTOCOLS_KILL_MESSAGES and PROTOCOLS_KILL_FILES (the kill -9 loads, SMTP and FTP), PROTOCOLS_LOAD_SESSIONS (concurrent SMTP sessions),
-# PROTOCOLS_FTP_TRANSFERS (concurrent FTP transfers). Every load targets 127.0.0.0/8 only.
+# PROTOCOLS_FTP_TRANSFERS (concurrent FTP transfers), PROTOCOLS_RACE_SECONDS (how long each symlink-swap race runs).
+# Every load targets 127.0.0.0/8 only.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,6 +27,7 @@ export PROTOCOLS_KILL_MESSAGES="${PROTOCOLS_KILL_MESSAGES:-10000}"
 export PROTOCOLS_LOAD_SESSIONS="${PROTOCOLS_LOAD_SESSIONS:-1000}"
 export PROTOCOLS_FTP_TRANSFERS="${PROTOCOLS_FTP_TRANSFERS:-200}"
 export PROTOCOLS_KILL_FILES="${PROTOCOLS_KILL_FILES:-2000}"
+export PROTOCOLS_RACE_SECONDS="${PROTOCOLS_RACE_SECONDS:-5}"
 report="$(mktemp /tmp/hardening-report.XXXXXX)"
 log="$(mktemp /tmp/hardening-log.XXXXXX)"
 trap 'rm -f "$report" "$log"' EXIT
@@ -43,27 +47,28 @@ summary="$(grep -E '^(Passed|Failed)!' "$log" | tail -1)"
 awk -F'\t' -v markdown="$markdown" -v status="$status" -v seconds="$seconds" -v summary="$summary" \
     -v fuzz="$PROTOCOLS_FUZZ_CASES" -v kill="$PROTOCOLS_KILL_MESSAGES" '
   { kind[NR] = $1; check[NR] = $2; count[NR] = $3; lost[NR] = $4; time[NR] = $5; note[NR] = $6
-    rows = NR; lostTotal += $4
+    escapes[NR] = ($7 == "" ? "-" : $7); leaks[NR] = ($8 == "" ? "-" : $8)
+    rows = NR; lostTotal += $4; escapesTotal += $7; leaksTotal += $8
     if ($1 == "bad input") { inputs += $3; inputTargets++ }
     else if ($1 == "load") { loads++ }
     else if ($1 == "fault") { faults++ }
-    else if ($1 == "attack") { attacks++ } }
+    else if ($1 == "attack") { attacks++; if ($7 != "") { tried += $3 } } }
   END {
     split("load,fault,attack,bad input", order, ",")
     if (markdown) {
-      print "| kind | check | count | lost | time (s) | notes |"
-      print "|---|---|---:|---:|---:|---|"
+      print "| kind | check | count | lost | escapes | leaks | time (s) | notes |"
+      print "|---|---|---:|---:|---:|---:|---:|---|"
     } else {
-      printf "%-9s  %-62s %9s %5s %8s  %s\n", "kind", "check", "count", "lost", "time(s)", "notes"
+      printf "%-9s  %-62s %9s %5s %7s %5s %8s  %s\n", "kind", "check", "count", "lost", "escapes", "leaks", "time(s)", "notes"
     }
     for (k = 1; k <= 4; k++) for (i = 1; i <= rows; i++) if (kind[i] == order[k]) {
-      if (markdown) printf "| %s | %s | %s | %s | %s | %s |\n", kind[i], check[i], count[i], lost[i], time[i], note[i]
-      else printf "%-9s  %-62s %9s %5s %8s  %s\n", kind[i], substr(check[i], 1, 62), count[i], lost[i], time[i], note[i]
+      if (markdown) printf "| %s | %s | %s | %s | %s | %s | %s | %s |\n", kind[i], check[i], count[i], lost[i], escapes[i], leaks[i], time[i], note[i]
+      else printf "%-9s  %-62s %9s %5s %7s %5s %8s  %s\n", kind[i], substr(check[i], 1, 62), count[i], lost[i], escapes[i], leaks[i], time[i], note[i]
     }
     print ""
     printf "bad inputs tried: %d across %d fuzz targets (%s cases each)\n", inputs, inputTargets, fuzz
     printf "load held: %d load checks; faults survived: %d fault checks (kill -9 load: %s messages planned); attacks refused: %d\n", loads, faults, kill, attacks
-    printf "messages/files lost: %d (must be 0)\n", lostTotal
+    printf "messages/files lost: %d (must be 0); escapes: %d, leaks: %d in %d attack cases that count them (must be 0)\n", lostTotal, escapesTotal, leaksTotal, tried
     printf "tests: %s; %d s in all\n", (summary == "" ? "no summary (see the log)" : summary), seconds
   }' "$report"
 
@@ -74,3 +79,5 @@ if [ "$status" != 0 ]; then
 fi
 lost=$(awk -F'\t' '{ s += $4 } END { print s + 0 }' "$report")
 [ "$lost" = 0 ] || { echo "hardening-report.sh: $lost messages/files lost" >&2; exit 1; }
+escaped=$(awk -F'\t' '{ s += $7 + $8 } END { print s + 0 }' "$report")
+[ "$escaped" = 0 ] || { echo "hardening-report.sh: $escaped escapes or leaks" >&2; exit 1; }

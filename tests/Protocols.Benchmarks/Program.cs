@@ -1,7 +1,19 @@
 using BenchmarkDotNet.Running;
 
-if (await Protocols.Benchmarks.HttpClientBench.ClientModes.TryRunAsync(args) is { } clientExitCode) return clientExitCode;
-if (await Protocols.Benchmarks.Http.ServerModes.TryRunAsync(args) is { } exitCode) return exitCode;
-if (await Protocols.Benchmarks.Hardening.HardeningModes.TryRunAsync(args) is { } hardeningExit) return hardeningExit;
+if (args.Length > 1 && args[0] == "alloc-profile")
+{
+    using var profile = new Protocols.Benchmarks.Profiling.AllocationProfile();
+    var code = await RunModeAsync(args[1..]);
+    profile.Print();
+    return code ?? 2;
+}
+if (await RunModeAsync(args) is { } exitCode) return exitCode;
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
 return 0;
+
+static async Task<int?> RunModeAsync(string[] args) =>
+    await Protocols.Benchmarks.HttpClientBench.ClientModes.TryRunAsync(args) ??
+    await Protocols.Benchmarks.Peers.SmtpServerHost.TryRunAsync(args) ??
+    await Protocols.Benchmarks.Peers.SmtpClientModes.TryRunAsync(args) ??
+    await Protocols.Benchmarks.Http.ServerModes.TryRunAsync(args) ??
+    await Protocols.Benchmarks.Hardening.HardeningModes.TryRunAsync(args);

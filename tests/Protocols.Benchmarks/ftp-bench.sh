@@ -3,10 +3,12 @@
 #   server: curl downloads and uploads SIZE_MIB (1 GiB) from/to ours, vsftpd and pyftpdlib; LIST of a
 #           10,000-file directory; 200 concurrent logins (python3 ftplib threads); peak RSS of the server process.
 #   client: ours (proto ftp get/put), curl and lftp downloading/uploading SIZE_MIB from/to vsftpd.
-# Best of RUNS for each figure. Files live in /dev/shm (or /tmp) and are deleted at the end.
+#   MLSD of the same directory (python3 ftplib, data transfer only): ours and pyftpdlib (vsftpd has no MLSD).
+# RUNS (3) interleaved runs, medians with min and max, ratios; each measured run waits for a quiet machine first
+# (bench-lib.sh). Files live in /dev/shm (or /tmp) and are deleted at the end. CLIENT_ONLY=1 / SERVER_ONLY=1.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-RUNS=${RUNS:-2}
+source tests/Protocols.Benchmarks/bench-lib.sh
 SIZE_MIB=${SIZE_MIB:-1024}
 FILES=${FILES:-10000}
 LOGINS=${LOGINS:-200}
@@ -24,10 +26,11 @@ pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
   rm -rf "$work"
+  bench_cleanup_lib
 }
 trap cleanup EXIT
 
-free_port() { $PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+free_port() { bench_free_port; }
 wait_port() { for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/$1) 2>/dev/null && return 0; sleep 0.1; done; echo "ftp-bench: nothing on port $1" >&2; exit 1; }
 
 # One tree per server (uploads land in each server's own tree).
@@ -85,9 +88,11 @@ pids+=($!); pid_py=$!
 wait_port $p_ours; wait_port $p_vs; wait_port $p_py
 
 url() { case $1 in ours) echo "ftp://u:p@127.0.0.1:$p_ours";; vsftpd) echo "ftp://127.0.0.1:$p_vs";; pyftpdlib) echo "ftp://u:p@127.0.0.1:$p_py";; esac; }
-best() { sort -g | head -1; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2fx", b / a }'; }
-gbps() { awk -v t="$1" -v m="$SIZE_MIB" 'BEGIN { printf "%.2f", m * 1048576 / t / 1e9 }'; }
+port_of() { case $1 in ours) echo "$p_ours";; vsftpd) echo "$p_vs";; pyftpdlib) echo "$p_py";; esac; }
+creds_of() { if [ "$1" = vsftpd ]; then echo "anonymous x"; else echo "u p"; fi; }
+curl_time() { local t; t=$(curl -sS "$@" -w '%{time_total}\n' 2>>"$work/curl.err") && echo "$t" || echo nan; }
+gbps() { awk -v t="$1" -v m="$SIZE_MIB" 'BEGIN { if (t == "nan" || t == 0) print "nan"; else printf "%.3f\n", m * 1048576 / t / 1e9 }'; }
+ms() { awk -v t="$1" 'BEGIN { if (t == "nan") print "nan"; else printf "%.2f\n", t * 1000 }'; }
 
 cat > "$work/logins.py" <<'PYEOF'
 import ftplib, sys, threading, time
@@ -106,45 +111,82 @@ for t in threads: t.start()
 for t in threads: t.join()
 print(f"{len(ok)}/{n} in {time.time() - t0:.2f}")
 PYEOF
+# Seconds for one listing command's data (PASV, command, lines read, 226), login excluded.
+cat > "$work/listing.py" <<'PYEOF'
+import ftplib, sys, time
+port, user, pw, command = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+f = ftplib.FTP(); f.connect("127.0.0.1", port, timeout=30); f.login(user, pw); f.cwd("many")
+lines = []
+t0 = time.perf_counter(); f.retrlines(command, lines.append); t = time.perf_counter() - t0
+f.quit()
+if len(lines) < 10: sys.exit(f"{command}: only {len(lines)} lines")
+print(f"{t:.6f}")
+PYEOF
+py_listing() { $PY "$work/listing.py" "$(port_of "$1")" $(creds_of "$1") "$2" 2>>"$work/py.err" || echo nan; }
 
-declare -A down up list logins rss
-for s in $([ "${CLIENT_ONLY:-0}" = 1 ] || echo ours vsftpd pyftpdlib); do
-  u=$(url $s)
-  down[$s]=$(for _ in $(seq $RUNS); do curl -sS -o /dev/null -w '%{time_total}\n' "$u/big.bin"; done | best)
-  up[$s]=$(for _ in $(seq $RUNS); do curl -sS -T "$work/src/big.bin" -w '%{time_total}\n' "$u/upload/up.bin"; rm -f "$work/$s/upload/up.bin"; done | best)
-  list[$s]=$(for _ in 1 2 3 4 5; do curl -sS -o /dev/null -w '%{time_total}\n' "$u/many/"; done | best)
-  if [ $s = vsftpd ]; then creds=(anonymous x); else creds=(u p); fi
-  case $s in ours) port=$p_ours;; vsftpd) port=$p_vs;; pyftpdlib) port=$p_py;; esac
-  logins[$s]=$($PY "$work/logins.py" "$port" "$LOGINS" "${creds[@]}")
-done
+declare -A logins rss
 if [ "${CLIENT_ONLY:-0}" != 1 ]; then
-rss[ours]=$(awk '/VmHWM/ {print $2/1024 " MiB"}' /proc/$pid_ours/status)
-rss[vsftpd]="$(awk '/VmHWM/ {print $2/1024 " MiB"}' /proc/$pid_vs/status) (+1 process per session)"
-rss[pyftpdlib]=$(awk '/VmHWM/ {print $2/1024 " MiB"}' /proc/$pid_py/status)
+  # Ours JIT-compiles its listing path on first use: one LIST and one MLSD first, not measured.
+  curl -sS -o /dev/null "$(url ours)/many/"; py_listing ours MLSD >/dev/null; py_listing ours LIST >/dev/null
+  for run in $(seq "$RUNS"); do
+    for s in ours vsftpd pyftpdlib; do
+      u=$(url $s)
+      bench_wait_quiet; bench_record "$s,down" "$(gbps "$(curl_time -o /dev/null "$u/big.bin")")"
+      bench_wait_quiet; bench_record "$s,up" "$(gbps "$(curl_time -T "$work/src/big.bin" "$u/upload/up.bin")")"; rm -f "$work/$s/upload/up.bin"
+      bench_wait_quiet; bench_record "$s,list" "$(ms "$(curl_time -o /dev/null "$u/many/")")"
+      [ $s = vsftpd ] || { bench_wait_quiet; bench_record "$s,mlsd" "$(ms "$(py_listing $s MLSD)")"; }
+      bench_wait_quiet; bench_record "$s,pylist" "$(ms "$(py_listing $s LIST)")"
+    done
+    echo "  server run $run of $RUNS done (load $(bench_load))"
+  done
+  for s in ours vsftpd pyftpdlib; do bench_wait_quiet; logins[$s]=$($PY "$work/logins.py" "$(port_of $s)" "$LOGINS" $(creds_of $s)); done
+  rss[ours]=$(awk '/VmHWM/ {print $2/1024 " MiB"}' /proc/$pid_ours/status)
+  rss[vsftpd]="$(awk '/VmHWM/ {print $2/1024 " MiB"}' /proc/$pid_vs/status) (+1 process per session)"
+  rss[pyftpdlib]=$(awk '/VmHWM/ {print $2/1024 " MiB"}' /proc/$pid_py/status)
 
-echo
-echo "FTP servers, curl as the client, $SIZE_MIB MiB, best of $RUNS (LIST: best of 5; $LOGINS concurrent logins: one run)"
-printf "%-10s %10s %10s %12s %22s   %s\n" server "down GB/s" "up GB/s" "LIST ${FILES} ms" "$LOGINS logins (ok in s)" "peak RSS"
-for s in ours vsftpd pyftpdlib; do
-  printf "%-10s %10s %10s %12.1f %22s   %s\n" $s "$(gbps ${down[$s]})" "$(gbps ${up[$s]})" "$(awk -v t=${list[$s]} 'BEGIN{print t*1000}')" "${logins[$s]}" "${rss[$s]}"
-done
-echo "ours vs vsftpd:    download $(ratio ${down[ours]} ${down[vsftpd]}), upload $(ratio ${up[ours]} ${up[vsftpd]}), LIST $(ratio ${list[ours]} ${list[vsftpd]}) (>1 = ours faster)"
-echo "ours vs pyftpdlib: download $(ratio ${down[ours]} ${down[pyftpdlib]}), upload $(ratio ${up[ours]} ${up[pyftpdlib]}), LIST $(ratio ${list[ours]} ${list[pyftpdlib]})"
+  echo
+  echo "== FTP servers, curl as the client (MLSD and the second LIST: python3 ftplib, data only), $SIZE_MIB MiB, $FILES files =="
+  for s in ours vsftpd pyftpdlib; do
+    bench_row "$s: download" "$s,down" GB/s
+    bench_row "$s: upload" "$s,up" GB/s
+    bench_row "$s: LIST of $FILES (curl, whole transfer)" "$s,list" ms
+    bench_row "$s: LIST of $FILES (ftplib, data only)" "$s,pylist" ms
+    [ $s = vsftpd ] || bench_row "$s: MLSD of $FILES (ftplib, data only)" "$s,mlsd" ms
+    echo "    $s: $LOGINS concurrent logins: ${logins[$s]} s; peak RSS ${rss[$s]}"
+  done
+  echo "    ours / vsftpd:    download $(bench_ratio ours,down vsftpd,down higher), upload $(bench_ratio ours,up vsftpd,up higher), LIST $(bench_ratio ours,list vsftpd,list lower) (ftplib $(bench_ratio ours,pylist vsftpd,pylist lower))"
+  echo "    ours / pyftpdlib: download $(bench_ratio ours,down pyftpdlib,down higher), upload $(bench_ratio ours,up pyftpdlib,up higher), LIST $(bench_ratio ours,list pyftpdlib,list lower), MLSD $(bench_ratio ours,mlsd pyftpdlib,mlsd lower)"
+  echo "    ours MLSD vs vsftpd LIST (vsftpd has no MLSD): $(bench_ratio ours,mlsd vsftpd,pylist lower)"
+  bench_summary "FTP LIST of $FILES files (curl)" "$(bench_med ours,list ms)" "vsftpd $(bench_med vsftpd,list); pyftpdlib $(bench_med pyftpdlib,list)" \
+    "$(bench_ratio ours,list vsftpd,list lower) / $(bench_ratio ours,list pyftpdlib,list lower)"
+  bench_summary "FTP MLSD of $FILES files (ftplib, data only)" "$(bench_med ours,mlsd ms)" "vsftpd LIST $(bench_med vsftpd,pylist) (no MLSD); pyftpdlib MLSD $(bench_med pyftpdlib,mlsd)" \
+    "$(bench_ratio ours,mlsd vsftpd,pylist lower) / $(bench_ratio ours,mlsd pyftpdlib,mlsd lower)"
+  bench_summary "FTP server, curl download / upload $SIZE_MIB MiB" "$(bench_med ours,down) / $(bench_med ours,up) GB/s" \
+    "vsftpd $(bench_med vsftpd,down) / $(bench_med vsftpd,up); pyftpdlib $(bench_med pyftpdlib,down) / $(bench_med pyftpdlib,up)" \
+    "$(bench_ratio ours,down vsftpd,down higher) / $(bench_ratio ours,up vsftpd,up higher) vsftpd"
 fi
 
 # Clients against vsftpd. vsftpd run as the launching user does not chroot: absolute paths are real paths.
+[ "${SERVER_ONLY:-0}" = 1 ] && { echo; bench_footer; exit 0; }
 uv="$(url vsftpd)$work/vsftpd"   # ours: absolute paths
 uc="$(url vsftpd)"                # curl: paths relative to the login directory (anon_root)
-t() { local s; s=$(date +%s.%N); "$@" >/dev/null 2>"$work/client.err" || { echo "ftp-bench: failed: $* ($(tail -1 "$work/client.err"))" >&2; echo nan; return; }; awk -v s="$s" -v e="$(date +%s.%N)" 'BEGIN { print e - s }'; }
-declare -A cdown cup
-cdown[ours]=$(for _ in $(seq $RUNS); do t $PROTO ftp get "$uv/big.bin" -o -; done | best)
-cdown[curl]=$(for _ in $(seq $RUNS); do t curl -sS -o /dev/null "$uc/big.bin"; done | best)
-cdown[lftp]=$(for _ in $(seq $RUNS); do t lftp -p "$p_vs" -u anonymous,x -e "set ftp:ssl-allow false; set xfer:clobber on; get big.bin -o /dev/null; quit" 127.0.0.1; done | best)
-cup[ours]=$(for _ in $(seq $RUNS); do t $PROTO ftp put "$work/src/big.bin" "$uv/upload/c.bin"; rm -f "$work/vsftpd/upload/c.bin"; done | best)
-cup[curl]=$(for _ in $(seq $RUNS); do t curl -sS -T "$work/src/big.bin" "$uc/upload/c.bin"; rm -f "$work/vsftpd/upload/c.bin"; done | best)
-cup[lftp]=$(for _ in $(seq $RUNS); do t lftp -p "$p_vs" -u anonymous,x -e "set ftp:ssl-allow false; put $work/src/big.bin -o upload/c.bin; quit" 127.0.0.1; rm -f "$work/vsftpd/upload/c.bin"; done | best)
+t() { BENCH_ERR="$work/client.err" bench_time "$@"; }
+for run in $(seq "$RUNS"); do
+  bench_wait_quiet; bench_record "c,ours,down" "$(gbps "$(t $PROTO ftp get "$uv/big.bin" -o -)")"
+  bench_wait_quiet; bench_record "c,curl,down" "$(gbps "$(t curl -sS -o /dev/null "$uc/big.bin")")"
+  bench_wait_quiet; bench_record "c,lftp,down" "$(gbps "$(t lftp -p "$p_vs" -u anonymous,x -e "set ftp:ssl-allow false; set xfer:clobber on; get big.bin -o /dev/null; quit" 127.0.0.1)")"
+  bench_wait_quiet; bench_record "c,ours,up" "$(gbps "$(t $PROTO ftp put "$work/src/big.bin" "$uv/upload/c.bin")")"; rm -f "$work/vsftpd/upload/c.bin"
+  bench_wait_quiet; bench_record "c,curl,up" "$(gbps "$(t curl -sS -T "$work/src/big.bin" "$uc/upload/c.bin")")"; rm -f "$work/vsftpd/upload/c.bin"
+  bench_wait_quiet; bench_record "c,lftp,up" "$(gbps "$(t lftp -p "$p_vs" -u anonymous,x -e "set ftp:ssl-allow false; put $work/src/big.bin -o upload/c.bin; quit" 127.0.0.1)")"; rm -f "$work/vsftpd/upload/c.bin"
+  echo "  client run $run of $RUNS done (load $(bench_load))"
+done
 echo
-echo "FTP clients against vsftpd, $SIZE_MIB MiB, whole process wall clock, best of $RUNS"
-printf "%-6s %10s %10s\n" client "down GB/s" "up GB/s"
-for c in ours curl lftp; do printf "%-6s %10s %10s\n" $c "$(gbps ${cdown[$c]})" "$(gbps ${cup[$c]})"; done
-echo "ours vs curl: download $(ratio ${cdown[ours]} ${cdown[curl]}), upload $(ratio ${cup[ours]} ${cup[curl]})"
+echo "== FTP clients against vsftpd, $SIZE_MIB MiB, whole process wall clock =="
+for c in ours curl lftp; do bench_row "$c: download" "c,$c,down" GB/s; bench_row "$c: upload" "c,$c,up" GB/s; done
+echo "    ours / curl: download $(bench_ratio c,ours,down c,curl,down higher), upload $(bench_ratio c,ours,up c,curl,up higher)   ours / lftp: download $(bench_ratio c,ours,down c,lftp,down higher), upload $(bench_ratio c,ours,up c,lftp,up higher)"
+echo "(ratios: of the medians; above 1.00x means ours is better)"
+bench_footer
+bench_summary "FTP upload $SIZE_MIB MiB, our client (to vsftpd)" "$(bench_med c,ours,up GB/s)" "curl $(bench_med c,curl,up); lftp $(bench_med c,lftp,up)" \
+  "$(bench_ratio c,ours,up c,curl,up higher) / $(bench_ratio c,ours,up c,lftp,up higher)"
+bench_summary "FTP download $SIZE_MIB MiB, our client (from vsftpd)" "$(bench_med c,ours,down GB/s)" "curl $(bench_med c,curl,down); lftp $(bench_med c,lftp,down)" \
+  "$(bench_ratio c,ours,down c,curl,down higher) / $(bench_ratio c,ours,down c,lftp,down higher)"

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # HTTP server benchmarks, side by side in one run: our file server vs nginx (one worker) vs a bare Kestrel MapGet
-# app, with wrk on a 1 KiB file; and curl downloading a 1 GiB file from ours vs nginx. Prints a table with ratios.
+# app, with wrk on a 1 KiB file; and curl downloading a 1 GiB file from ours vs nginx. RUNS (3) interleaved runs,
+# each after waiting for a quiet machine (bench-lib.sh); medians with min and max, ratios.
 # Usage: tests/Protocols.Benchmarks/http-bench.sh [wrk-seconds (default 10)]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+source tests/Protocols.Benchmarks/bench-lib.sh
 SECONDS_WRK="${1:-10}"
 for tool in wrk nginx curl python3; do
   command -v "$tool" >/dev/null || [ -x "/usr/sbin/$tool" ] || { echo "http-bench: $tool is missing (scripts/install-peers.sh)" >&2; exit 1; }
@@ -21,6 +23,7 @@ cleanup() {
   for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
   rm -rf "$WORK" "$BIG_ROOT"
+  bench_cleanup_lib
 }
 trap cleanup EXIT
 
@@ -73,29 +76,35 @@ wrk_rps() { # url -> "requests/s errors" (after a 1 s warm-up run)
   local errors; errors="$(awk '/Socket errors/ {gsub(/,/,""); for(i=4;i<=NF;i+=2) s+=$i} /Non-2xx/ {s+=$NF} END {print s+0}' <<<"$out")"
   echo "${rps:-0} ${errors:-0}"
 }
-curl_speed() { # url -> bytes/s (best of two)
-  local best=0 s
-  for _ in 1 2; do
-    s="$(curl -s -o /dev/null -w '%{speed_download}' "$1")"; s="${s%.*}"
-    [ "$s" -gt "$best" ] && best="$s"
-  done
-  echo "$best"
+curl_speed() { # url -> bytes/s
+  local s; s="$(curl -s -o /dev/null -w '%{speed_download}' "$1")" || { echo nan; return; }; echo "${s%.*}"
 }
 
-echo "http-bench: wrk -t1 -c50 -d${SECONDS_WRK}s on a 1 KiB file; curl on a 1 GiB file in $BIG_DIR ($(nproc) cores, load $(cut -d' ' -f1 /proc/loadavg))"
-P="$(free_port)"; start_nginx "$WORK/root" "$P"; read -r NGINX_RPS NGINX_ERR <<<"$(wrk_rps "http://127.0.0.1:$P/1k.bin")"; stop_last
-P="$(free_port)"; start_ours "$WORK/root" "$P"; read -r OURS_RPS OURS_ERR <<<"$(wrk_rps "http://127.0.0.1:$P/1k.bin")"; stop_last
-P="$(free_port)"; start_bare "$WORK/root" "$P"; read -r BARE_RPS BARE_ERR <<<"$(wrk_rps "http://127.0.0.1:$P/1k.bin")"; stop_last
+echo "http-bench: wrk -t1 -c50 -d${SECONDS_WRK}s on a 1 KiB file; curl on a 1 GiB file in $BIG_DIR; $RUNS interleaved runs ($(nproc) cores)"
+for run in $(seq "$RUNS"); do
+  for s in nginx ours bare; do
+    P="$(free_port)"; "start_$s" "$WORK/root" "$P"; bench_wait_quiet
+    read -r rps errors <<<"$(wrk_rps "http://127.0.0.1:$P/1k.bin")"; stop_last
+    bench_record "wrk,$s" "$rps"; bench_record "wrk-errors,$s" "$errors"
+  done
+  for s in nginx ours; do
+    P="$(free_port)"; "start_$s" "$BIG_ROOT" "$P"; bench_wait_quiet
+    bench_record "big,$s" "$(awk -v b="$(curl_speed "http://127.0.0.1:$P/1g.bin")" 'BEGIN { print (b == "nan" ? "nan" : b / 1e9) }')"; stop_last
+  done
+  echo "  run $run of $RUNS done (load $(bench_load))"
+done
 
-P="$(free_port)"; start_nginx "$BIG_ROOT" "$P"; NGINX_BPS="$(curl_speed "http://127.0.0.1:$P/1g.bin")"; stop_last
-P="$(free_port)"; start_ours "$BIG_ROOT" "$P"; OURS_BPS="$(curl_speed "http://127.0.0.1:$P/1g.bin")"; stop_last
-
-ratio() { python3 -c "import sys; a,b=float(sys.argv[1]),float(sys.argv[2]); print(f'{a/b:.2f}x' if b else 'n/a')" "$1" "$2"; }
-gbs() { python3 -c "import sys; print(f'{float(sys.argv[1])/1e9:.2f} GB/s')" "$1"; }
-printf '\n%-44s %16s %8s %12s\n' "benchmark" "result" "errors" "vs nginx"
-printf '%-44s %16s %8s %12s\n' "wrk 1 KiB: nginx (1 worker)" "$NGINX_RPS req/s" "$NGINX_ERR" "1.00x"
-printf '%-44s %16s %8s %12s\n' "wrk 1 KiB: ours (Protocols.Servers.Http)" "$OURS_RPS req/s" "$OURS_ERR" "$(ratio "$OURS_RPS" "$NGINX_RPS")"
-printf '%-44s %16s %8s %12s\n' "wrk 1 KiB: bare Kestrel MapGet" "$BARE_RPS req/s" "$BARE_ERR" "$(ratio "$BARE_RPS" "$NGINX_RPS")"
-printf '%-44s %16s %8s %12s\n' "curl 1 GiB: nginx (sendfile)" "$(gbs "$NGINX_BPS")" "-" "1.00x"
-printf '%-44s %16s %8s %12s\n' "curl 1 GiB: ours" "$(gbs "$OURS_BPS")" "-" "$(ratio "$OURS_BPS" "$NGINX_BPS")"
-printf '\nours vs bare Kestrel MapGet: %s\n' "$(ratio "$OURS_RPS" "$BARE_RPS")"
+echo
+echo "== HTTP servers =="
+bench_row "wrk 1 KiB: nginx (1 worker)" wrk,nginx req/s
+bench_row "wrk 1 KiB: ours (Protocols.Servers.Http)" wrk,ours req/s
+bench_row "wrk 1 KiB: bare Kestrel MapGet" wrk,bare req/s
+echo "    socket errors + non-2xx (max of the runs): nginx $(bench_stat wrk-errors,nginx max), ours $(bench_stat wrk-errors,ours max), Kestrel $(bench_stat wrk-errors,bare max)"
+bench_row "curl 1 GiB: nginx (sendfile)" big,nginx GB/s
+bench_row "curl 1 GiB: ours" big,ours GB/s
+echo "    ours / nginx: wrk $(bench_ratio wrk,ours wrk,nginx higher), 1 GiB $(bench_ratio big,ours big,nginx higher); ours / bare Kestrel: wrk $(bench_ratio wrk,ours wrk,bare higher)"
+echo "(ratios: of the medians; above 1.00x means ours is better)"
+bench_footer
+bench_summary "HTTP server, wrk -t1 -c50 1 KiB" "$(bench_med wrk,ours req/s)" "nginx (1 worker) $(bench_med wrk,nginx); bare Kestrel $(bench_med wrk,bare)" \
+  "$(bench_ratio wrk,ours wrk,nginx higher) / $(bench_ratio wrk,ours wrk,bare higher)"
+bench_summary "HTTP server, curl 1 GiB" "$(bench_med big,ours GB/s)" "nginx (sendfile) $(bench_med big,nginx)" "$(bench_ratio big,ours big,nginx higher)"

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Our HTTP/1.1 client side by side with curl and .NET's System.Net.Http.HttpClient, against nginx (one worker),
 # on this machine, in one run:
-#   1. download a 1 GiB file (whole process, wall clock; best of RUNS)
-#   2. COUNT sequential GETs of a 1 KiB file on one keep-alive connection (requests/s, in process)
-# Prints a table with ratios. The 1 GiB file lives in /dev/shm (or /tmp) and is deleted at the end.
+#   1. download a 1 GiB file (whole process, wall clock)
+#   2. the same in process (MB/s and CPU time, no process start)
+#   3. COUNT sequential GETs of a 1 KiB file on one keep-alive connection (requests/s, CPU and bytes allocated per GET)
+# RUNS (3) interleaved runs, each after waiting for a quiet machine (bench-lib.sh); medians with min and max, ratios.
+# The 1 GiB file lives in /dev/shm (or /tmp) and is deleted at the end.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-RUNS=${RUNS:-3}
+source tests/Protocols.Benchmarks/bench-lib.sh
 COUNT=${COUNT:-20000}
 SIZE_MIB=${SIZE_MIB:-1024}
 
@@ -24,6 +26,7 @@ nginx_pid=""
 cleanup() {
   if [ -n "$nginx_pid" ]; then kill "$nginx_pid" 2>/dev/null || true; wait "$nginx_pid" 2>/dev/null || true; fi
   rm -rf "$work"
+  bench_cleanup_lib
 }
 trap cleanup EXIT
 
@@ -59,48 +62,50 @@ big="http://127.0.0.1:$port/big.bin"
 small="http://127.0.0.1:$port/1k.bin"
 bytes=$((SIZE_MIB * 1024 * 1024))
 
-# Best wall-clock time of RUNS runs of a command, in seconds.
-best() {
-  local best_s=""
-  for _ in $(seq "$RUNS"); do
-    local t0 t1 s
-    t0=$(date +%s.%N); "$@" >/dev/null; t1=$(date +%s.%N)
-    s=$(echo "$t1 - $t0" | bc -l)
-    if [ -z "$best_s" ] || (( $(echo "$s < $best_s" | bc -l) )); then best_s=$s; fi
+gbps() { awk -v t="$1" -v b="$bytes" 'BEGIN { if (t == "nan" || t == 0) print "nan"; else printf "%.3f\n", b / t / 1e9 }'; }
+echo "httpclient-bench: $RUNS interleaved runs; $(nproc) cores"
+for run in $(seq "$RUNS"); do
+  bench_wait_quiet; bench_record whole,curl "$(gbps "$(bench_time curl -s -o /dev/null "$big")")"
+  for c in ours dotnet; do
+    bench_wait_quiet; bench_record "whole,$c" "$(gbps "$(bench_time "${BENCH[@]}" httpclient-download "$big" "$c")")"
   done
-  echo "$best_s"
-}
+  for c in ours dotnet; do
+    bench_wait_quiet
+    line=$("${BENCH[@]}" httpclient-download "$big" "$c")
+    bench_record "inproc,$c" "$(bench_field MBps <<<"$line")"; bench_record "inproc-cpu,$c" "$(bench_field cpu <<<"$line")"
+  done
+  for c in ours dotnet; do
+    bench_wait_quiet
+    line=$("${BENCH[@]}" httpclient-requests "$small" "$COUNT" "$c")
+    bench_record "rps,$c" "$(bench_field rps <<<"$line")"; bench_record "cpu,$c" "$(bench_field cpuPerRequestUs <<<"$line")"
+    bench_record "alloc,$c" "$(bench_field allocPerRequest <<<"$line")"
+  done
+  echo "  run $run of $RUNS done (load $(bench_load))"
+done
 
-t_curl=$(best curl -s -o /dev/null "$big")
-t_ours=$(best "${BENCH[@]}" httpclient-download "$big" ours)
-t_dotnet=$(best "${BENCH[@]}" httpclient-download "$big" dotnet)
-gbps() { echo "scale=2; $bytes / $1 / 1000000000" | bc -l; }
-g_curl=$(gbps "$t_curl"); g_ours=$(gbps "$t_ours"); g_dotnet=$(gbps "$t_dotnet")
-
-# In process (no process start): throughput, and the CPU time spent, which a busy machine disturbs less.
-field() { sed -E "s/.*$1=([0-9.]+).*/\\1/"; }
-line_ours=$("${BENCH[@]}" httpclient-download "$big" ours)
-line_dotnet=$("${BENCH[@]}" httpclient-download "$big" dotnet)
-inproc_ours=$(field MBps <<<"$line_ours"); cpu_ours=$(field cpu <<<"$line_ours")
-inproc_dotnet=$(field MBps <<<"$line_dotnet"); cpu_dotnet=$(field cpu <<<"$line_dotnet")
-
-line_ours=$("${BENCH[@]}" httpclient-requests "$small" "$COUNT" ours)
-line_dotnet=$("${BENCH[@]}" httpclient-requests "$small" "$COUNT" dotnet)
-rps_ours=$(field rps <<<"$line_ours"); us_ours=$(field cpuPerRequestUs <<<"$line_ours")
-rps_dotnet=$(field rps <<<"$line_dotnet"); us_dotnet=$(field cpuPerRequestUs <<<"$line_dotnet")
-
-ratio() { echo "scale=2; $1 / $2" | bc -l; }
-printf '\n%-52s %14s %14s\n' "benchmark (nginx 1 worker, 127.0.0.1)" "value" "ours / peer"
-printf '%-52s %14s %14s\n' "----------------------------------------------------" "--------------" "-----------"
-printf '%-52s %11s GB/s %14s\n' "download ${SIZE_MIB} MiB, whole process: ours" "$g_ours" ""
-printf '%-52s %11s GB/s %14s\n' "download ${SIZE_MIB} MiB, whole process: curl" "$g_curl" "$(ratio "$g_ours" "$g_curl")x"
-printf '%-52s %11s GB/s %14s\n' "download ${SIZE_MIB} MiB, whole process: .NET HttpClient" "$g_dotnet" "$(ratio "$g_ours" "$g_dotnet")x"
-printf '%-52s %11s MB/s %14s\n' "download ${SIZE_MIB} MiB, in process: ours" "$inproc_ours" ""
-printf '%-52s %11s MB/s %14s\n' "download ${SIZE_MIB} MiB, in process: .NET HttpClient" "$inproc_dotnet" "$(ratio "$inproc_ours" "$inproc_dotnet")x"
-printf '%-52s %11s s    %14s\n' "download ${SIZE_MIB} MiB, CPU time in process: ours" "$cpu_ours" ""
-printf '%-52s %11s s    %14s\n' "download ${SIZE_MIB} MiB, CPU time: .NET HttpClient" "$cpu_dotnet" "$(ratio "$cpu_dotnet" "$cpu_ours")x"
-printf '%-52s %10s req/s %14s\n' "$COUNT sequential GETs of 1 KiB, keep-alive: ours" "$rps_ours" ""
-printf '%-52s %10s req/s %14s\n' "$COUNT sequential GETs of 1 KiB: .NET HttpClient" "$rps_dotnet" "$(ratio "$rps_ours" "$rps_dotnet")x"
-printf '%-52s %10s us   %14s\n' "CPU per GET: ours" "$us_ours" ""
-printf '%-52s %10s us   %14s\n' "CPU per GET: .NET HttpClient" "$us_dotnet" "$(ratio "$us_dotnet" "$us_ours")x"
-echo "(ratios: ours / peer for speeds, peer / ours for CPU time; above 1 means ours is better. Load average: $(cut -d' ' -f1-3 /proc/loadavg))"
+echo
+echo "== HTTP clients against nginx (1 worker, 127.0.0.1) =="
+bench_row "download $SIZE_MIB MiB, whole process: ours" whole,ours GB/s
+bench_row "download $SIZE_MIB MiB, whole process: curl" whole,curl GB/s
+bench_row "download $SIZE_MIB MiB, whole process: .NET HttpClient" whole,dotnet GB/s
+bench_row "download $SIZE_MIB MiB, in process: ours" inproc,ours MB/s
+bench_row "download $SIZE_MIB MiB, in process: .NET HttpClient" inproc,dotnet MB/s
+bench_row "download $SIZE_MIB MiB, CPU time in process: ours" inproc-cpu,ours s
+bench_row "download $SIZE_MIB MiB, CPU time in process: .NET HttpClient" inproc-cpu,dotnet s
+bench_row "$COUNT keep-alive GETs of 1 KiB: ours" rps,ours req/s
+bench_row "$COUNT keep-alive GETs of 1 KiB: .NET HttpClient" rps,dotnet req/s
+bench_row "CPU per GET: ours" cpu,ours us
+bench_row "CPU per GET: .NET HttpClient" cpu,dotnet us
+bench_row "allocated per GET: ours" alloc,ours B
+bench_row "allocated per GET: .NET HttpClient" alloc,dotnet B
+echo "    download, whole process: ours / curl $(bench_ratio whole,ours whole,curl higher), ours / HttpClient $(bench_ratio whole,ours whole,dotnet higher)"
+echo "    download, in process: ours / HttpClient $(bench_ratio inproc,ours inproc,dotnet higher) (CPU $(bench_ratio inproc-cpu,ours inproc-cpu,dotnet lower))"
+echo "    keep-alive GETs: ours / HttpClient $(bench_ratio rps,ours rps,dotnet higher) req/s, CPU per GET $(bench_ratio cpu,ours cpu,dotnet lower), allocation $(bench_ratio alloc,ours alloc,dotnet lower)"
+echo "(ratios: of the medians; above 1.00x means ours is better)"
+bench_footer
+bench_summary "HTTP client, $COUNT keep-alive GETs of 1 KiB (nginx)" "$(bench_med rps,ours req/s), $(bench_med cpu,ours) us CPU, $(bench_med alloc,ours) B alloc/GET" \
+  ".NET HttpClient $(bench_med rps,dotnet), $(bench_med cpu,dotnet) us, $(bench_med alloc,dotnet) B" \
+  "$(bench_ratio rps,ours rps,dotnet higher) (CPU $(bench_ratio cpu,ours cpu,dotnet lower), alloc $(bench_ratio alloc,ours alloc,dotnet lower))"
+bench_summary "HTTP client, download $SIZE_MIB MiB in process (nginx)" "$(bench_med inproc,ours MB/s), $(bench_med inproc-cpu,ours) s CPU" \
+  ".NET HttpClient $(bench_med inproc,dotnet), $(bench_med inproc-cpu,dotnet) s; curl (whole process) $(bench_fmt "$(awk -v g="$(bench_stat whole,curl median)" 'BEGIN { print g * 1000 }')") MB/s" \
+  "$(bench_ratio inproc,ours inproc,dotnet higher) (CPU $(bench_ratio inproc-cpu,ours inproc-cpu,dotnet lower))"

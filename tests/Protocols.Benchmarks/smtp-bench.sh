@@ -1,108 +1,157 @@
 #!/usr/bin/env bash
-# SMTP side by side, one run: postfix smtp-source against our server (`proto smtp serve`, messages kept in
-# memory), postfix smtp-sink and aiosmtpd (Sink handler); then our client vs python3 smtplib vs swaks sending to
-# smtp-sink. Prints msg/s, MB/s, the server's peak RSS, and ratios to smtp-sink.
+# SMTP side by side, RUNS interleaved runs, medians with min and max, ratios (see bench-lib.sh for the quiet wait):
+#   server: postfix smtp-source -s SESSIONS against ours (`proto smtp serve`, in memory), postfix smtp-sink (a C event
+#           loop that discards) and cosullivan's SmtpServer 11.1.0 (a discard host in this project): 100 B and
+#           10 KiB with a new connection per message, 10 KiB with connections reused (-d), 1 MiB.
+#   capture: `proto serve` (the dev stack) against `proto smtp serve` and smtp4dev 3.15.0 (in-memory database),
+#           10 KiB, new connection per message.
+#   client: ours and MailKit 4.18.2 sending 1 KiB messages over one connection to smtp-sink (in process, timed after
+#           connect): msg/s, CPU and bytes allocated per message.
 #
-# usage: tests/Protocols.Benchmarks/smtp-bench.sh [MESSAGES]   (default 4000 per run; the issue's full runs use 20000)
-# env:   SMTP_BENCH_MIB_MESSAGES (default 200 for 1 MiB), SMTP_BENCH_CLIENT_MESSAGES (default 5000), SESSIONS (default 20)
+# usage: tests/Protocols.Benchmarks/smtp-bench.sh
+# env:   MESSAGES (10000), MIB_MESSAGES (300), CAPTURE_MESSAGES (3000), CLIENT_MESSAGES (10000), SESSIONS (20),
+#        WARMUP (5000 messages per size and .NET server before measuring), WARMUP_PAUSE (3 s),
+#        SMTP4DEV (1: include smtp4dev, installed into /tmp/protocols-bench-tools on first use), RUNS, QUIET_*
 set -uo pipefail
 cd "$(dirname "$0")/../.."
+source tests/Protocols.Benchmarks/bench-lib.sh
 
-MESSAGES=${1:-4000}
-MIB_MESSAGES=${SMTP_BENCH_MIB_MESSAGES:-200}
-CLIENT_MESSAGES=${SMTP_BENCH_CLIENT_MESSAGES:-5000}
+MESSAGES=${MESSAGES:-10000}
+MIB_MESSAGES=${MIB_MESSAGES:-300}
+CAPTURE_MESSAGES=${CAPTURE_MESSAGES:-3000}
+CLIENT_MESSAGES=${CLIENT_MESSAGES:-10000}
 SESSIONS=${SESSIONS:-20}
-PY=/usr/bin/python3
-PROTO=src/Cli/bin/Release/net10.0/proto
-for tool in /usr/sbin/smtp-source /usr/sbin/smtp-sink swaks $PY; do
-  command -v "$tool" >/dev/null || { echo "smtp-bench: $tool is missing (run scripts/install-peers.sh)" >&2; exit 1; }
+WARMUP=${WARMUP:-5000}
+WARMUP_PAUSE=${WARMUP_PAUSE:-3}
+SMTP4DEV=${SMTP4DEV:-1}
+TOOLS=${BENCH_TOOLS:-/tmp/protocols-bench-tools}
+for tool in /usr/sbin/smtp-source /usr/sbin/smtp-sink; do
+  [ -x "$tool" ] || { echo "smtp-bench: $tool is missing (run scripts/install-peers.sh)" >&2; exit 1; }
 done
-$PY -c 'import aiosmtpd' 2>/dev/null || { echo "smtp-bench: python3-aiosmtpd is missing" >&2; exit 1; }
-[ -x "$PROTO" ] || dotnet build src/Cli -c Release -v quiet -nologo >/dev/null || exit 1
+dotnet build src/Cli -c Release -v quiet -nologo >/dev/null || exit 1
+dotnet build tests/Protocols.Benchmarks -c Release -v quiet -nologo >/dev/null || exit 1
+PROTO=src/Cli/bin/Release/net10.0/proto
+BENCH=(dotnet tests/Protocols.Benchmarks/bin/Release/net10.0/Protocols.Benchmarks.dll)
+if [ "$SMTP4DEV" = 1 ] && [ ! -x "$TOOLS/smtp4dev" ]; then
+  dotnet tool install Rnwood.Smtp4dev --version 3.15.0 --tool-path "$TOOLS" >/dev/null \
+    || { echo "smtp-bench: could not install smtp4dev 3.15.0 into $TOOLS (SMTP4DEV=0 to leave it out)" >&2; exit 1; }
+fi
 
+WORK=$(mktemp -d /tmp/smtp-bench.XXXXXX)
 PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; }
+cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done; rm -rf "$WORK"; bench_cleanup_lib; }
 trap cleanup EXIT
 
-free_port() { $PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_port() { for _ in $(seq 1 300); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.1; done; echo "port $1 never opened" >&2; return 1; }
-peak_rss_mb() { awk '/VmHWM/ {printf "%.0f", $2/1024}' /proc/"$1"/status 2>/dev/null || echo "?"; }
-
-# start_server NAME PORT -> sets SERVER_PID
-start_server() {
+declare -A PORT PID
+# start NAME: starts a server on a free port and waits until it listens.
+start() {
+  local port; port=$(bench_free_port)
   case "$1" in
-    ours)      "$PROTO" smtp serve --port "$2" --max-size 0 --keep 100 >/dev/null 2>&1 & ;;
-    smtp-sink) /usr/sbin/smtp-sink -u "$(id -un)" 127.0.0.1:"$2" 256 >/dev/null 2>&1 & ;;
-    aiosmtpd)  $PY -m aiosmtpd -n -c aiosmtpd.handlers.Sink -l 127.0.0.1:"$2" >/dev/null 2>&1 & ;;
+    ours)       "$PROTO" smtp serve --port "$port" --max-size 0 --keep 100 >/dev/null 2>"$WORK/$1.log" & ;;
+    smtp-sink)  /usr/sbin/smtp-sink -u "$(id -un)" 127.0.0.1:"$port" 256 >/dev/null 2>"$WORK/$1.log" & ;;
+    smtpserver) "${BENCH[@]}" smtpserver-sink "$port" >"$WORK/$1.out" 2>"$WORK/$1.log" & ;;
+    serve)      mkdir -p "$WORK/serve-root"
+                "$PROTO" serve --root "$WORK/serve-root" --smtp-port "$port" --ftp-port "$(bench_free_port)" \
+                  --http-port "$(bench_free_port)" --pop3-port "$(bench_free_port)" >/dev/null 2>"$WORK/$1.log" & ;;
+    smtp4dev)   (cd "$WORK" && exec "$TOOLS/smtp4dev" --smtpport="$port" --imapport="$(bench_free_port)" --pop3port="$(bench_free_port)" \
+                  --urls="http://127.0.0.1:$(bench_free_port)" --db= --nousersettings --hostname=localhost \
+                  --baseappdatapath="$WORK/smtp4dev" >"$WORK/$1.log" 2>&1) & ;;
   esac
-  SERVER_PID=$!
-  PIDS+=("$SERVER_PID")
-  wait_port "$2"
+  PID[$1]=$!; PORT[$1]=$port; PIDS+=("$!")
+  bench_wait_port "$port" || { echo "smtp-bench: $1 did not start:" >&2; tail -5 "$WORK/$1.log" >&2; exit 1; }
+}
+peak_rss() { awk '/VmHWM/ {printf "%.0f MiB", $2/1024}' /proc/"$1"/status 2>/dev/null || echo "?"; }
+
+# source_rate SERVER SIZE COUNT conn|reuse: msg/s of one smtp-source run ("nan" if it failed).
+source_rate() {
+  local reuse=""; [ "$4" = reuse ] && reuse="-d"
+  local t
+  t=$(BENCH_ERR="$WORK/source.err" bench_time timeout 600 /usr/sbin/smtp-source -s "$SESSIONS" -m "$3" -l "$2" $reuse \
+      -f bench@example.org -t sink@example.org 127.0.0.1:"${PORT[$1]}")
+  [ "$t" = nan ] && { echo "smtp-bench: smtp-source failed against $1 ($(tail -1 "$WORK/source.err"))" >&2; echo nan; return; }
+  awk -v t="$t" -v n="$3" 'BEGIN { printf "%.1f\n", n / t }'
 }
 
-# run_source PORT SIZE COUNT REUSE -> prints "msg/s MB/s"
-run_source() {
-  local reuse=""
-  [ "$4" = yes ] && reuse="-d"
-  local start end
-  start=$(date +%s.%N)
-  timeout 300 /usr/sbin/smtp-source -s "$SESSIONS" -m "$3" -l "$2" $reuse -f bench@example.org -t sink@example.org 127.0.0.1:"$1" >/dev/null 2>&1 \
-    || echo "smtp-source failed against port $1" >&2
-  end=$(date +%s.%N)
-  awk -v s="$start" -v e="$end" -v n="$3" -v l="$2" 'BEGIN { t=e-s; printf "%.0f %.1f", n/t, n*l/t/1048576 }'
-}
+SERVERS=(ours smtp-sink smtpserver)
+CAPTURERS=(serve ours)
+[ "$SMTP4DEV" = 1 ] && CAPTURERS+=(smtp4dev)
+for s in "${SERVERS[@]}" serve; do start "$s"; done
+[ "$SMTP4DEV" = 1 ] && start smtp4dev
+# The .NET servers JIT-compile their paths, then recompile the hot ones (tiered compilation with PGO) on a
+# background thread: with a short warm-up that thread took 44% of our server's CPU during a measured run (perf,
+# 2026-12-01). So: WARMUP messages at each size, then a pause for the recompiles to finish. Not measured.
+for s in ours smtpserver serve $([ "$SMTP4DEV" = 1 ] && echo smtp4dev); do
+  n=$WARMUP; [ "$s" = smtp4dev ] && n=$((WARMUP / 10))
+  for size in 100 10240; do
+    /usr/sbin/smtp-source -s "$SESSIONS" -m "$n" -l "$size" -f w@example.org -t w@example.org 127.0.0.1:"${PORT[$s]}" >/dev/null 2>&1
+  done
+  /usr/sbin/smtp-source -s 4 -m 20 -l 1048576 -f w@example.org -t w@example.org 127.0.0.1:"${PORT[$s]}" >/dev/null 2>&1
+done
+sleep "$WARMUP_PAUSE"
 
-declare -A RATE
-printf "load average: %s (2 cores shared; numbers are only comparable within this run)\n" "$(cut -d' ' -f1-3 /proc/loadavg)"
-printf "\n== server: smtp-source -s %s (messages per run: %s; %s at 1 MiB) ==\n" "$SESSIONS" "$MESSAGES" "$MIB_MESSAGES"
-printf "%-10s %-9s %-7s %10s %9s %9s\n" server size mode msg/s MB/s peakRSS
-for size in 100 10240 1048576; do
-  count=$MESSAGES
-  [ "$size" = 1048576 ] && count=$MIB_MESSAGES
-  for server in ours smtp-sink aiosmtpd; do
-    port=$(free_port)
-    start_server "$server" "$port" || continue
-    for reuse in no yes; do
-      read -r rate mbs < <(run_source "$port" "$size" "$count" "$reuse")
-      mode=$([ "$reuse" = yes ] && echo reuse || echo conn)
-      RATE[$server,$size,$mode]=$rate
-      printf "%-10s %-9s %-7s %10s %9s %8sM\n" "$server" "$size" "$mode" "$rate" "$mbs" "$(peak_rss_mb "$SERVER_PID")"
+WORKLOADS=("100 $MESSAGES conn" "10240 $MESSAGES conn" "10240 $MESSAGES reuse" "1048576 $MIB_MESSAGES conn")
+echo "smtp-bench: $RUNS interleaved runs; smtp-source -s $SESSIONS; $(nproc) cores"
+for run in $(seq "$RUNS"); do
+  for w in "${WORKLOADS[@]}"; do
+    read -r size count mode <<<"$w"
+    for s in "${SERVERS[@]}"; do
+      bench_wait_quiet
+      bench_record "$s,$size,$mode" "$(source_rate "$s" "$size" "$count" "$mode")"
     done
-    kill "$SERVER_PID" 2>/dev/null; wait "$SERVER_PID" 2>/dev/null
   done
+  for s in "${CAPTURERS[@]}"; do
+    bench_wait_quiet
+    bench_record "capture,$s" "$(source_rate "$s" 10240 "$CAPTURE_MESSAGES" conn)"
+  done
+  for c in ours mailkit; do
+    bench_wait_quiet
+    line=$("${BENCH[@]}" smtpclient-send "${PORT[smtp-sink]}" "$CLIENT_MESSAGES" "$c" 2>"$WORK/client.err") \
+      || echo "smtp-bench: the $c client failed ($(tail -1 "$WORK/client.err"))" >&2
+    bench_record "client,$c,rate" "$(bench_field rate <<<"$line")"
+    bench_record "client,$c,cpu" "$(bench_field cpuPerMessageUs <<<"$line")"
+    bench_record "client,$c,alloc" "$(bench_field allocPerMessage <<<"$line")"
+  done
+  echo "  run $run of $RUNS done (load $(bench_load))"
 done
 
-printf "\n== ratios (ours / peer, msg/s) ==\n"
-for size in 100 10240 1048576; do
-  for mode in conn reuse; do
-    o=${RATE[ours,$size,$mode]:-0}; s=${RATE[smtp-sink,$size,$mode]:-0}; a=${RATE[aiosmtpd,$size,$mode]:-0}
-    awk -v o="$o" -v s="$s" -v a="$a" -v z="$size" -v m="$mode" \
-      'BEGIN { printf "size %-8s %-6s ours/smtp-sink %5.2fx   ours/aiosmtpd %5.2fx\n", z, m, (s>0?o/s:0), (a>0?o/a:0) }'
-  done
+label() { case "$1" in 100) echo "100 B";; 10240) echo "10 KiB";; 1048576) echo "1 MiB";; esac; }
+echo
+echo "== SMTP servers, smtp-source -s $SESSIONS -m $MESSAGES (1 MiB: -m $MIB_MESSAGES), msg/s =="
+for w in "${WORKLOADS[@]}"; do
+  read -r size count mode <<<"$w"
+  for s in "${SERVERS[@]}"; do bench_row "$(label "$size"), $([ "$mode" = reuse ] && echo "connections reused" || echo "new connection per message"): $s" "$s,$size,$mode" msg/s; done
+  echo "    ours / smtp-sink $(bench_ratio "ours,$size,$mode" "smtp-sink,$size,$mode" higher)   ours / SmtpServer $(bench_ratio "ours,$size,$mode" "smtpserver,$size,$mode" higher)"
 done
-
-printf "\n== client: messages of 1 KiB to smtp-sink over one connection ==\n"
-port=$(free_port)
-start_server smtp-sink "$port"
-msg=$(mktemp); printf 'From: a@example.org\r\nTo: b@example.org\r\nSubject: bench\r\n\r\n' > "$msg"
-head -c 1000 /dev/zero | tr '\0' 'x' | fold -w 78 | sed 's/$/\r/' >> "$msg"
-timed() { local s e; s=$(date +%s.%N); "$@" >/dev/null 2>&1 || echo "failed: $*" >&2; e=$(date +%s.%N); awk -v s="$s" -v e="$e" 'BEGIN{printf "%.3f", e-s}'; }
-t_ours=$(timed "$PROTO" smtp send --server 127.0.0.1:"$port" --from a@example.org --to b@example.org --eml "$msg" --repeat "$CLIENT_MESSAGES")
-# Our own timing excludes process start and JIT (about 0.7 s here), which the wall-clock rate above includes.
-r_ours_inner=$("$PROTO" smtp send --server 127.0.0.1:"$port" --from a@example.org --to b@example.org --eml "$msg" --repeat "$CLIENT_MESSAGES" 2>/dev/null | awk '/msg\/s/ {print $(NF-1)}')
-t_py=$(timed $PY -c '
-import smtplib, sys
-data = open(sys.argv[2], "rb").read()
-with smtplib.SMTP("127.0.0.1", int(sys.argv[1])) as s:
-    for _ in range(int(sys.argv[3])): s.sendmail("a@example.org", ["b@example.org"], data)
-' "$port" "$msg" "$CLIENT_MESSAGES")
-SWAKS_MESSAGES=$(( CLIENT_MESSAGES / 25 )); [ "$SWAKS_MESSAGES" -lt 20 ] && SWAKS_MESSAGES=20
-t_swaks=$(timed bash -c "for i in \$(seq $SWAKS_MESSAGES); do swaks -S -S --server 127.0.0.1:$port --from a@example.org --to b@example.org --data $msg --pipeline || exit 1; done")
-rm -f "$msg"
-awk -v n="$CLIENT_MESSAGES" -v sn="$SWAKS_MESSAGES" -v o="$t_ours" -v p="$t_py" -v w="$t_swaks" -v oi="${r_ours_inner:-0}" 'BEGIN {
-  ro=n/o; rp=n/p; rw=sn/w
-  printf "%-24s %8d msgs %10.0f msg/s  (wall clock, process start included)\n", "ours (pipelining)", n, ro
-  printf "%-24s %8d msgs %10.0f msg/s  (timed inside, after connect)\n", "ours (pipelining)", n, oi
-  printf "%-24s %8d msgs %10.0f msg/s\n", "python3 smtplib", n, rp
-  printf "%-24s %8d msgs %10.0f msg/s  (one process per message)\n", "swaks", sn, rw
-  printf "ratios: ours/smtplib %.2fx   ours/swaks %.2fx\n", ro/rp, ro/rw }'
+echo
+echo "== capture, 10 KiB, new connection per message, -m $CAPTURE_MESSAGES, msg/s =="
+for s in "${CAPTURERS[@]}"; do
+  case $s in serve) l="proto serve (dev stack capture)";; ours) l="proto smtp serve";; smtp4dev) l="smtp4dev 3.15.0 (in-memory db)";; esac
+  bench_row "$l" "capture,$s" msg/s
+done
+echo "    proto serve / proto smtp serve $(bench_ratio capture,serve capture,ours higher)$([ "$SMTP4DEV" = 1 ] && echo "   proto serve / smtp4dev $(bench_ratio capture,serve capture,smtp4dev higher)")"
+echo
+echo "== SMTP clients, $CLIENT_MESSAGES x 1 KiB over one connection to smtp-sink (in process, after connect) =="
+for c in ours mailkit; do
+  bench_row "$c: rate" "client,$c,rate" msg/s
+  bench_row "$c: CPU per message" "client,$c,cpu" us
+  bench_row "$c: allocated per message" "client,$c,alloc" B
+done
+echo "    ours / MailKit: rate $(bench_ratio client,ours,rate client,mailkit,rate higher), CPU $(bench_ratio client,ours,cpu client,mailkit,cpu lower), allocation $(bench_ratio client,ours,alloc client,mailkit,alloc lower)"
+echo
+printf "peak RSS: ours %s, smtp-sink %s, SmtpServer %s, proto serve %s%s\n" "$(peak_rss "${PID[ours]}")" "$(peak_rss "${PID[smtp-sink]}")" \
+  "$(peak_rss "${PID[smtpserver]}")" "$(peak_rss "${PID[serve]}")" "$([ "$SMTP4DEV" = 1 ] && echo ", smtp4dev $(peak_rss "${PID[smtp4dev]}")")"
+echo "(ratios: of the medians; above 1.00x means ours is better)"
+bench_footer
+for w in "${WORKLOADS[@]}"; do
+  read -r size count mode <<<"$w"
+  bench_summary "SMTP server, smtp-source -s $SESSIONS -m $count -l $size, $([ "$mode" = reuse ] && echo "connections reused (-d)" || echo "new connection per message")" \
+    "$(bench_med "ours,$size,$mode" msg/s)" "smtp-sink $(bench_med "smtp-sink,$size,$mode"); SmtpServer $(bench_med "smtpserver,$size,$mode")" \
+    "$(bench_ratio "ours,$size,$mode" "smtp-sink,$size,$mode" higher) / $(bench_ratio "ours,$size,$mode" "smtpserver,$size,$mode" higher)"
+done
+bench_summary "\`proto serve\` capture, 10 KiB, new connection, -m $CAPTURE_MESSAGES" "$(bench_med capture,serve msg/s)" \
+  "\`proto smtp serve\` $(bench_med capture,ours)$([ "$SMTP4DEV" = 1 ] && echo "; smtp4dev $(bench_med capture,smtp4dev)")" \
+  "$(bench_ratio capture,serve capture,ours higher)$([ "$SMTP4DEV" = 1 ] && echo " / $(bench_ratio capture,serve capture,smtp4dev higher)")"
+bench_summary "SMTP client, $CLIENT_MESSAGES x 1 KiB on one connection to smtp-sink" \
+  "$(bench_med client,ours,rate msg/s), $(bench_med client,ours,cpu) us CPU, $(bench_med client,ours,alloc) B alloc/msg" \
+  "MailKit $(bench_med client,mailkit,rate), $(bench_med client,mailkit,cpu) us, $(bench_med client,mailkit,alloc) B" \
+  "$(bench_ratio client,ours,rate client,mailkit,rate higher) (CPU $(bench_ratio client,ours,cpu client,mailkit,cpu lower), alloc $(bench_ratio client,ours,alloc client,mailkit,alloc lower))"

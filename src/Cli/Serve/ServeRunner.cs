@@ -79,7 +79,7 @@ internal static class ServeRunner
             $"  POP3   {stack.Pop3}   reads the captured mail, any user and password{(tls ? " (STLS offered)" : "")}",
             $"  FTP    {stack.Ftp}   {root} ({(settings.Write ? "read-write" : "read-only")}, user anonymous){(tls ? " (AUTH TLS offered)" : "")}",
             $"  HTTP   {stack.Host["http"]}   {root}{(settings.Write ? " (uploads on)" : "")}",
-            $"  Mail   {stack.MailPage}   the captured mail, live",
+            $"  Mail   {stack.MailPage}   the captured mail, live (its own origin: pages in the root cannot reach it)",
             settings.Store is null ? "  Mail is kept in memory." : $"  Mail is kept as .eml files under {Path.GetFullPath(settings.Store)}.",
             tls ? "  TLS uses a self-signed certificate made now (curl -k, swaks --tls-verify off)." : "",
             "Press Ctrl+C to stop.",

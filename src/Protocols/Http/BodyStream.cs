@@ -9,12 +9,12 @@ namespace Protocols.Http;
 /// </summary>
 internal abstract class BodyStream : Stream
 {
-    private readonly Action<bool> _onEnd;
+    private readonly PooledConnection _lease;
 
-    protected BodyStream(ConnectionReader reader, Action<bool> onEnd)
+    protected BodyStream(PooledConnection lease)
     {
-        Reader = reader;
-        _onEnd = onEnd;
+        Reader = lease.Connection.Reader;
+        _lease = lease;
     }
 
     protected ConnectionReader Reader { get; }
@@ -41,7 +41,7 @@ internal abstract class BodyStream : Stream
     {
         if (IsEnded) return;
         IsEnded = true;
-        _onEnd(reusable && Reader.BufferedLength == 0);
+        _lease.EndOfBody(reusable && Reader.BufferedLength == 0);
     }
 
     /// <summary>Where in the body a close would cut it, for the error message (built only when it happens).</summary>
@@ -138,7 +138,7 @@ internal sealed class ContentLengthBodyStream : BodyStream
 {
     private long _remaining;
 
-    public ContentLengthBodyStream(ConnectionReader reader, long length, Action<bool> onEnd) : base(reader, onEnd)
+    public ContentLengthBodyStream(PooledConnection lease, long length) : base(lease)
     {
         _remaining = length;
         if (length == 0) End(reusable: true);
@@ -165,7 +165,7 @@ internal sealed class ContentLengthBodyStream : BodyStream
 }
 
 /// <summary>A body that runs until the server closes the connection (no length, not chunked; RFC 9112 §6.3 rule 8).</summary>
-internal sealed class CloseDelimitedBodyStream(ConnectionReader reader, Action<bool> onEnd) : BodyStream(reader, onEnd)
+internal sealed class CloseDelimitedBodyStream(PooledConnection lease) : BodyStream(lease)
 {
     protected override async ValueTask<long> NextAsync(CancellationToken cancellationToken)
     {

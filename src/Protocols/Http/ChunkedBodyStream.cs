@@ -4,8 +4,8 @@ using Protocols.Net;
 namespace Protocols.Http;
 
 /// <summary>A chunked body (RFC 9112 §7.1): size lines in hex, data, CRLF, a last chunk of 0, then trailer fields.</summary>
-internal sealed class ChunkedBodyStream(ConnectionReader reader, HttpClientOptions options, HttpFields trailers, Action<bool> onEnd)
-    : BodyStream(reader, onEnd)
+internal sealed class ChunkedBodyStream(PooledConnection lease, HttpClientOptions options, HttpFields trailers)
+    : BodyStream(lease)
 {
     private long _chunkRemaining;
     private bool _afterData;

@@ -36,6 +36,17 @@ internal sealed class ConnectionPool : IAsyncDisposable
         return await pool.RentAsync(_options, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Takes an idle connection to the origin without waiting, when one is there and a slot is free: the keep-alive
+    /// fast path, which needs no cancellation source of its own (the connection's <see cref="KeptConnection.RequestTimer"/> serves).
+    /// </summary>
+    public bool TryRentIdle(HttpOrigin origin, out PooledConnection lease)
+    {
+        ObjectDisposedException.ThrowIf(_disposed != 0, this);
+        lease = null!;
+        return _origins.TryGetValue(origin, out var pool) && pool.TryRentIdle(_options, out lease);
+    }
+
     private void Sweep()
     {
         foreach (var pool in _origins.Values) pool.CloseIdle(_options.IdleConnectionTimeout);
@@ -48,12 +59,21 @@ internal sealed class ConnectionPool : IAsyncDisposable
         foreach (var pool in _origins.Values) pool.Close();
     }
 
-    private sealed class OriginPool(HttpOrigin origin, int maxConnections)
+    private sealed class OriginPool
     {
-        private readonly SemaphoreSlim _slots = new(maxConnections, maxConnections);
-        private readonly Stack<(Connection Connection, long IdleSince)> _idle = new();
+        private readonly HttpOrigin origin;
+        private readonly SemaphoreSlim _slots;
+        private readonly Stack<(KeptConnection Connection, long IdleSince)> _idle = new();
         private readonly Lock _lock = new();
+        private readonly Action<KeptConnection, bool> _return;
         private bool _closed;
+
+        public OriginPool(HttpOrigin origin, int maxConnections)
+        {
+            this.origin = origin;
+            _slots = new(maxConnections, maxConnections);
+            _return = Return;
+        }
 
         public int IdleCount
         {
@@ -67,16 +87,29 @@ internal sealed class ConnectionPool : IAsyncDisposable
             {
                 while (TryTakeIdle(options.IdleConnectionTimeout, out var idle))
                 {
-                    return new PooledConnection(this.Return, idle, origin, reused: true);
+                    return new PooledConnection(_return, idle, origin, reused: true);
                 }
                 var connection = await OpenAsync(options, cancellationToken).ConfigureAwait(false);
-                return new PooledConnection(this.Return, connection, origin, reused: false);
+                return new PooledConnection(_return, new KeptConnection(connection), origin, reused: false);
             }
             catch
             {
                 _slots.Release();
                 throw;
             }
+        }
+
+        public bool TryRentIdle(HttpClientOptions options, out PooledConnection lease)
+        {
+            lease = null!;
+            if (!_slots.Wait(0)) return false;
+            if (TryTakeIdle(options.IdleConnectionTimeout, out var idle))
+            {
+                lease = new PooledConnection(_return, idle, origin, reused: true);
+                return true;
+            }
+            _slots.Release();
+            return false;
         }
 
         private async ValueTask<Connection> OpenAsync(HttpClientOptions options, CancellationToken cancellationToken)
@@ -99,11 +132,11 @@ internal sealed class ConnectionPool : IAsyncDisposable
             return connection;
         }
 
-        private bool TryTakeIdle(TimeSpan idleTimeout, out Connection connection)
+        private bool TryTakeIdle(TimeSpan idleTimeout, out KeptConnection connection)
         {
             while (true)
             {
-                (Connection Connection, long IdleSince) entry;
+                (KeptConnection Connection, long IdleSince) entry;
                 lock (_lock)
                 {
                     if (!_idle.TryPop(out entry))
@@ -117,19 +150,20 @@ internal sealed class ConnectionPool : IAsyncDisposable
                     connection = entry.Connection;
                     return true;
                 }
-                _ = entry.Connection.DisposeAsync().AsTask();
+                _ = entry.Connection.Connection.DisposeAsync().AsTask();
             }
         }
 
-        private void Return(Connection connection, bool reusable)
+        private void Return(KeptConnection kept, bool reusable)
         {
             lock (_lock)
             {
-                if (reusable && !_closed) _idle.Push((connection, Stopwatch.GetTimestamp()));
+                if (reusable && !_closed) _idle.Push((kept, Stopwatch.GetTimestamp()));
                 else reusable = false;
             }
             if (!reusable)
             {
+                var connection = kept.Connection;
                 connection.Abort();
                 _ = connection.DisposeAsync().AsTask();
             }
@@ -149,7 +183,7 @@ internal sealed class ConnectionPool : IAsyncDisposable
             lock (_lock)
             {
                 var keep = _idle.Where(e => Stopwatch.GetElapsedTime(e.IdleSince) < olderThan).Reverse().ToList();
-                closing.AddRange(_idle.Where(e => Stopwatch.GetElapsedTime(e.IdleSince) >= olderThan).Select(e => e.Connection));
+                closing.AddRange(_idle.Where(e => Stopwatch.GetElapsedTime(e.IdleSince) >= olderThan).Select(e => e.Connection.Connection));
                 _idle.Clear();
                 foreach (var entry in keep) _idle.Push(entry);
             }
@@ -158,13 +192,30 @@ internal sealed class ConnectionPool : IAsyncDisposable
     }
 }
 
+/// <summary>
+/// A pooled connection and what lives as long as it: the strings its responses share, and a reusable timer for the
+/// request timeout (reset, not reallocated, between requests; its token stays the same, so the connection's reader
+/// and writer do not register on a new token per request).
+/// </summary>
+internal sealed class KeptConnection(Connection connection)
+{
+    public Connection Connection { get; } = connection;
+    public FieldStrings Strings { get; } = new();
+    public OperationTimer RequestTimer { get; } = new();
+}
+
 /// <summary>A connection rented from the pool; given back exactly once, reusable or not.</summary>
-internal sealed class PooledConnection(Action<Connection, bool> giveBack, Connection connection, HttpOrigin origin, bool reused)
+internal sealed class PooledConnection(Action<KeptConnection, bool> giveBack, KeptConnection kept, HttpOrigin origin, bool reused)
 {
     private int _released;
 
-    public Connection Connection { get; } = connection;
+    public Connection Connection => kept.Connection;
+    public FieldStrings Strings => kept.Strings;
+    public OperationTimer RequestTimer => kept.RequestTimer;
     public HttpOrigin Origin { get; } = origin;
+
+    /// <summary>Whether the response allows the connection to be reused once its body has been read.</summary>
+    public bool KeepAlive { get; set; }
 
     /// <summary>True when the connection had served an earlier request (so it may have been closed by the server while idle).</summary>
     public bool IsReused { get; } = reused;
@@ -172,6 +223,9 @@ internal sealed class PooledConnection(Action<Connection, bool> giveBack, Connec
     public void Release(bool reusable)
     {
         if (Interlocked.Exchange(ref _released, 1) != 0) return;
-        giveBack(Connection, reusable);
+        giveBack(kept, reusable);
     }
+
+    /// <summary>The body was read to its end: back to the pool when it may be reused and the response allows it.</summary>
+    public void EndOfBody(bool reusable) => Release(reusable && KeepAlive);
 }

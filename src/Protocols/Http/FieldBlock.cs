@@ -10,10 +10,15 @@ internal static class FieldBlock
     /// Finds the position just past the empty line that ends the block. False when more bytes are needed; throws when a
     /// line passes <paramref name="maxLineLength"/> or the block passes <paramref name="maxLength"/> without ending.
     /// </summary>
-    public static bool TryFindEnd(in ReadOnlySequence<byte> input, int maxLineLength, int maxLength, out SequencePosition end)
+    public static bool TryFindEnd(in ReadOnlySequence<byte> input, int maxLineLength, int maxLength, out SequencePosition end) =>
+        TryFindEnd(input, maxLineLength, maxLength, out end, out _);
+
+    /// <summary>Like the other overload; <paramref name="lines"/> counts the lines before the empty one.</summary>
+    public static bool TryFindEnd(in ReadOnlySequence<byte> input, int maxLineLength, int maxLength, out SequencePosition end, out int lines)
     {
         var reader = new SequenceReader<byte>(input);
         end = default;
+        lines = 0;
         while (true)
         {
             var lineStart = reader.Consumed;
@@ -31,6 +36,7 @@ internal static class FieldBlock
                 end = reader.Position;
                 return true;
             }
+            lines++;
         }
     }
 
@@ -45,8 +51,11 @@ internal static class FieldBlock
         return line;
     }
 
-    /// <summary>Parses field lines up to the empty line into <paramref name="fields"/>.</summary>
-    public static void ParseFields(ref SequenceReader<byte> reader, HttpFields fields, int maxCount, bool acceptBareLf)
+    /// <summary>
+    /// Parses field lines up to the empty line into <paramref name="fields"/>; <paramref name="strings"/>, when given,
+    /// shares the strings of common names and of values repeated from the connection's previous response.
+    /// </summary>
+    public static void ParseFields(ref SequenceReader<byte> reader, HttpFields fields, int maxCount, bool acceptBareLf, FieldStrings? strings = null)
     {
         Span<byte> stack = stackalloc byte[512];
         while (true)
@@ -77,7 +86,8 @@ internal static class FieldBlock
             var value = line[(colon + 1)..].Trim(" \t"u8);
             CheckValue(value, line);
             if (fields.Count >= maxCount) throw new HttpProtocolException(HttpError.TooManyHeaders, $"more than {maxCount} header fields");
-            fields.AddUnchecked(Encoding.ASCII.GetString(name), Encoding.Latin1.GetString(value));
+            var nameString = FieldStrings.Name(name, out var slot);
+            fields.AddUnchecked(nameString, strings is null ? Encoding.Latin1.GetString(value) : strings.Value(slot, value));
         }
     }
 

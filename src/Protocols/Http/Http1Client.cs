@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.IO.Compression;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using Protocols.Net;
 
 namespace Protocols.Http;
@@ -52,20 +53,55 @@ public sealed partial class Http1Client : IAsyncDisposable
         }
     }
 
-    private async Task<HttpResponse> SendOnceAsync(HttpRequest request, CancellationToken cancellationToken)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<HttpResponse> SendOnceAsync(HttpRequest request, CancellationToken cancellationToken)
     {
         var origin = HttpOrigin.From(request.Uri);
         var started = Stopwatch.GetTimestamp();
+        var firstAttempt = 0;
+        // Keep-alive fast path: an idle connection is there, and its own reusable timer bounds the request.
+        if (_pool.TryRentIdle(origin, out var idle))
+        {
+            var timer = idle.RequestTimer;
+            timer.Timeout = _options.Timeout;
+            try
+            {
+                var token = timer.Start(cancellationToken);
+                var head = await ExchangeAsync(idle.Connection, idle.Strings, request, token).ConfigureAwait(false);
+                return CreateResponse(request, head, idle, Stopwatch.GetElapsedTime(started));
+            }
+            catch (Exception e) when (IsStale(e) && (request.Body?.CanReplay ?? true))
+            {
+                idle.Release(reusable: false);
+                _options.Transcript?.Write(TranscriptKind.Info, "The kept-alive connection was closed by the server; retrying on a new one");
+                firstAttempt = 1;
+            }
+            catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested && timer.HasFired)
+            {
+                idle.Release(reusable: false);
+                throw NoResponse(origin, e);
+            }
+            catch
+            {
+                idle.Release(reusable: false);
+                throw;
+            }
+            finally
+            {
+                timer.Stop();
+            }
+        }
+
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         if (_options.Timeout != Timeout.InfiniteTimeSpan) timeout.CancelAfter(_options.Timeout);
         try
         {
-            for (var attempt = 0; ; attempt++)
+            for (var attempt = firstAttempt; ; attempt++)
             {
                 var lease = await _pool.RentAsync(origin, timeout.Token).ConfigureAwait(false);
                 try
                 {
-                    var head = await ExchangeAsync(lease.Connection, request, timeout.Token).ConfigureAwait(false);
+                    var head = await ExchangeAsync(lease.Connection, lease.Strings, request, timeout.Token).ConfigureAwait(false);
                     return CreateResponse(request, head, lease, Stopwatch.GetElapsedTime(started));
                 }
                 catch (Exception e) when (attempt == 0 && lease.IsReused && IsStale(e) && (request.Body?.CanReplay ?? true))
@@ -82,9 +118,12 @@ public sealed partial class Http1Client : IAsyncDisposable
         }
         catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested && timeout.IsCancellationRequested)
         {
-            throw new TimeoutException($"no response from {origin} within {_options.Timeout.TotalSeconds:0.###} s", e);
+            throw NoResponse(origin, e);
         }
     }
+
+    private TimeoutException NoResponse(HttpOrigin origin, Exception e) =>
+        new($"no response from {origin} within {_options.Timeout.TotalSeconds:0.###} s", e);
 
     /// <summary>A kept-alive connection the server had closed: nothing of a response arrived.</summary>
     private static bool IsStale(Exception e) => e switch
@@ -95,7 +134,8 @@ public sealed partial class Http1Client : IAsyncDisposable
         _ => false,
     };
 
-    private async Task<ResponseHead> ExchangeAsync(Connection connection, HttpRequest request, CancellationToken cancellationToken)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<ResponseHead> ExchangeAsync(Connection connection, FieldStrings strings, HttpRequest request, CancellationToken cancellationToken)
     {
         var chunked = RequestHead.Write(connection.Writer, request, _options);
         if (request.Body is { } body)
@@ -103,7 +143,7 @@ public sealed partial class Http1Client : IAsyncDisposable
         else
             await connection.Writer.DrainAsync(cancellationToken).ConfigureAwait(false);
 
-        var parser = new ResponseHeadParser(_options);
+        var parser = new ResponseHeadParser(_options) { Strings = strings };
         while (true)
         {
             ResponseHead head;
@@ -135,32 +175,34 @@ public sealed partial class Http1Client : IAsyncDisposable
             ? !headers.HasToken("Connection", "close")
             : headers.HasToken("Connection", "keep-alive");
         if (request.Headers.HasToken("Connection", "close") || head.StatusCode == 101) keepAlive = false;
-        var reader = lease.Connection.Reader;
         var trailers = new HttpFields();
-        void OnEnd(bool reusable) => lease.Release(reusable && keepAlive);
 
         BodyStream raw;
         var noBody = request.Method == "HEAD" || head.StatusCode is 204 or 304 || (head.StatusCode is >= 100 and < 200 && head.StatusCode != 101);
         if (noBody)
         {
-            raw = new ContentLengthBodyStream(reader, 0, OnEnd);
+            lease.KeepAlive = keepAlive;
+            raw = new ContentLengthBodyStream(lease, 0);
         }
         else if (headers.Contains("Transfer-Encoding"))
         {
             // With both, Transfer-Encoding wins and the connection is not reused (RFC 9112 §6.3 rule 3).
             if (headers.Contains("Content-Length")) keepAlive = false;
+            lease.KeepAlive = keepAlive;
             var codings = string.Join(',', headers.GetValues("Transfer-Encoding")).Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
             raw = codings.Length > 0 && codings[^1].Equals("chunked", StringComparison.OrdinalIgnoreCase)
-                ? new ChunkedBodyStream(reader, _options, trailers, OnEnd)
-                : new CloseDelimitedBodyStream(reader, OnEnd);
+                ? new ChunkedBodyStream(lease, _options, trailers)
+                : new CloseDelimitedBodyStream(lease);
         }
         else if (ParseContentLength(headers) is { } length)
         {
-            raw = new ContentLengthBodyStream(reader, length, OnEnd);
+            lease.KeepAlive = keepAlive;
+            raw = new ContentLengthBodyStream(lease, length);
         }
         else
         {
-            raw = new CloseDelimitedBodyStream(reader, OnEnd);
+            lease.KeepAlive = keepAlive;
+            raw = new CloseDelimitedBodyStream(lease);
         }
 
         var (body, decoded) = noBody ? (raw, false) : Decoding.Wrap(raw, request, headers, _options);
@@ -171,8 +213,9 @@ public sealed partial class Http1Client : IAsyncDisposable
     internal static long? ParseContentLength(HttpFields headers)
     {
         long? length = null;
-        foreach (var value in headers.GetValues("Content-Length"))
+        foreach (var (name, value) in headers)
         {
+            if (!name.Equals("Content-Length", StringComparison.OrdinalIgnoreCase)) continue;
             foreach (var range in value.AsSpan().Split(','))
             {
                 var part = value.AsSpan(range).Trim();

@@ -8,17 +8,30 @@ namespace Protocols.Http;
 /// </summary>
 public sealed class HttpFields : IEnumerable<KeyValuePair<string, string>>
 {
-    private readonly List<KeyValuePair<string, string>> _fields = [];
+    private static readonly List<KeyValuePair<string, string>> Empty = [];
+
+    // Made on the first Add (most request headers and trailers stay empty), with room for what the parser counted.
+    private List<KeyValuePair<string, string>>? _list;
+    private readonly int _capacity;
+
+    public HttpFields() { }
+
+    /// <summary>Fields with room for <paramref name="capacity"/> of them.</summary>
+    internal HttpFields(int capacity) => _capacity = capacity;
+
+    private List<KeyValuePair<string, string>> Fields => _list ?? Empty;
+
+    private List<KeyValuePair<string, string>> Writable => _list ??= new(_capacity);
 
     /// <summary>How many fields (a repeated name counts each time).</summary>
-    public int Count => _fields.Count;
+    public int Count => Fields.Count;
 
     /// <summary>Appends a field.</summary>
     public HttpFields Add(string name, string value)
     {
         CheckName(name);
         CheckValue(value);
-        _fields.Add(new(name, value));
+        Writable.Add(new(name, value));
         return this;
     }
 
@@ -30,13 +43,13 @@ public sealed class HttpFields : IEnumerable<KeyValuePair<string, string>>
     }
 
     /// <summary>Removes every field of this name; returns whether there was one.</summary>
-    public bool Remove(string name) => _fields.RemoveAll(f => string.Equals(f.Key, name, StringComparison.OrdinalIgnoreCase)) > 0;
+    public bool Remove(string name) => _list is not null && _list.RemoveAll(f => string.Equals(f.Key, name, StringComparison.OrdinalIgnoreCase)) > 0;
 
     /// <summary>Whether a field of this name is present.</summary>
     public bool Contains(string name) => IndexOf(name) >= 0;
 
     /// <summary>The first value of this name, or null.</summary>
-    public string? Get(string name) => IndexOf(name) is var i and >= 0 ? _fields[i].Value : null;
+    public string? Get(string name) => IndexOf(name) is var i and >= 0 ? Fields[i].Value : null;
 
     /// <summary>The first value of this name, or null.</summary>
     public string? this[string name] => Get(name);
@@ -44,7 +57,7 @@ public sealed class HttpFields : IEnumerable<KeyValuePair<string, string>>
     /// <summary>Every value of this name, in order.</summary>
     public IEnumerable<string> GetValues(string name)
     {
-        foreach (var field in _fields)
+        foreach (var field in Fields)
         {
             if (string.Equals(field.Key, name, StringComparison.OrdinalIgnoreCase)) yield return field.Value;
         }
@@ -53,7 +66,7 @@ public sealed class HttpFields : IEnumerable<KeyValuePair<string, string>>
     /// <summary>Whether any value of this name, split on commas, is <paramref name="token"/> (e.g. <c>Connection: close</c>).</summary>
     public bool HasToken(string name, string token)
     {
-        foreach (var field in _fields)
+        foreach (var field in Fields)
         {
             if (!string.Equals(field.Key, name, StringComparison.OrdinalIgnoreCase)) continue;
             foreach (var range in field.Value.AsSpan().Split(','))
@@ -64,18 +77,28 @@ public sealed class HttpFields : IEnumerable<KeyValuePair<string, string>>
         return false;
     }
 
-    public IEnumerator<KeyValuePair<string, string>> GetEnumerator() => _fields.GetEnumerator();
+    /// <summary>The fields in order (a struct enumerator: a foreach allocates nothing).</summary>
+    public List<KeyValuePair<string, string>>.Enumerator GetEnumerator() => Fields.GetEnumerator();
+    IEnumerator<KeyValuePair<string, string>> IEnumerable<KeyValuePair<string, string>>.GetEnumerator() => GetEnumerator();
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
 
-    internal void AddUnchecked(string name, string value) => _fields.Add(new(name, value));
+    internal void AddUnchecked(string name, string value) => Writable.Add(new(name, value));
 
     internal void AppendToLast(string more)
     {
-        var last = _fields[^1];
-        _fields[^1] = new(last.Key, last.Value.Length == 0 ? more : last.Value + " " + more);
+        var last = Writable[^1];
+        Writable[^1] = new(last.Key, last.Value.Length == 0 ? more : last.Value + " " + more);
     }
 
-    private int IndexOf(string name) => _fields.FindIndex(f => string.Equals(f.Key, name, StringComparison.OrdinalIgnoreCase));
+    private int IndexOf(string name)
+    {
+        var fields = Fields;
+        for (var i = 0; i < fields.Count; i++)
+        {
+            if (string.Equals(fields[i].Key, name, StringComparison.OrdinalIgnoreCase)) return i;
+        }
+        return -1;
+    }
 
     private static void CheckName(string name)
     {

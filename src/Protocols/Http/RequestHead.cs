@@ -8,54 +8,77 @@ internal static class RequestHead
     /// <summary>Buffers the head; returns true when the body goes chunked.</summary>
     public static bool Write(ConnectionWriter writer, HttpRequest request, HttpClientOptions options)
     {
-        var transcript = options.Transcript;
         var uri = request.Uri;
         var target = uri.PathAndQuery.Length == 0 ? "/" : uri.PathAndQuery;
-        var lines = new List<(string Name, string Value)>(12);
-        if (!request.Headers.Contains("Host")) lines.Add(("Host", uri.IsDefaultPort ? uri.IdnHost : $"{uri.IdnHost}:{uri.Port}"));
+        var head = new Lines(writer, options.Transcript is null ? null : new List<(string, string)>(12));
+        writer.Write(request.Method);
+        writer.Write(" "u8);
+        writer.Write(target);
+        writer.Write(" HTTP/1.1\r\n"u8);
+
+        if (!request.Headers.Contains("Host"))
+        {
+            if (uri.IsDefaultPort) head.Add("Host", uri.IdnHost);
+            else head.AddHostAndPort(uri.IdnHost, uri.Port);
+        }
         foreach (var (name, value) in request.Headers)
         {
             if (name.Equals("Content-Length", StringComparison.OrdinalIgnoreCase) || name.Equals("Transfer-Encoding", StringComparison.OrdinalIgnoreCase)) continue;
-            lines.Add((name, value));
+            head.Add(name, value);
         }
-        if (options.UserAgent is { } agent && !request.Headers.Contains("User-Agent")) lines.Add(("User-Agent", agent));
-        if (!request.Headers.Contains("Accept")) lines.Add(("Accept", "*/*"));
-        if (options.AutomaticDecompression && !request.Headers.Contains("Accept-Encoding")) lines.Add(("Accept-Encoding", Decoding.AcceptEncoding));
+        if (options.UserAgent is { } agent && !request.Headers.Contains("User-Agent")) head.Add("User-Agent", agent);
+        if (!request.Headers.Contains("Accept")) head.Add("Accept", "*/*");
+        if (options.AutomaticDecompression && !request.Headers.Contains("Accept-Encoding")) head.Add("Accept-Encoding", Decoding.AcceptEncoding);
         var chunked = false;
         if (request.Body is { } body)
         {
-            if (body.ContentType is { } type && !request.Headers.Contains("Content-Type")) lines.Add(("Content-Type", type));
-            if (body.Length is { } length) lines.Add(("Content-Length", length.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            if (body.ContentType is { } type && !request.Headers.Contains("Content-Type")) head.Add("Content-Type", type);
+            if (body.Length is { } length) head.Add("Content-Length", length.ToString(System.Globalization.CultureInfo.InvariantCulture));
             else
             {
-                lines.Add(("Transfer-Encoding", "chunked"));
+                head.Add("Transfer-Encoding", "chunked");
                 chunked = true;
             }
         }
         else if (request.Method is "POST" or "PUT" or "PATCH")
         {
-            lines.Add(("Content-Length", "0"));
+            head.Add("Content-Length", "0");
         }
+        writer.Write("\r\n"u8);
 
-        writer.Write(request.Method);
-        writer.Write(" "u8);
-        writer.Write(target);
-        writer.Write(" HTTP/1.1\r\n"u8);
-        foreach (var (name, value) in lines)
+        if (options.Transcript is { } transcript)
+        {
+            transcript.Write(TranscriptKind.Request, $"{request.Method} {target} HTTP/1.1");
+            foreach (var (name, value) in head.Written!) transcript.Write(TranscriptKind.Request, $"{name}: {(Redaction.IsSecret(name) ? Redaction.Redact(value) : value)}");
+            transcript.Write(TranscriptKind.Request, "");
+        }
+        return chunked;
+    }
+
+    /// <summary>Writes field lines straight into the send buffer, keeping a list of them only for the transcript.</summary>
+    private readonly struct Lines(ConnectionWriter writer, List<(string Name, string Value)>? written)
+    {
+        public List<(string Name, string Value)>? Written => written;
+
+        public void Add(string name, string value)
         {
             writer.Write(name);
             writer.Write(": "u8);
             writer.Write(value);
             writer.Write("\r\n"u8);
+            written?.Add((name, value));
         }
-        writer.Write("\r\n"u8);
 
-        if (transcript is not null)
+        public void AddHostAndPort(string host, int port)
         {
-            transcript.Write(TranscriptKind.Request, $"{request.Method} {target} HTTP/1.1");
-            foreach (var (name, value) in lines) transcript.Write(TranscriptKind.Request, $"{name}: {(Redaction.IsSecret(name) ? Redaction.Redact(value) : value)}");
-            transcript.Write(TranscriptKind.Request, "");
+            writer.Write("Host: "u8);
+            writer.Write(host);
+            Span<byte> digits = stackalloc byte[12];
+            digits[0] = (byte)':';
+            port.TryFormat(digits[1..], out var length, default, System.Globalization.CultureInfo.InvariantCulture);
+            writer.Write(digits[..(length + 1)]);
+            writer.Write("\r\n"u8);
+            written?.Add(("Host", $"{host}:{port}"));
         }
-        return chunked;
     }
 }

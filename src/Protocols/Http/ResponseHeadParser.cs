@@ -15,17 +15,20 @@ public readonly struct ResponseHeadParser(int maxLineLength, int maxHeadLength, 
     public ResponseHeadParser(HttpClientOptions options)
         : this(options.MaxLineLength, options.MaxHeadLength, options.MaxHeaderCount, options.AcceptBareLf) { }
 
+    /// <summary>Shares strings with the connection's previous responses (see <see cref="FieldStrings"/>); null for none.</summary>
+    internal FieldStrings? Strings { get; init; }
+
     public bool TryParseMessage(in ReadOnlySequence<byte> input, ref SequencePosition consumed, ref SequencePosition examined, out ResponseHead message)
     {
         message = null!;
         examined = input.End;
-        if (!FieldBlock.TryFindEnd(input, maxLineLength, maxHeadLength, out var end)) return false;
+        if (!FieldBlock.TryFindEnd(input, maxLineLength, maxHeadLength, out var end, out var lines)) return false;
 
         var reader = new SequenceReader<byte>(input.Slice(0, end));
         var statusLine = FieldBlock.NextLine(ref reader, acceptBareLf);
         var (version, status, reason) = ParseStatusLine(statusLine);
-        var headers = new HttpFields();
-        FieldBlock.ParseFields(ref reader, headers, maxHeaderCount, acceptBareLf);
+        var headers = new HttpFields(Math.Min(lines - 1, maxHeaderCount));
+        FieldBlock.ParseFields(ref reader, headers, maxHeaderCount, acceptBareLf, Strings);
         consumed = end;
         message = new ResponseHead(version, status, reason, headers, input.Slice(0, end).Length);
         return true;
@@ -52,7 +55,7 @@ public readonly struct ResponseHeadParser(int maxLineLength, int maxHeadLength, 
             {
                 if (!HttpSyntax.IsFieldChar(c)) throw Bad(HttpError.BadStatusLine, span);
             }
-            reason = Encoding.Latin1.GetString(rest);
+            reason = rest.SequenceEqual("OK"u8) ? "OK" : Encoding.Latin1.GetString(rest);
         }
         return (version, status, reason);
     }

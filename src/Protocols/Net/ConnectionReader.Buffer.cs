@@ -72,6 +72,7 @@ public sealed partial class ConnectionReader
     /// Releases what has been consumed and waits for more bytes than are buffered now (or for the end of the stream).
     /// Invalidates every slice handed out before.
     /// </summary>
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
     internal async ValueTask FillAsync(CancellationToken cancellationToken)
     {
         if (_completed) return;

@@ -226,6 +226,7 @@ public sealed partial class ConnectionReader : IDisposable
     }
 
     /// <summary>Reads one message with a framing parser, bounded by <paramref name="maxLength"/> buffered bytes.</summary>
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<TMessage> ReadAsync<TParser, TMessage>(TParser parser, long maxLength, CancellationToken cancellationToken = default)
         where TParser : IMessageReader<TMessage>
     {

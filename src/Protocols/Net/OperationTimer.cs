@@ -13,6 +13,7 @@ internal sealed class OperationTimer : IDisposable
     private CancellationTokenSource? _source;
     private CancellationTokenRegistration _callerRegistration;
     private CancellationToken _registeredFor;
+    private CancellationToken _runningFor;
 
     public TimeSpan Timeout { get; set; } = System.Threading.Timeout.InfiniteTimeSpan;
 
@@ -21,6 +22,7 @@ internal sealed class OperationTimer : IDisposable
     {
         if (Timeout == System.Threading.Timeout.InfiniteTimeSpan) return cancellationToken;
         cancellationToken.ThrowIfCancellationRequested();
+        _runningFor = cancellationToken;
         if (_source is null || !_source.TryReset())
         {
             _source?.Dispose();
@@ -32,15 +34,25 @@ internal sealed class OperationTimer : IDisposable
             _callerRegistration = cancellationToken.UnsafeRegister(static state => ((OperationTimer)state!).CancelCurrent(), this);
             _registeredFor = cancellationToken;
         }
+        if (cancellationToken.IsCancellationRequested) _source.Cancel(); // cancelled while the source was being reset
         _source.CancelAfter(Timeout);
         return _source.Token;
     }
 
-    private void CancelCurrent() => Volatile.Read(ref _source)?.Cancel();
+    /// <summary>True when the current operation was cancelled: by the timer, or by the caller's token (check that first).</summary>
+    public bool HasFired => _source is { IsCancellationRequested: true };
+
+    // The registration outlives the operation it was made for (it is kept while the caller's token stays the same):
+    // a token cancelled after its operation ended must not cancel a later operation that runs with another token.
+    private void CancelCurrent()
+    {
+        if (_runningFor == _registeredFor) Volatile.Read(ref _source)?.Cancel();
+    }
 
     /// <summary>Stops the timer after the operation.</summary>
     public void Stop()
     {
+        _runningFor = default;
         if (_source is { IsCancellationRequested: false }) _source.CancelAfter(System.Threading.Timeout.InfiniteTimeSpan);
     }
 

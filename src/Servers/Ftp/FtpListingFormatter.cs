@@ -17,26 +17,51 @@ internal enum MlstFacts
     All = Type | Size | Modify | Perm,
 }
 
-/// <summary>Formats listing lines into bytes: LIST in the Unix <c>ls -l</c> form clients parse, NLST names, MLSD facts.</summary>
+/// <summary>
+/// Formats listing lines into bytes: LIST in the Unix <c>ls -l</c> form clients parse, NLST names, MLSD facts.
+/// Each line is written straight into the output (ASCII fields formatted in place, the name encoded as UTF-8):
+/// nothing is allocated per entry.
+/// </summary>
 internal static class FtpListingFormatter
 {
-    private static readonly string[] Months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    private static readonly byte[][] Months = [.. new[] { "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" }.Select(m => Encoding.ASCII.GetBytes(m))];
+
+    // The longest ASCII part of a line, before the name: "drwxr-xr-x    1 ftp      ftp      " (35) + length (up to
+    // 19 digits) + " Mmm dd HH:mm " (14); MLSD facts are shorter than this too.
+    private const int MaxHead = 96;
 
     /// <summary>Names with CR or LF would break the line framing (and could forge entries): such entries are left out.</summary>
     public static bool IsListable(string name) => name.AsSpan().IndexOfAny('\r', '\n') < 0;
 
     public static void WriteList(IBufferWriter<byte> output, FtpFileInfo item, bool canWrite, DateTimeOffset now)
     {
-        var mode = item.IsDirectory ? (canWrite ? "drwxr-xr-x" : "dr-xr-xr-x") : (canWrite && !item.IsReadOnly ? "-rw-r--r--" : "-r--r--r--");
+        var span = output.GetSpan(MaxHead);
+        var mode = item.IsDirectory ? (canWrite ? "drwxr-xr-x"u8 : "dr-xr-xr-x"u8) : (canWrite && !item.IsReadOnly ? "-rw-r--r--"u8 : "-r--r--r--"u8);
+        var at = Put(span, 0, mode);
+        at = Put(span, at, "    1 ftp      ftp      "u8);
+        at = PutPadded(span, at, item.Length, 12);
+        span[at++] = (byte)' ';
         var t = item.Modified.UtcDateTime;
-        var age = now.UtcDateTime - t;
+        at = Put(span, at, Months[t.Month - 1]);
+        span[at++] = (byte)' ';
+        at = PutPadded(span, at, t.Day, 2);
+        span[at++] = (byte)' ';
         // ls: the time for the last six months, the year otherwise (and for the future).
-        var when = age < TimeSpan.FromDays(180) && age > TimeSpan.FromDays(-1)
-            ? string.Create(CultureInfo.InvariantCulture, $"{t:HH:mm}")
-            : string.Create(CultureInfo.InvariantCulture, $" {t.Year}");
-        var line = string.Create(CultureInfo.InvariantCulture,
-            $"{mode}    1 ftp      ftp      {item.Length,12} {Months[t.Month - 1]} {t.Day,2} {when} {item.Name}\r\n");
-        Encoding.UTF8.GetBytes(line, output);
+        var age = now.UtcDateTime - t;
+        if (age < TimeSpan.FromDays(180) && age > TimeSpan.FromDays(-1))
+        {
+            at = PutDigits(span, at, t.Hour, 2);
+            span[at++] = (byte)':';
+            at = PutDigits(span, at, t.Minute, 2);
+        }
+        else
+        {
+            span[at++] = (byte)' ';
+            at = PutPadded(span, at, t.Year, 4);
+        }
+        span[at++] = (byte)' ';
+        output.Advance(at);
+        WriteName(output, item.Name);
     }
 
     public static void WriteName(IBufferWriter<byte> output, string name)
@@ -45,27 +70,84 @@ internal static class FtpListingFormatter
         output.Write("\r\n"u8);
     }
 
+    /// <summary>The MLST/MLSD facts of an entry (<c>type=file;size=5;modify=...;perm=r;</c>), as a string (MLST replies).</summary>
     public static string Facts(FtpFileInfo item, bool canWrite, MlstFacts facts, string? typeOverride = null)
     {
-        var sb = new StringBuilder(96);
-        if ((facts & MlstFacts.Type) != 0) sb.Append("type=").Append(typeOverride ?? (item.IsDirectory ? "dir" : "file")).Append(';');
-        if ((facts & MlstFacts.Size) != 0 && !item.IsDirectory) sb.Append("size=").Append(item.Length.ToString(CultureInfo.InvariantCulture)).Append(';');
-        if ((facts & MlstFacts.Modify) != 0)
-            sb.Append("modify=").Append(item.Modified.UtcDateTime.ToString("yyyyMMddHHmmss", CultureInfo.InvariantCulture)).Append(';');
-        if ((facts & MlstFacts.Perm) != 0)
-        {
-            sb.Append("perm=");
-            if (item.IsDirectory) sb.Append(canWrite ? "elcmpdf" : "el");
-            else sb.Append(canWrite && !item.IsReadOnly ? "radfw" : "r");
-            sb.Append(';');
-        }
-        return sb.ToString();
+        Span<byte> buffer = stackalloc byte[MaxHead + 64];
+        var length = WriteFacts(buffer, item, canWrite, facts, typeOverride);
+        return Encoding.ASCII.GetString(buffer[..length]);
     }
 
     public static void WriteMlsd(IBufferWriter<byte> output, FtpFileInfo item, bool canWrite, MlstFacts facts, string? typeOverride = null)
     {
-        Encoding.UTF8.GetBytes(Facts(item, canWrite, facts, typeOverride), output);
-        output.Write(" "u8);
+        var span = output.GetSpan(MaxHead + (typeOverride?.Length ?? 0) + 1);
+        var at = WriteFacts(span, item, canWrite, facts, typeOverride);
+        span[at++] = (byte)' ';
+        output.Advance(at);
         WriteName(output, item.Name);
+    }
+
+    private static int WriteFacts(Span<byte> span, FtpFileInfo item, bool canWrite, MlstFacts facts, string? typeOverride)
+    {
+        var at = 0;
+        if ((facts & MlstFacts.Type) != 0)
+        {
+            at = Put(span, at, "type="u8);
+            if (typeOverride is not null) at += Encoding.ASCII.GetBytes(typeOverride, span[at..]);
+            else at = Put(span, at, item.IsDirectory ? "dir"u8 : "file"u8);
+            span[at++] = (byte)';';
+        }
+        if ((facts & MlstFacts.Size) != 0 && !item.IsDirectory)
+        {
+            at = Put(span, at, "size="u8);
+            at = PutPadded(span, at, item.Length, 1);
+            span[at++] = (byte)';';
+        }
+        if ((facts & MlstFacts.Modify) != 0)
+        {
+            var t = item.Modified.UtcDateTime;
+            at = Put(span, at, "modify="u8);
+            at = PutDigits(span, at, t.Year, 4);
+            at = PutDigits(span, at, t.Month, 2);
+            at = PutDigits(span, at, t.Day, 2);
+            at = PutDigits(span, at, t.Hour, 2);
+            at = PutDigits(span, at, t.Minute, 2);
+            at = PutDigits(span, at, t.Second, 2);
+            span[at++] = (byte)';';
+        }
+        if ((facts & MlstFacts.Perm) != 0)
+        {
+            at = Put(span, at, "perm="u8);
+            if (item.IsDirectory) at = Put(span, at, canWrite ? "elcmpdf"u8 : "el"u8);
+            else at = Put(span, at, canWrite && !item.IsReadOnly ? "radfw"u8 : "r"u8);
+            span[at++] = (byte)';';
+        }
+        return at;
+    }
+
+    private static int Put(Span<byte> span, int at, ReadOnlySpan<byte> bytes)
+    {
+        bytes.CopyTo(span[at..]);
+        return at + bytes.Length;
+    }
+
+    /// <summary>A non-negative number right-aligned in <paramref name="width"/> with spaces (wider numbers take the room they need).</summary>
+    private static int PutPadded(Span<byte> span, int at, long value, int width)
+    {
+        Span<byte> digits = stackalloc byte[20];
+        value.TryFormat(digits, out var count, default, CultureInfo.InvariantCulture);
+        for (var i = count; i < width; i++) span[at++] = (byte)' ';
+        return Put(span, at, digits[..count]);
+    }
+
+    /// <summary>A non-negative number with leading zeros to <paramref name="width"/> digits.</summary>
+    private static int PutDigits(Span<byte> span, int at, int value, int width)
+    {
+        for (var i = width - 1; i >= 0; i--)
+        {
+            span[at + i] = (byte)('0' + value % 10);
+            value /= 10;
+        }
+        return at + width;
     }
 }

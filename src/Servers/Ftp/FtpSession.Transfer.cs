@@ -202,10 +202,13 @@ public sealed partial class FtpSession
             await ReplyAsync(550, info is null ? "No such file." : "Not a plain file.").ConfigureAwait(false);
             return;
         }
+        var stream = await Tree.OpenReadAsync(path, offset, cancellationToken).ConfigureAwait(false);
+        // sendfile(2) from the file that was opened and checked (/proc/self/fd/N), never by name again: a name
+        // can be re-pointed outside the root between the check and the send.
         var physical = _type == TransferType.Binary && !_protectData && offset == 0 && _options.UseSendFile && _options.Faults is null
-            ? Tree.GetPhysicalPath(path)
+            && stream is FileStream file
+            ? Protocols.Servers.FileSystem.OpenedEntry.PathOf(file)
             : null;
-        var stream = physical is null ? await Tree.OpenReadAsync(path, offset, cancellationToken).ConfigureAwait(false) : null;
         var ascii = _type == TransferType.Ascii;
         var length = info.Length;
         await StartTransferAsync(
@@ -222,12 +225,12 @@ public sealed partial class FtpSession
                 }
                 else
                 {
-                    await SendStreamAsync(data, stream!, ascii, token).ConfigureAwait(false);
+                    await SendStreamAsync(data, stream, ascii, token).ConfigureAwait(false);
                 }
                 await data.CloseAsync(token).ConfigureAwait(false);
                 return "Transfer complete.";
             },
-            () => stream?.DisposeAsync() ?? ValueTask.CompletedTask, cancellationToken).ConfigureAwait(false);
+            () => stream.DisposeAsync(), cancellationToken).ConfigureAwait(false);
     }
 
     private async Task SendStreamAsync(Connection data, Stream source, bool ascii, CancellationToken cancellationToken)

@@ -14,7 +14,9 @@ namespace Protocols.Servers.Hosting;
 
 /// <summary>
 /// The whole dev stack (what <c>proto serve</c> runs) on one Kestrel server, as one library call: SMTP capturing every message, POP3 over the capture, FTP over the root
-/// (read-only unless writable), HTTP serving the root with the captured-mail page under <c>/_proto/mail/</c>.
+/// (read-only unless writable), HTTP serving the root, and the captured-mail page and API on a port of their own
+/// (<see cref="MailPage"/>): a page in the root is another origin and cannot read or delete mail. The file server's
+/// <c>/_proto/mail/</c> only redirects to it. Every HTTP endpoint refuses a foreign <c>Host</c> (DNS rebinding).
 /// </summary>
 public sealed class DevStack : IAsyncDisposable
 {
@@ -50,8 +52,11 @@ public sealed class DevStack : IAsyncDisposable
 
     public IPEndPoint Http => Host.GetEndPoint("http");
 
-    /// <summary>The captured-mail page.</summary>
-    public Uri MailPage => new(Host["http"] + "_proto/mail/");
+    /// <summary>The captured-mail page and API's endpoint.</summary>
+    public IPEndPoint Mail => Host.GetEndPoint("mail");
+
+    /// <summary>The captured-mail page (the root of the mail endpoint; the API is under <c>api/</c>).</summary>
+    public Uri MailPage => new(Host["mail"].ToString());
 
     /// <summary>Binds every endpoint; returns when all listen. Throws <see cref="EndpointBindException"/> when a port is taken.</summary>
     public static async Task<DevStack> StartAsync(DevStackOptions? options = null, ILoggerFactory? loggerFactory = null, CancellationToken cancellationToken = default)
@@ -92,11 +97,15 @@ public sealed class DevStack : IAsyncDisposable
                 listen.UseFtp(ftpState);
             });
 
+            var tls = certificate is null ? null : new EndpointTls(certificate);
+            var mailApp = new CapturedMailApp(capture, metrics);
             var httpOptions = new HttpServerOptions { Root = root, AllowUploads = settings.Write };
+            foreach (var name in settings.AllowedHosts) httpOptions.AllowedHosts.Add(name);
             var files = new HttpFileServer(httpOptions, loggerFactory?.CreateLogger("Protocols.Servers.Http"));
-            var mailApp = httpOptions.ReservedRoutes.MapCapturedMail(capture, metrics);
-            builder.AddHttpEndpoint("http", new IPEndPoint(address, settings.HttpPort), context => CountedAsync(files, metrics, context),
-                certificate is null ? null : new EndpointTls(certificate));
+            var mailEndpoint = builder.AddHttpEndpoint("mail", new IPEndPoint(address, settings.MailPort),
+                MailOrigin.Guard(mailApp.HandleAsync, httpOptions.AllowedHosts, metrics), tls);
+            httpOptions.ReservedRoutes.Map("mail", context => MailOrigin.RedirectAsync(context, mailEndpoint));
+            builder.AddHttpEndpoint("http", new IPEndPoint(address, settings.HttpPort), context => MailOrigin.CountedAsync(files.HandleAsync, metrics, context), tls);
 
             var host = await builder.StartAsync(cancellationToken).ConfigureAwait(false);
             return new DevStack(host, capture, metrics, directory, certificate, settings, mailApp);
@@ -108,13 +117,6 @@ public sealed class DevStack : IAsyncDisposable
             certificate?.Dispose();
             throw;
         }
-    }
-
-    private static async Task CountedAsync(HttpFileServer files, ProtocolsMetrics metrics, Microsoft.AspNetCore.Http.HttpContext context)
-    {
-        await files.HandleAsync(context).ConfigureAwait(false);
-        metrics.MessageTransferred("http", context.Response.ContentLength ?? 0);
-        if (context.Response.StatusCode >= 400) metrics.Rejected("http", context.Response.StatusCode.ToString(System.Globalization.CultureInfo.InvariantCulture));
     }
 
     public async ValueTask DisposeAsync()

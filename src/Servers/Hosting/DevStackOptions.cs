@@ -2,7 +2,7 @@ namespace Protocols.Servers.Hosting;
 
 /// <summary>
 /// What <see cref="DevStack"/> starts. Every port defaults to 0 (any free port), which is what a test wants; the CLI
-/// passes its own well-known defaults (2525, 1110, 2121, 8080).
+/// passes its own well-known defaults (2525, 1110, 2121, 8080, 8025).
 /// </summary>
 public sealed record DevStackOptions
 {
@@ -19,6 +19,18 @@ public sealed record DevStackOptions
     public int HttpPort { get; init; }
 
     public int Pop3Port { get; init; }
+
+    /// <summary>
+    /// The port of the captured-mail page and its API: an origin of their own, so no page served from the root
+    /// (HTTP port) can read or delete the mail. The CLI's default is 8025 (Mailpit's and MailHog's).
+    /// </summary>
+    public int MailPort { get; init; }
+
+    /// <summary>
+    /// Host names the HTTP endpoints answer to besides IP literals, <c>localhost</c> and <c>*.localhost</c>; any
+    /// other <c>Host</c> header gets 421 (a DNS-rebinding defence). Default none.
+    /// </summary>
+    public IReadOnlyList<string> AllowedHosts { get; init; } = [];
 
     /// <summary>A directory for captured mail, or null to keep it in memory.</summary>
     public string? Store { get; init; }

@@ -39,14 +39,16 @@ internal readonly record struct ByteRange(long Start, long Length)
         return Parse.Satisfiable;
     }
 
+    /// <summary>Digits only; a number past 18 digits saturates to <see cref="long.MaxValue"/> (a "to the end" that
+    /// clients send as 9223372036854775807 or longer), so it clamps instead of making the header be ignored.</summary>
     private static bool TryNumber(ReadOnlySpan<char> text, out long value)
     {
         value = 0;
-        if (text.Length is 0 or > 18) return false;
+        if (text.Length == 0) return false;
         foreach (var ch in text)
         {
             if (ch is < '0' or > '9') return false;
-            value = value * 10 + (ch - '0');
+            value = value > (long.MaxValue - 9) / 10 ? long.MaxValue : value * 10 + (ch - '0');
         }
         return true;
     }

@@ -21,21 +21,25 @@ internal static class DirectoryListing
         return html < 0 || accept.IndexOf("application/json", StringComparison.OrdinalIgnoreCase) < html;
     }
 
-    /// <summary>Entries of <paramref name="directory"/> whose real paths stay under the root, directories first, then by name.</summary>
-    public static List<Entry> Read(string directory, RootedPath root)
+    /// <summary>
+    /// Entries of the open <paramref name="directory"/> (read through it, so a swapped name cannot redirect the
+    /// listing) whose targets stay under the root, directories first, then by name. A link is described by what it
+    /// opens to, and left out when that is outside the root.
+    /// </summary>
+    public static List<Entry> Read(Protocols.Servers.FileSystem.OpenedEntry directory, RootedPath root)
     {
         var entries = new List<Entry>();
-        foreach (var info in new DirectoryInfo(directory).EnumerateFileSystemInfos())
+        foreach (var info in new DirectoryInfo(directory.Path).EnumerateFileSystemInfos())
         {
-            FileSystemInfo target = info;
             if (info.LinkTarget is not null)
             {
-                var real = RealPath.Resolve(info.FullName);
-                if (real is null || !root.IsUnderRoot(real)) continue;
-                target = Directory.Exists(real) ? new DirectoryInfo(real) : new FileInfo(real);
+                using var target = root.OpenIn(directory, info.Name);
+                if (target is null) continue;
+                entries.Add(new Entry(info.Name, target.IsDirectory, target.Length, target.LastWriteTimeUtc));
+                continue;
             }
-            var isDirectory = target is DirectoryInfo;
-            entries.Add(new Entry(info.Name, isDirectory, isDirectory ? 0 : ((FileInfo)target).Length, target.LastWriteTimeUtc));
+            var isDirectory = info is DirectoryInfo;
+            entries.Add(new Entry(info.Name, isDirectory, isDirectory ? 0 : ((FileInfo)info).Length, info.LastWriteTimeUtc));
         }
         entries.Sort((a, b) => a.IsDirectory != b.IsDirectory ? (a.IsDirectory ? -1 : 1) : string.CompareOrdinal(a.Name, b.Name));
         return entries;

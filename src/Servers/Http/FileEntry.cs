@@ -7,8 +7,8 @@ namespace Protocols.Servers.Http;
 
 /// <summary>
 /// What a response needs to know about a file: size, time, validators and type as ready header values, and for a
-/// small file its bytes. Entries are checked against a fresh stat on every request and rebuilt when the size or
-/// time changed.
+/// small file its bytes. Entries are checked against a fresh stat of the opened file on every request and rebuilt
+/// when the size or time changed. <see cref="Path"/> is the real path (for the type and the cache key), never opened by.
 /// </summary>
 internal sealed class FileEntry
 {
@@ -59,19 +59,18 @@ internal sealed class FileEntry
         private const int MaxEntries = 4096;
         private readonly ConcurrentDictionary<string, FileEntry> _entries = new(StringComparer.Ordinal);
 
-        /// <summary>The entry for an existing regular file, from its status (real path), or null when it is not a file.</summary>
-        public async ValueTask<FileEntry?> GetAsync(FileInfo info, HttpContext context)
+        /// <summary>The entry for an open regular file (its status read through the open entry), cached by real path.</summary>
+        public async ValueTask<FileEntry> GetAsync(Protocols.Servers.FileSystem.OpenedEntry opened, HttpContext context)
         {
-            if (!info.Exists) return null;
-            var realPath = info.FullName;
-            var length = info.Length;
-            var time = info.LastWriteTimeUtc;
+            var realPath = opened.RealPath;
+            var length = opened.Length;
+            var time = opened.LastWriteTimeUtc;
             if (_entries.TryGetValue(realPath, out var entry) && entry.Length == length && entry.LastWriteUtc == time)
                 return entry;
             byte[]? content = null;
             if (length <= smallFileBytes)
             {
-                content = await TryReadWholeAsync(realPath, length, context.RequestAborted).ConfigureAwait(false);
+                content = await TryReadWholeAsync(opened, length, context.RequestAborted).ConfigureAwait(false);
                 // Changed while read: serve from disk this time, cache nothing.
                 if (content is null) return new FileEntry(realPath, length, time, null);
             }
@@ -81,11 +80,11 @@ internal sealed class FileEntry
             return entry;
         }
 
-        private static async Task<byte[]?> TryReadWholeAsync(string path, long length, CancellationToken cancellationToken)
+        private static async Task<byte[]?> TryReadWholeAsync(Protocols.Servers.FileSystem.OpenedEntry opened, long length, CancellationToken cancellationToken)
         {
             try
             {
-                var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.None);
+                var stream = opened.OpenRead(1);
                 await using var _ = stream.ConfigureAwait(false);
                 if (stream.Length != length) return null;
                 var buffer = new byte[length];

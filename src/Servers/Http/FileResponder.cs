@@ -12,7 +12,7 @@ internal sealed class FileResponder(HttpServerOptions options)
     private static readonly StringValues VaryAcceptEncoding = "Accept-Encoding";
     private const long CompressionMaximumBytes = 256L * 1024 * 1024;
 
-    public async Task RespondAsync(HttpContext context, FileEntry file)
+    public async Task RespondAsync(HttpContext context, FileEntry file, Protocols.Servers.FileSystem.OpenedEntry source)
     {
         var request = context.Request;
         var response = context.Response;
@@ -55,7 +55,7 @@ internal sealed class FileResponder(HttpServerOptions options)
                         $"bytes {range.Start}-{range.Start + range.Length - 1}/{file.Length}");
                     response.StatusCode = StatusCodes.Status206PartialContent;
                     response.ContentLength = range.Length;
-                    if (!isHead) await SendAsync(context, file, range.Start, range.Length).ConfigureAwait(false);
+                    if (!isHead) await SendAsync(context, file, source, range.Start, range.Length).ConfigureAwait(false);
                     return;
                 case ByteRange.Parse.Unsatisfiable:
                     headers.ETag = file.ETag;
@@ -73,15 +73,15 @@ internal sealed class FileResponder(HttpServerOptions options)
             // As nginx does: a compressed variant keeps the validator but only as a weak one.
             headers.ETag = file.WeakETag;
             headers.ContentEncoding = encoding;
-            if (!isHead) await SendCompressedAsync(context, file, encoding).ConfigureAwait(false);
+            if (!isHead) await SendCompressedAsync(context, file, source, encoding).ConfigureAwait(false);
             return;
         }
         headers.ETag = file.ETag;
         response.ContentLength = file.Length;
-        if (!isHead) await SendAsync(context, file, 0, file.Length).ConfigureAwait(false);
+        if (!isHead) await SendAsync(context, file, source, 0, file.Length).ConfigureAwait(false);
     }
 
-    private static Task SendAsync(HttpContext context, FileEntry file, long offset, long count)
+    private static Task SendAsync(HttpContext context, FileEntry file, Protocols.Servers.FileSystem.OpenedEntry source, long offset, long count)
     {
         if (count == 0) return Task.CompletedTask;
         if (file.Content is { } content)
@@ -90,7 +90,7 @@ internal sealed class FileResponder(HttpServerOptions options)
             var write = context.Response.BodyWriter.WriteAsync(content.AsMemory((int)offset, (int)count));
             return write.IsCompletedSuccessfully ? Task.CompletedTask : write.AsTask();
         }
-        return SendFromDiskAsync(context, file.Path, offset, count);
+        return SendFromDiskAsync(context, source.Path, offset, count);
     }
 
     // Reads straight into the response's pipe buffers (256 KiB at a time) and flushes each: one copy fewer than
@@ -122,7 +122,7 @@ internal sealed class FileResponder(HttpServerOptions options)
         }
     }
 
-    private static async Task SendCompressedAsync(HttpContext context, FileEntry file, string encoding)
+    private static async Task SendCompressedAsync(HttpContext context, FileEntry file, Protocols.Servers.FileSystem.OpenedEntry source, string encoding)
     {
         var body = context.Response.Body;
         Stream compressor = encoding == "br"
@@ -135,9 +135,9 @@ internal sealed class FileResponder(HttpServerOptions options)
                 await compressor.WriteAsync(content, context.RequestAborted).ConfigureAwait(false);
                 return;
             }
-            var source = new FileStream(file.Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.Asynchronous | FileOptions.SequentialScan);
-            await using (source.ConfigureAwait(false))
-                await source.CopyToAsync(compressor, 64 * 1024, context.RequestAborted).ConfigureAwait(false);
+            var stream = source.OpenRead(1, FileOptions.Asynchronous | FileOptions.SequentialScan);
+            await using (stream.ConfigureAwait(false))
+                await stream.CopyToAsync(compressor, 64 * 1024, context.RequestAborted).ConfigureAwait(false);
         }
     }
 

@@ -1,13 +1,14 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Protocols.Servers.FileSystem;
 
 namespace Protocols.Servers.Http;
 
 /// <summary>
-/// The static file server as one request delegate (<see cref="HandleAsync"/>): reserved routes under
-/// <c>/_proto/</c>, CORS, basic auth, then GET/HEAD of files and directories and, when enabled, uploads.
-/// No middleware stack: this is the whole pipeline.
+/// The static file server as one request delegate (<see cref="HandleAsync"/>): the Host check, the path normalised
+/// once, reserved routes under <c>/_proto/</c>, CORS, basic auth, then GET/HEAD of files and directories and, when
+/// enabled, uploads. No middleware stack: this is the whole pipeline.
 /// </summary>
 public sealed class HttpFileServer
 {
@@ -44,6 +45,12 @@ public sealed class HttpFileServer
         {
             await HandleCoreAsync(context).ConfigureAwait(false);
         }
+        catch (BadHttpRequestException ex) when (!context.Response.HasStarted)
+        {
+            // A malformed body (chunk size, framing) or one over Kestrel's limit: the client's fault, said so.
+            context.Response.Headers.Connection = "close";
+            await Responses.StatusAsync(context, ex.StatusCode).ConfigureAwait(false);
+        }
         catch (UnauthorizedAccessException)
         {
             await Responses.StatusAsync(context, StatusCodes.Status403Forbidden).ConfigureAwait(false);
@@ -58,7 +65,10 @@ public sealed class HttpFileServer
     private Task HandleCoreAsync(HttpContext context)
     {
         var request = context.Request;
-        var path = request.Path.Value ?? "/";
+        if (!HostCheck.Allows(request.Host, _options.AllowedHosts)) return HostCheck.RefuseAsync(context);
+        var path = RequestPath.Normalize(request.Path.Value);
+        if (path is null) return Responses.StatusAsync(context, StatusCodes.Status400BadRequest);
+        if (!string.Equals(path, request.Path.Value, StringComparison.Ordinal)) request.Path = new PathString(path);
         if (path.Length > 1 && path[1] == '_' && ReservedRoutes.IsReserved(path)) return _options.ReservedRoutes.HandleAsync(context);
 
         var method = request.Method;
@@ -88,26 +98,21 @@ public sealed class HttpFileServer
 
     private async Task GetAsync(HttpContext context, string path, string relative)
     {
-        var real = _root.ResolveExisting(relative, out var info);
-        if (real is null)
+        using var opened = _root.Open(relative);
+        if (opened is null || (!opened.IsDirectory && !opened.IsRegularFile))
         {
             await Responses.StatusAsync(context, StatusCodes.Status404NotFound).ConfigureAwait(false);
             return;
         }
-        var file = info is null ? null : await _files.GetAsync(info, context).ConfigureAwait(false);
-        if (file is not null)
+        if (!opened.IsDirectory)
         {
             if (path.EndsWith('/'))
             {
                 await Responses.StatusAsync(context, StatusCodes.Status404NotFound).ConfigureAwait(false);
                 return;
             }
-            await _responder.RespondAsync(context, file).ConfigureAwait(false);
-            return;
-        }
-        if (!Directory.Exists(real))
-        {
-            await Responses.StatusAsync(context, StatusCodes.Status404NotFound).ConfigureAwait(false);
+            var file = await _files.GetAsync(opened, context).ConfigureAwait(false);
+            await _responder.RespondAsync(context, file, opened).ConfigureAwait(false);
             return;
         }
         if (!path.EndsWith('/'))
@@ -115,23 +120,27 @@ public sealed class HttpFileServer
             await Responses.RedirectAsync(context, StatusCodes.Status301MovedPermanently, path + "/" + context.Request.QueryString).ConfigureAwait(false);
             return;
         }
-        if (_options.IndexFile is { } index && _root.ResolveExisting(relative.Length == 0 ? index : relative + "/" + index, out var indexInfo) is not null
-            && indexInfo is not null && await _files.GetAsync(indexInfo, context).ConfigureAwait(false) is { } indexFile)
+        if (_options.IndexFile is { } index)
         {
-            await _responder.RespondAsync(context, indexFile).ConfigureAwait(false);
-            return;
+            using var indexEntry = _root.OpenIn(opened, index);
+            if (indexEntry is { IsRegularFile: true })
+            {
+                var indexFile = await _files.GetAsync(indexEntry, context).ConfigureAwait(false);
+                await _responder.RespondAsync(context, indexFile, indexEntry).ConfigureAwait(false);
+                return;
+            }
         }
         if (!_options.DirectoryListing)
         {
             await Responses.StatusAsync(context, StatusCodes.Status403Forbidden).ConfigureAwait(false);
             return;
         }
-        await ListAsync(context, real).ConfigureAwait(false);
+        await ListAsync(context, opened).ConfigureAwait(false);
     }
 
-    private async Task ListAsync(HttpContext context, string directory)
+    private async Task ListAsync(HttpContext context, OpenedEntry directory)
     {
-        var urlPath = _root.ToUrlPath(directory);
+        var urlPath = _root.ToUrlPath(directory.RealPath);
         if (!urlPath.EndsWith('/')) urlPath += "/";
         var entries = DirectoryListing.Read(directory, _root);
         var json = DirectoryListing.WantsJson(context.Request);
@@ -145,14 +154,15 @@ public sealed class HttpFileServer
         if (!HttpMethods.IsHead(context.Request.Method)) await response.Body.WriteAsync(body, context.RequestAborted).ConfigureAwait(false);
     }
 
-    private Task PostAsync(HttpContext context, string relative)
+    private async Task PostAsync(HttpContext context, string relative)
     {
-        var real = _root.ResolveExisting(relative);
-        if (real is null || !Directory.Exists(real))
+        using var directory = _root.Open(relative);
+        if (directory is not { IsDirectory: true })
         {
-            return Responses.TextAsync(context, real is null ? StatusCodes.Status404NotFound : StatusCodes.Status405MethodNotAllowed,
-                "POST a multipart form to an existing directory\n");
+            await Responses.TextAsync(context, directory is null ? StatusCodes.Status404NotFound : StatusCodes.Status405MethodNotAllowed,
+                "POST a multipart form to an existing directory\n").ConfigureAwait(false);
+            return;
         }
-        return _uploads.PostFormAsync(context, real);
+        await _uploads.PostFormAsync(context, directory).ConfigureAwait(false);
     }
 }

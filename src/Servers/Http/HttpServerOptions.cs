@@ -52,6 +52,12 @@ public sealed class HttpServerOptions
     /// <summary>Files up to this size are kept in memory (checked against size and time on every request). Default 64 KiB; 0 turns the cache off.</summary>
     public int SmallFileCacheBytes { get; set; } = 64 * 1024;
 
+    /// <summary>
+    /// Host names (without port) the server answers to besides IP literals, <c>localhost</c> and <c>*.localhost</c>;
+    /// any other <c>Host</c> gets 421 (a DNS-rebinding defence). Default empty. Add the machine's name to serve it by name.
+    /// </summary>
+    public IList<string> AllowedHosts { get; } = [];
+
     /// <summary>Routes under <see cref="ReservedRoutes.Prefix"/> (<c>/_proto/</c>), which never map to files.</summary>
     public ReservedRoutes ReservedRoutes { get; } = new();
 

@@ -20,8 +20,11 @@ internal static class Responses
     public static Task StatusAsync(HttpContext context, int status) =>
         TextAsync(context, status, $"{status} {ReasonPhrase(status)}\n");
 
+    /// <summary>A redirect to a path on this origin. A location that a browser would read as another host
+    /// (<c>//host/</c>, <c>/\host/</c>) loses its extra leading slashes: <c>/host/</c>, still here.</summary>
     public static Task RedirectAsync(HttpContext context, int status, string location)
     {
+        if (location.StartsWith('/')) location = "/" + location.TrimStart('/', '\\');
         context.Response.Headers.Location = location;
         return StatusAsync(context, status);
     }

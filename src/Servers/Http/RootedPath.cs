@@ -1,24 +1,20 @@
+using Protocols.Servers.FileSystem;
+
 namespace Protocols.Servers.Http;
 
 /// <summary>
 /// Maps a request path to a file under the root, or refuses. The request path is already percent-decoded by
-/// Kestrel; every segment is checked (no <c>.</c>, <c>..</c>, backslash, control character or NUL, no encoded
-/// slash), and the result's real path (symlinks resolved) must be the root or below it.
+/// Kestrel and normalised (<see cref="RequestPath"/>); every segment is checked (no <c>.</c>, <c>..</c>, backslash,
+/// control character or NUL, no encoded slash), and what is opened must be the root or below it (<see cref="SafeRoot"/>).
 /// </summary>
 internal sealed class RootedPath
 {
-    public RootedPath(string root)
-    {
-        var full = Path.GetFullPath(root);
-        Root = RealPath.Resolve(full) ?? throw new DirectoryNotFoundException($"root directory not found: {root}");
-        if (!Directory.Exists(Root)) throw new DirectoryNotFoundException($"root is not a directory: {root}");
-        RootWithSeparator = Root.EndsWith(Path.DirectorySeparatorChar) ? Root : Root + Path.DirectorySeparatorChar;
-    }
+    private readonly SafeRoot _safe;
+
+    public RootedPath(string root) => _safe = new SafeRoot(root);
 
     /// <summary>The root's real path.</summary>
-    public string Root { get; }
-
-    private string RootWithSeparator { get; }
+    public string Root => _safe.Root;
 
     /// <summary>True when the request path has only acceptable segments; <paramref name="relative"/> joins them with '/'.</summary>
     public static bool TryValidate(string requestPath, out string relative)
@@ -43,88 +39,27 @@ internal sealed class RootedPath
         return true;
     }
 
-    /// <summary>The real path of an existing file or directory under the root, or null (missing, or outside the root).</summary>
-    public string? ResolveExisting(string relative) => ResolveExisting(relative, out _);
+    /// <summary>Opens an existing file or directory under the root (null: missing, or outside the root). Dispose it.</summary>
+    public OpenedEntry? Open(string relative) => _safe.OpenRelative(relative);
+
+    /// <summary>Opens <paramref name="name"/> inside an open directory (null: missing, or outside the root).</summary>
+    public OpenedEntry? OpenIn(OpenedEntry directory, string name) => _safe.Open(Path.Join(directory.Path, name));
 
     /// <summary>
-    /// As <see cref="ResolveExisting(string)"/>; <paramref name="file"/> is the status of the file when the path
-    /// names a regular file. Fast path: one lstat per segment below the root, and when none of them is a symlink
-    /// the joined path is already the real path. A symlink anywhere below the root sends the whole path through
-    /// realpath(3) and the result must still be under the root.
+    /// For a write: the open directory the file goes in (made when missing, each level inside the one before) and
+    /// the file name. Null when the target cannot be under the root. Dispose the directory.
     /// </summary>
-    public string? ResolveExisting(string relative, out FileInfo? file)
-    {
-        file = null;
-        if (relative.Length == 0) return Root;
-        var path = Root;
-        var start = 0;
-        while (true)
-        {
-            var slash = relative.IndexOf('/', start);
-            var end = slash < 0 ? relative.Length : slash;
-            path = Path.Join(path, relative.AsSpan(start, end - start));
-            var info = new FileInfo(path);
-            var attributes = info.Attributes; // lstat; -1 when missing
-            if ((int)attributes == -1) return null;
-            if ((attributes & FileAttributes.ReparsePoint) != 0) return ResolveThroughLinks(relative, out file);
-            var isDirectory = (attributes & FileAttributes.Directory) != 0;
-            if (slash < 0)
-            {
-                if (!isDirectory) file = info;
-                return path;
-            }
-            if (!isDirectory) return null;
-            start = slash + 1;
-        }
-    }
-
-    private string? ResolveThroughLinks(string relative, out FileInfo? file)
-    {
-        file = null;
-        var real = RealPath.Resolve(Path.Join(Root, relative));
-        if (real is null || !IsUnderRoot(real)) return null;
-        var info = new FileInfo(real);
-        if (info.Exists) file = info;
-        return real;
-    }
-
-    /// <summary>
-    /// For a write: the real directory the file goes in (made when missing, only below an existing real ancestor
-    /// under the root) and the file name. Null when the target cannot be under the root.
-    /// </summary>
-    public (string Directory, string Name)? ResolveForWrite(string relative)
+    public (OpenedEntry Directory, string Name)? OpenForWrite(string relative)
     {
         if (relative.Length == 0) return null;
         var slash = relative.LastIndexOf('/');
         var name = slash < 0 ? relative : relative[(slash + 1)..];
-        var parentRelative = slash < 0 ? "" : relative[..slash];
-        // Find the deepest existing ancestor; its real path must be under the root; then create the rest.
-        var parts = parentRelative.Length == 0 ? [] : parentRelative.Split('/');
-        var existing = parts.Length;
-        string? realAncestor;
-        while (true)
-        {
-            var ancestor = existing == 0 ? Root : Path.Join(Root, string.Join('/', parts, 0, existing));
-            realAncestor = RealPath.Resolve(ancestor);
-            if (realAncestor is not null || existing == 0) break;
-            existing--;
-        }
-        if (realAncestor is null || !IsUnderRoot(realAncestor) || !Directory.Exists(realAncestor)) return null;
-        var directory = realAncestor;
-        for (var i = existing; i < parts.Length; i++)
-        {
-            directory = Path.Join(directory, parts[i]);
-            Directory.CreateDirectory(directory);
-        }
-        var realDirectory = RealPath.Resolve(directory);
-        if (realDirectory is null || !IsUnderRoot(realDirectory)) return null;
-        return (realDirectory, name);
+        var directory = _safe.OpenOrCreateDirectory(slash < 0 ? "" : relative[..slash]);
+        return directory is null ? null : (directory, name);
     }
 
-    public bool IsUnderRoot(string realPath) =>
-        realPath == Root || realPath.StartsWith(RootWithSeparator, StringComparison.Ordinal);
+    public bool IsUnderRoot(string realPath) => _safe.Contains(realPath);
 
     /// <summary>The URL path of a real path under the root ("/" for the root itself).</summary>
-    public string ToUrlPath(string realPath) =>
-        realPath == Root ? "/" : "/" + realPath[RootWithSeparator.Length..].Replace(Path.DirectorySeparatorChar, '/');
+    public string ToUrlPath(string realPath) => "/" + (_safe.RelativeOf(realPath) ?? "");
 }

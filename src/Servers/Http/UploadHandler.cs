@@ -18,27 +18,30 @@ internal sealed class UploadHandler(HttpServerOptions options, RootedPath root, 
     public async Task PutAsync(HttpContext context, string relative)
     {
         if (!CheckDeclaredLength(context)) { await TooLargeAsync(context).ConfigureAwait(false); return; }
-        var target = root.ResolveForWrite(relative);
+        var target = root.OpenForWrite(relative);
         if (target is not { } place || !IsAcceptableName(place.Name))
         {
+            target?.Directory.Dispose();
             await Responses.StatusAsync(context, StatusCodes.Status404NotFound).ConfigureAwait(false);
             return;
         }
-        var finalPath = Path.Join(place.Directory, place.Name);
-        if (Directory.Exists(finalPath))
+        using var directory = place.Directory;
+        var finalPath = Path.Join(directory.RealPath, place.Name);
+        var throughDirectory = Path.Join(directory.Path, place.Name);
+        if (Directory.Exists(throughDirectory))
         {
             await Responses.TextAsync(context, StatusCodes.Status409Conflict, "409 Conflict: that path is a directory\n").ConfigureAwait(false);
             return;
         }
-        var existed = File.Exists(finalPath);
-        var written = await StoreAsync(context, context.Request.Body, place.Directory, place.Name, options.MaxUploadBytes).ConfigureAwait(false);
+        var existed = File.Exists(throughDirectory);
+        var written = await StoreAsync(context, context.Request.Body, directory, place.Name, options.MaxUploadBytes).ConfigureAwait(false);
         if (written < 0) { await TooLargeAsync(context).ConfigureAwait(false); return; }
         logger.LogInformation("Stored {Path} ({Bytes} bytes) by PUT", root.ToUrlPath(finalPath), written);
         context.Response.Headers.Location = root.ToUrlPath(finalPath);
         await Responses.StatusAsync(context, existed ? StatusCodes.Status200OK : StatusCodes.Status201Created).ConfigureAwait(false);
     }
 
-    public async Task PostFormAsync(HttpContext context, string directory)
+    public async Task PostFormAsync(HttpContext context, Protocols.Servers.FileSystem.OpenedEntry directory)
     {
         if (!CheckDeclaredLength(context)) { await TooLargeAsync(context).ConfigureAwait(false); return; }
         if (!MediaTypeHeaderValue.TryParse(context.Request.ContentType, out var mediaType)
@@ -69,14 +72,14 @@ internal sealed class UploadHandler(HttpServerOptions options, RootedPath root, 
             if (written < 0) { await TooLargeAsync(context).ConfigureAwait(false); return; }
             remaining -= written;
             saved.Add(fileName);
-            logger.LogInformation("Stored {Path} ({Bytes} bytes) by POST", root.ToUrlPath(Path.Join(directory, fileName)), written);
+            logger.LogInformation("Stored {Path} ({Bytes} bytes) by POST", root.ToUrlPath(Path.Join(directory.RealPath, fileName)), written);
         }
         if (saved.Count == 0)
         {
             await Responses.TextAsync(context, StatusCodes.Status400BadRequest, "400 Bad Request: the form has no file\n").ConfigureAwait(false);
             return;
         }
-        var urlPath = root.ToUrlPath(directory);
+        var urlPath = root.ToUrlPath(directory.RealPath);
         if (!urlPath.EndsWith('/')) urlPath += "/";
         if (context.Request.Headers.Accept.ToString().Contains("text/html", StringComparison.OrdinalIgnoreCase))
         {
@@ -99,10 +102,14 @@ internal sealed class UploadHandler(HttpServerOptions options, RootedPath root, 
         return true;
     }
 
-    /// <summary>Streams <paramref name="body"/> into the directory as <paramref name="name"/>; -1 when over <paramref name="limit"/> (nothing kept).</summary>
-    private static async Task<long> StoreAsync(HttpContext context, Stream body, string directory, string name, long limit)
+    /// <summary>
+    /// Streams <paramref name="body"/> into the open directory as <paramref name="name"/>; -1 when over
+    /// <paramref name="limit"/> (nothing kept). The temporary file is created (O_EXCL: never through a link) and
+    /// renamed inside the directory that was opened and checked, whatever its name points to meanwhile.
+    /// </summary>
+    private static async Task<long> StoreAsync(HttpContext context, Stream body, Protocols.Servers.FileSystem.OpenedEntry directory, string name, long limit)
     {
-        var temporary = Path.Join(directory, $".{name}.{Guid.NewGuid():N}.upload");
+        var temporary = Path.Join(directory.Path, $".{name}.{Guid.NewGuid():N}.upload");
         var committed = false;
         try
         {
@@ -112,14 +119,14 @@ internal sealed class UploadHandler(HttpServerOptions options, RootedPath root, 
             {
                 var buffer = new byte[CopyBufferBytes];
                 int read;
-                while ((read = await body.ReadAsync(buffer, context.RequestAborted).ConfigureAwait(false)) > 0)
+                while ((read = await ReadBodyAsync(body, buffer, context).ConfigureAwait(false)) > 0)
                 {
                     total += read;
                     if (total > limit) return -1;
                     await file.WriteAsync(buffer.AsMemory(0, read), context.RequestAborted).ConfigureAwait(false);
                 }
             }
-            File.Move(temporary, Path.Join(directory, name), overwrite: true);
+            File.Move(temporary, Path.Join(directory.Path, name), overwrite: true);
             committed = true;
             return total;
         }
@@ -130,6 +137,22 @@ internal sealed class UploadHandler(HttpServerOptions options, RootedPath root, 
         finally
         {
             if (!committed) File.Delete(temporary);
+        }
+    }
+
+    /// <summary>
+    /// A read of the request body. Kestrel reports a malformed chunked body (a chunk size of 20 hex digits, a
+    /// negative one, LF-only chunk lines) as a plain <see cref="IOException"/>; it is the client's fault: 400.
+    /// </summary>
+    private static async ValueTask<int> ReadBodyAsync(Stream body, byte[] buffer, HttpContext context)
+    {
+        try
+        {
+            return await body.ReadAsync(buffer, context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (IOException ex) when (ex is not BadHttpRequestException && !context.RequestAborted.IsCancellationRequested)
+        {
+            throw new BadHttpRequestException("malformed request body", StatusCodes.Status400BadRequest, ex);
         }
     }
 

@@ -40,6 +40,8 @@ public sealed partial class CapturedMailApp
     public Task HandleAsync(HttpContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
+        AddFramingHeaders(context.Response);
+        if (IsCrossOriginChange(context.Request)) return ErrorAsync(context, StatusCodes.Status403Forbidden, "cross-origin request refused");
         var path = context.Request.Path.Value ?? "";
         if (path.Length == 0)
         {
@@ -192,7 +194,8 @@ public sealed partial class CapturedMailApp
         }
         var response = context.Response;
         response.ContentType = "text/html; charset=utf-8";
-        response.Headers.ContentSecurityPolicy = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src data:; sandbox";
+        response.Headers.ContentSecurityPolicy = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src data:; sandbox; frame-ancestors 'self'";
+        response.Headers.XFrameOptions = "SAMEORIGIN"; // framed by the page only
         response.Headers.XContentTypeOptions = "nosniff";
         response.Headers["Referrer-Policy"] = "no-referrer";
         response.Headers.CacheControl = "no-store";
@@ -226,7 +229,7 @@ public sealed partial class CapturedMailApp
         var timeout = _options.DefaultWait;
         if (context.Request.Query.TryGetValue("timeout", out var timeoutText))
         {
-            if (!double.TryParse(timeoutText, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var seconds) || seconds <= 0)
+            if (!double.TryParse(timeoutText, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var seconds) || !double.IsFinite(seconds) || seconds <= 0)
             {
                 await ErrorAsync(context, StatusCodes.Status400BadRequest, "timeout must be a positive number of seconds").ConfigureAwait(false);
                 return;
@@ -269,7 +272,7 @@ public sealed partial class CapturedMailApp
         var response = context.Response;
         response.ContentType = "text/html; charset=utf-8";
         response.Headers.ContentSecurityPolicy =
-            $"default-src 'none'; script-src 'nonce-{nonce}'; style-src 'nonce-{nonce}'; connect-src 'self'; frame-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'";
+            $"default-src 'none'; script-src 'nonce-{nonce}'; style-src 'nonce-{nonce}'; connect-src 'self'; frame-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
         response.Headers.XContentTypeOptions = "nosniff";
         response.Headers["Referrer-Policy"] = "no-referrer";
         response.Headers.CacheControl = "no-store";

@@ -7,6 +7,10 @@ namespace Protocols.Servers.MailUi;
 public static class CapturedMailReservedRoutes
 {
     /// <summary>Maps the page and API at <c>/_proto/{name}/</c> (default <c>/_proto/mail/</c>) of an <see cref="HttpFileServer"/>.</summary>
+    /// <remarks>
+    /// The page then shares the file server's origin: any HTML file under its root can read and delete the mail.
+    /// Use this only when the root holds nothing untrusted; <see cref="Hosting.DevStack"/> gives the page a port of its own.
+    /// </remarks>
     public static CapturedMailApp MapCapturedMail(this ReservedRoutes routes, ICapturedMailSource source, ProtocolsMetrics? metrics = null,
         CapturedMailOptions? options = null, string name = "mail")
     {

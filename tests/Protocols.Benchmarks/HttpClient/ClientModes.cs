@@ -89,13 +89,15 @@ internal static class ClientModes
         try
         {
             for (var i = 0; i < Math.Min(1000, count); i++) await once().ConfigureAwait(false);
+            var allocated = GC.GetTotalAllocatedBytes(precise: true);
             var cpu = Process.GetCurrentProcess().TotalProcessorTime;
             var watch = Stopwatch.StartNew();
             long bytes = 0;
             for (var i = 0; i < count; i++) bytes += await once().ConfigureAwait(false);
             var seconds = watch.Elapsed.TotalSeconds;
             var cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
-            Console.WriteLine(FormattableString.Invariant($"client={which} requests={count} bytes={bytes} seconds={seconds:0.000} rps={count / seconds:0} cpu={cpuSeconds:0.000} cpuPerRequestUs={cpuSeconds * 1e6 / count:0.0}"));
+            var allocPerRequest = (GC.GetTotalAllocatedBytes(precise: true) - allocated) / (double)count;
+            Console.WriteLine(FormattableString.Invariant($"client={which} requests={count} bytes={bytes} seconds={seconds:0.000} rps={count / seconds:0} cpu={cpuSeconds:0.000} cpuPerRequestUs={cpuSeconds * 1e6 / count:0.0} allocPerRequest={allocPerRequest:0}"));
         }
         finally
         {

@@ -42,6 +42,7 @@ public class ServeTests
     [TestCase("--tls")]
     [TestCase("--self-signed")]
     [TestCase("--smtp-port", "70000")]
+    [TestCase("--mail-port", "70000")]
     [TestCase("--root", "/nonexistent/proto-root")]
     public async Task Cli_refuses_bad_options_with_exit_2(params string[] args)
     {
@@ -69,7 +70,7 @@ public class ServeTests
         {
             var stack = await started.Task.WaitAsync(Timeout);
             var banner = output.ToString();
-            foreach (var endpoint in new[] { stack.Smtp, stack.Pop3, stack.Ftp, stack.Http })
+            foreach (var endpoint in new[] { stack.Smtp, stack.Pop3, stack.Ftp, stack.Http, stack.Mail })
                 Assert.That(banner, Does.Contain($"127.0.0.1:{endpoint.Port}"));
             Assert.That(banner, Does.Contain(stack.MailPage.ToString()));
 

@@ -13,6 +13,10 @@ public class ParsingTests
     [TestCase("bytes=-10", 10, 0, 10)]
     [TestCase("bytes=-11", 10, 0, 10)]
     [TestCase("BYTES= 2 - 3 ", 10, 2, 2)]
+    [TestCase("bytes=0-9223372036854775807", 10, 0, 10)] // RFC 9110 14.1.2: an end past the file is clamped (issue 14)
+    [TestCase("bytes=3-99999999999999999999", 10, 3, 7)]
+    [TestCase("bytes=-9223372036854775807", 10, 0, 10)]
+    [TestCase("bytes=-99999999999999999999", 10, 0, 10)]
     public void Satisfiable_ranges(string header, long length, long start, long count)
     {
         Assert.That(ByteRange.TryParse(header, length, out var range), Is.EqualTo(ByteRange.Parse.Satisfiable));
@@ -24,6 +28,8 @@ public class ParsingTests
     [TestCase("bytes=-0", 10)]
     [TestCase("bytes=0-", 0)]
     [TestCase("bytes=-5", 0)]
+    [TestCase("bytes=1234567890123456789-", 10)] // a start past the end, however long (was ignored before issue 14)
+    [TestCase("bytes=99999999999999999999-", 10)]
     public void Unsatisfiable_ranges(string header, long length) =>
         Assert.That(ByteRange.TryParse(header, length, out _), Is.EqualTo(ByteRange.Parse.Unsatisfiable));
 
@@ -37,7 +43,6 @@ public class ParsingTests
     [TestCase("bytes=0-1,2-3")]
     [TestCase("pages=0-1")]
     [TestCase("bytes=+1-2")]
-    [TestCase("bytes=1234567890123456789-")]
     public void Ignored_ranges(string? header) =>
         Assert.That(ByteRange.TryParse(header, 10, out _), Is.EqualTo(ByteRange.Parse.None));
 

@@ -47,7 +47,7 @@ public class UploadTests
     public async Task Chunked_put_past_the_limit_is_413_and_leaves_nothing()
     {
         var response = await _server.RawAsync(
-            "PUT /chunked.bin HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n" +
+            "PUT /chunked.bin HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n" +
             $"{Limit:x}\r\n{new string('a', Limit)}\r\n1\r\nb\r\n0\r\n\r\n");
         Assert.That(ServerFixture.StatusOf(response), Is.EqualTo(413));
         Assert.That(File.Exists(Path.Combine(_server.Root, "chunked.bin")), Is.False);
@@ -58,7 +58,7 @@ public class UploadTests
     public async Task Chunked_put_at_the_limit_is_stored()
     {
         var response = await _server.RawAsync(
-            "PUT /chunked.bin HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n" +
+            "PUT /chunked.bin HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n" +
             $"{Limit - 1:x}\r\n{new string('a', Limit - 1)}\r\n1\r\nb\r\n0\r\n\r\n");
         Assert.That(ServerFixture.StatusOf(response), Is.EqualTo(201));
         Assert.That(new FileInfo(Path.Combine(_server.Root, "chunked.bin")).Length, Is.EqualTo(Limit));

@@ -1,11 +1,12 @@
-namespace Protocols.Servers.Ftp.FileSystem;
+namespace Protocols.Servers.FileSystem;
 
 /// <summary>
-/// Canonical physical paths: follows every symbolic link (and Windows junction) component by component, as the
+/// Canonical paths by name: follows every symbolic link (and Windows junction) component by component, as the
 /// kernel does (a link's <c>..</c> is applied after the link), up to 40 hops; names that do not exist yet are kept
-/// as they are. Used to check that a path lands under the root.
+/// as they are. Only <see cref="SafeRoot"/> uses it, and only where it cannot ask the kernel what an open handle is
+/// (not Linux): there a check by name and the open that follows are two steps.
 /// </summary>
-internal static class PhysicalPath
+internal static class LinkPath
 {
     private const int MaxLinkHops = 40; // Linux MAXSYMLINKS
 

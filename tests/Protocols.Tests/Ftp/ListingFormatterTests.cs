@@ -1,0 +1,75 @@
+using System.Buffers;
+using System.Text;
+using Protocols.Servers.Ftp;
+using Protocols.Servers.Ftp.FileSystem;
+
+namespace Protocols.Tests.Ftp;
+
+/// <summary>The exact bytes of LIST, MLSD and NLST lines (formatted in place, without strings per entry).</summary>
+public class ListingFormatterTests
+{
+    private static readonly DateTimeOffset Now = new(2026, 12, 1, 8, 0, 0, TimeSpan.Zero);
+
+    private static string Format(Action<IBufferWriter<byte>> write)
+    {
+        var output = new ArrayBufferWriter<byte>(1); // a small first buffer: every write asks for its room
+        write(output);
+        return Encoding.UTF8.GetString(output.WrittenSpan);
+    }
+
+    [Test]
+    public void ListLinesInTheLsForm()
+    {
+        var recent = new FtpFileInfo("notes.txt", false, 1234, new DateTimeOffset(2026, 11, 5, 9, 7, 0, TimeSpan.Zero));
+        var old = new FtpFileInfo("old.bin", false, 123456789012345, new DateTimeOffset(2024, 3, 14, 1, 2, 3, TimeSpan.Zero)) { IsReadOnly = true };
+        var directory = new FtpFileInfo("späße", true, 0, new DateTimeOffset(2026, 12, 1, 7, 59, 0, TimeSpan.Zero));
+        Assert.That(Format(o => FtpListingFormatter.WriteList(o, recent, true, Now)),
+            Is.EqualTo("-rw-r--r--    1 ftp      ftp              1234 Nov  5 09:07 notes.txt\r\n"));
+        Assert.That(Format(o => FtpListingFormatter.WriteList(o, old, true, Now)),
+            Is.EqualTo("-r--r--r--    1 ftp      ftp      123456789012345 Mar 14  2024 old.bin\r\n"));
+        Assert.That(Format(o => FtpListingFormatter.WriteList(o, directory, false, Now)),
+            Is.EqualTo("dr-xr-xr-x    1 ftp      ftp                 0 Dec  1 07:59 späße\r\n"));
+    }
+
+    [Test]
+    public void AFutureTimeShowsTheYear()
+    {
+        var future = new FtpFileInfo("f", false, 1, new DateTimeOffset(2027, 1, 2, 3, 4, 5, TimeSpan.Zero));
+        Assert.That(Format(o => FtpListingFormatter.WriteList(o, future, true, Now)), Does.EndWith(" Jan  2  2027 f\r\n"));
+    }
+
+    [Test]
+    public void MlsdFactsAndMlstString()
+    {
+        var file = new FtpFileInfo("a b.txt", false, 42, new DateTimeOffset(2026, 2, 3, 4, 5, 6, TimeSpan.Zero));
+        var directory = new FtpFileInfo("sub", true, 0, new DateTimeOffset(2026, 2, 3, 4, 5, 6, TimeSpan.Zero));
+        Assert.That(Format(o => FtpListingFormatter.WriteMlsd(o, file, true, MlstFacts.All)),
+            Is.EqualTo("type=file;size=42;modify=20260203040506;perm=radfw; a b.txt\r\n"));
+        Assert.That(Format(o => FtpListingFormatter.WriteMlsd(o, directory, false, MlstFacts.All)),
+            Is.EqualTo("type=dir;modify=20260203040506;perm=el; sub\r\n"));
+        Assert.That(Format(o => FtpListingFormatter.WriteMlsd(o, directory, true, MlstFacts.Type | MlstFacts.Perm, "cdir")),
+            Is.EqualTo("type=cdir;perm=elcmpdf; sub\r\n"));
+        Assert.That(FtpListingFormatter.Facts(file, false, MlstFacts.Size | MlstFacts.Perm), Is.EqualTo("size=42;perm=r;"));
+        Assert.That(FtpListingFormatter.Facts(file, true, MlstFacts.None), Is.EqualTo(""));
+    }
+
+    [Test]
+    public void NoAllocationPerEntry()
+    {
+        var output = new ArrayBufferWriter<byte>(1 << 20);
+        var item = new FtpFileInfo("file-00001.txt", false, 37, Now.AddHours(-1));
+        for (var i = 0; i < 100; i++)
+        {
+            FtpListingFormatter.WriteList(output, item, true, Now); // warm up (JIT)
+            FtpListingFormatter.WriteMlsd(output, item, true, MlstFacts.All);
+        }
+        output.ResetWrittenCount();
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 1000; i++)
+        {
+            FtpListingFormatter.WriteList(output, item, true, Now);
+            FtpListingFormatter.WriteMlsd(output, item, true, MlstFacts.All);
+        }
+        Assert.That(GC.GetAllocatedBytesForCurrentThread() - before, Is.EqualTo(0));
+    }
+}
