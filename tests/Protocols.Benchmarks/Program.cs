@@ -12,6 +12,7 @@ BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
 return 0;
 
 static async Task<int?> RunModeAsync(string[] args) =>
+    await Protocols.Benchmarks.Smtp.SmtpAllocationMode.TryRunAsync(args) ??
     await Protocols.Benchmarks.HttpClientBench.ClientModes.TryRunAsync(args) ??
     await Protocols.Benchmarks.Peers.SmtpServerHost.TryRunAsync(args) ??
     await Protocols.Benchmarks.Peers.SmtpClientModes.TryRunAsync(args) ??

@@ -63,7 +63,8 @@ public sealed partial class FtpSession
     /// <summary>Serves the connection until QUIT, a limit, a timeout or the peer leaving. Never throws for what the peer does.</summary>
     public async Task RunAsync(bool implicitTls = false, CancellationToken cancellationToken = default)
     {
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _idle.Token, Lease?.Evicted ?? default);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _idle.Token);
+        Lease?.Attach(linked); // eviction under stress cancels it
         try
         {
             if (implicitTls)

@@ -1,12 +1,13 @@
 using System.Net;
 using System.Net.Sockets;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
-using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 
 namespace Protocols.Servers.Hosting;
 
@@ -14,17 +15,21 @@ namespace Protocols.Servers.Hosting;
 /// One running Kestrel server with several endpoints (HTTP, SMTP, FTP, POP3...). Made by
 /// <see cref="ProtocolsHostBuilder.StartAsync"/>: every endpoint listens when you have it, and
 /// <see cref="HostedEndpoint.Bound"/> tells the real port of each. <see cref="DisposeAsync"/> stops and waits.
+/// Built on the framework's supported lean builder (<c>WebApplication.CreateEmptyBuilder</c> with
+/// <c>UseKestrelCore</c>): Kestrel comes from its own DI registrations, nothing is reached by reflection. The server is
+/// started with one lean <see cref="Microsoft.AspNetCore.Hosting.Server.IHttpApplication{TContext}"/> for every HTTP
+/// endpoint; raw TCP endpoints get their connection handlers.
 /// </summary>
 public sealed class ProtocolsHost : IAsyncDisposable
 {
-    private readonly KestrelServer _server;
-    private readonly ServiceProvider _services;
+    private readonly IServer _server;
+    private readonly WebApplication _app;
     private int _stopped;
 
-    private ProtocolsHost(KestrelServer server, ServiceProvider services, IReadOnlyList<HostedEndpoint> endpoints)
+    private ProtocolsHost(IServer server, WebApplication app, IReadOnlyList<HostedEndpoint> endpoints)
     {
         _server = server;
-        _services = services;
+        _app = app;
         Endpoints = endpoints;
     }
 
@@ -43,7 +48,7 @@ public sealed class ProtocolsHost : IAsyncDisposable
     public IPEndPoint GetEndPoint(string name) => this[name].EndPoint;
 
     /// <summary>Services built from <see cref="ProtocolsHostBuilder.Services"/>.</summary>
-    public IServiceProvider Services => _services;
+    public IServiceProvider Services => _app.Services;
 
     /// <summary>
     /// Stops accepting, lets requests and sessions in flight finish for up to <paramref name="gracePeriod"/>
@@ -60,8 +65,7 @@ public sealed class ProtocolsHost : IAsyncDisposable
         }
         finally
         {
-            _server.Dispose();
-            await _services.DisposeAsync().ConfigureAwait(false);
+            await _app.DisposeAsync().ConfigureAwait(false);
         }
     }
 
@@ -70,50 +74,58 @@ public sealed class ProtocolsHost : IAsyncDisposable
     internal static async Task<ProtocolsHost> StartAsync(ProtocolsHostBuilder builder, CancellationToken cancellationToken)
     {
         if (builder.Registrations.Count == 0) throw new InvalidOperationException("no endpoint registered");
-        var services = builder.Services.BuildServiceProvider();
-        var options = new KestrelServerOptions { ApplicationServices = services, AddServerHeader = false };
-        foreach (var configure in builder.KestrelConfigurations) configure(options);
-        var endpoints = new List<HostedEndpoint>();
-        foreach (var registration in builder.Registrations)
+        var web = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { Args = [] });
+        web.WebHost.UseKestrelCore().UseKestrelHttpsConfiguration();
+        web.WebHost.UseSockets(sockets =>
         {
-            var endpoint = registration.Endpoint;
-            endpoints.Add(endpoint);
-            options.Listen(endpoint.Requested, listen =>
+            foreach (var configure in builder.SocketConfigurations) configure(sockets);
+        });
+        foreach (var service in builder.Services) web.Services.Add(service);
+        web.Services.Replace(ServiceDescriptor.Singleton(builder.LoggerFactory));
+        var endpoints = new List<HostedEndpoint>();
+        web.WebHost.ConfigureKestrel(options =>
+        {
+            options.AddServerHeader = false;
+            foreach (var configure in builder.KestrelConfigurations) configure(options);
+            foreach (var registration in builder.Registrations)
             {
-                endpoint.ListenOptions = listen;
-                if (endpoint.Tls is { } tls)
+                var endpoint = registration.Endpoint;
+                endpoints.Add(endpoint);
+                options.Listen(endpoint.Requested, listen =>
                 {
-                    listen.UseHttps(new HttpsConnectionAdapterOptions
+                    endpoint.ListenOptions = listen;
+                    if (endpoint.Tls is { } tls)
                     {
-                        ServerCertificate = tls.Certificate,
-                        HandshakeTimeout = tls.HandshakeTimeout,
-                    });
-                }
-                registration.Configure(listen);
-            });
-        }
-        var socketOptions = new SocketTransportOptions();
-        foreach (var configure in builder.SocketConfigurations) configure(socketOptions);
-        var transport = new SocketTransportFactory(Options.Create(socketOptions), builder.LoggerFactory);
-        var server = new KestrelServer(Options.Create(options), transport, builder.LoggerFactory);
+                        listen.UseHttps(new HttpsConnectionAdapterOptions
+                        {
+                            ServerCertificate = tls.Certificate,
+                            HandshakeTimeout = tls.HandshakeTimeout,
+                        });
+                    }
+                    registration.Configure(listen);
+                });
+            }
+        });
+        var app = web.Build();
+        var server = app.Services.GetRequiredService<IServer>();
         try
         {
             await server.StartAsync(new EndpointDispatchApplication(), cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is IOException or SocketException)
         {
-            await StopQuietlyAsync(server, services).ConfigureAwait(false);
+            await StopQuietlyAsync(server, app).ConfigureAwait(false);
             var failed = endpoints.FirstOrDefault(e => !CanBind(e.Requested)) ?? endpoints[0];
             throw new EndpointBindException(failed.Name, failed.Requested, ex);
         }
         catch
         {
-            await StopQuietlyAsync(server, services).ConfigureAwait(false);
+            await StopQuietlyAsync(server, app).ConfigureAwait(false);
             throw;
         }
         foreach (var endpoint in endpoints)
             endpoint.Bound = endpoint.ListenOptions?.IPEndPoint ?? endpoint.Requested;
-        return new ProtocolsHost(server, services, endpoints);
+        return new ProtocolsHost(server, app, endpoints);
     }
 
     // After a failed start (everything of ours released), finds which requested endpoint cannot be bound.
@@ -132,11 +144,10 @@ public sealed class ProtocolsHost : IAsyncDisposable
         }
     }
 
-    private static async Task StopQuietlyAsync(KestrelServer server, ServiceProvider services)
+    private static async Task StopQuietlyAsync(IServer server, WebApplication app)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
         await server.StopAsync(timeout.Token).ConfigureAwait(false);
-        server.Dispose();
-        await services.DisposeAsync().ConfigureAwait(false);
+        await app.DisposeAsync().ConfigureAwait(false);
     }
 }

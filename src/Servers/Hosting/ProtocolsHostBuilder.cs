@@ -25,17 +25,11 @@ public sealed class ProtocolsHostBuilder
         LoggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
         Services.AddSingleton(LoggerFactory);
         Services.AddSingleton(typeof(ILogger<>), typeof(Logger<>));
-        Services.AddMetrics();
-        // ListenOptions.UseHttps resolves Kestrel's (internal) metrics type from the application services; the web
-        // host registers it in UseKestrel, which this lean host does not use.
-        var kestrelMetrics = typeof(KestrelServer).Assembly.GetType(
-            "Microsoft.AspNetCore.Server.Kestrel.Core.Internal.Infrastructure.KestrelMetrics", throwOnError: true)!;
-        Services.AddSingleton(kestrelMetrics);
     }
 
     public ILoggerFactory LoggerFactory { get; }
 
-    /// <summary>Services the connection handlers are built from (<c>UseConnectionHandler&lt;T&gt;</c> uses them).</summary>
+    /// <summary>Services the connection handlers are built from (<c>UseConnectionHandler&lt;T&gt;</c> uses them); added to the host's own.</summary>
     public IServiceCollection Services { get; } = new ServiceCollection();
 
     /// <summary>The endpoints registered so far, in order.</summary>

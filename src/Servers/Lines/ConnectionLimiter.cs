@@ -21,6 +21,7 @@ public sealed class ConnectionLimiter
     private readonly object _gate = new();
     private readonly HashSet<ConnectionLease> _leases = [];
     private readonly Dictionary<IPAddress, int> _perAddress = [];
+    private int _occupied; // leases not evicted
     private int _maxConnections;
     private int _maxPerAddress;
     private TimeSpan _stressIdle = TimeSpan.FromSeconds(10);
@@ -52,7 +53,7 @@ public sealed class ConnectionLimiter
     {
         get
         {
-            lock (_gate) return _leases.Count(l => !l.IsEvicted);
+            lock (_gate) return _occupied;
         }
     }
 
@@ -67,19 +68,19 @@ public sealed class ConnectionLimiter
         lock (_gate)
         {
             var fromAddress = address is null ? 0 : _perAddress.GetValueOrDefault(address);
-            var total = _leases.Count(l => !l.IsEvicted);
             if (address is not null && fromAddress >= _maxPerAddress && !EvictOne(address))
             {
                 refusal = LineReject.TooManyConnectionsFromAddress;
                 return null;
             }
-            if (total >= _maxConnections && !EvictOne(null))
+            if (_occupied >= _maxConnections && !EvictOne(null))
             {
                 refusal = LineReject.TooManyConnections;
                 return null;
             }
             var lease = new ConnectionLease(this, address);
             _leases.Add(lease);
+            _occupied++;
             if (address is not null) _perAddress[address] = _perAddress.GetValueOrDefault(address) + 1;
             return lease;
         }
@@ -104,6 +105,7 @@ public sealed class ConnectionLimiter
         }
         if (victim is null) return false;
         victim.Evict();
+        _occupied--;
         if (address is not null) _perAddress[address]--; // the evicted one no longer holds its address's slot
         return true;
     }
@@ -113,6 +115,7 @@ public sealed class ConnectionLimiter
         lock (_gate)
         {
             if (!_leases.Remove(lease)) return;
+            if (!lease.IsEvicted) _occupied--;
             if (lease.Address is null || lease.AddressReleased) return;
             var left = _perAddress[lease.Address] - 1;
             if (left <= 0) _perAddress.Remove(lease.Address);
@@ -128,7 +131,7 @@ public sealed class ConnectionLimiter
 public sealed class ConnectionLease : IDisposable
 {
     private readonly ConnectionLimiter _owner;
-    private readonly CancellationTokenSource _evicted = new();
+    private CancellationTokenSource? _session;
     private long _idleSince;
     private int _disposed;
 
@@ -147,8 +150,13 @@ public sealed class ConnectionLease : IDisposable
     /// <summary>True once a newcomer evicted this session.</summary>
     public bool IsEvicted { get; private set; }
 
-    /// <summary>Cancelled when the session is evicted.</summary>
-    public CancellationToken Evicted => _evicted.Token;
+    /// <summary>The session's own run source: cancelled (outside the limiter's lock) when the session is evicted.</summary>
+    public void Attach(CancellationTokenSource session)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        Volatile.Write(ref _session, session);
+        if (IsEvicted) _ = session.CancelAsync();
+    }
 
     /// <summary>The session starts waiting for a command (it may be evicted under stress from now on).</summary>
     public void MarkIdle() => Volatile.Write(ref _idleSince, Stopwatch.GetTimestamp());
@@ -160,13 +168,21 @@ public sealed class ConnectionLease : IDisposable
     {
         IsEvicted = true;
         if (Address is not null) AddressReleased = true;
-        _ = _evicted.CancelAsync(); // the session's callbacks run outside the limiter's lock
+        if (Volatile.Read(ref _session) is not { } session) return;
+        try
+        {
+            _ = session.CancelAsync(); // its callbacks run outside the limiter's lock
+        }
+        catch (ObjectDisposedException)
+        {
+            // the session had just ended
+        }
     }
 
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         _owner.Release(this);
-        _evicted.Dispose();
+        Volatile.Write(ref _session, null);
     }
 }

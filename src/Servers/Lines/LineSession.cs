@@ -104,7 +104,8 @@ public abstract partial class LineSession<TSession, TState> : ILineSession
     /// </summary>
     public async Task RunAsync(CancellationToken cancellationToken = default)
     {
-        using var evictable = Lease is { } lease ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lease.Evicted) : null;
+        using var evictable = Lease is not null ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken) : null;
+        if (evictable is not null) Lease!.Attach(evictable);
         var token = evictable?.Token ?? cancellationToken;
         using var counted = Services.Metrics.ConnectionOpened(Services.Protocol);
         var reader = Connection.Reader;
@@ -214,7 +215,9 @@ public abstract partial class LineSession<TSession, TState> : ILineSession
     private async ValueTask<(FrameStatus, ReadOnlySequence<byte>)> ReadFrameAsync(FrameStatus status, CancellationToken cancellationToken)
     {
         var reader = Connection.Reader;
-        await Connection.Writer.DrainAsync(cancellationToken).ConfigureAwait(false); // answer what came before waiting for more
+        // Answer what came before waiting for more; with part of a pipelined command already here its rest is on the
+        // way, so the replies wait and go out together (fewer flushes, as before the kernel).
+        if (reader.BufferedLength == 0) await Connection.Writer.DrainAsync(cancellationToken).ConfigureAwait(false);
         Lease?.MarkIdle();
         var deadline = Deadline();
         try

@@ -11,14 +11,17 @@ public sealed record RejectEntry(int Code, string? Enhanced, string Text, bool C
 
 /// <summary>
 /// A protocol's reject reasons (an enum), mapped in one table to the reply, the log reason and the metric tag
-/// (Kestrel's <c>RequestRejectionReason</c>), plus the kernel's own refusals (<see cref="LineReject"/>) mapped onto them.
-/// Built once per protocol; every reason must have an entry and every <see cref="LineReject"/> a mapping.
+/// (Kestrel's <c>RequestRejectionReason</c>), plus the kernel's own refusals (<see cref="LineReject"/>): each either
+/// given its own reply (<see cref="Set(LineReject, int, string?, string, bool, string?)"/>) or mapped onto one of the
+/// protocol's reasons (<see cref="Map"/>, when the protocol has a public enum that already names it). Built once per
+/// protocol; every reason and every <see cref="LineReject"/> must have a reply.
 /// </summary>
 public sealed class RejectTable<TReason>
     where TReason : struct, Enum
 {
     private readonly RejectEntry?[] _entries = new RejectEntry?[Enum.GetValues<TReason>().Length];
-    private readonly TReason?[] _standard = new TReason?[Enum.GetValues<LineReject>().Length];
+    private readonly RejectEntry?[] _standard = new RejectEntry?[Enum.GetValues<LineReject>().Length];
+    private readonly TReason?[] _mapped = new TReason?[Enum.GetValues<LineReject>().Length];
     private bool _sealed;
 
     /// <summary>Sets the reply of <paramref name="reason"/>; the tag defaults to the reason's name in kebab case.</summary>
@@ -29,11 +32,19 @@ public sealed class RejectTable<TReason>
         return this;
     }
 
-    /// <summary>Says which protocol reason the kernel's <paramref name="standard"/> refusal is.</summary>
+    /// <summary>Sets the reply of the kernel's <paramref name="standard"/> refusal; the tag defaults to its name in kebab case.</summary>
+    public RejectTable<TReason> Set(LineReject standard, int code, string? enhanced, string text, bool closes = false, string? tag = null)
+    {
+        if (_sealed) throw new InvalidOperationException("the table is sealed");
+        _standard[(int)standard] = new RejectEntry(code, enhanced, text, closes, tag ?? Kebab(standard.ToString()));
+        return this;
+    }
+
+    /// <summary>Says which protocol reason the kernel's <paramref name="standard"/> refusal is (it then has that reason's reply).</summary>
     public RejectTable<TReason> Map(LineReject standard, TReason reason)
     {
         if (_sealed) throw new InvalidOperationException("the table is sealed");
-        _standard[(int)standard] = reason;
+        _mapped[(int)standard] = reason;
         return this;
     }
 
@@ -46,7 +57,8 @@ public sealed class RejectTable<TReason>
         }
         foreach (var standard in Enum.GetValues<LineReject>())
         {
-            if (_standard[(int)standard] is null) throw new InvalidOperationException($"no {typeof(TReason).Name} for {standard}");
+            if (_mapped[(int)standard] is { } reason) _standard[(int)standard] = _entries[Index(reason)];
+            if (_standard[(int)standard] is null) throw new InvalidOperationException($"no reply for {standard}");
         }
         _sealed = true;
         return this;
@@ -55,8 +67,11 @@ public sealed class RejectTable<TReason>
     /// <summary>The reply of <paramref name="reason"/>.</summary>
     public RejectEntry this[TReason reason] => _entries[Index(reason)]!;
 
-    /// <summary>The protocol reason of a kernel refusal.</summary>
-    public TReason Standard(LineReject reject) => _standard[(int)reject]!.Value;
+    /// <summary>The reply of a kernel refusal.</summary>
+    public RejectEntry this[LineReject reject] => _standard[(int)reject]!;
+
+    /// <summary>The protocol reason a kernel refusal was mapped onto, if it was.</summary>
+    public TReason? MappedReason(LineReject reject) => _mapped[(int)reject];
 
     private static int Index(TReason reason) => Unsafe.SizeOf<TReason>() == sizeof(int)
         ? Unsafe.As<TReason, int>(ref reason)

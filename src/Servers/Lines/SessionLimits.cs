@@ -1,3 +1,5 @@
+using static Protocols.Servers.Lines.LimitCheck;
+
 namespace Protocols.Servers.Lines;
 
 /// <summary>
@@ -45,12 +47,4 @@ public sealed class SessionLimits
 
     /// <summary>A whole transfer must arrive within this time.</summary>
     public TimeSpan TransferDeadline { get => _transferDeadline; set => _transferDeadline = Positive(value); }
-
-    private static int AtLeast(int value, int min) =>
-        value >= min ? value : throw new ArgumentOutOfRangeException(nameof(value), value, $"must be at least {min}");
-
-    private static TimeSpan Positive(TimeSpan value) =>
-        value > TimeSpan.Zero || value == Timeout.InfiniteTimeSpan
-            ? value
-            : throw new ArgumentOutOfRangeException(nameof(value), value, "must be positive or infinite");
 }

@@ -41,15 +41,6 @@ public class FaultScript : IVerbInterceptor
 
     private sealed record Rule(string Verb, int? Nth, VerbFault Fault);
 
-    /// <summary>True when no rule is set (the interceptor is then skipped at no cost).</summary>
-    public bool IsEmpty
-    {
-        get
-        {
-            lock (_gate) return _rules.Count == 0;
-        }
-    }
-
     /// <summary>Answers the <paramref name="nth"/> use of <paramref name="verb"/> (every use when null) with <paramref name="code"/>.
     /// A closing code (SMTP/FTP 421) also ends the session.</summary>
     public FaultScript Reply(string verb, int code, string text = "Scripted failure", int? nth = null, string? enhancedCode = null) =>

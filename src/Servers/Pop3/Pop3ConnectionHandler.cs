@@ -28,7 +28,7 @@ public sealed class Pop3ConnectionHandler(IPop3MailboxProvider provider, Pop3Ser
 
     protected override ReadOnlyMemory<byte> RefusalLine(LineReject reason)
     {
-        var entry = Pop3Rejects.Table[Pop3Rejects.Table.Standard(reason)];
+        var entry = Pop3Rejects.Table[reason];
         Metrics.Rejected(Protocol, entry.Tag);
         return System.Text.Encoding.ASCII.GetBytes("-ERR " + entry.Text + "\r\n");
     }

@@ -80,25 +80,34 @@ public sealed partial class Pop3Session : LineSession<Pop3Session, Pop3State>
             Closing = true; // a client that breaks the framing gets no answer
             return;
         }
-        Write(Pop3Rejects.Table.Standard(reason));
+        Write(Pop3Rejects.Table[reason]);
     }
 
     protected override void WriteFault(in VerbFault fault) =>
         Connection.Writer.WriteLine((fault.Code is >= 200 and < 400 ? "+OK " : "-ERR ") + (fault.Text ?? "scripted failure"));
 
-    private void Write(Pop3Reject reason, string? text = null)
+    private void Write(Pop3Reject reason, string? text = null) => Write(Pop3Rejects.Table[reason], text);
+
+    private void Write(LineReject reason, string? text = null) => Write(Pop3Rejects.Table[reason], text);
+
+    private void Write(RejectEntry entry, string? text = null)
     {
-        var entry = Pop3Rejects.Table[reason];
         CountRejected(entry);
         Connection.Writer.WriteLine("-ERR " + (text ?? entry.Text));
         if (entry.Closes) Closing = true;
     }
 
     /// <summary>Answers a bad command and counts it; once the budget is spent, the closing reply instead. Always false (refused).</summary>
-    private async ValueTask<bool> BadAsync(Pop3Reject reason, CancellationToken cancellationToken, string? text = null)
+    private ValueTask<bool> BadAsync(Pop3Reject reason, CancellationToken cancellationToken, string? text = null) =>
+        BadAsync(Pop3Rejects.Table[reason], cancellationToken, text);
+
+    private ValueTask<bool> BadAsync(LineReject reason, CancellationToken cancellationToken, string? text = null) =>
+        BadAsync(Pop3Rejects.Table[reason], cancellationToken, text);
+
+    private async ValueTask<bool> BadAsync(RejectEntry entry, CancellationToken cancellationToken, string? text)
     {
-        if (CountBadCommand()) Write(Pop3Reject.TooManyErrors);
-        else Write(reason, text);
+        if (CountBadCommand()) Write(LineReject.TooManyErrors);
+        else Write(entry, text);
         await Connection.Writer.DrainAsync(cancellationToken).ConfigureAwait(false);
         return false;
     }
@@ -139,14 +148,14 @@ public sealed partial class Pop3Session : LineSession<Pop3Session, Pop3State>
     private ValueTask<bool> UserAsync(string argument, CancellationToken cancellationToken)
     {
         if (!LoginAllowed) return BadAsync(Pop3Reject.PlaintextLoginDisabled, cancellationToken);
-        if (argument.Length == 0) return BadAsync(Pop3Reject.SyntaxError, cancellationToken, "syntax: USER name");
+        if (argument.Length == 0) return BadAsync(LineReject.SyntaxError, cancellationToken, "syntax: USER name");
         _user = argument;
         return ReplyAsync("+OK send PASS", cancellationToken);
     }
 
     private async ValueTask<bool> PassAsync(string argument, CancellationToken cancellationToken)
     {
-        if (_user is not { } user) return await BadAsync(Pop3Reject.BadSequence, cancellationToken, "send USER first").ConfigureAwait(false);
+        if (_user is not { } user) return await BadAsync(LineReject.BadSequence, cancellationToken, "send USER first").ConfigureAwait(false);
         _user = null;
         var mailbox = await _provider.OpenAsync(user, argument, cancellationToken).ConfigureAwait(false);
         if (mailbox is null)
@@ -154,7 +163,7 @@ public sealed partial class Pop3Session : LineSession<Pop3Session, Pop3State>
             LogLoginFailed(Logger, RemoteEndPoint, user);
             // Counted for the address across connections; the answer waits a growing delay.
             var spent = await AuthFailedAsync(cancellationToken).ConfigureAwait(false);
-            return await BadAsync(spent ? Pop3Reject.TooManyAuthFailures : Pop3Reject.AuthenticationFailed, cancellationToken).ConfigureAwait(false);
+            return await BadAsync(spent ? Pop3Rejects.Table[LineReject.TooManyAuthFailures] : Pop3Rejects.Table[Pop3Reject.AuthenticationFailed], cancellationToken, null).ConfigureAwait(false);
         }
         AuthSucceeded();
         _mailbox = mailbox;
@@ -166,8 +175,8 @@ public sealed partial class Pop3Session : LineSession<Pop3Session, Pop3State>
 
     private async ValueTask<bool> StlsAsync(CancellationToken cancellationToken)
     {
-        if (Secure) return await BadAsync(Pop3Reject.BadSequence, cancellationToken, "already under TLS").ConfigureAwait(false);
-        if (_options.Certificate is null) return await BadAsync(Pop3Reject.UnknownCommand, cancellationToken, "STLS is not available").ConfigureAwait(false);
+        if (Secure) return await BadAsync(LineReject.BadSequence, cancellationToken, "already under TLS").ConfigureAwait(false);
+        if (_options.Certificate is null) return await BadAsync(Pop3Reject.NotAvailable, cancellationToken, "STLS is not available").ConfigureAwait(false);
         // Commands the client pipelined behind STLS are dropped, never read as if they came over TLS (RFC 2595 §4).
         return await UpgradeToTlsAsync(TlsOptions(), "+OK begin TLS negotiation\r\n"u8.ToArray(), cancellationToken).ConfigureAwait(false);
     }
@@ -221,7 +230,7 @@ public sealed partial class Pop3Session : LineSession<Pop3Session, Pop3State>
     {
         var space = argument.IndexOf(' ', StringComparison.Ordinal);
         if (space < 0 || !int.TryParse(argument.AsSpan(space + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var lines))
-            return await BadAsync(Pop3Reject.SyntaxError, cancellationToken, "syntax: TOP msg lines").ConfigureAwait(false);
+            return await BadAsync(LineReject.SyntaxError, cancellationToken, "syntax: TOP msg lines").ConfigureAwait(false);
         var (index, error) = FindMessage(argument[..space]);
         if (error is not null) return await BadAsync(Pop3Reject.NoSuchMessage, cancellationToken, error).ConfigureAwait(false);
         return await SendMessageAsync(index, lines, cancellationToken).ConfigureAwait(false);

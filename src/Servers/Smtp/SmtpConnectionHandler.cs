@@ -35,7 +35,7 @@ public sealed class SmtpConnectionHandler : LineConnectionHandler
 
     protected override ReadOnlyMemory<byte> RefusalLine(LineReject reason)
     {
-        var entry = SmtpRejectReasons.Table[SmtpRejectReasons.Table.Standard(reason)];
+        var entry = SmtpRejectReasons.Table[reason];
         Metrics.Rejected(Protocol, entry.Tag);
         return Encoding.ASCII.GetBytes($"{entry.Code} {entry.Text}\r\n");
     }

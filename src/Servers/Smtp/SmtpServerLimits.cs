@@ -1,3 +1,5 @@
+using static Protocols.Servers.Lines.LimitCheck;
+
 namespace Protocols.Servers.Smtp;
 
 /// <summary>
@@ -107,12 +109,4 @@ public sealed class SmtpServerLimits
         TransferIdleTimeout = DataBlockTimeout,
         TransferDeadline = DataTotalTimeout,
     };
-
-    private static int AtLeast(int value, int min) =>
-        value >= min ? value : throw new ArgumentOutOfRangeException(nameof(value), value, $"must be at least {min}");
-
-    private static TimeSpan Positive(TimeSpan value) =>
-        value > TimeSpan.Zero || value == Timeout.InfiniteTimeSpan
-            ? value
-            : throw new ArgumentOutOfRangeException(nameof(value), value, "must be positive or infinite");
 }

@@ -51,7 +51,9 @@ public sealed class SmtpServerOptions
     public IMessageStore Store { get; set; } = new InMemoryMessageStore();
 
     /// <summary>Logs (the session transcript at Trace, with AUTH secrets redacted). Default none.</summary>
-    public ILoggerFactory? LoggerFactory { get; set; }
+    public ILoggerFactory? LoggerFactory { get => _loggerFactory; set { _loggerFactory = value; _services = null; } }
+
+    private ILoggerFactory? _loggerFactory;
 
     /// <summary>
     /// Run session code inline on the socket's I/O threads instead of hopping to the thread pool (Kestrel's
@@ -64,19 +66,23 @@ public sealed class SmtpServerOptions
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 
     /// <summary>Where connections, messages and refusals are counted. Default <see cref="ProtocolsMetrics.Shared"/>.</summary>
-    public ProtocolsMetrics? Metrics { get; set; }
+    public ProtocolsMetrics? Metrics { get => _metrics; set { _metrics = value; _services = null; } }
 
     /// <summary>Slows AUTH guessing per client address across connections (one per server).</summary>
-    public AuthThrottle AuthThrottle { get; set; } = new();
+    public AuthThrottle AuthThrottle { get => _authThrottle; set { _authThrottle = value ?? throw new ArgumentNullException(nameof(value)); _services = null; } }
 
-    /// <summary>Scripted faults around the verb table (test servers, the runtime API); null in production.</summary>
-    public IVerbInterceptor? Faults { get; set; }
+    /// <summary>Scripted faults around the verb table (test servers, the runtime API); null in production. Read by
+    /// each new session, so it may be set or replaced while the server runs.</summary>
+    public IVerbInterceptor? Faults { get => _faults; set { _faults = value; _services = null; } }
 
+    private ProtocolsMetrics? _metrics;
+    private AuthThrottle _authThrottle = new();
+    private IVerbInterceptor? _faults;
     private LineServices? _services;
 
-    /// <summary>What the sessions of this server share; made at the first session from the settings above.</summary>
+    /// <summary>What the sessions of this server share; made again when one of the settings above changes.</summary>
     internal LineServices Services => _services ??= new LineServices("smtp", LoggerFactory?.CreateLogger("Protocols.Servers.Smtp.SmtpSession"),
-        Metrics, Faults, AuthThrottle);
+        _metrics, _faults, _authThrottle);
 
     internal bool Offers(SmtpExtensions extension) => (Extensions & extension) == extension;
 

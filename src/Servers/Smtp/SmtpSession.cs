@@ -149,7 +149,7 @@ public sealed partial class SmtpSession : LineSession<SmtpSession, SmtpState>, I
         return new(false);
     }
 
-    protected override void Refuse(LineReject reason) => Reject(SmtpRejectReasons.Table.Standard(reason));
+    protected override void Refuse(LineReject reason) => Reject(SmtpRejectReasons.Table.MappedReason(reason)!.Value);
 
     private void Reject(SmtpRejectReason reason, string? text = null)
     {

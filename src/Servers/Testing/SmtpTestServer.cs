@@ -1,10 +1,7 @@
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Microsoft.Extensions.Logging;
 using Protocols.Net;
+using Protocols.Servers.Hosting;
 using Protocols.Servers.Smtp;
 
 namespace Protocols.Servers.Testing;
@@ -21,19 +18,14 @@ namespace Protocols.Servers.Testing;
 /// </summary>
 public sealed class SmtpTestServer : IAsyncDisposable
 {
-    private readonly WebApplication _server;
+    private readonly ProtocolsHost _host;
     private readonly InMemoryMessageStore _store;
-    private readonly ListenOptions _plain;
-    private readonly ListenOptions _tls;
 
-    private SmtpTestServer(WebApplication server, InMemoryMessageStore store, SmtpServerOptions options,
-        ListenOptions plain, ListenOptions tls, SmtpFaultScript faults)
+    private SmtpTestServer(ProtocolsHost host, InMemoryMessageStore store, SmtpServerOptions options, SmtpFaultScript faults)
     {
-        _server = server;
+        _host = host;
         _store = store;
         Options = options;
-        _plain = plain;
-        _tls = tls;
         Faults = faults;
     }
 
@@ -47,13 +39,13 @@ public sealed class SmtpTestServer : IAsyncDisposable
     public string Host => "127.0.0.1";
 
     /// <summary>The plain endpoint's port (STARTTLS offered).</summary>
-    public int Port => ((IPEndPoint)_plain.EndPoint).Port;
+    public int Port => EndPoint.Port;
 
     /// <summary>The implicit-TLS (SMTPS) endpoint's port.</summary>
-    public int TlsPort => ((IPEndPoint)_tls.EndPoint).Port;
+    public int TlsPort => _host.GetEndPoint("smtps").Port;
 
     /// <summary>The plain endpoint.</summary>
-    public IPEndPoint EndPoint => (IPEndPoint)_plain.EndPoint;
+    public IPEndPoint EndPoint => _host.GetEndPoint("smtp");
 
     /// <summary>The server certificate (self-signed, for localhost and 127.0.0.1).</summary>
     public X509Certificate2 Certificate => Options.Certificate!;
@@ -76,25 +68,19 @@ public sealed class SmtpTestServer : IAsyncDisposable
         var faults = new SmtpFaultScript();
         options.Faults = faults;
 
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], EnvironmentName = "Development" });
-        builder.Logging.ClearProviders();
-        ListenOptions? plain = null, tls = null;
-        builder.WebHost.ConfigureKestrel(k =>
-        {
-            k.Listen(IPAddress.Loopback, 0, l => { plain = l; l.UseSmtp(options); });
-            k.Listen(IPAddress.Loopback, 0, l => { tls = l; l.UseSmtp(options, implicitTls: true); });
-        });
-        var app = builder.Build();
+        // The one hosting path (ProtocolsHostBuilder), as SmtpServer and the dev stack use.
+        var builder = new ProtocolsHostBuilder();
+        builder.AddEndpoint("smtp", EndpointKind.Tcp, new IPEndPoint(IPAddress.Loopback, 0), l => l.UseSmtp(options));
+        builder.AddEndpoint("smtps", EndpointKind.Tcp, new IPEndPoint(IPAddress.Loopback, 0), l => l.UseSmtp(options, implicitTls: true));
         try
         {
-            await app.StartAsync(cancellationToken).ConfigureAwait(false);
+            var host = await builder.StartAsync(cancellationToken).ConfigureAwait(false);
+            return new SmtpTestServer(host, store, options, faults);
         }
-        catch (Exception e)
+        catch (Exception e) when (e is not OperationCanceledException)
         {
-            await app.DisposeAsync().ConfigureAwait(false);
             throw new InvalidOperationException($"the SMTP test server could not start: {e.Message}", e);
         }
-        return new SmtpTestServer(app, store, options, plain!, tls!, faults);
     }
 
     /// <summary>Returns the first message (received or arriving) matching <paramref name="predicate"/>;
@@ -113,16 +99,5 @@ public sealed class SmtpTestServer : IAsyncDisposable
         Faults.Clear();
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-        try
-        {
-            await _server.StopAsync(cts.Token).ConfigureAwait(false);
-        }
-        finally
-        {
-            await _server.DisposeAsync().ConfigureAwait(false);
-        }
-    }
+    public async ValueTask DisposeAsync() => await _host.StopAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
 }

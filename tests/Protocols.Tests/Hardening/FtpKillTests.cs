@@ -11,6 +11,7 @@ namespace Protocols.Tests.Hardening;
 /// byte-exact, and no file is shown under its name unless it is complete (partial uploads live under a temporary
 /// name). After a restart on the same root the server takes uploads again. <c>PROTOCOLS_KILL_FILES</c> sets the load.
 /// </summary>
+[Category("Slow")] // kill -9, browser, packaging or load: `dotnet test --filter "TestCategory!=Slow"` runs the fast suite
 public class FtpKillTests
 {
     private const int Workers = 8;

@@ -11,6 +11,7 @@ namespace Protocols.Tests.Hardening;
 /// client saw is on disk and byte-exact; no .eml is a half-written message; after a restart on the same directory
 /// the server serves again. <c>PROTOCOLS_KILL_MESSAGES</c> sets the load (500 here; the report script runs 10,000).
 /// </summary>
+[Category("Slow")] // kill -9, browser, packaging or load: `dotnet test --filter "TestCategory!=Slow"` runs the fast suite
 public class KillTests
 {
     private const int Workers = 8;

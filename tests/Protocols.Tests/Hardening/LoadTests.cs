@@ -15,6 +15,7 @@ namespace Protocols.Tests.Hardening;
 /// SMTP, FTP and HTTP while a normal client is still served. Counts come from the environment (the report script
 /// runs larger ones); every loop is bounded and targets 127.0.0.0/8 only. No timed assertions: a normal client
 /// must be served at all within a generous timeout, and its latency is reported.</summary>
+[Category("Slow")] // kill -9, browser, packaging or load: `dotnet test --filter "TestCategory!=Slow"` runs the fast suite
 public class LoadTests
 {
     private static readonly TimeSpan Generous = TimeSpan.FromSeconds(60);

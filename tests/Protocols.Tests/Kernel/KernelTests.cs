@@ -120,7 +120,7 @@ public class KernelTests
 
     private enum ToyState { Out = 1, In = 2, Any = 3 }
 
-    private enum ToyReason { UnknownCommand, SyntaxError, BadSequence, LineTooLong, ProtocolError, TooManyErrors, TooManyRepeats, TooManyNoops, TooManyAuthFailures, Timeout, ShuttingDown, TooManyConnections, TooManyConnectionsFromAddress }
+    private enum ToyReason { NotToday }
 
     private sealed class ToySession : LineSession<ToySession, ToyState>
     {
@@ -140,12 +140,12 @@ public class KernelTests
 
         private static RejectTable<ToyReason> BuildRejects()
         {
-            var table = new RejectTable<ToyReason>();
-            foreach (var reason in Enum.GetValues<ToyReason>())
+            var table = new RejectTable<ToyReason>().Set(ToyReason.NotToday, 450, null, "not today");
+            foreach (var reason in Enum.GetValues<LineReject>())
             {
-                var closes = reason is ToyReason.TooManyErrors or ToyReason.TooManyRepeats or ToyReason.TooManyNoops or ToyReason.Timeout or ToyReason.ShuttingDown or ToyReason.ProtocolError;
+                var closes = reason is LineReject.TooManyErrors or LineReject.TooManyRepeats or LineReject.TooManyNoops or LineReject.Timeout
+                    or LineReject.ShuttingDown or LineReject.ProtocolError or LineReject.TooManyAuthFailures;
                 table.Set(reason, closes ? 421 : 500, null, reason.ToString(), closes);
-                table.Map(Enum.Parse<LineReject>(reason.ToString()), reason);
             }
             return table.Seal();
         }
@@ -172,7 +172,7 @@ public class KernelTests
 
         protected override void Refuse(LineReject reason)
         {
-            var entry = Rejects[Rejects.Standard(reason)];
+            var entry = Rejects[reason];
             CountRejected(entry);
             Connection.Writer.WriteLine((entry.Closes ? "BYE " : "BAD ") + entry.Tag);
             if (entry.Closes) Closing = true;

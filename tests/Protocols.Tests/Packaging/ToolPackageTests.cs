@@ -10,6 +10,7 @@ namespace Protocols.Tests.Packaging;
 /// <c>dotnet pack</c> gives the <c>proto</c> tool and the two library packages with their metadata; the tool installs
 /// from the local package folder into a temporary tool path and runs.
 /// </summary>
+[Category("Slow")] // kill -9, browser, packaging or load: `dotnet test --filter "TestCategory!=Slow"` runs the fast suite
 [NonParallelizable]
 public partial class ToolPackageTests
 {

@@ -1,45 +1,24 @@
 using System.Net;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Microsoft.Extensions.Logging;
+using Protocols.Servers.Hosting;
 
 namespace Protocols.Tests.Pop3;
 
-/// <summary>A bare Kestrel server on 127.0.0.1, port 0, with one endpoint configured by the test; ready on return.</summary>
+/// <summary>One endpoint on 127.0.0.1, port 0, configured by the test, on the one hosting path (<see cref="ProtocolsHostBuilder"/>); ready on return.</summary>
 internal sealed class KestrelTestHost : IAsyncDisposable
 {
-    private readonly WebApplication _app;
+    private readonly ProtocolsHost _host;
 
-    private KestrelTestHost(WebApplication app, int port)
-    {
-        _app = app;
-        Port = port;
-    }
+    private KestrelTestHost(ProtocolsHost host) => _host = host;
 
-    public int Port { get; }
+    public int Port => _host.GetEndPoint("test").Port;
 
     public static async Task<KestrelTestHost> StartAsync(Action<ListenOptions> configure)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        var port = FreePort();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, port, configure));
-        var app = builder.Build();
-        await app.StartAsync().WaitAsync(TimeSpan.FromSeconds(20));
-        return new KestrelTestHost(app, port);
+        var builder = new ProtocolsHostBuilder();
+        builder.AddEndpoint("test", EndpointKind.Tcp, new IPEndPoint(IPAddress.Loopback, 0), configure);
+        return new KestrelTestHost(await builder.StartAsync().WaitAsync(TimeSpan.FromSeconds(20)));
     }
 
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await _app.StopAsync().WaitAsync(TimeSpan.FromSeconds(20));
-        await _app.DisposeAsync();
-    }
+    public async ValueTask DisposeAsync() => await _host.StopAsync().WaitAsync(TimeSpan.FromSeconds(20));
 }

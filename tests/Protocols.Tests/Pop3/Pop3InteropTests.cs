@@ -63,7 +63,7 @@ public class Pop3InteropTests
         var (mailbox, provider) = Maildrop();
         var options = new Pop3ServerOptions { Certificate = mode == "plain" ? null : _certificate, ImplicitTls = mode == "implicit" };
         await using var host = await KestrelTestHost.StartAsync(l => l.UsePop3(provider, options));
-        var (exit, stdout, stderr) = await ProcessRunner.RunAsync(python, ["-c", PoplibScript, mode, host.Port.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        var (exit, stdout, stderr) = await PeerRunner.RunAsync(python, ["-c", PoplibScript, mode, host.Port.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
         Assert.That(exit, Is.Zero, stderr);
         var lines = stdout.Split('\n');
         Assert.Multiple(() =>
@@ -91,10 +91,10 @@ public class Pop3InteropTests
         var (_, provider) = Maildrop();
         await using var host = await KestrelTestHost.StartAsync(l => l.UsePop3(provider));
         var url = $"pop3://127.0.0.1:{host.Port}/";
-        var list = await ProcessRunner.RunAsync(curl, ["-sS", "--max-time", "10", "-u", "alice:secret", url]);
+        var list = await PeerRunner.RunAsync(curl, ["-sS", "--max-time", "10", "-u", "alice:secret", url]);
         Assert.That(list.ExitCode, Is.Zero, list.Stderr);
         Assert.That(list.Stdout, Is.EqualTo($"1 {Message.Length}\r\n2 {Second.Length}\r\n"));
-        var message = await ProcessRunner.RunAsync(curl, ["-sS", "--max-time", "10", "-u", "alice:secret", url + "1"]);
+        var message = await PeerRunner.RunAsync(curl, ["-sS", "--max-time", "10", "-u", "alice:secret", url + "1"]);
         Assert.That(message.ExitCode, Is.Zero, message.Stderr);
         Assert.That(message.Stdout, Is.EqualTo(Message));
     }
@@ -105,11 +105,11 @@ public class Pop3InteropTests
         var curl = Peers.Require("curl");
         var (_, provider) = Maildrop();
         await using var plain = await KestrelTestHost.StartAsync(l => l.UsePop3(provider, new Pop3ServerOptions { Certificate = _certificate }));
-        var stls = await ProcessRunner.RunAsync(curl, ["-sS", "-k", "--ssl-reqd", "--max-time", "10", "-u", "alice:secret", $"pop3://127.0.0.1:{plain.Port}/1"]);
+        var stls = await PeerRunner.RunAsync(curl, ["-sS", "-k", "--ssl-reqd", "--max-time", "10", "-u", "alice:secret", $"pop3://127.0.0.1:{plain.Port}/1"]);
         Assert.That(stls.ExitCode, Is.Zero, stls.Stderr);
         Assert.That(stls.Stdout, Is.EqualTo(Message));
         await using var implicitTls = await KestrelTestHost.StartAsync(l => l.UsePop3(provider, new Pop3ServerOptions { Certificate = _certificate, ImplicitTls = true }));
-        var pop3s = await ProcessRunner.RunAsync(curl, ["-sS", "-k", "--max-time", "10", "-u", "alice:secret", $"pop3s://127.0.0.1:{implicitTls.Port}/2"]);
+        var pop3s = await PeerRunner.RunAsync(curl, ["-sS", "-k", "--max-time", "10", "-u", "alice:secret", $"pop3s://127.0.0.1:{implicitTls.Port}/2"]);
         Assert.That(pop3s.ExitCode, Is.Zero, pop3s.Stderr);
         Assert.That(pop3s.Stdout, Is.EqualTo(Second));
     }
@@ -120,7 +120,7 @@ public class Pop3InteropTests
         var curl = Peers.Require("curl");
         var (_, provider) = Maildrop();
         await using var host = await KestrelTestHost.StartAsync(l => l.UsePop3(provider));
-        var result = await ProcessRunner.RunAsync(curl, ["-sS", "--max-time", "10", "-u", "alice:nope", $"pop3://127.0.0.1:{host.Port}/"]);
+        var result = await PeerRunner.RunAsync(curl, ["-sS", "--max-time", "10", "-u", "alice:nope", $"pop3://127.0.0.1:{host.Port}/"]);
         Assert.That(result.ExitCode, Is.EqualTo(67), result.Stderr); // CURLE_LOGIN_DENIED
     }
 }

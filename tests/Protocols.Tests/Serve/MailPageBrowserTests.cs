@@ -11,6 +11,7 @@ namespace Protocols.Tests.Serve;
 /// The mail page as a person sees it: Debian's Chromium, headless, driven by Playwright for .NET (never a downloaded
 /// browser). Starts the whole stack in-process, delivers a message over SMTP and watches it arrive without a reload.
 /// </summary>
+[Category("Slow")] // kill -9, browser, packaging or load: `dotnet test --filter "TestCategory!=Slow"` runs the fast suite
 [NonParallelizable]
 public class MailPageBrowserTests
 {

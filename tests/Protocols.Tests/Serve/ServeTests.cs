@@ -82,13 +82,13 @@ public class ServeTests
             Assert.That(await http.GetStringAsync($"http://127.0.0.1:{stack.Http.Port}/hello.txt").WaitAsync(Timeout), Is.EqualTo("hello from the root\n"));
 
             var curl = Peers.Require("curl");
-            var pop3 = await ProcessRunner.RunAsync(curl, ["-sS", "--max-time", "10", "-u", "any:thing", $"pop3://127.0.0.1:{stack.Pop3.Port}/1"]);
+            var pop3 = await PeerRunner.RunAsync(curl, ["-sS", "--max-time", "10", "-u", "any:thing", $"pop3://127.0.0.1:{stack.Pop3.Port}/1"]);
             Assert.That(pop3.ExitCode, Is.Zero, pop3.Stderr);
             Assert.That(pop3.Stdout, Does.Contain("Subject: served\r\n\r\nthrough the stack\r\n"));
-            var ftp = await ProcessRunner.RunAsync(curl, ["-sS", "--max-time", "10", $"ftp://127.0.0.1:{stack.Ftp.Port}/hello.txt"]);
+            var ftp = await PeerRunner.RunAsync(curl, ["-sS", "--max-time", "10", $"ftp://127.0.0.1:{stack.Ftp.Port}/hello.txt"]);
             Assert.That(ftp.ExitCode, Is.Zero, ftp.Stderr);
             Assert.That(ftp.Stdout, Is.EqualTo("hello from the root\n"));
-            var upload = await ProcessRunner.RunAsync(curl, ["-sS", "--max-time", "10", "-T", "-", $"ftp://127.0.0.1:{stack.Ftp.Port}/new.txt"], stdin: "x");
+            var upload = await PeerRunner.RunAsync(curl, ["-sS", "--max-time", "10", "-T", "-", $"ftp://127.0.0.1:{stack.Ftp.Port}/new.txt"], stdin: "x");
             Assert.That(upload.ExitCode, Is.Not.Zero, "FTP is read-only without --write");
             Assert.That(File.Exists(Path.Combine(root.FullName, "new.txt")), Is.False);
 
@@ -148,10 +148,10 @@ public class ServeTests
             await using var stack = await DevStack.StartAsync(Settings(root.FullName, tls: true).ToOptions()).WaitAsync(Timeout);
             Assert.That(stack.MailPage.Scheme, Is.EqualTo("https"));
             var curl = Peers.Require("curl");
-            var page = await ProcessRunner.RunAsync(curl, ["-sS", "-k", "--max-time", "10", stack.MailPage + "api/messages"]);
+            var page = await PeerRunner.RunAsync(curl, ["-sS", "-k", "--max-time", "10", stack.MailPage + "api/messages"]);
             Assert.That(page.ExitCode, Is.Zero, page.Stderr);
             Assert.That(page.Stdout, Is.EqualTo("{\"total\":0,\"messages\":[]}"));
-            var pop3 = await ProcessRunner.RunAsync(curl, ["-sS", "-k", "--ssl-reqd", "--max-time", "10", "-u", "a:b", $"pop3://127.0.0.1:{stack.Pop3.Port}/"]);
+            var pop3 = await PeerRunner.RunAsync(curl, ["-sS", "-k", "--ssl-reqd", "--max-time", "10", "-u", "a:b", $"pop3://127.0.0.1:{stack.Pop3.Port}/"]);
             Assert.That(pop3.ExitCode, Is.Zero, pop3.Stderr);
         }
         finally

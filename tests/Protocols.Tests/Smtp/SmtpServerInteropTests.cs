@@ -21,7 +21,7 @@ public class SmtpServerInteropTests
                 refused = s.sendmail("a@example.org", ["b@example.org", "c@example.org"], msg)
                 assert refused == {}, refused
             """;
-        var r = await PeerProcess.PythonAsync(script, smtp.Port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        var r = await PeerRunner.PythonAsync(script, smtp.Port.ToString(System.Globalization.CultureInfo.InvariantCulture));
         Assert.That(r.ExitCode, Is.Zero, r.Stderr);
         var m = await smtp.WaitForMessageAsync(Wait);
         Assert.That(m.RawText, Is.EqualTo("From: a@example.org\r\nTo: b@example.org\r\nSubject: plain\r\n\r\nline one\r\n.leading dot\r\n"));
@@ -46,7 +46,7 @@ public class SmtpServerInteropTests
                 s.login("alice", "s3cret")
                 s.sendmail("alice@example.org", ["b@example.org"], b"Subject: tls\r\n\r\nsecret body\r\n")
             """;
-        var r = await PeerProcess.PythonAsync(script, smtp.Port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        var r = await PeerRunner.PythonAsync(script, smtp.Port.ToString(System.Globalization.CultureInfo.InvariantCulture));
         Assert.That(r.ExitCode, Is.Zero, r.Stderr);
         var m = await smtp.WaitForMessageAsync(Wait);
         Assert.That(m.IsTls, Is.True);
@@ -76,7 +76,7 @@ public class SmtpServerInteropTests
                 assert code == 503, (code, resp)  # already authenticated
                 s.sendmail("alice@example.org", ["b@example.org"], b"x\r\n")
             """;
-        var r = await PeerProcess.PythonAsync(script, smtp.TlsPort.ToString(System.Globalization.CultureInfo.InvariantCulture), mechanism);
+        var r = await PeerRunner.PythonAsync(script, smtp.TlsPort.ToString(System.Globalization.CultureInfo.InvariantCulture), mechanism);
         Assert.That(r.ExitCode, Is.Zero, r.Stderr);
         var m = await smtp.WaitForMessageAsync(Wait);
         Assert.That(m.IsTls && m.AuthenticatedUser == "alice", Is.True);
@@ -95,7 +95,7 @@ public class SmtpServerInteropTests
                 except smtplib.SMTPAuthenticationError as e:
                     print(e.smtp_code)
             """;
-        var r = await PeerProcess.PythonAsync(script, smtp.TlsPort.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        var r = await PeerRunner.PythonAsync(script, smtp.TlsPort.ToString(System.Globalization.CultureInfo.InvariantCulture));
         Assert.That(r.ExitCode, Is.Zero, r.Stderr);
         Assert.That(r.Stdout.Trim(), Is.EqualTo("535"));
         Assert.That(smtp.Messages, Is.Empty);
@@ -113,7 +113,7 @@ public class SmtpServerInteropTests
                 assert s.has_extn("smtputf8")
                 s.sendmail("jörg@bücher.example", ["δοκιμή@παράδειγμα.δοκιμή"], body, mail_options=["SMTPUTF8", "BODY=8BITMIME"])
             """;
-        var r = await PeerProcess.PythonAsync(script, smtp.Port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        var r = await PeerRunner.PythonAsync(script, smtp.Port.ToString(System.Globalization.CultureInfo.InvariantCulture));
         Assert.That(r.ExitCode, Is.Zero, r.Stderr);
         var m = await smtp.WaitForMessageAsync(Wait);
         Assert.That(m.From, Is.EqualTo("jörg@bücher.example"));
@@ -131,7 +131,7 @@ public class SmtpServerInteropTests
         await File.WriteAllBytesAsync(attachment, [.. Enumerable.Range(0, 3000).Select(i => (byte)(i * 7))]);
         try
         {
-            var r = await PeerProcess.RunAsync(swaks, [
+            var r = await PeerRunner.RunAsync(swaks, [
                 "--server", "127.0.0.1", "--port", smtp.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 "--from", "bob@example.org", "--to", "carol@example.org,dave@example.org",
                 "--tls", "--auth", "LOGIN", "--auth-user", "bob", "--auth-password", "pw",
@@ -166,7 +166,7 @@ public class SmtpServerInteropTests
         await File.WriteAllTextAsync(file, content);
         try
         {
-            var r = await PeerProcess.RunAsync(curl, [
+            var r = await PeerRunner.RunAsync(curl, [
                 "-sS", "--max-time", "10", $"smtp://127.0.0.1:{smtp.Port}", "--mail-from", "a@example.org",
                 "--mail-rcpt", "b@example.org", "--upload-file", file,
             ]);
@@ -186,7 +186,7 @@ public class SmtpServerInteropTests
         var curl = Peers.Require("curl");
         await using var smtp = await SmtpTestServer.StartAsync();
         var content = "Subject: smtps\r\n\r\nbody\r\n";
-        var r = await PeerProcess.RunAsync(curl, [
+        var r = await PeerRunner.RunAsync(curl, [
             "-sS", "-k", "--max-time", "10", $"smtps://127.0.0.1:{smtp.TlsPort}", "--mail-from", "a@example.org",
             "--mail-rcpt", "b@example.org", "-T", "-",
         ], stdin: content);

@@ -12,7 +12,7 @@ public class PeerCapabilityTests
     public async Task Every_peer_capability_the_tests_need_is_present()
     {
         var script = Path.Combine(Repository.Root, "scripts", "install-peers.sh");
-        var (exitCode, stdout, stderr) = await ProcessRunner.RunAsync("/bin/bash", [script, "--check"], timeout: TimeSpan.FromSeconds(60));
+        var (exitCode, stdout, stderr) = await PeerRunner.RunAsync("/bin/bash", [script, "--check"], timeout: TimeSpan.FromSeconds(60));
         Assert.That(exitCode, Is.Zero, $"missing peer capabilities (run ./test.sh as root to install them):\n{stderr}");
         Assert.That(stdout, Does.Contain("capabilities present"));
     }

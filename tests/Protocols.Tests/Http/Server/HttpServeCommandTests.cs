@@ -3,6 +3,8 @@ using System.Net.Sockets;
 using System.Text.RegularExpressions;
 using Protocols.Cli.Http;
 
+using Protocols.Tests.Support;
+
 namespace Protocols.Tests.Http.Server;
 
 public partial class HttpServeCommandTests
@@ -111,7 +113,7 @@ public class HttpServeProcessTests
             using var client = new HttpClient { Timeout = ServerFixture.Timeout };
             Assert.That(await client.GetStringAsync(url + "f.txt"), Is.EqualTo("from the process"));
 
-            var interrupt = await PeerProcess.RunAsync("/bin/kill", ["-INT", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+            var interrupt = await PeerRunner.RunAsync("/bin/kill", ["-INT", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
             Assert.That(interrupt.ExitCode, Is.EqualTo(0), interrupt.Stderr);
             var rest = await process.StandardOutput.ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(30));
             await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));

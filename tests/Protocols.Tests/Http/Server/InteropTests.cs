@@ -22,9 +22,9 @@ public partial class InteropTests
     [TearDown]
     public async Task TearDown() => await _server.DisposeAsync();
 
-    private static async Task<PeerProcess.Result> CurlAsync(params string[] arguments)
+    private static async Task<PeerRunner.Result> CurlAsync(params string[] arguments)
     {
-        var result = await PeerProcess.RunAsync(Peers.Require("curl"), ["-sS", "--max-time", "20", .. arguments]);
+        var result = await PeerRunner.RunAsync(Peers.Require("curl"), ["-sS", "--max-time", "20", .. arguments]);
         return result;
     }
 
@@ -123,7 +123,7 @@ public partial class InteropTests
             print(sorted(e['name'] for e in listing['entries']))
             print(urllib.request.urlopen('http://127.0.0.1:{{port}}/py.txt', timeout=10).read().decode())
             """;
-        var result = await PeerProcess.RunAsync(Peers.Require(Peers.Python), ["-c", script]);
+        var result = await PeerRunner.RunAsync(Peers.Require(Peers.Python), ["-c", script]);
         Assert.That(result.ExitCode, Is.EqualTo(0), result.Stderr);
         var lines = result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.That(lines, Is.EqualTo(new[]
@@ -136,7 +136,7 @@ public partial class InteropTests
     public async Task Wrk_short_run_has_requests_and_no_errors()
     {
         _server.Write("1k.bin", new byte[1024]);
-        var result = await PeerProcess.RunAsync(Peers.Require("wrk"), ["-t1", "-c8", "-d1s", "--timeout", "5s", _url + "1k.bin"], TimeSpan.FromSeconds(30));
+        var result = await PeerRunner.RunAsync(Peers.Require("wrk"), ["-t1", "-c8", "-d1s", "--timeout", "5s", _url + "1k.bin"], timeout: TimeSpan.FromSeconds(30));
         Assert.That(result.ExitCode, Is.EqualTo(0), result.Stderr);
         var requests = RequestsLine().Match(result.Stdout);
         Assert.That(requests.Success, Is.True, result.Stdout);

@@ -5,13 +5,15 @@ using System.Text;
 using Protocols.Servers.Smtp;
 using Protocols.Servers.Testing;
 
-namespace Protocols.Tests.Smtp;
+using Protocols.Tests.Smtp;
+
+namespace Protocols.Tests.Hardening;
 
 /// <summary>
 /// The faults of issue 11 (command smuggling through BDAT, trickling clients, slow connections filling the limits,
 /// free AUTH guessing, no-op floods) and the small SMTP ones of issues 13 and 14, each failing on the code before the kernel.
 /// </summary>
-public class SmtpKernelFaultTests
+public class SmtpKernelAttackTests
 {
     private static readonly TimeSpan T = SmtpSessionHarness.Timeout;
 
@@ -33,6 +35,7 @@ public class SmtpKernelFaultTests
         var next = await h.ExpectAsync(250);
         Assert.That(next.Text, Is.EqualTo("Ok"), "the reply after the 501 is NOOP's: the chunk was not read as a MAIL command");
         await h.CommandAsync("RSET", 250);
+        HardeningReport.Row(HardeningReport.Attack, "SMTP command smuggled in a malformed BDAT chunk", 1, 0, TimeSpan.Zero, "501, chunk consumed, never executed");
     }
 
     [Test]
@@ -86,6 +89,7 @@ public class SmtpKernelFaultTests
         await trickle.WaitAsync(T);
         Assert.That(reply.EnhancedCode?.ToString(), Is.EqualTo("4.4.2"));
         Assert.That(elapsed, Is.LessThan(TimeSpan.FromSeconds(6)), "closed at the deadline (1 s) while bytes kept coming (8 s of them), not per read");
+        HardeningReport.Row(HardeningReport.Attack, "SMTP one byte per 200 ms (command deadline 1 s)", 1, 0, elapsed, "421 4.4.2 at the deadline");
     }
 
     [Test]
@@ -136,6 +140,7 @@ public class SmtpKernelFaultTests
             Assert.That(await Say("Subject: served\r\n\r\nhello\r\n."), Does.StartWith("250"));
             Assert.That(await Say("QUIT"), Does.StartWith("221"));
             Assert.That(smtp.Messages, Has.Count.EqualTo(1));
+            HardeningReport.Row(HardeningReport.Attack, "SMTP 200 slow connections from 200 loopback addresses", 200, 0, TimeSpan.Zero, "a normal client is served (stale sessions evicted)");
             await stop.CancelAsync();
             await trickle.WaitAsync(T);
         }
@@ -162,6 +167,7 @@ public class SmtpKernelFaultTests
         Assert.That(clock.Elapsed, Is.GreaterThanOrEqualTo(TimeSpan.FromMilliseconds(1500)),
             "the fourth failure from this address waits 200 ms doubled three times, though it is the first on this connection");
         await second.CommandAsync("AUTH PLAIN " + Convert.ToBase64String(Encoding.UTF8.GetBytes("\0alice\0right")), 235);
+        HardeningReport.Row(HardeningReport.Attack, "SMTP AUTH guessing over new connections", 4, 0, clock.Elapsed, "4th failure from the address waits 1.6 s");
     }
 
     [Test]
@@ -174,6 +180,7 @@ public class SmtpKernelFaultTests
         for (var i = 0; i < 100; i++) await h.ExpectAsync(250);
         await h.ExpectAsync(421);
         await h.ExpectClosedAsync();
+        HardeningReport.Row(HardeningReport.Attack, "SMTP BDAT 0 flood", 101, 0, TimeSpan.Zero, "421 after 100");
     }
 
     [Test]
@@ -188,6 +195,7 @@ public class SmtpKernelFaultTests
         for (var i = 0; i < 100; i++) await h.ExpectAsync(550);
         await h.ExpectAsync(421);
         await h.ExpectClosedAsync();
+        HardeningReport.Row(HardeningReport.Attack, "SMTP refused-RCPT flood", 101, 0, TimeSpan.Zero, "421 after 100");
     }
 
     [Test]
