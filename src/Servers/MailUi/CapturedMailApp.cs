@@ -74,6 +74,7 @@ public sealed partial class CapturedMailApp
             ["api", "wait"] => Only(context, "GET", () => WaitAsync(context)),
             ["api", "events"] => Only(context, "GET", () => EventsAsync(context)),
             ["api", "stats"] => Only(context, "GET", () => StatsAsync(context)),
+            ["api", "faults"] => FaultsAsync(context),
             _ => ErrorAsync(context, StatusCodes.Status404NotFound, "no such route"),
         };
     }
