@@ -427,7 +427,7 @@ public sealed partial class CapturedMailApp
         response.Headers.XContentTypeOptions = "nosniff";
         response.Headers["Referrer-Policy"] = "no-referrer";
         response.Headers.CacheControl = "no-store";
-        var html = MailPage.Html.Replace("{{nonce}}", nonce, StringComparison.Ordinal);
+        var html = MailPage.Html.Replace("{{faults}}", MailFaultPanel.Html, StringComparison.Ordinal).Replace("{{nonce}}", nonce, StringComparison.Ordinal);
         return response.WriteAsync(html, context.RequestAborted);
     }
 

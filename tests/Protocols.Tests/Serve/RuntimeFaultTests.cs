@@ -200,6 +200,19 @@ public class RuntimeFaultTests
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.RequestEntityTooLarge));
     }
 
+    [Test]
+    public async Task The_page_carries_the_fault_panel_under_its_nonce()
+    {
+        using var response = await _http.GetAsync("");
+        var html = await response.Content.ReadAsStringAsync();
+        var csp = string.Join(" ", response.Headers.GetValues("Content-Security-Policy"));
+        var nonce = System.Text.RegularExpressions.Regex.Match(csp, "'nonce-([^']+)'").Groups[1].Value;
+        Assert.That(nonce, Is.Not.Empty);
+        Assert.That(html, Does.Contain("id=\"faults\"").And.Contain("id=\"fault-clear\"").And.Not.Contain("{{"));
+        Assert.That(System.Text.RegularExpressions.Regex.Matches(html, "<script nonce=\"" + System.Text.RegularExpressions.Regex.Escape(nonce) + "\"").Count, Is.EqualTo(2),
+            "the page's script and the panel's both carry the nonce");
+    }
+
     /// <summary>An SMTP session past EHLO: each command's last reply line, or null when the server closed.</summary>
     private sealed class Dialog : IAsyncDisposable
     {
