@@ -120,7 +120,7 @@ public sealed class DevStack : IAsyncDisposable
             var mailApp = new CapturedMailApp(mail, metrics);
             if (settings.RelayTo is { } relayTo)
                 autoRelay = new MailAutoRelay(mail, mailApp.Relay, relayTo, settings.RelayMatch ?? throw new ArgumentException("RelayTo needs RelayMatch", nameof(options)),
-                    loggerFactory?.CreateLogger("Protocols.Servers.Mail.Relay"));
+                    loggerFactory?.CreateLogger("Protocols.Servers.Mail"));
             var httpOptions = new HttpServerOptions { Root = root, AllowUploads = settings.Write };
             foreach (var name in settings.AllowedHosts) httpOptions.AllowedHosts.Add(name);
             if (settings.MaxSize is { } maxUpload) httpOptions.MaxUploadBytes = maxUpload;
