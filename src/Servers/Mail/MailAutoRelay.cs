@@ -73,9 +73,10 @@ public sealed class MailAutoRelay : IAsyncDisposable
                     if (result.Ok) _logger?.LogInformation("relay: {Id} to {Target}: {Reply}", summary.Id, _target, result.Reply);
                     else _logger?.LogWarning("relay: {Id} to {Target} failed: {Reply}", summary.Id, _target, result.Reply);
                 }
-                catch (Exception e) when (e is MailStoreException or IOException)
+                catch (Exception e) when (e is not OperationCanceledException)
                 {
-                    _logger?.LogWarning("relay: {Id} could not be read: {Error}", summary.Id, e.Message);
+                    // One message's failure (its file gone, a store error) must not stop the relaying of the next.
+                    _logger?.LogWarning("relay: {Id} to {Target} failed: {Error}", summary.Id, _target, e.Message);
                 }
             }
         }
