@@ -30,11 +30,13 @@ internal static class ServeCommand
         var maxSize = ServerOptions.MaxSize("Largest SMTP message and HTTP upload in bytes (defaults 10240000 and 30000000)");
         var exitAfter = new Option<int?>("--exit-after") { Description = "Exit 0 once N messages have been captured (for CI; see --timeout)" };
         var timeout = new Option<string?>("--timeout") { Description = "With --exit-after: exit 1 if the N messages have not arrived within this time (30, 90s, 5m)" };
+        var relayTo = new Option<string?>("--relay-to") { Description = "Relay each message whose recipients match --relay-match to this SMTP server (host:port, plain SMTP), after capture" };
+        var relayMatch = new Option<string?>("--relay-match") { Description = "With --relay-to: the recipients to relay (a regular expression, case-insensitive; '.' for all)" };
 
         var command = new Command("serve", "The whole dev stack in one process: SMTP capture, POP3, FTP and HTTP with a live mail page")
         {
             root, host, smtpPort, ftpPort, httpPort, pop3Port, pop3sPort, imapPort, mailPort, allowHost, store.Store, store.Keep, store.MaxBytes, store.MaxAge,
-            write, tls, user, password, maxSize, exitAfter, timeout,
+            write, tls, user, password, maxSize, exitAfter, timeout, relayTo, relayMatch,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -62,6 +64,7 @@ internal static class ServeCommand
             {
                 MailPort = parse.GetValue(mailPort), AllowedHosts = parse.GetValue(allowHost) ?? [], ImapPort = parse.GetValue(imapPort), Retention = retention,
                 ExitAfter = parse.GetValue(exitAfter), Timeout = limit,
+                RelayTo = parse.GetValue(relayTo), RelayMatch = parse.GetValue(relayMatch),
             };
             return await ServeRunner.RunAsync(settings, Console.Out, Console.Error, cancellationToken).ConfigureAwait(false);
         });

@@ -97,6 +97,7 @@ internal static class ServeRunner
                 : MailStores.IsPostgres(settings.Store) ? "  Mail is kept in PostgreSQL (shared with other instances)."
                 : $"  Mail is kept in {Path.Combine(Path.GetFullPath(settings.Store), "mail.db")} (large messages as .eml files in messages/).",
             settings.Retention is { IsNone: false } r ? $"  Retention: {Retention(r)}; the oldest are pruned and logged." : "",
+            settings.RelayTo is { } relay ? $"  Relay: messages to recipients matching /{settings.RelayMatch}/ are relayed to {relay} after capture." : "",
             tls ? "  TLS uses a self-signed certificate made now (curl -k, swaks --tls-verify off)." : "",
             "Press Ctrl+C to stop.",
         ];

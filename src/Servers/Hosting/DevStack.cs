@@ -26,10 +26,12 @@ public sealed class DevStack : IAsyncDisposable
     private readonly X509Certificate2? _certificate;
     private readonly CapturedMailApp _mailApp;
     private readonly PrometheusScrape _scrape;
+    private readonly MailAutoRelay? _autoRelay;
 
     private DevStack(ProtocolsHost host, IMailStore store, ProtocolsMetrics metrics,
-        X509Certificate2? certificate, DevStackOptions options, CapturedMailApp mailApp, PrometheusScrape scrape)
+        X509Certificate2? certificate, DevStackOptions options, CapturedMailApp mailApp, PrometheusScrape scrape, MailAutoRelay? autoRelay)
     {
+        _autoRelay = autoRelay;
         _scrape = scrape;
         _mailApp = mailApp;
         Host = host;
@@ -80,6 +82,7 @@ public sealed class DevStack : IAsyncDisposable
         X509Certificate2? certificate = null;
         IMailStore? mail = null;
         PrometheusScrape? scrape = null;
+        MailAutoRelay? autoRelay = null;
         try
         {
             mail = await MailStores.OpenAsync(settings.Store, settings.Retention, loggerFactory?.CreateLogger("Protocols.Servers.Mail"), cancellationToken)
@@ -118,6 +121,9 @@ public sealed class DevStack : IAsyncDisposable
 
             var tls = certificate is null ? null : new EndpointTls(certificate);
             var mailApp = new CapturedMailApp(mail, metrics) { Faults = faults };
+            if (settings.RelayTo is { } relayTo)
+                autoRelay = new MailAutoRelay(mail, mailApp.Relay, relayTo, settings.RelayMatch ?? throw new ArgumentException("RelayTo needs RelayMatch", nameof(options)),
+                    loggerFactory?.CreateLogger("Protocols.Servers.Mail"));
             var httpOptions = new HttpServerOptions { Root = root, AllowUploads = settings.Write };
             foreach (var name in settings.AllowedHosts) httpOptions.AllowedHosts.Add(name);
             if (settings.MaxSize is { } maxUpload) httpOptions.MaxUploadBytes = maxUpload;
@@ -130,10 +136,11 @@ public sealed class DevStack : IAsyncDisposable
             builder.AddHttpEndpoint("http", new IPEndPoint(address, settings.HttpPort), context => MailOrigin.CountedAsync(files.HandleAsync, metrics, context), tls);
 
             var host = await builder.StartAsync(cancellationToken).ConfigureAwait(false);
-            return new DevStack(host, mail, metrics, certificate, settings, mailApp, scrape);
+            return new DevStack(host, mail, metrics, certificate, settings, mailApp, scrape, autoRelay);
         }
         catch
         {
+            if (autoRelay is not null) await autoRelay.DisposeAsync().ConfigureAwait(false);
             if (mail is not null) await mail.DisposeAsync().ConfigureAwait(false);
             scrape?.Dispose();
             metrics.Dispose();
@@ -146,6 +153,7 @@ public sealed class DevStack : IAsyncDisposable
     {
         _mailApp.Stop(); // open pages' live streams end now instead of holding the stop for its grace period
         await Host.DisposeAsync().ConfigureAwait(false);
+        if (_autoRelay is not null) await _autoRelay.DisposeAsync().ConfigureAwait(false); // before the store it reads
         await Store.DisposeAsync().ConfigureAwait(false); // after the host: every acknowledged message is committed
         _scrape.Dispose();
         Metrics.Dispose();

@@ -59,4 +59,12 @@ public sealed record DevStackOptions
 
     /// <summary>The largest SMTP message and HTTP upload in bytes. Null: each server's default (10,240,000 and 30,000,000).</summary>
     public long? MaxSize { get; init; }
+
+    /// <summary>Relay automatically, after capture and in the background, each message with a recipient matching
+    /// <see cref="RelayMatch"/> to this server (<c>--relay-to</c>). Null: no automatic relay.</summary>
+    public Mail.MailRelayTarget? RelayTo { get; init; }
+
+    /// <summary>With <see cref="RelayTo"/>: the recipient pattern (a .NET regular expression, case-insensitive; <c>--relay-match</c>).
+    /// Only the matching recipients get the relayed message.</summary>
+    public string? RelayMatch { get; init; }
 }

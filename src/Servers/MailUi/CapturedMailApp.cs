@@ -67,6 +67,7 @@ public sealed partial class CapturedMailApp
                 "DELETE" => DeleteAsync(context, id),
                 _ => NotAllowed(context, "GET, PATCH, DELETE"),
             },
+            ["api", "messages", var id, "release"] => Only(context, "POST", () => ReleaseAsync(context, id)),
             ["api", "messages", var id, "raw"] => Only(context, "GET", () => WithMail(context, id, mail => RawAsync(context, mail))),
             ["api", "messages", var id, "html"] => Only(context, "GET", () => WithMail(context, id, mail => HtmlAsync(context, mail))),
             ["api", "messages", var id, "attachments", var n] =>
@@ -263,7 +264,7 @@ public sealed partial class CapturedMailApp
         var detail = new MailDetail(MailSummary.Of(summary), [.. view.Headers.Select(h => new MailHeader(h.Key, h.Value))], view.Cc, view.Date,
             view.Text, view.Html is null ? null : baseUrl + "/html", baseUrl + "/raw", attachments,
             new MailSessionInfo(session.ClientAddress, session.HeloName, session.Tls, session.AuthenticatedUser), session.Transcript,
-            view.Body is null ? null : PartInfo(view.Body));
+            view.Body is null ? null : PartInfo(view.Body)) { Relay = MailRelayInfo.Of(Relay.LastResult(summary.Id)) };
         await JsonAsync(context, detail, MailJsonContext.Default.MailDetail).ConfigureAwait(false);
     }
 

@@ -29,7 +29,11 @@ public sealed record MailSessionInfo(string? ClientAddress, string? HeloName, bo
 /// the session facts, the SMTP transcript (secrets redacted) and the MIME tree (null when the message could not be parsed).</summary>
 public sealed record MailDetail(MailSummary Summary, IReadOnlyList<MailHeader> Headers, string? Cc, string? Date, string? Text,
     string? HtmlUrl, string RawUrl, IReadOnlyList<MailAttachmentInfo> Attachments, MailSessionInfo Session, string? Transcript,
-    MailPartInfo? Parts);
+    MailPartInfo? Parts)
+{
+    /// <summary>The last release or automatic relay of the message (the server's reply), null when never relayed.</summary>
+    public MailRelayInfo? Relay { get; init; }
+}
 
 /// <summary>A page of the list, newest first: how many match (<c>total</c>, the "N" of "N of M"), how many are stored
 /// (<c>stored</c>, the "M"), this page, and the cursor of the next (older) page, null on the last.</summary>

@@ -195,6 +195,7 @@ async function open(id) {
   $("m-envelope").textContent = "MAIL FROM:<" + s.envelopeFrom + "> RCPT TO:" + s.envelopeTo.map(t => "<" + t + ">").join(" ") + " · " + size(s.size);
   const ss = d.session;
   $("m-session").textContent = (ss.clientAddress || "?") + (ss.heloName ? " (EHLO " + ss.heloName + ")" : "") + (ss.tls ? " · TLS" : " · no TLS") + (ss.authenticatedUser ? " · AUTH " + ss.authenticatedUser : " · no AUTH");
+  if (d.relay) $("m-session").textContent += " · relay to " + d.relay.server + (d.relay.ok ? ": " : " failed: ") + d.relay.reply;
   $("m-raw").href = d.rawUrl;
   const links = $("m-attachment-links");
   links.replaceChildren();

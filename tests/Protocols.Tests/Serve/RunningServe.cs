@@ -31,7 +31,7 @@ internal sealed partial class RunningServe : IAsyncDisposable
     {
         var root = Directory.CreateTempSubdirectory("proto-serve-");
         var process = ProtoProcess.Start(["serve", "--root", root.FullName, "--smtp-port", "0", "--ftp-port", "0", "--http-port", "0", "--pop3-port", "0",
-            "--mail-port", "0", .. extra]);
+            "--mail-port", "0", "--imap-port", "0", .. extra]);
         await process.WaitForStdoutAsync("Press Ctrl+C to stop.");
         var smtp = IPEndPoint.Parse(SmtpLine().Match(process.Stdout).Groups[1].Value);
         var mail = new Uri(MailLine().Match(process.Stdout).Groups[1].Value);
