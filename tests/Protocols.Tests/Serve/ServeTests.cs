@@ -215,7 +215,7 @@ public class ServeTests
     [Test]
     public async Task Proto_serve_tls_needs_no_self_signed_and_lists_pop3s()
     {
-        await using var serve = Protocols.Tests.Cli.ProtoProcess.Start(["serve", "--tls", "--smtp-port", "0", "--ftp-port", "0", "--http-port", "0", "--pop3-port", "0", "--pop3s-port", "0", "--root", Path.GetTempPath()]);
+        await using var serve = Protocols.Tests.Cli.ProtoProcess.Start(["serve", "--tls", "--smtp-port", "0", "--ftp-port", "0", "--http-port", "0", "--pop3-port", "0", "--pop3s-port", "0", "--imap-port", "0", "--mail-port", "0", "--root", Path.GetTempPath()]);
         await serve.WaitForStdoutAsync("Press Ctrl+C");
         Assert.That(serve.Stdout, Does.Contain("POP3S  127.0.0.1:").And.Contain("https://127.0.0.1:"));
         await serve.InterruptAsync();
