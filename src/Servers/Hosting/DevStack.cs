@@ -6,6 +6,7 @@ using Protocols.Servers.Ftp;
 using Protocols.Servers.Ftp.FileSystem;
 using Protocols.Servers.Http;
 using Protocols.Servers.Imap;
+using Protocols.Servers.Lines;
 using Protocols.Servers.Mail;
 using Protocols.Servers.MailUi;
 using Protocols.Servers.Metrics;
@@ -85,10 +86,12 @@ public sealed class DevStack : IAsyncDisposable
                 .ConfigureAwait(false);
             certificate = settings.Tls ? SelfSignedCertificate.Create(null, settings.Host) : null;
             var builder = new ProtocolsHostBuilder(loggerFactory);
+            var faults = new FaultScript(); // api/faults sets its rules while the server runs
             // The SMTP session counts each message once; its 250 waits for the store's commit.
             var smtpOptions = new SmtpServerOptions
             {
                 Store = new MailStoreSmtpStore(mail), Certificate = certificate, LoggerFactory = loggerFactory, Metrics = metrics, RecordTranscript = true,
+                Faults = faults,
             };
             if (settings.MaxSize is { } maxSize) smtpOptions.Limits.MaxMessageSize = maxSize;
             builder.AddEndpoint("smtp", EndpointKind.Tcp, new IPEndPoint(address, settings.SmtpPort), listen => listen.UseSmtp(smtpOptions));
@@ -114,7 +117,7 @@ public sealed class DevStack : IAsyncDisposable
             });
 
             var tls = certificate is null ? null : new EndpointTls(certificate);
-            var mailApp = new CapturedMailApp(mail, metrics);
+            var mailApp = new CapturedMailApp(mail, metrics) { Faults = faults };
             var httpOptions = new HttpServerOptions { Root = root, AllowUploads = settings.Write };
             foreach (var name in settings.AllowedHosts) httpOptions.AllowedHosts.Add(name);
             if (settings.MaxSize is { } maxUpload) httpOptions.MaxUploadBytes = maxUpload;

@@ -51,7 +51,7 @@ public abstract partial class LineSession<TSession, TState>
         var disconnectAfter = false;
         if (Services.Interceptor is { } interceptor)
         {
-            var fault = interceptor.OnCommand(Services.Protocol, verb?.Name ?? unknownName ?? "", uses);
+            var fault = interceptor.OnCommand(Services.Protocol, verb?.Name ?? unknownName ?? "", uses, argument, FaultSender);
             if (fault.Delay > TimeSpan.Zero) await Task.Delay(fault.Delay, cancellationToken).ConfigureAwait(false);
             switch (fault.Action)
             {

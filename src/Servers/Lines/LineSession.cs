@@ -116,7 +116,8 @@ public abstract partial class LineSession<TSession, TState> : ILineSession
         LineLog.SessionStarted(Logger, Services.Protocol, SessionId, RemoteEndPoint);
         try
         {
-            if (await GreetAsync(token).ConfigureAwait(false)) await LoopAsync(token).ConfigureAwait(false);
+            if (await StageFaultAsync(FaultStages.Connect, null, token).ConfigureAwait(false) && await GreetAsync(token).ConfigureAwait(false))
+                await LoopAsync(token).ConfigureAwait(false);
         }
         catch (TimeoutException e)
         {

@@ -74,6 +74,7 @@ public sealed partial class CapturedMailApp
             ["api", "wait"] => Only(context, "GET", () => WaitAsync(context)),
             ["api", "events"] => Only(context, "GET", () => EventsAsync(context)),
             ["api", "stats"] => Only(context, "GET", () => StatsAsync(context)),
+            ["api", "faults"] => FaultsAsync(context),
             _ => ErrorAsync(context, StatusCodes.Status404NotFound, "no such route"),
         };
     }
@@ -426,7 +427,7 @@ public sealed partial class CapturedMailApp
         response.Headers.XContentTypeOptions = "nosniff";
         response.Headers["Referrer-Policy"] = "no-referrer";
         response.Headers.CacheControl = "no-store";
-        var html = MailPage.Html.Replace("{{nonce}}", nonce, StringComparison.Ordinal);
+        var html = MailPage.Html.Replace("{{faults}}", MailFaultPanel.Html, StringComparison.Ordinal).Replace("{{nonce}}", nonce, StringComparison.Ordinal);
         return response.WriteAsync(html, context.RequestAborted);
     }
 

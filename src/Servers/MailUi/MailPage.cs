@@ -283,6 +283,7 @@ document.addEventListener("keydown", e => {
 });
 connect();
 </script>
+{{faults}}
 </body>
 </html>
 """;

@@ -135,6 +135,7 @@ public sealed partial class SmtpSession
         var message = new ReceivedMessage(id, envelope, _buffer.ToArray(), now, RemoteEndPoint, HeloName,
             IsTls, AuthenticatedUser) { Transcript = Transcript?.ToString() };
         ResetTransaction();
+        if (!await StageFaultAsync(FaultStages.AfterData, envelope.From, cancellationToken).ConfigureAwait(false)) return;
 
         if (await CallHookAsync(() => _options.Handler.OnMessageAsync(this, message, cancellationToken)).ConfigureAwait(false) is { IsPositive: false } refused)
         {

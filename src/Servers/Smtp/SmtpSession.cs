@@ -48,6 +48,8 @@ public sealed partial class SmtpSession : LineSession<SmtpSession, SmtpState>, I
     /// <summary>Messages accepted in this session.</summary>
     public int MessageCount { get; private set; }
 
+    protected override string? FaultSender => _from;
+
     private bool UseEnhanced => _options.Offers(SmtpExtensions.EnhancedStatusCodes);
 
     protected override async ValueTask<bool> GreetAsync(CancellationToken cancellationToken)
