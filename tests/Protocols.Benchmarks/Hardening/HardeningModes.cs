@@ -3,15 +3,16 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Logging;
+using Protocols.Servers.Mail;
 using Protocols.Servers.Smtp;
 
 namespace Protocols.Benchmarks.Hardening;
 
 /// <summary>
-/// A stand-in for <c>proto smtp serve --store DIR</c> while the CLI verb is not there: <c>smtp-store PORT DIR</c>
-/// runs an SMTP server on 127.0.0.1:PORT (0 for any) that writes every message to DIR through
-/// <see cref="DirectoryMessageStore"/>, prints "ready PORT" when listening and runs until killed or stdin closes.
-/// The hardening kill -9 test uses it.
+/// A stand-in for <c>proto smtp serve --store DIR</c> when the CLI is not built: <c>smtp-store PORT DIR</c>
+/// runs an SMTP server on 127.0.0.1:PORT (0 for any) that stores every message in the SQLite mail store in DIR
+/// (the one store, through <see cref="MailStoreSmtpStore"/>), prints "ready PORT" when listening and runs until killed
+/// or stdin closes. The hardening kill -9 test falls back to it.
 /// </summary>
 internal static class HardeningModes
 {
@@ -19,7 +20,8 @@ internal static class HardeningModes
     {
         if (args.Length != 3 || args[0] != "smtp-store") return null;
         var port = int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture);
-        var options = new SmtpServerOptions { Store = new DirectoryMessageStore(args[2]) };
+        await using var store = await MailStores.OpenAsync(args[2]).ConfigureAwait(false);
+        var options = new SmtpServerOptions { Store = new MailStoreSmtpStore(store) };
         options.Limits.MaxConnections = 1000;
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         builder.Logging.ClearProviders();

@@ -7,7 +7,7 @@ namespace Protocols.Tests.Hardening;
 /// <summary>
 /// A server run as its own process so a test can kill -9 it. SMTP with a directory store runs as
 /// <c>proto smtp serve --port P --store DIR</c> when the built CLI has that verb, else as the benchmark exe's
-/// <c>smtp-store</c> mode (the same <c>DirectoryMessageStore</c> behind the same session and Kestrel handler).
+/// <c>smtp-store</c> mode (the same SQLite mail store behind the same session and Kestrel handler).
 /// Ready when the port answers; killed in <see cref="DisposeAsync"/> if still running.
 /// </summary>
 internal sealed class ServerProcess : IAsyncDisposable
@@ -44,7 +44,7 @@ internal sealed class ServerProcess : IAsyncDisposable
             var bench = Path.Combine(root, "tests", "Protocols.Benchmarks", "bin", "Release", "net10.0", "Protocols.Benchmarks.dll");
             Assert.That(File.Exists(bench), Is.True, $"{bench} is missing: build the solution first");
             arguments = [bench, "smtp-store", port.ToString(System.Globalization.CultureInfo.InvariantCulture), storeDirectory];
-            description = "Protocols.Benchmarks smtp-store (proto smtp serve --store is not in the CLI yet)";
+            description = "Protocols.Benchmarks smtp-store (proto is not built)";
         }
         var process = Start(arguments);
         var server = new ServerProcess(process, port, description);

@@ -11,36 +11,6 @@ public class SmtpStoreTests
             Encoding.UTF8.GetBytes(body), DateTimeOffset.UtcNow, new IPEndPoint(IPAddress.Loopback, 1));
 
     [Test]
-    public async Task DirectoryStoreWritesTheExactBytesUnderItsRootAndLeavesNoTempFiles()
-    {
-        var dir = Directory.CreateTempSubdirectory("smtp-store-");
-        try
-        {
-            var store = new DirectoryMessageStore(dir.FullName);
-            await store.SaveAsync(Message("20260101-1", "Subject: a\r\n\r\nbody\r\n"), CancellationToken.None).AsTask().WaitAsync(TimeSpan.FromSeconds(10));
-            Assert.That(Directory.GetFiles(dir.FullName).Select(Path.GetFileName), Is.EqualTo(new[] { "20260101-1.eml" }));
-            Assert.That(await File.ReadAllTextAsync(store.PathFor("20260101-1")), Is.EqualTo("Subject: a\r\n\r\nbody\r\n"));
-            // A second save under the same id never overwrites an acknowledged message.
-            await Assert.CatchAsync<IOException>(async () => await store.SaveAsync(Message("20260101-1"), CancellationToken.None));
-            Assert.That(Directory.GetFiles(dir.FullName), Has.Length.EqualTo(1));
-        }
-        finally
-        {
-            dir.Delete(true);
-        }
-    }
-
-    [TestCase("../escape")]
-    [TestCase("a/b")]
-    [TestCase("")]
-    [TestCase("..")]
-    public void DirectoryStoreRefusesIdsThatCouldLeaveTheRoot(string id)
-    {
-        var store = new DirectoryMessageStore(Path.Combine(Path.GetTempPath(), "smtp-store-ids"));
-        Assert.Throws<ArgumentException>(() => store.PathFor(id));
-    }
-
-    [Test]
     public async Task InMemoryStoreCapacityKeepsTheNewest()
     {
         var store = new InMemoryMessageStore(capacity: 2);
