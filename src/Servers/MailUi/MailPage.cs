@@ -18,6 +18,7 @@ internal static class MailPage
 <style nonce="{{nonce}}">
 :root { --bg:#f6f7f9; --panel:#fff; --line:#e3e6ea; --text:#1d2430; --muted:#6b7380; --accent:#2f6fde; --accent-soft:#e8f0fd; --danger:#c8372d; }
 * { box-sizing: border-box; }
+[hidden] { display: none !important; }
 html, body { height: 100%; margin: 0; }
 body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--text); background: var(--bg); display: flex; flex-direction: column; }
 header { display: flex; flex-wrap: wrap; align-items: center; gap: 8px 12px; padding: 10px 16px; background: var(--panel); border-bottom: 1px solid var(--line); }

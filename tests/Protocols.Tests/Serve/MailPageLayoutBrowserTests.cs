@@ -54,6 +54,8 @@ public class MailPageLayoutBrowserTests
         }
         var page = await run.OpenMailPageAsync();
         await Assertions.Expect(page.Locator("#rows tr")).ToHaveCountAsync(4);
+        await Assertions.Expect(page.Locator("#matched")).ToHaveTextAsync("4 shown · 4 of 4");
+        await Assertions.Expect(page.Locator("#more")).ToBeHiddenAsync(); // everything is shown: no "Load more"
         await page.Locator("#rows tr").First.ClickAsync();
         await Assertions.Expect(page.Locator("#message")).ToBeVisibleAsync();
 
@@ -102,13 +104,18 @@ public class MailPageLayoutBrowserTests
         """;
 
     [Test]
-    public async Task New_mail_above_the_scroll_position_is_announced_and_the_place_is_kept()
+    public async Task The_list_pages_by_cursor_and_new_mail_above_the_scroll_position_is_announced_and_the_place_is_kept()
     {
         await using var run = await BrowserRun.StartAsync(1280, 600);
-        for (var i = 0; i < 40; i++)
-            await RawSmtp.SendAsync(run.Stack.Smtp, "a@example.com", "b@example.com", $"Subject: Old {i:D2}\r\n\r\nbody\r\n");
+        for (var i = 0; i < 105; i++)
+            await RawSmtp.SendAsync(run.Stack.Smtp, "a@example.com", "b@example.com", $"Subject: Old {i:D3}\r\n\r\nbody\r\n");
         var page = await run.OpenMailPageAsync();
-        await Assertions.Expect(page.Locator("#rows tr")).ToHaveCountAsync(40);
+        // The list pages by cursor: 100 first, then the rest on "Load more".
+        await Assertions.Expect(page.Locator("#rows tr")).ToHaveCountAsync(100);
+        await Assertions.Expect(page.Locator("#matched")).ToHaveTextAsync("100 shown · 105 of 105");
+        await page.Locator("#more").ClickAsync();
+        await Assertions.Expect(page.Locator("#rows tr")).ToHaveCountAsync(105);
+        await Assertions.Expect(page.Locator("#more")).ToBeHiddenAsync();
         await Assertions.Expect(page.Locator("#notice")).ToBeHiddenAsync();
         await page.Locator("#list").EvaluateAsync("list => { list.scrollTop = 500; }");
         var before = await page.Locator("#list").EvaluateAsync<double>("list => list.scrollTop");
@@ -116,7 +123,9 @@ public class MailPageLayoutBrowserTests
 
         await RawSmtp.SendAsync(run.Stack.Smtp, "a@example.com", "b@example.com", "Subject: New 1\r\n\r\nbody\r\n");
         await RawSmtp.SendAsync(run.Stack.Smtp, "a@example.com", "b@example.com", "Subject: New 2\r\n\r\nbody\r\n");
-        await Assertions.Expect(page.Locator("#rows tr")).ToHaveCountAsync(42);
+        // The reload keeps as many rows as were shown (newest first): the two oldest go back behind "Load more".
+        await Assertions.Expect(page.Locator("#matched")).ToHaveTextAsync("105 shown · 107 of 107");
+        await Assertions.Expect(page.Locator("#more")).ToBeVisibleAsync();
         await Assertions.Expect(page.Locator("#notice")).ToHaveTextAsync("↑ 2 new messages");
         var after = await page.Locator("#list").EvaluateAsync<double>("list => list.scrollTop");
         Assert.That(after, Is.GreaterThan(before), "the rows read before stay where they were: the list moved down by the new rows");
