@@ -48,7 +48,7 @@ tbody tr.unread td.subject { font-weight: 600; }
 tbody tr.fresh { animation: fresh 1.6s ease-out; }
 @keyframes fresh { from { background: #fff6d6; } to { background: transparent; } }
 th.from { width: 22%; } th.to { width: 16%; }
-td.size, th.size { text-align: right; width: 92px; color: var(--muted); font-variant-numeric: tabular-nums; padding-left: 4px; }
+td.size, th.size { text-align: right; width: 100px; color: var(--muted); font-variant-numeric: tabular-nums; padding-left: 4px; }
 th.time, td.time { width: 84px; color: var(--muted); font-variant-numeric: tabular-nums; padding-right: 4px; }
 .clip { display: inline-block; min-width: 18px; padding: 0 5px; margin-right: 6px; border-radius: 9px; background: var(--accent-soft); color: var(--accent); font-size: 11px; font-weight: 600; text-align: center; }
 .empty { padding: 48px 24px; text-align: center; color: var(--muted); }

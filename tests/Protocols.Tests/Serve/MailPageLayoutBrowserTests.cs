@@ -85,7 +85,7 @@ public class MailPageLayoutBrowserTests
           const overflowing = [...document.querySelectorAll("td.size, td.time, th, header > *, #matched")]
             .filter(visible).filter(e => e.scrollWidth > e.clientWidth).map(e => name(e) + " " + e.scrollWidth + ">" + e.clientWidth);
           const overlaps = [];
-          const groups = [[...document.querySelectorAll("header > *")], [...document.querySelectorAll("thead th")], [document.getElementById("listpane"), document.getElementById("view")]];
+          const groups = [[...document.querySelectorAll("header > *")], [...document.querySelectorAll("thead th")], [...document.querySelector("main").children]];
           for (const group of groups) {
             const boxes = group.filter(visible).map(e => [e, e.getBoundingClientRect()]);
             for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
@@ -97,7 +97,7 @@ public class MailPageLayoutBrowserTests
           return JSON.stringify({
             overflowing, overlaps, pageWidth: document.documentElement.scrollWidth,
             subject: row.querySelector("td.subject").getBoundingClientRect().width,
-            from: row.querySelector("td.from").getBoundingClientRect().width,
+            from: row.cells[0].getBoundingClientRect().width,
             sizes: [...document.querySelectorAll("td.size")].map(e => e.textContent),
           });
         }
