@@ -24,6 +24,9 @@ public sealed partial class FtpClient
         }
     }
 
+    /// <summary>Bytes per sendfile(2) call of an upload: large enough that the calls cost nothing, small enough for progress.</summary>
+    private const int SendFileChunk = 8 << 20;
+
     /// <summary>Data connections: the transfer buffer, the read timeout as the idle limit each way, listing lines up to the parser's limit.</summary>
     private ConnectionOptions DataOptions() => new()
     {
@@ -364,19 +367,30 @@ public sealed partial class FtpClient
             {
                 if (offset > 0) await ExpectAsync(string.Create(CultureInfo.InvariantCulture, $"REST {offset}"), 350, cancellationToken).ConfigureAwait(false);
                 var data = await StartTransferAsync(channel, command, cancellationToken).ConfigureAwait(false);
+                // A file over a plain connection goes by sendfile(2) in chunks (progress after each); anything else is
+                // read straight into the data writer's buffer. Each chunk waits at most the read timeout.
+                var file = source as FileStream is { CanSeek: true } f && data.CanSendFile ? f : null;
                 var output = data.Writer.Buffer;
                 while (true)
                 {
-                    // Read straight into the data writer's buffer; each drain waits at most the read timeout.
-                    var memory = output.GetMemory(Options.BufferSize)[..Options.BufferSize];
-                    var n = await source.ReadAsync(memory, cancellationToken).ConfigureAwait(false);
-                    if (n == 0) break;
-                    output.Advance(n);
+                    int n;
                     try
                     {
-                        await data.Writer.DrainAsync(cancellationToken).ConfigureAwait(false);
+                        if (file is not null)
+                        {
+                            n = await data.SendFileChunkAsync(file, SendFileChunk, cancellationToken).ConfigureAwait(false);
+                            if (n == 0) break;
+                        }
+                        else
+                        {
+                            var memory = output.GetMemory(Options.BufferSize)[..Options.BufferSize];
+                            n = await source.ReadAsync(memory, cancellationToken).ConfigureAwait(false);
+                            if (n == 0) break;
+                            output.Advance(n);
+                            await data.Writer.DrainAsync(cancellationToken).ConfigureAwait(false);
+                        }
                     }
-                    catch (IOException e)
+                    catch (ConnectionClosedException e)
                     {
                         throw await DataConnectionFailedAsync(command, e).ConfigureAwait(false);
                     }

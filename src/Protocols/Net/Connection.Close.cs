@@ -45,7 +45,14 @@ public sealed partial class Connection
         if (Volatile.Read(ref _disposed) != 0) return; // already released: nothing left to reset
         if (_socket is not null)
         {
-            _socket.LingerState = new LingerOption(true, 0);
+            try
+            {
+                _socket.LingerState = new LingerOption(true, 0);
+            }
+            catch (ObjectDisposedException)
+            {
+                return; // aborted before: already reset
+            }
             _socket.Dispose();
         }
         else if (_abort is not null)

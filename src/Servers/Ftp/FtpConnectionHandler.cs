@@ -9,7 +9,7 @@ namespace Protocols.Servers.Ftp;
 
 /// <summary>
 /// Hands each Kestrel connection of an FTP endpoint to an <see cref="FtpSession"/>, after the connection limits
-/// (total and per IP: 421 when over). One instance per endpoint; per-connection state lives in the session.
+/// (the kernel's <see cref="Lines.ConnectionLimiter"/>, total and per IP: 421 when over; idle sessions evicted under stress). One instance per endpoint; per-connection state lives in the session.
 /// </summary>
 public sealed class FtpConnectionHandler : ConnectionHandler
 {
@@ -42,9 +42,10 @@ public sealed class FtpConnectionHandler : ConnectionHandler
         var control = Connection.Create(new DuplexStream(connection.Transport), options);
         await using (control.ConfigureAwait(false))
         {
-            if (!_state.TryEnter(address))
+            using var lease = _state.TryEnter(connection.RemoteEndPoint, out var refusal);
+            if (lease is null)
             {
-                _logger.LogWarning("FTP connection from {Remote} refused: too many connections", address);
+                _logger.LogWarning("FTP connection from {Remote} refused: {Reason}", address, refusal);
                 try
                 {
                     await control.Writer.WriteLineAsync("421 Too many connections, try again later.").ConfigureAwait(false);
@@ -58,16 +59,13 @@ public sealed class FtpConnectionHandler : ConnectionHandler
             }
             try
             {
-                await new FtpSession(control, _state, _logger, connection.LocalEndPoint, connection.RemoteEndPoint).RunAsync(_implicitTls).ConfigureAwait(false);
+                var session = new FtpSession(control, _state, _logger, connection.LocalEndPoint, connection.RemoteEndPoint) { Lease = lease };
+                await session.RunAsync(_implicitTls).ConfigureAwait(false);
                 await control.CloseAsync().ConfigureAwait(false);
             }
             catch (IOException e)
             {
                 _logger.LogDebug(e, "FTP connection from {Remote} closed uncleanly", address);
-            }
-            finally
-            {
-                _state.Leave(address);
             }
         }
     }

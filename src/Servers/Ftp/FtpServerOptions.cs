@@ -35,10 +35,16 @@ public sealed class FtpServerOptions
     /// <summary>Connections at once from one IP address. Default 64 (vsftpd has no limit by default; pure-ftpd 50 per user).</summary>
     public int MaxConnectionsPerIp { get => _maxConnectionsPerIp; set => _maxConnectionsPerIp = Positive(value); }
 
+    /// <summary>
+    /// When a connection limit is full, a session waiting this long for a command is closed (421) to make room for a
+    /// newcomer. Default 10 s (Postfix's <c>smtpd_timeout</c> under stress); <see cref="Timeout.InfiniteTimeSpan"/>: never.
+    /// </summary>
+    public TimeSpan StressIdleTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Failed logins before the connection is closed with 421. Default 3 (vsftpd <c>max_login_fails</c>).</summary>
     public int MaxLoginFailures { get => _maxLoginFailures; set => _maxLoginFailures = Positive(value); }
 
-    /// <summary>Pause before answering a failed login. Default 1 s (vsftpd <c>delay_failed_login</c>).</summary>
+    /// <summary>Pause before answering a failed login, doubled for each further failure from the same address (across connections, up to 5 s). Default 1 s (vsftpd <c>delay_failed_login</c>).</summary>
     public TimeSpan LoginFailureDelay { get => _loginFailureDelay; set => _loginFailureDelay = value >= TimeSpan.Zero ? value : throw new ArgumentOutOfRangeException(nameof(value)); }
 
     /// <summary>Idle time on the control connection (no transfer running) before 421. Default 300 s (vsftpd <c>idle_session_timeout</c>).</summary>

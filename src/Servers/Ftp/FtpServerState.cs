@@ -1,51 +1,40 @@
-using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using Protocols.Net;
+using Protocols.Servers.Lines;
 
 namespace Protocols.Servers.Ftp;
 
-/// <summary>What the connections of one server share: connection counts and the passive port pool.</summary>
+/// <summary>What the connections of one server share: the connection limiter (the kernel's, as every endpoint) and the passive port pool.</summary>
 public sealed class FtpServerState(FtpServerOptions options)
 {
-    private readonly ConcurrentDictionary<IPAddress, int> _perIp = new();
-    private int _total;
     private int _nextPort;
 
     public FtpServerOptions Options { get; } = options;
 
+    /// <summary>
+    /// Total and per-address limits (<see cref="FtpServerOptions.MaxConnections"/>, <see cref="FtpServerOptions.MaxConnectionsPerIp"/>),
+    /// with the kernel's rule that sessions idle under stress are evicted for newcomers.
+    /// </summary>
+    public ConnectionLimiter Limiter { get; } = new(options.MaxConnections, options.MaxConnectionsPerIp);
+
+    /// <summary>
+    /// Failed logins per client address across connections (the kernel's): each failure waits
+    /// <see cref="FtpServerOptions.LoginFailureDelay"/>, doubling with each further failure from that address up to 5 s,
+    /// so reconnecting buys a guesser nothing.
+    /// </summary>
+    public AuthThrottle AuthThrottle { get; } = new() { BaseDelay = options.LoginFailureDelay };
+
     /// <summary>Connections open now.</summary>
-    public int ConnectionCount => Volatile.Read(ref _total);
+    public int ConnectionCount => Limiter.Active;
 
-    /// <summary>Counts a new connection; false (and nothing counted) when a limit is reached.</summary>
-    public bool TryEnter(IPAddress? address)
+    /// <summary>Takes a slot for a connection (limits re-read from the options first); null with the reason past a limit.</summary>
+    public ConnectionLease? TryEnter(EndPoint? remote, out LineReject refusal)
     {
-        if (Interlocked.Increment(ref _total) > Options.MaxConnections)
-        {
-            Interlocked.Decrement(ref _total);
-            return false;
-        }
-        if (address is null) return true;
-        var count = _perIp.AddOrUpdate(address, 1, (_, n) => n + 1);
-        if (count <= Options.MaxConnectionsPerIp) return true;
-        Leave(address);
-        return false;
-    }
-
-    public void Leave(IPAddress? address)
-    {
-        Interlocked.Decrement(ref _total);
-        if (address is null) return;
-        while (true)
-        {
-            var n = _perIp.GetValueOrDefault(address);
-            if (n <= 1)
-            {
-                if (_perIp.TryRemove(new KeyValuePair<IPAddress, int>(address, n))) return;
-                if (n == 0) return;
-            }
-            else if (_perIp.TryUpdate(address, n - 1, n)) return;
-        }
+        Limiter.MaxConnections = Options.MaxConnections;
+        Limiter.MaxConnectionsPerAddress = Options.MaxConnectionsPerIp;
+        Limiter.StressIdleTimeout = Options.StressIdleTimeout;
+        return Limiter.TryAcquire(remote, out refusal);
     }
 
     /// <summary>Listens for a passive data connection on <paramref name="address"/>, within the port range, on <see cref="FtpServerOptions.Network"/>.</summary>

@@ -106,8 +106,9 @@ public sealed partial class FtpSession
         if (user is null)
         {
             _loginFailures++;
-            _logger.LogInformation("FTP login failed for {User} from {Remote} ({Failures})", name, _remoteAddress, _loginFailures);
-            await Task.Delay(_options.LoginFailureDelay, cancellationToken).ConfigureAwait(false);
+            var delay = _state.AuthThrottle.Failed(_remoteAddress);
+            _logger.LogInformation("FTP login failed for {User} from {Remote} ({Failures}), answered after {Delay} ms", name, _remoteAddress, _loginFailures, (long)delay.TotalMilliseconds);
+            await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
             if (_loginFailures >= _options.MaxLoginFailures)
             {
                 await ReplyAsync(421, "Too many failed logins, closing.").ConfigureAwait(false);
@@ -119,6 +120,7 @@ public sealed partial class FtpSession
         }
         _user = user;
         _cwd = "/";
+        _state.AuthThrottle.Succeeded(_remoteAddress);
         await ReplyAsync(230, "Login successful.").ConfigureAwait(false);
     }
 

@@ -57,10 +57,14 @@ public sealed partial class FtpSession
         };
     }
 
+    /// <summary>The slot this session holds in its server's limiter; it marks the waits for a command, when it may be evicted under stress.</summary>
+    public Protocols.Servers.Lines.ConnectionLease? Lease { get; init; }
+
     /// <summary>Serves the connection until QUIT, a limit, a timeout or the peer leaving. Never throws for what the peer does.</summary>
     public async Task RunAsync(bool implicitTls = false, CancellationToken cancellationToken = default)
     {
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _idle.Token);
+        Lease?.Attach(linked); // eviction under stress cancels it
         try
         {
             if (implicitTls)
@@ -73,7 +77,11 @@ public sealed partial class FtpSession
             await ReplyAsync(220, _options.Banner).ConfigureAwait(false);
             while (!_quit)
             {
-                if (_transfer is null) _idle.CancelAfter(_options.IdleTimeout);
+                if (_transfer is null)
+                {
+                    _idle.CancelAfter(_options.IdleTimeout);
+                    Lease?.MarkIdle(); // a session that is transferring is never evicted
+                }
                 ReadOnlySequence<byte>? line;
                 try
                 {
@@ -86,11 +94,12 @@ public sealed partial class FtpSession
                     continue;
                 }
                 if (line is null) break;
+                Lease?.MarkBusy();
                 _idle.CancelAfter(Timeout.InfiniteTimeSpan);
                 await DispatchAsync(StripTelnet(line.Value), linked.Token).ConfigureAwait(false);
             }
         }
-        catch (OperationCanceledException) when (_idle.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when ((_idle.IsCancellationRequested || Lease is { IsEvicted: true }) && !cancellationToken.IsCancellationRequested)
         {
             await TryReplyAsync(421, "Timeout.").ConfigureAwait(false);
         }

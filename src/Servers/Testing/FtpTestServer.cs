@@ -52,6 +52,9 @@ public sealed class FtpTestServer : IAsyncDisposable
     /// <summary><c>ftp://127.0.0.1:port/</c></summary>
     public Uri Uri => new($"ftp://{Host}:{Port}/");
 
+    /// <summary>The server's shared state: options, the connection limiter, the login throttle.</summary>
+    public FtpServerState State => _server.State;
+
     /// <summary>Connections open now.</summary>
     public int ConnectionCount => _server.State.ConnectionCount;
 

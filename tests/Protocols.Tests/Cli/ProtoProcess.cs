@@ -40,7 +40,9 @@ internal sealed class ProtoProcess : IAsyncDisposable
         // PROTO_UNDER_TEST runs the same tests against another build (e.g. an older commit's proto.dll).
         var proto = Environment.GetEnvironmentVariable("PROTO_UNDER_TEST") is { Length: > 0 } other ? other : Path.Combine(AppContext.BaseDirectory, "proto.dll");
         Assert.That(File.Exists(proto), Is.True, $"{proto} is missing");
-        var info = new ProcessStartInfo("dotnet")
+        // Through env --default-signal=INT: a test run started in the background inherits SIGINT ignored (POSIX, for
+        // asynchronous commands), which a child keeps across exec; the SIGINT tests need it delivered.
+        var info = new ProcessStartInfo("/usr/bin/env")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -48,6 +50,8 @@ internal sealed class ProtoProcess : IAsyncDisposable
             UseShellExecute = false,
             WorkingDirectory = workingDirectory ?? Environment.CurrentDirectory,
         };
+        info.ArgumentList.Add("--default-signal=INT");
+        info.ArgumentList.Add("dotnet");
         info.ArgumentList.Add(proto);
         foreach (var argument in arguments) info.ArgumentList.Add(argument);
         info.Environment.Remove("PROTO_PROGRESS");

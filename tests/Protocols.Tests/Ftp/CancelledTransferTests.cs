@@ -87,6 +87,33 @@ public class CancelledTransferTests
         }
     }
 
+    [Test]
+    public async Task Cancelled_file_upload_by_sendfile_is_not_kept()
+    {
+        var dir = Directory.CreateTempSubdirectory("ftp-cancel-file-").FullName;
+        try
+        {
+            Directory.CreateDirectory(Path.Combine(dir, "root"));
+            await using var server = await FtpTestServer.StartAsync(o => o.RootDirectory = Path.Combine(dir, "root")).WaitAsync(Timeout);
+            var local = Path.Combine(dir, "big.bin");
+            await File.WriteAllBytesAsync(local, new byte[64 * 1024 * 1024]);
+            var transcript = new List<string>();
+            await using var client = new FtpClient("127.0.0.1", server.Port, new NetworkCredential("user", "pass"),
+                new FtpClientOptions { Transcript = l => { lock (transcript) transcript.Add(l); } });
+            await client.ConnectAsync().WaitAsync(Timeout);
+            using var cancel = new CancellationTokenSource();
+            Assert.That(async () => await client.UploadFileAsync(local, "/big.bin", progress: new CancelAfter(1, cancel), cancellationToken: cancel.Token).WaitAsync(Timeout),
+                Throws.InstanceOf<OperationCanceledException>());
+            Assert.That(transcript, Does.Contain("> ABOR"));
+            Assert.That(await client.GetFileSizeAsync("/big.bin").WaitAsync(Timeout), Is.EqualTo(-1));
+            Assert.That(Directory.GetFiles(Path.Combine(dir, "root")), Is.Empty, "neither the file nor its temporary is kept");
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+
     /// <summary>Cancels, on the transfer's own thread, once past a byte count (Progress&lt;T&gt; would post it later).</summary>
     private sealed class CancelAfter(long bytes, CancellationTokenSource cancel) : IProgress<FtpProgress>
     {

@@ -80,6 +80,34 @@ public class ClientServerTests
         }
     }
 
+    [TestCase(FtpEncryption.None)]
+    [TestCase(FtpEncryption.Explicit)]
+    public async Task File_upload_in_sendfile_chunks_whole_and_resumed(FtpEncryption encryption)
+    {
+        var dir = Directory.CreateTempSubdirectory("ftp-sendfile-").FullName;
+        try
+        {
+            await using var server = await FtpTestServer.StartAsync(o => o.Tls = encryption != FtpEncryption.None).WaitAsync(Timeout);
+            await using var client = await ConnectAsync(server, new FtpClientOptions { Encryption = encryption, AcceptAnyCertificate = true });
+            var data = RandomNumberGenerator.GetBytes(20 * 1024 * 1024 + 7); // three 8 MiB chunks, the last one short
+            var local = Path.Combine(dir, "big.bin");
+            await File.WriteAllBytesAsync(local, data);
+            var progress = new List<FtpProgress>();
+            Assert.That(await client.UploadFileAsync(local, "/big.bin", progress: new SyncProgress<FtpProgress>(progress.Add)).WaitAsync(Timeout), Is.EqualTo(FtpStatus.Success));
+            Bytes.AssertSame(data, await server.ReadFileAsync("/big.bin"));
+            Assert.That(progress.Count, Is.GreaterThanOrEqualTo(3));
+            Assert.That(progress[^1].TransferredBytes, Is.EqualTo(data.Length));
+
+            await server.AddFileAsync("/part.bin", data.AsMemory(0, 9 * 1024 * 1024 + 3));
+            Assert.That(await client.UploadFileAsync(local, "/part.bin", FtpExists.Resume, verify: true).WaitAsync(Timeout), Is.EqualTo(FtpStatus.Success));
+            Bytes.AssertSame(data, await server.ReadFileAsync("/part.bin"));
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+
     [Test]
     public async Task Files_resume_skip_verify_and_directories()
     {

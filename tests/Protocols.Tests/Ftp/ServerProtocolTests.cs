@@ -216,6 +216,28 @@ public class ServerProtocolTests
     }
 
     [Test]
+    public async Task Idle_sessions_at_the_per_ip_limit_make_room_for_a_newcomer_after_the_stress_idle_timeout()
+    {
+        await using var server = await StartAsync(o => o.Configure = s =>
+        {
+            s.MaxConnectionsPerIp = 2;
+            s.StressIdleTimeout = TimeSpan.FromMilliseconds(300);
+        });
+        await using var first = await RawFtp.ConnectAsync(server.Port);
+        await using var second = await RawFtp.ConnectAsync(server.Port);
+        await using (var early = await RawFtp.ConnectAsync(server.Port, expectGreeting: false))
+        {
+            Assert.That((await early.ReadAsync()).Code, Is.EqualTo(421), "before the stress idle timeout the limit holds");
+        }
+        await Task.Delay(500);
+        await using var newcomer = await RawFtp.ConnectAsync(server.Port);
+        await newcomer.LoginAsync();
+        Assert.That((await first.ReadAsync()).ToString(), Is.EqualTo("421 Timeout."), "the longest-idle session made room");
+        Assert.That(await first.IsClosedAsync(), Is.True);
+        Assert.That((await second.SendAsync("NOOP")).Code, Is.EqualTo(200), "one eviction per newcomer");
+    }
+
+    [Test]
     public async Task Failed_logins_at_and_past_the_limit()
     {
         await using var server = await StartAsync(o => o.Configure = s => s.MaxLoginFailures = 2);
@@ -225,6 +247,24 @@ public class ServerProtocolTests
         Assert.That((await ftp.SendAsync("USER user")).Code, Is.EqualTo(331));
         Assert.That((await ftp.SendAsync("PASS bad")).Code, Is.EqualTo(421));
         Assert.That(await ftp.IsClosedAsync(), Is.True);
+    }
+
+    [Test]
+    public async Task Failed_logins_are_slowed_per_address_across_connections()
+    {
+        await using var server = await StartAsync(o => o.Configure = s => s.LoginFailureDelay = TimeSpan.FromMilliseconds(200));
+        for (var connection = 1; connection <= 2; connection++)
+        {
+            await using var ftp = await RawFtp.ConnectAsync(server.Port);
+            Assert.That((await ftp.SendAsync("USER user")).Code, Is.EqualTo(331));
+            var watch = System.Diagnostics.Stopwatch.StartNew();
+            Assert.That((await ftp.SendAsync("PASS bad")).Code, Is.EqualTo(530));
+            Assert.That(watch.Elapsed, Is.GreaterThanOrEqualTo(TimeSpan.FromMilliseconds(190 * connection)), "the delay doubles for the address, not per connection");
+        }
+        Assert.That(server.State.AuthThrottle.FailuresOf(IPAddress.Loopback), Is.EqualTo(2));
+        await using var honest = await RawFtp.ConnectAsync(server.Port);
+        await honest.LoginAsync();
+        Assert.That(server.State.AuthThrottle.FailuresOf(IPAddress.Loopback), Is.EqualTo(1), "a success halves the count");
     }
 
     [Test]

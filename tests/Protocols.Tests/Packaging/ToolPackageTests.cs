@@ -86,7 +86,7 @@ public partial class ToolPackageTests
 
         var root = Directory.CreateDirectory(Path.Combine(_work, "root")).FullName;
         await File.WriteAllTextAsync(Path.Combine(root, "hello.txt"), "hello from the root");
-        using var serve = Process.Start(new ProcessStartInfo(proto, $"serve --smtp-port 0 --ftp-port 0 --http-port 0 --pop3-port 0 --imap-port 0 --root \"{root}\"")
+        using var serve = Process.Start(new ProcessStartInfo("/usr/bin/env", $"--default-signal=INT \"{proto}\" serve --smtp-port 0 --ftp-port 0 --http-port 0 --pop3-port 0 --imap-port 0 --root \"{root}\"")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,

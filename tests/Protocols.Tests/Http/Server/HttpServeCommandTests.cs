@@ -101,8 +101,9 @@ public class HttpServeProcessTests
         var proto = Path.Combine(AppContext.BaseDirectory, "proto.dll");
         Assert.That(File.Exists(proto), Is.True, proto);
         await File.WriteAllTextAsync(Path.Combine(root, "f.txt"), "from the process");
-        var start = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in new[] { proto, "http", "serve", "--root", root, "--port", "0" }) start.ArgumentList.Add(argument);
+        // env --default-signal=INT: a test run started in the background (SIGINT ignored, inherited) still delivers Ctrl+C.
+        var start = new System.Diagnostics.ProcessStartInfo("/usr/bin/env") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var argument in new[] { "--default-signal=INT", "dotnet", proto, "http", "serve", "--root", root, "--port", "0" }) start.ArgumentList.Add(argument);
         using var process = System.Diagnostics.Process.Start(start)!;
         try
         {
