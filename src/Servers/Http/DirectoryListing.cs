@@ -69,7 +69,8 @@ internal static class DirectoryListing
         return buffer.ToArray();
     }
 
-    public static byte[] Html(string urlPath, List<Entry> entries, bool uploadForm)
+    /// <summary>The listing page; at the root it links the mapped <c>/_proto/</c> pages (the captured mail in the dev stack).</summary>
+    public static byte[] Html(string urlPath, List<Entry> entries, bool uploadForm, IReadOnlyList<string>? reserved = null)
     {
         var title = WebUtility.HtmlEncode("Index of " + urlPath);
         var html = new StringBuilder(1024 + entries.Count * 160);
@@ -79,7 +80,14 @@ internal static class DirectoryListing
             .Append("table{border-collapse:collapse;width:100%}td,th{padding:.2em .8em;text-align:left;border-bottom:1px solid #eee}")
             .Append("td.n{text-align:right;font-variant-numeric:tabular-nums}a{text-decoration:none;color:#0645ad}a:hover{text-decoration:underline}")
             .Append("form{margin-top:1.5em;padding:1em;border:1px dashed #bbb}</style></head><body>\n")
-            .Append("<h1>").Append(title).Append("</h1>\n<table><thead><tr><th>Name</th><th>Size</th><th>Modified (UTC)</th></tr></thead><tbody>\n");
+            .Append("<h1>").Append(title).Append("</h1>\n");
+        if (urlPath == "/" && reserved is { Count: > 0 })
+        {
+            html.Append("<p class=\"proto\">");
+            if (reserved.Contains("mail")) html.Append("<a id=\"mail\" href=\"/_proto/mail/\">Captured mail</a> · ");
+            html.Append("<a href=\"/_proto/\">/_proto/</a></p>\n");
+        }
+        html.Append("<table><thead><tr><th>Name</th><th>Size</th><th>Modified (UTC)</th></tr></thead><tbody>\n");
         if (urlPath != "/") html.Append("<tr><td><a href=\"../\">../</a></td><td></td><td></td></tr>\n");
         foreach (var entry in entries)
         {

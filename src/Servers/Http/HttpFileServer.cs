@@ -144,7 +144,7 @@ public sealed class HttpFileServer
         if (!urlPath.EndsWith('/')) urlPath += "/";
         var entries = DirectoryListing.Read(directory, _root);
         var json = DirectoryListing.WantsJson(context.Request);
-        var body = json ? DirectoryListing.Json(urlPath, entries) : DirectoryListing.Html(urlPath, entries, _options.AllowUploads);
+        var body = json ? DirectoryListing.Json(urlPath, entries) : DirectoryListing.Html(urlPath, entries, _options.AllowUploads, _options.ReservedRoutes.Names);
         var response = context.Response;
         response.StatusCode = StatusCodes.Status200OK;
         response.ContentType = json ? "application/json; charset=utf-8" : "text/html; charset=utf-8";

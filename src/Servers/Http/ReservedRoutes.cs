@@ -5,7 +5,8 @@ namespace Protocols.Servers.Http;
 /// <summary>
 /// The path prefix <c>/_proto/</c> never maps to files: other components (the captured-mail page and API) mount
 /// their handlers under it. <c>Map("mail", handler)</c> takes <c>/_proto/mail</c> and everything below it; the
-/// handler sees <c>PathBase = /_proto/mail</c> and the rest in <c>Path</c>. Unmapped paths under the prefix get 404.
+/// handler sees <c>PathBase = /_proto/mail</c> and the rest in <c>Path</c>. <c>/_proto/</c> itself is a small index of
+/// the mapped names; other unmapped paths under the prefix get 404.
 /// Safe to call while serving.
 /// </summary>
 public sealed class ReservedRoutes
@@ -39,6 +40,7 @@ public sealed class ReservedRoutes
     internal Task HandleAsync(HttpContext context)
     {
         var path = context.Request.Path.Value ?? "/";
+        if (path.Equals("/_proto", StringComparison.OrdinalIgnoreCase) || path.Equals(Prefix, StringComparison.OrdinalIgnoreCase)) return IndexAsync(context, path);
         foreach (var route in _routes)
         {
             if (!path.StartsWith(route.Base, StringComparison.OrdinalIgnoreCase)) continue;
@@ -48,6 +50,25 @@ public sealed class ReservedRoutes
             return route.Handler(context);
         }
         return Responses.TextAsync(context, StatusCodes.Status404NotFound, "404 Not Found: nothing is mapped here\n");
+    }
+
+    private Task IndexAsync(HttpContext context, string path)
+    {
+        if (!HttpMethods.IsGet(context.Request.Method) && !HttpMethods.IsHead(context.Request.Method))
+            return Responses.StatusAsync(context, StatusCodes.Status405MethodNotAllowed);
+        if (path.Length != Prefix.Length) return Responses.RedirectAsync(context, StatusCodes.Status301MovedPermanently, Prefix);
+        var html = new System.Text.StringBuilder("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>/_proto/</title></head><body>\n<h1>/_proto/</h1>\n<ul>\n");
+        foreach (var name in Names.Order(StringComparer.Ordinal))
+        {
+            var encoded = System.Net.WebUtility.HtmlEncode(name);
+            html.Append("<li><a href=\"").Append(Uri.EscapeDataString(name)).Append("/\">").Append(encoded).Append("/</a></li>\n");
+        }
+        html.Append("</ul>\n<p><a href=\"/\">files</a></p>\n</body></html>\n");
+        var bytes = System.Text.Encoding.UTF8.GetBytes(html.ToString());
+        context.Response.StatusCode = StatusCodes.Status200OK;
+        context.Response.ContentType = "text/html; charset=utf-8";
+        context.Response.ContentLength = bytes.Length;
+        return HttpMethods.IsHead(context.Request.Method) ? Task.CompletedTask : context.Response.Body.WriteAsync(bytes, context.RequestAborted).AsTask();
     }
 
     private sealed record Route(string Name, string Base, RequestDelegate Handler);

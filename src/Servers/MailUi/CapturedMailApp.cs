@@ -310,12 +310,12 @@ public sealed partial class CapturedMailApp
         }
         var response = context.Response;
         response.ContentType = "text/html; charset=utf-8";
-        response.Headers.ContentSecurityPolicy = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src data:; sandbox; frame-ancestors 'self'";
+        response.Headers.ContentSecurityPolicy = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src data:; sandbox " + MailPage.FrameSandbox + "; frame-ancestors 'self'";
         response.Headers.XFrameOptions = "SAMEORIGIN"; // framed by the page only
         response.Headers.XContentTypeOptions = "nosniff";
         response.Headers["Referrer-Policy"] = "no-referrer";
         response.Headers.CacheControl = "no-store";
-        var bytes = Encoding.UTF8.GetBytes(html);
+        var bytes = Encoding.UTF8.GetBytes(MailPage.ForFrame(html));
         response.ContentLength = bytes.Length;
         await response.Body.WriteAsync(bytes, context.RequestAborted).ConfigureAwait(false);
     }
@@ -428,7 +428,8 @@ public sealed partial class CapturedMailApp
         response.Headers.XContentTypeOptions = "nosniff";
         response.Headers["Referrer-Policy"] = "no-referrer";
         response.Headers.CacheControl = "no-store";
-        var html = MailPage.Html.Replace("{{faults}}", MailFaultPanel.Html, StringComparison.Ordinal).Replace("{{nonce}}", nonce, StringComparison.Ordinal);
+        var html = MailPage.Html.Replace("{{faults}}", MailFaultPanel.Html, StringComparison.Ordinal).Replace("{{nonce}}", nonce, StringComparison.Ordinal)
+            .Replace("{{sandbox}}", MailPage.FrameSandbox, StringComparison.Ordinal);
         return response.WriteAsync(html, context.RequestAborted);
     }
 

@@ -18,12 +18,13 @@ internal static class MailPage
 <style nonce="{{nonce}}">
 :root { --bg:#f6f7f9; --panel:#fff; --line:#e3e6ea; --text:#1d2430; --muted:#6b7380; --accent:#2f6fde; --accent-soft:#e8f0fd; --danger:#c8372d; }
 * { box-sizing: border-box; }
+[hidden] { display: none !important; }
 html, body { height: 100%; margin: 0; }
 body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--text); background: var(--bg); display: flex; flex-direction: column; }
-header { display: flex; align-items: center; gap: 12px; padding: 10px 16px; background: var(--panel); border-bottom: 1px solid var(--line); }
+header { display: flex; flex-wrap: wrap; align-items: center; gap: 8px 12px; padding: 10px 16px; background: var(--panel); border-bottom: 1px solid var(--line); }
 header h1 { font-size: 16px; margin: 0 12px 0 0; white-space: nowrap; }
 header h1 span { color: var(--muted); font-weight: normal; }
-input[type=search] { font: inherit; padding: 6px 10px; border: 1px solid var(--line); border-radius: 6px; width: 420px; background: var(--bg); }
+input[type=search] { font: inherit; padding: 6px 10px; border: 1px solid var(--line); border-radius: 6px; flex: 1 1 200px; min-width: 0; max-width: 420px; background: var(--bg); }
 #matched { color: var(--muted); white-space: nowrap; }
 #more { display: block; margin: 10px auto; }
 input.bad { border-color: var(--danger); }
@@ -33,8 +34,10 @@ button:hover, .button:hover { border-color: var(--accent); }
 button.danger { color: var(--danger); }
 button.danger:hover { border-color: var(--danger); }
 .spacer { flex: 1; }
-main { flex: 1; display: grid; grid-template-columns: minmax(320px, 42%) 1fr; min-height: 0; }
-#list { overflow: auto; border-right: 1px solid var(--line); background: var(--panel); }
+main { flex: 1; display: grid; grid-template-columns: minmax(320px, 48%) 1fr; min-height: 0; }
+#listpane { position: relative; display: flex; flex-direction: column; min-height: 0; min-width: 0; border-right: 1px solid var(--line); background: var(--panel); }
+#list { flex: 1; overflow: auto; min-height: 0; }
+#notice { position: absolute; top: 42px; left: 50%; transform: translateX(-50%); z-index: 2; border-color: var(--accent); background: var(--accent); color: #fff; border-radius: 16px; box-shadow: 0 2px 8px rgba(0,0,0,.18); white-space: nowrap; }
 table { width: 100%; border-collapse: collapse; table-layout: fixed; }
 th { position: sticky; top: 0; background: var(--panel); text-align: left; font-weight: 600; color: var(--muted); font-size: 12px; padding: 8px 10px; border-bottom: 1px solid var(--line); }
 td { padding: 8px 10px; border-bottom: 1px solid var(--line); white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
@@ -44,8 +47,9 @@ tbody tr.selected { background: var(--accent-soft); }
 tbody tr.unread td.subject { font-weight: 600; }
 tbody tr.fresh { animation: fresh 1.6s ease-out; }
 @keyframes fresh { from { background: #fff6d6; } to { background: transparent; } }
-td.size, th.size { text-align: right; width: 72px; color: var(--muted); }
-th.time, td.time { width: 96px; color: var(--muted); }
+th.from { width: 22%; } th.to { width: 16%; }
+td.size, th.size { text-align: right; width: 100px; color: var(--muted); font-variant-numeric: tabular-nums; padding-left: 4px; }
+th.time, td.time { width: 84px; color: var(--muted); font-variant-numeric: tabular-nums; padding-right: 4px; }
 .clip { display: inline-block; min-width: 18px; padding: 0 5px; margin-right: 6px; border-radius: 9px; background: var(--accent-soft); color: var(--accent); font-size: 11px; font-weight: 600; text-align: center; }
 .empty { padding: 48px 24px; text-align: center; color: var(--muted); }
 #view { overflow: auto; padding: 20px 24px; min-width: 0; }
@@ -73,6 +77,14 @@ footer { display: flex; gap: 18px; align-items: center; padding: 6px 16px; backg
 #live.off::before { color: var(--danger); }
 footer b { color: var(--text); font-weight: 600; }
 .counter { margin-right: 16px; }
+footer { flex-wrap: wrap; row-gap: 2px; }
+@media (max-width: 1100px) { .to { display: none; } th.from { width: 30%; } }
+@media (max-width: 900px) {
+  main { grid-template-columns: minmax(0, 1fr); grid-template-rows: minmax(180px, 42%) minmax(0, 1fr); }
+  #listpane { border-right: none; border-bottom: 1px solid var(--line); }
+  #view { padding: 14px 12px; }
+}
+@media (max-width: 560px) { header h1 span, .time { display: none; } th.from { width: 34%; } }
 </style>
 </head>
 <body>
@@ -84,13 +96,16 @@ footer b { color: var(--text); font-weight: 600; }
   <button id="clear" class="danger" type="button">Clear all</button>
 </header>
 <main>
-  <section id="list" aria-label="Messages">
+  <section id="listpane">
+  <button id="notice" type="button" hidden></button>
+  <div id="list" role="region" aria-label="Messages">
     <table>
-      <thead><tr><th>From</th><th>To</th><th class="subject">Subject</th><th class="time">Received</th><th class="size">Size</th></tr></thead>
+      <thead><tr><th class="from">From</th><th class="to">To</th><th class="subject">Subject</th><th class="time">Received</th><th class="size">Size</th></tr></thead>
       <tbody id="rows"></tbody>
     </table>
     <button id="more" type="button" hidden>Load more</button>
     <div id="empty" class="empty">No messages yet. Send one to the SMTP port and it shows up here.</div>
+  </div>
   </section>
   <section id="view" aria-label="Message">
     <div class="empty" id="placeholder">Select a message to read it.</div>
@@ -130,7 +145,7 @@ footer b { color: var(--text); font-weight: 600; }
 <script nonce="{{nonce}}">
 "use strict";
 const $ = id => document.getElementById(id);
-const state = { selected: null, detail: null, tab: "html", known: new Set(), first: true, reload: 0, cursor: null, shown: 0 };
+const state = { selected: null, detail: null, tab: "html", known: new Set(), first: true, reload: 0, cursor: null, shown: 0, arrived: false, above: 0 };
 const PAGE = 100;
 
 function el(tag, text, cls) { const e = document.createElement(tag); if (text != null) e.textContent = text; if (cls) e.className = cls; return e; }
@@ -149,7 +164,10 @@ async function loadList(more) {
   $("query").classList.toggle("bad", response.status === 400);
   if (!response.ok) { if (response.status === 400) $("matched").textContent = (await response.json()).error; return; }
   const data = await response.json();
-  const rows = $("rows");
+  const rows = $("rows"), list = $("list");
+  const arrived = !more && state.arrived; state.arrived = false;
+  const top = list.scrollTop, height = list.scrollHeight;
+  let fresh = 0;
   if (!more) rows.replaceChildren();
   state.cursor = data.nextCursor;
   $("more").hidden = !data.nextCursor;
@@ -157,14 +175,14 @@ async function loadList(more) {
     const tr = el("tr");
     tr.dataset.id = m.id;
     if (!m.seen) tr.classList.add("unread");
-    if (!state.first && !state.known.has(m.id)) tr.classList.add("fresh");
+    if (!state.first && !state.known.has(m.id)) { tr.classList.add("fresh"); fresh++; }
     if (m.id === state.selected) tr.classList.add("selected");
     const from = m.from || m.envelopeFrom || "<>";
     const to = m.to || m.envelopeTo.join(", ");
     const subject = el("td", null, "subject");
     if (m.attachmentCount) { const clip = el("span", String(m.attachmentCount), "clip"); clip.title = m.attachmentCount + " attachment(s)"; subject.append(clip); }
     subject.append(m.subject || "(no subject)");
-    tr.append(el("td", from), el("td", to), subject,
+    tr.append(el("td", from, "from"), el("td", to, "to"), subject,
       el("td", time(m.receivedAt), "time"), el("td", size(m.size), "size"));
     tr.title = new Date(m.receivedAt).toLocaleString();
     tr.addEventListener("click", () => open(m.id));
@@ -176,15 +194,25 @@ async function loadList(more) {
   $("empty").hidden = state.shown > 0;
   $("empty").textContent = $("query").value.trim() ? "No messages match the search." : "No messages yet. Send one to the SMTP port and it shows up here.";
   $("matched").textContent = state.shown + " shown · " + data.total + " of " + data.stored;
+  if (arrived && fresh && top > 0) { list.scrollTop = top + list.scrollHeight - height; state.above += fresh; }
+  showNotice();
 }
 
-function scheduleReload() { clearTimeout(state.reload); state.reload = setTimeout(() => loadList(false), 120); }
+// New mail lands at the top; someone scrolled down keeps their place and is told how many arrived above it.
+function showNotice() {
+  if ($("list").scrollTop <= 2) state.above = 0;
+  $("notice").hidden = state.above === 0;
+  $("notice").textContent = "↑ " + state.above + (state.above === 1 ? " new message" : " new messages");
+}
+
+function scheduleReload(arrived) { if (arrived === true) state.arrived = true; clearTimeout(state.reload); state.reload = setTimeout(() => loadList(false), 120); }
 
 async function open(id) {
   const response = await fetch("api/messages/" + encodeURIComponent(id), { cache: "no-store" });
   if (!response.ok) { closeView(); return; }
   const d = await response.json();
   state.selected = id; state.detail = d;
+  history.replaceState(null, "", location.pathname + "#" + encodeURIComponent(id));
   for (const tr of $("rows").children) { tr.classList.toggle("selected", tr.dataset.id === id); if (tr.dataset.id === id) tr.classList.remove("unread"); }
   const s = d.summary;
   $("m-subject").textContent = s.subject || "(no subject)";
@@ -210,7 +238,7 @@ async function open(id) {
   showTab(d.htmlUrl ? (state.tab === "text" && d.text != null ? "text" : state.tab) : (state.tab === "html" ? "text" : state.tab));
 }
 
-function closeView() { state.selected = null; state.detail = null; $("message").hidden = true; $("placeholder").hidden = false; }
+function closeView() { if (state.selected) history.replaceState(null, "", location.pathname); state.selected = null; state.detail = null; $("message").hidden = true; $("placeholder").hidden = false; }
 
 async function showTab(tab) {
   const d = state.detail; if (!d) return;
@@ -224,7 +252,7 @@ async function showTab(tab) {
   pane.replaceChildren();
   if (tab === "html") {
     const frame = el("iframe");
-    frame.setAttribute("sandbox", "");
+    frame.setAttribute("sandbox", "{{sandbox}}"); // links open in a new tab (the part's <base target=_blank>), never in the frame
     frame.setAttribute("referrerpolicy", "no-referrer");
     frame.id = "html-frame"; frame.title = "HTML part";
     frame.src = d.htmlUrl;
@@ -260,7 +288,7 @@ function renderStats(stats) {
 function connect() {
   const events = new EventSource("api/events");
   events.addEventListener("ready", e => { $("live").textContent = "live"; $("live").className = "on"; renderStats(JSON.parse(e.data)); loadList(false); });
-  events.addEventListener("added", scheduleReload);
+  events.addEventListener("added", () => scheduleReload(true));
   events.addEventListener("changed", e => { const m = JSON.parse(e.data); for (const tr of $("rows").children) if (tr.dataset.id === m.id) tr.classList.toggle("unread", !m.seen); });
   events.addEventListener("reset", scheduleReload);
   events.addEventListener("deleted", e => { const id = JSON.parse(e.data); if (id === state.selected) closeView(); scheduleReload(); });
@@ -272,6 +300,12 @@ function connect() {
 for (const b of document.querySelectorAll(".tabs button")) b.addEventListener("click", () => showTab(b.dataset.tab));
 $("query").addEventListener("input", () => { state.shown = 0; scheduleReload(); });
 $("more").addEventListener("click", () => loadList(true));
+$("list").addEventListener("scroll", () => { if (state.above) showNotice(); });
+$("notice").addEventListener("click", () => { $("list").scrollTop = 0; state.above = 0; showNotice(); });
+// Each message has its own address: #id (or ?id=) opens it on load; opening one updates the address bar.
+function linked() { return decodeURIComponent(location.hash.slice(1)) || new URLSearchParams(location.search).get("id") || ""; }
+window.addEventListener("hashchange", () => { const id = linked(); if (id && id !== state.selected) open(id); });
+if (linked()) open(linked());
 $("m-unread").addEventListener("click", async () => { if (state.selected) await fetch("api/messages/" + encodeURIComponent(state.selected), { method: "PATCH", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ seen: false }) }); });
 $("clear").addEventListener("click", async () => { if (confirm("Delete every captured message?")) { await fetch("api/messages", { method: "DELETE" }); } });
 $("m-delete").addEventListener("click", async () => { if (state.selected) await fetch("api/messages/" + encodeURIComponent(state.selected), { method: "DELETE" }); });
@@ -288,4 +322,25 @@ connect();
 </body>
 </html>
 """;
+
+    /// <summary>The iframe's sandbox tokens (also in the part's CSP): links may open a new, unsandboxed tab; nothing else.</summary>
+    public const string FrameSandbox = "allow-popups allow-popups-to-escape-sandbox";
+
+    /// <summary>
+    /// The HTML part as the frame gets it: a <c>&lt;base target="_blank"&gt;</c> first (after any doctype), so a
+    /// clicked link opens in a new tab (implicitly <c>noopener</c>) instead of navigating the frame to a blocked page.
+    /// The first base element with a target wins, so the message's own cannot override it.
+    /// </summary>
+    public static string ForFrame(string html)
+    {
+        ArgumentNullException.ThrowIfNull(html);
+        var start = 0;
+        var trimmed = html.AsSpan().TrimStart();
+        if (trimmed.StartsWith("<!doctype", StringComparison.OrdinalIgnoreCase))
+        {
+            var end = html.IndexOf('>', html.Length - trimmed.Length);
+            if (end >= 0) start = end + 1;
+        }
+        return string.Concat(html.AsSpan(0, start), "<base target=\"_blank\">", html.AsSpan(start));
+    }
 }

@@ -94,7 +94,7 @@ public class CapturedMailApiTests
         var response = await host.Client.GetAsync(detail.HtmlUrl).WaitAsync(Timeout);
         var csp = string.Join(";", response.Headers.GetValues("Content-Security-Policy"));
         Assert.That(csp, Does.Contain("default-src 'none'").And.Contain("sandbox").And.Not.Contain("http"));
-        Assert.That(await response.Content.ReadAsStringAsync().WaitAsync(Timeout), Does.StartWith("<h1>News</h1>"));
+        Assert.That(await response.Content.ReadAsStringAsync().WaitAsync(Timeout), Does.StartWith("<base target=\"_blank\"><h1>News</h1>"), "links in the part open a new tab");
         var plain = await host.AddAsync(Plain);
         var noHtml = await host.Client.GetAsync($"api/messages/{plain.Id}/html").WaitAsync(Timeout);
         Assert.That(noHtml.StatusCode, Is.EqualTo(HttpStatusCode.NotFound));

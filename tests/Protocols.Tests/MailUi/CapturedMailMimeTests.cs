@@ -60,7 +60,7 @@ public class CapturedMailMimeTests
         Assert.That(download.Content.Headers.ContentDisposition.FileNameStar ?? download.Content.Headers.ContentDisposition.FileName, Is.EqualTo("numbers.csv"));
         Assert.That(await download.Content.ReadAsStringAsync().WaitAsync(Timeout), Is.EqualTo("a,b\n1,2\n"));
         var html = await host.Client.GetStringAsync(detail.HtmlUrl).WaitAsync(Timeout);
-        Assert.That(html, Does.StartWith("<h1 id=\"title\">Quarterly report</h1>"));
+        Assert.That(html, Does.StartWith("<base target=\"_blank\"><h1 id=\"title\">Quarterly report</h1>"));
         var search = await host.Client.GetFromJsonAsync<MailList>("api/messages?subject=f%C3%BCr", Web).WaitAsync(Timeout);
         Assert.That(search!.Total, Is.EqualTo(1));
     }

@@ -80,7 +80,7 @@ public class MailPageBrowserTests
 
             var frame = page.FrameLocator("#html-frame");
             await Assertions.Expect(frame.Locator("#title")).ToHaveTextAsync("Quarterly report");
-            Assert.That(await page.Locator("#html-frame").GetAttributeAsync("sandbox"), Is.EqualTo(""));
+            Assert.That(await page.Locator("#html-frame").GetAttributeAsync("sandbox"), Is.EqualTo("allow-popups allow-popups-to-escape-sandbox"), "links may open a new tab; no scripts, forms or same-origin");
 
             var link = page.Locator("#m-attachment-links a");
             await Assertions.Expect(link).ToContainTextAsync("numbers.csv");
