@@ -102,65 +102,43 @@ public abstract partial class SqlMailStore
     private async Task<IReadOnlyList<MailSummary?>> CommitAsync(IReadOnlyList<Prepared> batch, CancellationToken cancellationToken)
     {
         var results = new MailSummary?[batch.Count];
-        List<Gone> pruned;
-        await WriteGate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
+        List<Gone> pruned = [];
+        await WriteAsync(async (connection, transaction, cancellationToken) =>
         {
-            var connection = await RentWriterAsync(cancellationToken).ConfigureAwait(false);
-            try
+            await BeginWriteAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
+            var insert = Command(connection, InsertSql, transaction);
+            var recipient = Command(connection, RecipientSql, transaction);
+            await using (insert.ConfigureAwait(false))
+            await using (recipient.ConfigureAwait(false))
             {
-                var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-                await using (transaction.ConfigureAwait(false))
+                long last = 0;
+                for (var i = 0; i < batch.Count; i++)
                 {
-                    await BeginWriteAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
-                    var insert = Command(connection, InsertSql, transaction);
-                    var recipient = Command(connection, RecipientSql, transaction);
-                    await using (insert.ConfigureAwait(false))
-                    await using (recipient.ConfigureAwait(false))
+                    var (id, mail, digest, file) = batch[i];
+                    Bind(insert, id, mail, digest, file);
+                    if (await insert.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is not { } value || value is DBNull) continue;
+                    var uid = Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture);
+                    last = uid;
+                    if (file is null) await WriteBodyAsync(connection, transaction, uid, mail.Raw, cancellationToken).ConfigureAwait(false);
+                    await IndexAsync(connection, transaction, uid, digest, cancellationToken).ConfigureAwait(false);
+                    foreach (var mailbox in mail.EnvelopeTo.Select(MailIds.Mailbox).Distinct(StringComparer.Ordinal))
                     {
-                        long last = 0;
-                        for (var i = 0; i < batch.Count; i++)
-                        {
-                            var (id, mail, digest, file) = batch[i];
-                            Bind(insert, id, mail, digest, file);
-                            if (await insert.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is not { } value || value is DBNull) continue;
-                            var uid = Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture);
-                            last = uid;
-                            if (file is null) await WriteBodyAsync(connection, transaction, uid, mail.Raw, cancellationToken).ConfigureAwait(false);
-                            await IndexAsync(connection, transaction, uid, digest, cancellationToken).ConfigureAwait(false);
-                            foreach (var mailbox in mail.EnvelopeTo.Select(MailIds.Mailbox).Distinct(StringComparer.Ordinal))
-                            {
-                                if (mailbox == MailQuery.Inbox) continue;
-                                Set(recipient, "@m", mailbox);
-                                Set(recipient, "@uid", uid);
-                                Set(recipient, "@next", uid + 1);
-                                await recipient.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-                            }
-                            results[i] = new MailSummary(id, uid, mail.ReceivedAt, mail.EnvelopeFrom, mail.EnvelopeTo, digest.From, digest.To, digest.Cc,
-                                digest.Subject, digest.Date, mail.Raw.Length, digest.HasHtml, digest.AttachmentCount, mail.Flags, []);
-                        }
-                        if (last > 0) await ExecuteAsync(connection, "UPDATE mailboxes SET uidnext = @p0 WHERE name = 'INBOX'", transaction, cancellationToken, last + 1).ConfigureAwait(false);
+                        if (mailbox == MailQuery.Inbox) continue;
+                        Set(recipient, "@m", mailbox);
+                        Set(recipient, "@uid", uid);
+                        Set(recipient, "@next", uid + 1);
+                        await recipient.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
                     }
-                    pruned = await PruneAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
-                    var changes = results.Where(r => r is not null).Select(r => new MailChange(MailChangeKind.Added, r!.Id, r.Uid, r))
-                        .Concat(pruned.Select(p => new MailChange(MailChangeKind.Pruned, p.Id, p.Uid))).ToList();
-                    if (changes.Count > 0) await NotifyAsync(connection, transaction, changes, cancellationToken).ConfigureAwait(false);
-                    await transaction.CommitAsync(CancellationToken.None).ConfigureAwait(false);
+                    results[i] = new MailSummary(id, uid, mail.ReceivedAt, mail.EnvelopeFrom, mail.EnvelopeTo, digest.From, digest.To, digest.Cc,
+                        digest.Subject, digest.Date, mail.Raw.Length, digest.HasHtml, digest.AttachmentCount, mail.Flags, []);
                 }
+                if (last > 0) await ExecuteAsync(connection, "UPDATE mailboxes SET uidnext = @p0 WHERE name = 'INBOX'", transaction, cancellationToken, last + 1).ConfigureAwait(false);
             }
-            finally
-            {
-                await ReturnWriterAsync(connection).ConfigureAwait(false);
-            }
-        }
-        catch (DbException e)
-        {
-            throw new MailStoreException("the mail store could not commit: " + e.Message.Replace('\n', ' '), e);
-        }
-        finally
-        {
-            WriteGate.Release();
-        }
+            pruned = await PruneAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
+            var changes = results.Where(r => r is not null).Select(r => new MailChange(MailChangeKind.Added, r!.Id, r.Uid, r))
+                .Concat(pruned.Select(p => new MailChange(MailChangeKind.Pruned, p.Id, p.Uid))).ToList();
+            return changes;
+        }, cancellationToken, "commit", whileDisposing: true).ConfigureAwait(false);
         AfterPrune(pruned);
         foreach (var summary in results)
         {

@@ -104,10 +104,12 @@ public abstract partial class SqlMailStore
         AfterPrune(pruned);
     }
 
-    /// <summary>Runs one write transaction through the write gate; <paramref name="work"/> returns the changes it made (notified to other instances).</summary>
-    private async Task WriteAsync(Func<DbConnection, DbTransaction, CancellationToken, Task<List<MailChange>>> work, CancellationToken cancellationToken)
+    /// <summary>Runs one write transaction through the write gate; <paramref name="work"/> returns the changes it made (notified to other instances).
+    /// <paramref name="what"/> names the step in the error; the append batch commits what was acknowledged-pending even while the store is being disposed.</summary>
+    private async Task WriteAsync(Func<DbConnection, DbTransaction, CancellationToken, Task<List<MailChange>>> work, CancellationToken cancellationToken,
+        string what = "write", bool whileDisposing = false)
     {
-        ObjectDisposedException.ThrowIf(IsDisposed, this);
+        if (!whileDisposing) ObjectDisposedException.ThrowIf(IsDisposed, this);
         await WriteGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -129,7 +131,7 @@ public abstract partial class SqlMailStore
         }
         catch (DbException e)
         {
-            throw new MailStoreException("the mail store could not write: " + e.Message.Replace('\n', ' '), e);
+            throw new MailStoreException($"the mail store could not {what}: " + e.Message.Replace('\n', ' '), e);
         }
         finally
         {
