@@ -87,6 +87,12 @@ public sealed class OpenedEntry : IDisposable
     /// <summary>The entry's attributes (<see cref="FileAttributes.ReadOnly"/> when this process may not write it).</summary>
     public FileAttributes Attributes { get; }
 
+    /// <summary>
+    /// The entries of this directory, each described by its own status (links not followed), read through the open
+    /// directory itself: one system call per entry on Linux.
+    /// </summary>
+    public IEnumerable<DirectoryEntry> ReadEntries() => DirectoryEntries.Read(Path);
+
     /// <summary>Opens the file itself for reading (a new descriptor of the same file).</summary>
     public FileStream OpenRead(int bufferSize = 4096, FileOptions options = FileOptions.None) =>
         new(Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize, options);

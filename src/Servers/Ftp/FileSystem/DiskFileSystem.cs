@@ -1,4 +1,3 @@
-using System.IO.Enumeration;
 using System.Runtime.CompilerServices;
 using Protocols.Servers.FileSystem;
 
@@ -86,38 +85,33 @@ public sealed class DiskFileSystem : IFtpFileSystem
         using var directory = Open(path) ?? throw FtpFileSystemException.NotFound(path);
         if (!directory.IsDirectory)
             throw new FtpFileSystemException(FtpFileSystemError.NotADirectory, $"{path}: not a directory");
-        var physical = directory.Path; // the opened directory itself: a swapped name cannot redirect the listing
-        var options = new EnumerationOptions { IgnoreInaccessible = true, AttributesToSkip = 0, RecurseSubdirectories = false };
-        // FileSystemEnumerable reads each entry's status once; no FileInfo per entry.
-        var entries = new FileSystemEnumerable<(FtpFileInfo? Info, string? LinkPath)>(physical,
-            (ref FileSystemEntry e) =>
-            {
-                var name = e.FileName.ToString();
-                if ((e.Attributes & FileAttributes.ReparsePoint) != 0) return (null, e.ToFullPath());
-                var modified = new DateTimeOffset(e.LastWriteTimeUtc.UtcDateTime, TimeSpan.Zero);
-                return e.IsDirectory
-                    ? (new FtpFileInfo(name, true, 0, modified), null)
-                    : (new FtpFileInfo(name, false, e.Length, modified) { IsReadOnly = (e.Attributes & FileAttributes.ReadOnly) != 0 },
-                        e.Length == 0 ? e.ToFullPath() : null);
-            }, options);
-        foreach (var (info, entryPath) in entries)
+        // Read through the opened directory itself (/proc/self/fd/N): a swapped name cannot redirect the listing.
+        // One status per entry (its own, links not followed); who may write is asked once per listing.
+        foreach (var entry in directory.ReadEntries())
         {
             cancellationToken.ThrowIfCancellationRequested();
-            if (info is null)
+            var modified = new DateTimeOffset(entry.LastWriteTimeUtc, TimeSpan.Zero);
+            switch (entry.Kind)
             {
-                // A link is listed as what it opens to, and only when that is under the root.
-                FtpFileInfo target;
-                using (var opened = _safe.Open(entryPath!))
-                {
-                    if (opened is null) continue;
-                    target = Describe(opened, Path.GetFileName(entryPath!));
-                }
-                yield return target;
-                continue;
+                case DirectoryEntryKind.File:
+                    yield return new FtpFileInfo(entry.Name, false, entry.Length, modified) { IsReadOnly = entry.IsReadOnly };
+                    break;
+                case DirectoryEntryKind.Directory:
+                    yield return new FtpFileInfo(entry.Name, true, 0, modified);
+                    break;
+                case DirectoryEntryKind.Link:
+                    // A link is listed as what it opens to, and only when that is under the root.
+                    FtpFileInfo target;
+                    using (var opened = _safe.Open(Path.Join(directory.Path, entry.Name)))
+                    {
+                        if (opened is null) continue;
+                        target = Describe(opened, entry.Name);
+                    }
+                    yield return target;
+                    break;
+                default:
+                    break; // devices, fifos and sockets are not files one can transfer: left out
             }
-            // Devices, fifos and sockets report length 0 and are not files one can transfer: leave them out.
-            if (entryPath is not null && !SpecialFiles.IsRegular(entryPath)) continue;
-            yield return info;
         }
         await Task.CompletedTask.ConfigureAwait(false);
     }
