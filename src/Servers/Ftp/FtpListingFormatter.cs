@@ -20,7 +20,7 @@ internal enum MlstFacts
 /// <summary>
 /// Formats listing lines into bytes: LIST in the Unix <c>ls -l</c> form clients parse, NLST names, MLSD facts.
 /// Each line is written straight into the output (ASCII fields formatted in place, the name encoded as UTF-8):
-/// nothing is allocated per entry.
+/// nothing is allocated per entry, and a line that does not fit the current buffer starts a large one.
 /// </summary>
 internal static class FtpListingFormatter
 {
@@ -30,12 +30,15 @@ internal static class FtpListingFormatter
     // 19 digits) + " Mmm dd HH:mm " (14); MLSD facts are shorter than this too.
     private const int MaxHead = 96;
 
+    /// <summary>The size of a fresh output buffer for listing lines: one send(2) each.</summary>
+    private const int LargeWrite = 64 * 1024;
+
     /// <summary>Names with CR or LF would break the line framing (and could forge entries): such entries are left out.</summary>
     public static bool IsListable(string name) => name.AsSpan().IndexOfAny('\r', '\n') < 0;
 
     public static void WriteList(IBufferWriter<byte> output, FtpFileInfo item, bool canWrite, DateTimeOffset now)
     {
-        var span = output.GetSpan(MaxHead);
+        var span = Room(output, item.Name);
         var mode = item.IsDirectory ? (canWrite ? "drwxr-xr-x"u8 : "dr-xr-xr-x"u8) : (canWrite && !item.IsReadOnly ? "-rw-r--r--"u8 : "-r--r--r--"u8);
         var at = Put(span, 0, mode);
         at = Put(span, at, "    1 ftp      ftp      "u8);
@@ -60,14 +63,30 @@ internal static class FtpListingFormatter
             at = PutPadded(span, at, t.Year, 4);
         }
         span[at++] = (byte)' ';
-        output.Advance(at);
-        WriteName(output, item.Name);
+        output.Advance(PutName(span, at, item.Name));
     }
 
-    public static void WriteName(IBufferWriter<byte> output, string name)
+    public static void WriteName(IBufferWriter<byte> output, string name) => output.Advance(PutName(Room(output, name), 0, name));
+
+    /// <summary>
+    /// Room in the output for one line with <paramref name="name"/>: what is left of the current buffer when the line
+    /// fits there, else a fresh large buffer (<see cref="LargeWrite"/>), so a pipe sends a listing in few large writes
+    /// (its default buffers are 4 KiB, one send each).
+    /// </summary>
+    private static Span<byte> Room(IBufferWriter<byte> output, string name, int extra = 0)
     {
-        Encoding.UTF8.GetBytes(name, output);
-        output.Write("\r\n"u8);
+        var need = MaxHead + extra + name.Length * 3 + 2; // UTF-8 takes at most 3 bytes per UTF-16 unit
+        var span = output.GetSpan();
+        return span.Length >= need ? span : output.GetSpan(Math.Max(need, LargeWrite));
+    }
+
+    /// <summary>The name as UTF-8 and CRLF at <paramref name="at"/>; returns the line's length.</summary>
+    private static int PutName(Span<byte> span, int at, string name)
+    {
+        at += Encoding.UTF8.GetBytes(name, span[at..]);
+        span[at++] = (byte)'\r';
+        span[at++] = (byte)'\n';
+        return at;
     }
 
     /// <summary>The MLST/MLSD facts of an entry (<c>type=file;size=5;modify=...;perm=r;</c>), as a string (MLST replies).</summary>
@@ -80,11 +99,10 @@ internal static class FtpListingFormatter
 
     public static void WriteMlsd(IBufferWriter<byte> output, FtpFileInfo item, bool canWrite, MlstFacts facts, string? typeOverride = null)
     {
-        var span = output.GetSpan(MaxHead + (typeOverride?.Length ?? 0) + 1);
+        var span = Room(output, item.Name, typeOverride?.Length ?? 0);
         var at = WriteFacts(span, item, canWrite, facts, typeOverride);
         span[at++] = (byte)' ';
-        output.Advance(at);
-        WriteName(output, item.Name);
+        output.Advance(PutName(span, at, item.Name));
     }
 
     private static int WriteFacts(Span<byte> span, FtpFileInfo item, bool canWrite, MlstFacts facts, string? typeOverride)

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.IO.Pipelines;
 using System.Text;
 using Protocols.Servers.Ftp;
 using Protocols.Servers.Ftp.FileSystem;
@@ -71,5 +72,50 @@ public class ListingFormatterTests
             FtpListingFormatter.WriteMlsd(output, item, true, MlstFacts.All);
         }
         Assert.That(GC.GetAllocatedBytesForCurrentThread() - before, Is.EqualTo(0));
+    }
+
+    [Test]
+    public async Task A_listing_goes_to_a_pipe_in_few_large_writes()
+    {
+        var sink = new CountingStream();
+        var pipe = PipeWriter.Create(sink, new StreamPipeWriterOptions(leaveOpen: true)); // 4 KiB buffers by default
+        var expected = new StringBuilder();
+        for (var i = 0; i < 10_000; i++)
+        {
+            var item = new FtpFileInfo($"file-{i:D5}.txt", false, i, Now.AddHours(-i));
+            FtpListingFormatter.WriteList(pipe, item, true, Now);
+            expected.Append(Format(o => FtpListingFormatter.WriteList(o, item, true, Now)));
+        }
+        await pipe.FlushAsync();
+        await pipe.CompleteAsync();
+        Assert.That(Encoding.UTF8.GetString(sink.ToArray()), Is.EqualTo(expected.ToString()), "every line whole and in order");
+        Assert.That(sink.Writes, Is.LessThanOrEqualTo(sink.Length / (32 * 1024) + 2), $"{sink.Length} bytes in {sink.Writes} writes");
+    }
+
+    [Test]
+    public void A_long_name_gets_the_room_it_needs()
+    {
+        var name = new string('\u00e9', 30_000); // 60,000 bytes of UTF-8, past one large buffer with the head
+        var item = new FtpFileInfo(name, false, 1, Now);
+        Assert.That(Format(o => FtpListingFormatter.WriteList(o, item, true, Now)), Does.EndWith(" " + name + "\r\n"));
+        Assert.That(Format(o => FtpListingFormatter.WriteMlsd(o, item, true, MlstFacts.All, "cdir")), Does.EndWith("; " + name + "\r\n"));
+        Assert.That(Format(o => FtpListingFormatter.WriteName(o, name)), Is.EqualTo(name + "\r\n"));
+    }
+
+    private sealed class CountingStream : MemoryStream
+    {
+        public int Writes { get; private set; }
+
+        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            Writes++;
+            return base.WriteAsync(buffer, cancellationToken);
+        }
+
+        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
+        {
+            Writes++;
+            return base.WriteAsync(buffer, offset, count, cancellationToken);
+        }
     }
 }
