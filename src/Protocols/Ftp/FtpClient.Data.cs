@@ -24,7 +24,7 @@ public sealed partial class FtpClient
         }
     }
 
-    /// <summary>Bytes per sendfile(2) call of an upload: large enough that the calls cost nothing, small enough for progress.</summary>
+    /// <summary>Bytes of a sendfile(2) upload between progress reports (and the most one sendfile call is asked for).</summary>
     private const int SendFileChunk = 8 << 20;
 
     /// <summary>Data connections: the transfer buffer, the read timeout as the idle limit each way, listing lines up to the parser's limit.</summary>
@@ -367,35 +367,34 @@ public sealed partial class FtpClient
             {
                 if (offset > 0) await ExpectAsync(string.Create(CultureInfo.InvariantCulture, $"REST {offset}"), 350, cancellationToken).ConfigureAwait(false);
                 var data = await StartTransferAsync(channel, command, cancellationToken).ConfigureAwait(false);
-                // A file over a plain connection goes by sendfile(2) in chunks (progress after each); anything else is
-                // read straight into the data writer's buffer. Each chunk waits at most the read timeout.
-                var file = source as FileStream is { CanSeek: true } f && data.CanSendFile ? f : null;
-                var output = data.Writer.Buffer;
-                while (true)
+                // A file over a plain connection goes by sendfile(2) (progress after each chunk); anything else is
+                // read straight into the data writer's buffer. Each wait is bounded by the read timeout.
+                try
                 {
-                    int n;
-                    try
+                    if (source is FileStream { CanSeek: true } file && data.CanSendFile)
                     {
-                        if (file is not null)
+                        await data.SendFileRestAsync(file, SendFileChunk, n =>
                         {
-                            n = await data.SendFileChunkAsync(file, SendFileChunk, cancellationToken).ConfigureAwait(false);
-                            if (n == 0) break;
-                        }
-                        else
+                            sent += n;
+                            progress?.Report(new FtpProgress(remotePath, offset + sent, total));
+                        }, cancellationToken).ConfigureAwait(false);
+                    }
+                    else
+                    {
+                        var output = data.Writer.Buffer;
+                        int n;
+                        while ((n = await source.ReadAsync(output.GetMemory(Options.BufferSize)[..Options.BufferSize], cancellationToken).ConfigureAwait(false)) > 0)
                         {
-                            var memory = output.GetMemory(Options.BufferSize)[..Options.BufferSize];
-                            n = await source.ReadAsync(memory, cancellationToken).ConfigureAwait(false);
-                            if (n == 0) break;
                             output.Advance(n);
                             await data.Writer.DrainAsync(cancellationToken).ConfigureAwait(false);
+                            sent += n;
+                            progress?.Report(new FtpProgress(remotePath, offset + sent, total));
                         }
                     }
-                    catch (ConnectionClosedException e)
-                    {
-                        throw await DataConnectionFailedAsync(command, e).ConfigureAwait(false);
-                    }
-                    sent += n;
-                    progress?.Report(new FtpProgress(remotePath, offset + sent, total));
+                }
+                catch (ConnectionClosedException e)
+                {
+                    throw await DataConnectionFailedAsync(command, e).ConfigureAwait(false);
                 }
                 try
                 {

@@ -28,6 +28,63 @@ public sealed partial class Connection
         }
     }
 
+    /// <summary>
+    /// Sends the rest of <paramref name="file"/> from its position (and moves the position to its end), calling
+    /// <paramref name="sent"/> after each <paramref name="chunk"/> bytes: on a plain socket on Linux by sendfile(2) on
+    /// one thread that waits in poll(2) while the socket is full (see <see cref="BlockingSendFile"/>; no wake-ups
+    /// through the thread pool), else chunk by chunk through <see cref="SendFileChunkAsync"/>. Each wait for the peer
+    /// to take more is bounded by <see cref="ConnectionWriter.WriteTimeout"/>; a timeout or a cancellation during a
+    /// sendfile resets the connection. Returns the bytes sent.
+    /// </summary>
+    public async Task<long> SendFileRestAsync(FileStream file, int chunk, Action<int>? sent = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        ArgumentOutOfRangeException.ThrowIfLessThan(chunk, 1);
+        long total = 0;
+        if (!BlockingSendFile.IsSupported || !CanSendFile || !file.CanSeek)
+        {
+            int n;
+            while ((n = await SendFileChunkAsync(file, chunk, cancellationToken).ConfigureAwait(false)) > 0)
+            {
+                total += n;
+                sent?.Invoke(n);
+            }
+            return total;
+        }
+        var count = file.Length - file.Position;
+        if (count <= 0) return 0;
+        await Writer.DrainAsync(cancellationToken).ConfigureAwait(false);
+        // The native descriptor must not block (the wait is poll's): .NET keeps it non-blocking once set so, and
+        // emulates blocking calls on it when Blocking is set back.
+        var blocking = _socket!.Blocking;
+        _socket.Blocking = false;
+        _socket.Blocking = blocking;
+        var start = file.Position;
+        var outcome = await BlockingSendFile.SendAsync(_socket, file.SafeFileHandle, start, count, chunk, n =>
+        {
+            total += n;
+            sent?.Invoke(n);
+        }, Writer.WriteTimeout, cancellationToken).ConfigureAwait(false);
+        file.Position = start + total;
+        switch (outcome)
+        {
+            case BlockingSendFile.Outcome.Sent:
+                return total;
+            case BlockingSendFile.Outcome.Cancelled:
+                Abort();
+                throw new OperationCanceledException(cancellationToken);
+            case BlockingSendFile.Outcome.TimedOut:
+                Abort();
+                throw new TimeoutException($"writing timed out after {Writer.WriteTimeout.TotalSeconds:0.###} s");
+            case BlockingSendFile.Outcome.FileEnded:
+                Abort();
+                throw new IOException("the file got shorter while it was being sent");
+            default:
+                cancellationToken.ThrowIfCancellationRequested();
+                throw new ConnectionClosedException("the peer closed the connection while we were sending a file");
+        }
+    }
+
     /// <summary>True when file bytes can go to the peer by sendfile(2): a plain socket, no TLS.</summary>
     public bool CanSendFile => _socket is not null && _tls is null;
 

@@ -1,0 +1,106 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using Protocols.Net;
+
+namespace Protocols.Tests.Ftp;
+
+/// <summary>
+/// The file path of an upload's data connection (<see cref="Connection.SendFileRestAsync"/>): sendfile(2) on one
+/// thread waiting in poll(2). Every byte arrives in order with a progress call per chunk; a peer that stops reading
+/// is a timeout (the connection reset); a cancellation is seen at once and resets it too.
+/// </summary>
+public class SendFileRestTests
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
+    private string _dir = null!;
+
+    [SetUp]
+    public void SetUp() => _dir = Directory.CreateTempSubdirectory("sendfile-rest-").FullName;
+
+    [TearDown]
+    public void TearDown() => Directory.Delete(_dir, true);
+
+    private static (TcpListener Listener, int Port) Listen(int receiveBuffer = 0)
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        if (receiveBuffer > 0) listener.Server.ReceiveBufferSize = receiveBuffer; // inherited by the accepted socket
+        listener.Start();
+        return (listener, ((IPEndPoint)listener.LocalEndpoint).Port);
+    }
+
+    private string MakeFile(int length, out byte[] data)
+    {
+        data = RandomNumberGenerator.GetBytes(length);
+        var path = Path.Combine(_dir, "f.bin");
+        File.WriteAllBytes(path, data);
+        return path;
+    }
+
+    [Test]
+    public async Task The_rest_of_the_file_arrives_whole_with_a_call_per_chunk()
+    {
+        var path = MakeFile(5 * 1024 * 1024 + 11, out var data);
+        var (listener, port) = Listen();
+        using var listening = listener;
+        var accepted = listener.AcceptSocketAsync();
+        await using var connection = await Connection.ConnectAsync("127.0.0.1", port).WaitAsync(Timeout);
+        using var peer = await accepted.WaitAsync(Timeout);
+        var received = Task.Run(async () =>
+        {
+            using var stream = new NetworkStream(peer);
+            using var all = new MemoryStream();
+            await stream.CopyToAsync(all);
+            return all.ToArray();
+        });
+        await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.Asynchronous);
+        file.Position = 1000; // from the position: what a resume sends
+        var chunks = new List<int>();
+        var sent = await connection.SendFileRestAsync(file, 1024 * 1024, chunks.Add).WaitAsync(Timeout);
+        await connection.CloseAsync().AsTask().WaitAsync(Timeout);
+        Assert.That(sent, Is.EqualTo(data.Length - 1000));
+        Assert.That(file.Position, Is.EqualTo(data.Length));
+        Assert.That(chunks, Is.EqualTo(Enumerable.Repeat(1024 * 1024, 4).Append(1024 * 1024 + 11 - 1000)));
+        Bytes.AssertSame(data[1000..], await received.WaitAsync(Timeout));
+    }
+
+    [Test]
+    public async Task A_peer_that_stops_reading_is_a_timeout_and_the_connection_is_reset()
+    {
+        var path = MakeFile(64 * 1024 * 1024, out _);
+        var (listener, port) = Listen(receiveBuffer: 64 * 1024);
+        using var listening = listener;
+        var accepted = listener.AcceptSocketAsync();
+        await using var connection = await Connection.ConnectAsync("127.0.0.1", port,
+            new ConnectionOptions { WriteTimeout = TimeSpan.FromMilliseconds(500) }).WaitAsync(Timeout);
+        using var peer = await accepted.WaitAsync(Timeout); // never reads
+        await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.Asynchronous);
+        long reported = 0;
+        var clock = Stopwatch.StartNew();
+        Assert.That(async () => await connection.SendFileRestAsync(file, 256 * 1024, n => reported += n).WaitAsync(Timeout),
+            Throws.TypeOf<TimeoutException>());
+        Assert.That(clock.Elapsed, Is.LessThan(TimeSpan.FromSeconds(10)), "the idle limit, not the whole file's time");
+        Assert.That(reported, Is.LessThan(64L * 1024 * 1024));
+        Assert.That(() => peer.Receive(new byte[64 * 1024 * 1024]) >= 0 && peer.Receive(new byte[1]) > 0, Throws.InstanceOf<SocketException>(),
+            "reset: the peer sees no orderly end");
+    }
+
+    [Test]
+    public async Task A_cancellation_stops_the_send_and_resets_the_connection()
+    {
+        var path = MakeFile(64 * 1024 * 1024, out _);
+        var (listener, port) = Listen(receiveBuffer: 64 * 1024);
+        using var listening = listener;
+        var accepted = listener.AcceptSocketAsync();
+        await using var connection = await Connection.ConnectAsync("127.0.0.1", port).WaitAsync(Timeout);
+        using var peer = await accepted.WaitAsync(Timeout); // never reads: the send waits in poll
+        await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.Asynchronous);
+        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
+        var clock = Stopwatch.StartNew();
+        Assert.That(async () => await connection.SendFileRestAsync(file, 1024 * 1024, null, cancel.Token).WaitAsync(Timeout),
+            Throws.InstanceOf<OperationCanceledException>());
+        Assert.That(clock.Elapsed, Is.LessThan(TimeSpan.FromSeconds(5)));
+        Assert.That(() => peer.Receive(new byte[64 * 1024 * 1024]) >= 0 && peer.Receive(new byte[1]) > 0, Throws.InstanceOf<SocketException>());
+    }
+}
