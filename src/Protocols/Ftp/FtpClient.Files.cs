@@ -90,6 +90,8 @@ public sealed partial class FtpClient
             await ExpectAsync("MKD " + path, 257, cancellationToken).ConfigureAwait(false);
             return;
         }
+        // The whole path first: it usually exists (an upload's directory), and then one check does instead of one per parent.
+        if (await DirectoryExistsAsync(path, cancellationToken).ConfigureAwait(false)) return;
         var prefix = path.StartsWith('/') ? "" : null;
         foreach (var segment in path.Split('/', StringSplitOptions.RemoveEmptyEntries))
         {
