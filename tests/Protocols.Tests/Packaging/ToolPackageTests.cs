@@ -70,7 +70,7 @@ public partial class ToolPackageTests
         await File.WriteAllTextAsync(Path.Combine(root, "hello.txt"), "hello from the root");
         // env --default-signal=INT: a test run started in the background (SIGINT ignored, inherited) still delivers Ctrl+C.
         await using var serve = PeerRunner.Start("/usr/bin/env", ["--default-signal=INT", proto, "serve", "--smtp-port", "0", "--ftp-port", "0",
-            "--http-port", "0", "--pop3-port", "0", "--imap-port", "0", "--root", root], keepStdinOpen: true);
+            "--http-port", "0", "--pop3-port", "0", "--imap-port", "0", "--mail-port", "0", "--root", root], keepStdinOpen: true);
         await serve.WaitForStdoutAsync("Press Ctrl+C", TimeSpan.FromSeconds(30));
         var http = serve.Stdout.Split('\n').Select(line => HttpLine().Match(line)).FirstOrDefault(m => m.Success)?.Groups[1].Value;
         Assert.That(http, Is.Not.Null, "the banner names the HTTP endpoint");
