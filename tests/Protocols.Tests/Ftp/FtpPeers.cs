@@ -5,19 +5,12 @@ using Protocols.Tests.Support;
 namespace Protocols.Tests.Ftp;
 
 /// <summary>Starts real FTP servers (vsftpd, pyftpdlib) with generated configs on free ports; dispose stops them.</summary>
-internal sealed class FtpPeer : IAsyncDisposable
+internal sealed class FtpPeer(PeerRunner process, int port, string work) : IAsyncDisposable
 {
-    private readonly PeerRunner _process;
-    private readonly string _work;
+    private readonly PeerRunner _process = process;
+    private readonly string _work = work;
 
-    private FtpPeer(PeerRunner process, int port, string work)
-    {
-        _process = process;
-        Port = port;
-        _work = work;
-    }
-
-    public int Port { get; }
+    public int Port { get; } = port;
 
     public string Output => _process.Stdout + _process.Stderr;
 

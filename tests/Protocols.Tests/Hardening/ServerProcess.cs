@@ -11,20 +11,13 @@ namespace Protocols.Tests.Hardening;
 /// <c>smtp-store</c> mode (the same SQLite mail store behind the same session and Kestrel handler).
 /// Ready when the port answers; killed in <see cref="DisposeAsync"/> if still running.
 /// </summary>
-internal sealed class ServerProcess : IAsyncDisposable
+internal sealed class ServerProcess(PeerRunner process, int port, string description) : IAsyncDisposable
 {
-    private readonly PeerRunner _process;
+    private readonly PeerRunner _process = process;
 
-    private ServerProcess(PeerRunner process, int port, string description)
-    {
-        _process = process;
-        Port = port;
-        Description = description;
-    }
+    public int Port { get; } = port;
 
-    public int Port { get; }
-
-    public string Description { get; }
+    public string Description { get; } = description;
 
     public IPEndPoint EndPoint => new(IPAddress.Loopback, Port);
 

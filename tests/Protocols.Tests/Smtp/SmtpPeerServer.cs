@@ -3,21 +3,14 @@ using Protocols.Tests.Support;
 namespace Protocols.Tests.Smtp;
 
 /// <summary>A real SMTP server process (aiosmtpd, smtp-sink) on a free loopback port, killed on dispose.</summary>
-internal sealed class SmtpPeerServer : IAsyncDisposable
+internal sealed class SmtpPeerServer(PeerRunner process, int port, string directory) : IAsyncDisposable
 {
-    private readonly PeerRunner _process;
+    private readonly PeerRunner _process = process;
 
-    private SmtpPeerServer(PeerRunner process, int port, string directory)
-    {
-        _process = process;
-        Port = port;
-        Directory = directory;
-    }
-
-    public int Port { get; }
+    public int Port { get; } = port;
 
     /// <summary>Where the peer writes what it received.</summary>
-    public string Directory { get; }
+    public string Directory { get; } = directory;
 
     /// <summary>fixtures/smtp in the repository.</summary>
     public static string FixturesDirectory() => Path.Combine(Repository.Root, "fixtures", "smtp");

@@ -8,21 +8,13 @@ namespace Protocols.Tests.Http.Client;
 /// nginx with a generated config in a temp dir: one worker, static files under <see cref="Root"/>, gzip for
 /// text/plain (chunked responses), fixed redirects, and TLS with a self-signed certificate. Killed on dispose.
 /// </summary>
-internal sealed class NginxServer : IAsyncDisposable
+internal sealed class NginxServer(PeerRunner process, string dir, int port, int tlsPort) : IAsyncDisposable
 {
-    private readonly PeerRunner _process;
-    private readonly string _dir;
+    private readonly PeerRunner _process = process;
+    private readonly string _dir = dir;
 
-    private NginxServer(PeerRunner process, string dir, int port, int tlsPort)
-    {
-        _process = process;
-        _dir = dir;
-        Port = port;
-        TlsPort = tlsPort;
-    }
-
-    public int Port { get; }
-    public int TlsPort { get; }
+    public int Port { get; } = port;
+    public int TlsPort { get; } = tlsPort;
     public string Root => Path.Combine(_dir, "www");
     public string Url(string path) => $"http://127.0.0.1:{Port}{path}";
     public string TlsUrl(string path) => $"https://127.0.0.1:{TlsPort}{path}";
