@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -26,10 +27,15 @@ public static class FtpListenOptionsExtensions
         return listen.UseFtp(state, implicitTls);
     }
 
-    /// <summary>Serves FTP on this endpoint with the given server state (its options, limits and ports).</summary>
+    /// <summary>
+    /// Serves FTP on this endpoint with the given server state (its options, limits and ports). Implicit FTPS: TLS
+    /// before the first byte of FTP, by Kestrel's TLS middleware in front of the handler (as for POP3 and SMTP).
+    /// </summary>
     public static ListenOptions UseFtp(this ListenOptions listen, FtpServerState state, bool implicitTls = false)
     {
         ArgumentNullException.ThrowIfNull(listen);
+        ArgumentNullException.ThrowIfNull(state);
+        if (implicitTls) listen.UseHttps(state.Options.Certificate ?? throw new ArgumentException("implicit FTPS needs FtpServerOptions.Certificate", nameof(implicitTls)));
         var logger = listen.ApplicationServices.GetService<ILoggerFactory>()?.CreateLogger<FtpConnectionHandler>();
         var handler = new FtpConnectionHandler(state, implicitTls, logger);
         listen.Run(handler.OnConnectedAsync);
