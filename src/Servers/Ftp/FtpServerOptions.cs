@@ -66,7 +66,10 @@ public sealed class FtpServerOptions
     /// </summary>
     public int MaxCommandLength { get => _maxCommandLength; set => _maxCommandLength = value >= 16 ? value : throw new ArgumentOutOfRangeException(nameof(value)); }
 
-    /// <summary>Unknown, malformed or too-long commands before the connection is closed with 421. Default 50.</summary>
+    /// <summary>
+    /// Bad commands before the connection is closed with 421 (<see cref="SessionLimits.MaxBadCommands"/>): unknown,
+    /// unrecognized, too long, a missing argument (501) or a command that needs a login first (530). Default 50.
+    /// </summary>
     public int MaxBadCommands { get => _maxBadCommands; set => _maxBadCommands = Positive(value); }
 
     /// <summary>Lowest passive port; 0 with <see cref="PassivePortMax"/> 0 means any free port (the default).</summary>

@@ -28,13 +28,6 @@ public sealed class FtpServerState(FtpServerOptions options)
     /// <summary>Connections open now.</summary>
     public int ConnectionCount => Limiter.Active;
 
-    /// <summary>Takes a slot for a connection (limits re-read from the options first); null with the reason past a limit.</summary>
-    public ConnectionLease? TryEnter(EndPoint? remote, out LineReject refusal)
-    {
-        ApplyLimits();
-        return Limiter.TryAcquire(remote, out refusal);
-    }
-
     /// <summary>Copies the live options' connection limits into <see cref="Limiter"/> (before each connection is admitted).</summary>
     internal void ApplyLimits()
     {
