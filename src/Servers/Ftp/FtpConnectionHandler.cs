@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Protocols.Net;
 using Protocols.Servers.Lines;
+using Protocols.Servers.Metrics;
 
 namespace Protocols.Servers.Ftp;
 
@@ -9,7 +10,7 @@ namespace Protocols.Servers.Ftp;
 /// Hands each Kestrel connection of an FTP endpoint to an <see cref="FtpSession"/> through the kernel's
 /// <see cref="LineConnectionHandler"/>: the server's <see cref="ConnectionLimiter"/> (total and per IP, 421 when over;
 /// idle sessions evicted under stress), one connection count. One instance per endpoint; per-connection state lives in
-/// the session. Implicit FTPS is TLS put in front of this handler by the host (<see cref="FtpListenOptionsExtensions.UseFtp(Microsoft.AspNetCore.Server.Kestrel.Core.ListenOptions, FtpServerState, bool)"/>).
+/// the session. Implicit FTPS is TLS put in front of this handler by the host (<c>listen.UseFtp(state, implicitTls: true)</c>).
 /// </summary>
 public sealed class FtpConnectionHandler : LineConnectionHandler
 {
@@ -23,8 +24,9 @@ public sealed class FtpConnectionHandler : LineConnectionHandler
     }
 
     /// <param name="implicitTls">The host runs TLS in front of this endpoint (implicit FTPS): the control channel counts as protected.</param>
-    public FtpConnectionHandler(FtpServerState state, bool implicitTls, ILogger? logger = null)
-        : base(FtpSession.Protocol, (state ?? throw new ArgumentNullException(nameof(state))).Limiter, logger: logger)
+    /// <param name="metrics">Where connections and refusals are counted (<see cref="ProtocolsMetrics.Shared"/> by default).</param>
+    public FtpConnectionHandler(FtpServerState state, bool implicitTls, ILogger? logger = null, ProtocolsMetrics? metrics = null)
+        : base(FtpSession.Protocol, (state ?? throw new ArgumentNullException(nameof(state))).Limiter, metrics, logger)
     {
         if (implicitTls && state.Options.Certificate is null) throw new ArgumentException("implicit FTPS needs FtpServerOptions.Certificate", nameof(implicitTls));
         _state = state;
@@ -37,7 +39,7 @@ public sealed class FtpConnectionHandler : LineConnectionHandler
     {
         ArgumentNullException.ThrowIfNull(connection);
         connection.Writer.WriteTimeout = TimeSpan.FromSeconds(60);
-        return new FtpSession(connection, _state, Logger, _implicitTls);
+        return new FtpSession(connection, _state, Logger, _implicitTls, Metrics);
     }
 
     protected override ReadOnlyMemory<byte> RefusalLine(LineReject reason)

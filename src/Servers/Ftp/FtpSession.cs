@@ -6,6 +6,7 @@ using Protocols.Lines;
 using Protocols.Net;
 using Protocols.Servers.Ftp.FileSystem;
 using Protocols.Servers.Lines;
+using Protocols.Servers.Metrics;
 
 namespace Protocols.Servers.Ftp;
 
@@ -37,10 +38,11 @@ public sealed partial class FtpSession : LineSession<FtpSession, FtpState>
     /// <summary>
     /// Creates a session; the data-channel address checks use the connection's end points. <paramref name="implicitTls"/>:
     /// the host put TLS in front of the connection (implicit FTPS), so the control channel counts as protected.
+    /// <paramref name="metrics"/>: where the session counts itself and its refusals (<see cref="ProtocolsMetrics.Shared"/> by default).
     /// </summary>
-    public FtpSession(Connection connection, FtpServerState state, ILogger? logger = null, bool implicitTls = false)
+    public FtpSession(Connection connection, FtpServerState state, ILogger? logger = null, bool implicitTls = false, ProtocolsMetrics? metrics = null)
         : base(connection, Verbs, new CrlfFraming((state ?? throw new ArgumentNullException(nameof(state))).Options.MaxCommandLength, acceptBareLf: true),
-            state.Options.ToSessionLimits(), new LineServices(Protocol, logger, authThrottle: state.AuthThrottle), FtpState.Connected)
+            state.Options.ToSessionLimits(), new LineServices(Protocol, logger, metrics, authThrottle: state.AuthThrottle), FtpState.Connected)
     {
         _server = state;
         _options = state.Options;

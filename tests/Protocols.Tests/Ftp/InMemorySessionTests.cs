@@ -185,6 +185,21 @@ public class InMemorySessionTests
     }
 
     [Test]
+    public async Task Session_counts_itself_and_its_refusals_in_the_metrics_it_is_given()
+    {
+        using var metrics = new Protocols.Servers.Metrics.ProtocolsMetrics();
+        var (client, server) = Connection.CreatePair();
+        var session = new FtpSession(server, State(new MemoryNetwork(), new MemoryFileSystem()), metrics: metrics).RunAsync();
+        await using var ftp = await RawFtp.OverAsync(client);
+        Assert.That((await ftp.SendAsync("FOO")).Code, Is.EqualTo(500));
+        Assert.That((await ftp.SendAsync("LIST")).Code, Is.EqualTo(530));
+        Assert.That((await ftp.SendAsync("QUIT")).Code, Is.EqualTo(221));
+        await session.WaitAsync(Timeout);
+        var totals = metrics.Snapshot().Single();
+        Assert.That((totals.Protocol, totals.Connections, totals.ActiveConnections, totals.Rejections), Is.EqualTo(("ftp", 1L, 0L, 2L)));
+    }
+
+    [Test]
     public async Task Memory_network_refuses_where_nobody_listens_and_a_taken_port()
     {
         var network = new MemoryNetwork();
