@@ -79,9 +79,18 @@ public class SecretsNeverLoggedTests
             Assert.That(response.StatusCode, Is.EqualTo(200));
         }
         Assert.That(http.Requests.Single().Headers["Authorization"], Is.EqualTo("Basic " + basic), "the secret went over the wire");
-        var cli = await CliAsync("http", "get", new Uri(http.BaseAddress, "/x").ToString(), "-H", "Authorization: Basic " + basic,
-            "-H", "Cookie: pw=" + Password, "-v", "-o", "/dev/null");
-        await sinks.AssertNoneHoldAsync(Forms("alice"), cli, "Authorization: Basic [redacted]");
+        // -o to a file of our own: the CLI writes a temporary file and renames it over the target.
+        var body = Path.Combine(Path.GetTempPath(), $"proto-secrets-{Guid.NewGuid():N}.body");
+        try
+        {
+            var cli = await CliAsync("http", "get", new Uri(http.BaseAddress, "/x").ToString(), "-H", "Authorization: Basic " + basic,
+                "-H", "Cookie: pw=" + Password, "-v", "-o", body);
+            await sinks.AssertNoneHoldAsync(Forms("alice"), cli, "Authorization: Basic [redacted]");
+        }
+        finally
+        {
+            File.Delete(body);
+        }
     }
 
     /// <summary>Runs the CLI in process and returns its stderr; the verb must succeed.</summary>
