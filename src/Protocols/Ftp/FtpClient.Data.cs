@@ -24,7 +24,7 @@ public sealed partial class FtpClient
         }
     }
 
-    /// <summary>Bytes of a sendfile(2) upload between progress reports (and the most one sendfile call is asked for).</summary>
+    /// <summary>Bytes of a file upload between progress reports.</summary>
     private const int SendFileChunk = 8 << 20;
 
     /// <summary>Data connections: the transfer buffer, the read timeout as the idle limit each way, listing lines up to the parser's limit.</summary>
@@ -367,8 +367,9 @@ public sealed partial class FtpClient
             {
                 if (offset > 0) await ExpectAsync(string.Create(CultureInfo.InvariantCulture, $"REST {offset}"), 350, cancellationToken).ConfigureAwait(false);
                 var data = await StartTransferAsync(channel, command, cancellationToken).ConfigureAwait(false);
-                // A file over a plain connection goes by sendfile(2) (progress after each chunk); anything else is
-                // read straight into the data writer's buffer. Each wait is bounded by the read timeout.
+                // A file over a plain connection goes on one sending thread (Connection.SendFileRestAsync; progress
+                // after each chunk); anything else is read straight into the data writer's buffer. Each wait is
+                // bounded by the read timeout.
                 try
                 {
                     if (source is FileStream { CanSeek: true } file && data.CanSendFile)

@@ -30,18 +30,18 @@ public sealed partial class Connection
 
     /// <summary>
     /// Sends the rest of <paramref name="file"/> from its position (and moves the position to its end), calling
-    /// <paramref name="sent"/> after each <paramref name="chunk"/> bytes: on a plain socket on Linux by sendfile(2) on
-    /// one thread that waits in poll(2) while the socket is full (see <see cref="BlockingSendFile"/>; no wake-ups
+    /// <paramref name="sent"/> after each <paramref name="chunk"/> bytes: on a plain socket on Linux on one thread that
+    /// reads and sends, waiting in poll(2) while the socket is full (see <see cref="BlockingFileSend"/>; no wake-ups
     /// through the thread pool), else chunk by chunk through <see cref="SendFileChunkAsync"/>. Each wait for the peer
     /// to take more is bounded by <see cref="ConnectionWriter.WriteTimeout"/>; a timeout or a cancellation during a
-    /// sendfile resets the connection. Returns the bytes sent.
+    /// send resets the connection. Returns the bytes sent.
     /// </summary>
     public async Task<long> SendFileRestAsync(FileStream file, int chunk, Action<int>? sent = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(file);
         ArgumentOutOfRangeException.ThrowIfLessThan(chunk, 1);
         long total = 0;
-        if (!BlockingSendFile.IsSupported || !CanSendFile || !file.CanSeek)
+        if (!BlockingFileSend.IsSupported || !CanSendFile || !file.CanSeek)
         {
             int n;
             while ((n = await SendFileChunkAsync(file, chunk, cancellationToken).ConfigureAwait(false)) > 0)
@@ -60,7 +60,7 @@ public sealed partial class Connection
         _socket.Blocking = false;
         _socket.Blocking = blocking;
         var start = file.Position;
-        var outcome = await BlockingSendFile.SendAsync(_socket, file.SafeFileHandle, start, count, chunk, n =>
+        var outcome = await BlockingFileSend.SendAsync(_socket, file.SafeFileHandle, start, count, chunk, n =>
         {
             total += n;
             sent?.Invoke(n);
@@ -68,15 +68,15 @@ public sealed partial class Connection
         file.Position = start + total;
         switch (outcome)
         {
-            case BlockingSendFile.Outcome.Sent:
+            case BlockingFileSend.Outcome.Sent:
                 return total;
-            case BlockingSendFile.Outcome.Cancelled:
+            case BlockingFileSend.Outcome.Cancelled:
                 Abort();
                 throw new OperationCanceledException(cancellationToken);
-            case BlockingSendFile.Outcome.TimedOut:
+            case BlockingFileSend.Outcome.TimedOut:
                 Abort();
                 throw new TimeoutException($"writing timed out after {Writer.WriteTimeout.TotalSeconds:0.###} s");
-            case BlockingSendFile.Outcome.FileEnded:
+            case BlockingFileSend.Outcome.FileEnded:
                 Abort();
                 throw new IOException("the file got shorter while it was being sent");
             default:

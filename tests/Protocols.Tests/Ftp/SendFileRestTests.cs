@@ -7,8 +7,8 @@ using Protocols.Net;
 namespace Protocols.Tests.Ftp;
 
 /// <summary>
-/// The file path of an upload's data connection (<see cref="Connection.SendFileRestAsync"/>): sendfile(2) on one
-/// thread waiting in poll(2). Every byte arrives in order with a progress call per chunk; a peer that stops reading
+/// The file path of an upload's data connection (<see cref="Connection.SendFileRestAsync"/>): one thread that reads
+/// and sends, waiting in poll(2). Every byte arrives in order with a progress call per chunk; a peer that stops reading
 /// is a timeout (the connection reset); a cancellation is seen at once and resets it too.
 /// </summary>
 public class SendFileRestTests
