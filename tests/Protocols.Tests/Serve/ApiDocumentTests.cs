@@ -211,6 +211,17 @@ public class ApiDocumentTests
         }
     }
 
+    [Test]
+    public async Task The_real_proto_serve_process_serves_the_document_on_the_mail_port()
+    {
+        await using var serve = await RunningServe.StartAsync();
+        using var http = new HttpClient { BaseAddress = serve.MailPage, Timeout = Timeout };
+        var document = JsonNode.Parse(await http.GetStringAsync("api/openapi.json").WaitAsync(Timeout))!;
+        Assert.That((string?)document["openapi"], Is.EqualTo("3.1.0"));
+        Assert.That(document["paths"]!.AsObject().Select(p => p.Key), Is.EquivalentTo(CapturedMailApp.Routes.Select(r => r.OpenApiPath).Distinct()));
+        Assert.That(Microsoft.OpenApi.OpenApiDocument.Parse(document.ToJsonString(), "json").Diagnostic!.Errors, Is.Empty);
+    }
+
     /// <summary>The document's path template that <paramref name="url"/> fits, or null.</summary>
     private static string? DocumentedPath(HashSet<(string Path, string Method)> documented, string url)
     {
