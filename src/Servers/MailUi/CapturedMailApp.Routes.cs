@@ -89,6 +89,13 @@ public sealed partial class CapturedMailApp
             Tag = "messages", Summary = "The HTML part alone, for a sandboxed frame: its CSP blocks every fetch.",
             Responses = [new(200, "The HTML part.", "text/html"), Error(404, "No such message, or it has no HTML part.")],
         },
+        new("GET", "api/messages/{id}/report", "getMessageReport", (app, c, v) => app.WithMail(c, v[0], mail => app.ReportAsync(c, mail)))
+        {
+            Tag = "messages", Summary = "The HTML and link report, computed locally with nothing fetched.",
+            Description = "Features some mail clients do not support (with the clients and the source), broken #anchors, missing cid: parts, images without alt, no text part.",
+            Responses = [Json(200, "The report.", MailReportJsonContext.Default.HtmlReport), NoMessage,
+                Error(413, "The message is too large to analyse.")],
+        },
         new("GET", "api/messages/{id}/attachments/{n}", "getAttachment", (app, c, v) => app.WithMail(c, v[0], mail => app.AttachmentAsync(c, mail, v[1])))
         {
             Tag = "messages", Summary = "An attachment, always as a download.",

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using System.Text.Json.Schema;
+using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
 
 namespace Protocols.Servers.MailUi;
@@ -108,6 +109,7 @@ internal static class MailApiDocument
         if (!schemas.ContainsKey(name))
         {
             var schema = type is not null ? type.GetJsonSchemaAsNode(ExporterOptions) : written!.Build();
+            if (type?.Options.DefaultIgnoreCondition is JsonIgnoreCondition.WhenWritingNull) OmitNullsFromRequired(schema);
             if (request is not null && type is not null && schema is JsonObject body)
             {
                 // The exporter lists every constructor parameter as required, true of what the app writes; a request
@@ -120,6 +122,27 @@ internal static class MailApiDocument
             schemas[name] = schema;
         }
         return new JsonObject { ["$ref"] = "#/components/schemas/" + name };
+    }
+
+    /// <summary>A serializer that leaves null properties out writes them only when set: they are not required.</summary>
+    private static void OmitNullsFromRequired(JsonNode? node)
+    {
+        switch (node)
+        {
+            case JsonObject o:
+                if (o["required"] is JsonArray required && o["properties"] is JsonObject properties)
+                {
+                    var kept = required.Where(r => r is not null && !(properties[(string)r!]?["type"] is JsonArray types && types.Any(t => (string?)t == "null")))
+                        .Select(r => (JsonNode?)(string)r!).ToArray();
+                    if (kept.Length == 0) o.Remove("required");
+                    else o["required"] = new JsonArray(kept);
+                }
+                foreach (var (_, child) in o.ToList()) OmitNullsFromRequired(child);
+                break;
+            case JsonArray a:
+                foreach (var child in a) OmitNullsFromRequired(child);
+                break;
+        }
     }
 
     /// <summary>The exporter's references (to itself, for recursive types) are pointers from the schema's root: moved
