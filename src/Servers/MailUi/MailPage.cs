@@ -59,7 +59,7 @@ dl.meta { display: grid; grid-template-columns: max-content 1fr; gap: 4px 12px; 
 dl.meta dt { color: var(--muted); }
 dl.meta dd { margin: 0; word-break: break-word; }
 .toolbar { display: flex; gap: 8px; margin-bottom: 14px; flex-wrap: wrap; }
-.tabs { display: flex; gap: 2px; border-bottom: 1px solid var(--line); margin-bottom: 0; }
+.tabs { display: flex; flex-wrap: wrap; gap: 2px; border-bottom: 1px solid var(--line); margin-bottom: 0; }
 .tabs button { border: 1px solid transparent; border-bottom: none; border-radius: 6px 6px 0 0; background: none; color: var(--muted); }
 .tabs button.active { border-color: var(--line); background: var(--panel); color: var(--text); margin-bottom: -1px; }
 .tabs button:disabled { opacity: .4; cursor: default; }
