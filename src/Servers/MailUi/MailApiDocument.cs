@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Schema;
 using System.Text.Json.Serialization;
@@ -108,8 +109,7 @@ internal static class MailApiDocument
         var name = type?.Type.Name ?? written?.Name ?? throw new InvalidOperationException("a JSON body needs a schema");
         if (!schemas.ContainsKey(name))
         {
-            var schema = type is not null ? type.GetJsonSchemaAsNode(ExporterOptions) : written!.Build();
-            if (type?.Options.DefaultIgnoreCondition is JsonIgnoreCondition.WhenWritingNull) OmitNullsFromRequired(schema);
+            var schema = type is null ? written!.Build() : (request is null ? Written(type) : type).GetJsonSchemaAsNode(ExporterOptions);
             if (request is not null && type is not null && schema is JsonObject body)
             {
                 // The exporter lists every constructor parameter as required, true of what the app writes; a request
@@ -124,26 +124,10 @@ internal static class MailApiDocument
         return new JsonObject { ["$ref"] = "#/components/schemas/" + name };
     }
 
-    /// <summary>A serializer that leaves null properties out writes them only when set: they are not required.</summary>
-    private static void OmitNullsFromRequired(JsonNode? node)
-    {
-        switch (node)
-        {
-            case JsonObject o:
-                if (o["required"] is JsonArray required && o["properties"] is JsonObject properties)
-                {
-                    var kept = required.Where(r => r is not null && !(properties[(string)r!]?["type"] is JsonArray types && types.Any(t => (string?)t == "null")))
-                        .Select(r => (JsonNode?)(string)r!).ToArray();
-                    if (kept.Length == 0) o.Remove("required");
-                    else o["required"] = new JsonArray(kept);
-                }
-                foreach (var (_, child) in o.ToList()) OmitNullsFromRequired(child);
-                break;
-            case JsonArray a:
-                foreach (var child in a) OmitNullsFromRequired(child);
-                break;
-        }
-    }
+    /// <summary>The contract as the app writes it: numbers as numbers (the web defaults also read them from strings,
+    /// which is true of request bodies only).</summary>
+    private static JsonTypeInfo Written(JsonTypeInfo type) =>
+        new JsonSerializerOptions(type.Options) { NumberHandling = JsonNumberHandling.Strict }.GetTypeInfo(type.Type);
 
     /// <summary>The exporter's references (to itself, for recursive types) are pointers from the schema's root: moved
     /// under the components, they point from there.</summary>

@@ -21,7 +21,7 @@ public class ApiDocumentTests
 
     private const string Message = "From: Alice <alice@example.com>\r\nTo: bob@example.com\r\nSubject: Documented\r\nMIME-Version: 1.0\r\n"
         + "Content-Type: multipart/mixed; boundary=b1\r\n\r\n--b1\r\nContent-Type: multipart/alternative; boundary=b2\r\n\r\n"
-        + "--b2\r\nContent-Type: text/plain\r\n\r\nHello\r\n--b2\r\nContent-Type: text/html\r\n\r\n<p>Hello</p>\r\n--b2--\r\n"
+        + "--b2\r\nContent-Type: text/plain\r\n\r\nHello\r\n--b2\r\nContent-Type: text/html\r\n\r\n<p>Hello <img src=\"data:image/gif;base64,R0lGODlhAQABAAAAACw=\"></p>\r\n--b2--\r\n"
         + "--b1\r\nContent-Type: text/plain; name=a.txt\r\nContent-Disposition: attachment; filename=a.txt\r\n\r\nattached\r\n--b1--\r\n";
 
     private DevStack _stack = null!;
@@ -238,6 +238,15 @@ public class ApiDocumentTests
     private static void CheckShape(JsonObject document, JsonNode schema, JsonNode? value, string what)
     {
         if (schema["$ref"] is { } reference) schema = Resolve(document, (string)reference!)!;
+        var types = schema["type"] switch
+        {
+            JsonArray list => list.Select(t => (string)t!).ToList(),
+            JsonValue one => [(string)one!],
+            _ => null,
+        };
+        var type = TypeOf(value);
+        if (types is not null)
+            Assert.That(types.Contains(type) || (type == "integer" && types.Contains("number")), Is.True, $"{what}: a {type} where the schema says {string.Join(" or ", types)}");
         switch (value)
         {
             case JsonObject o when schema["properties"] is JsonObject properties:
@@ -251,6 +260,16 @@ public class ApiDocumentTests
                 break;
         }
     }
+
+    private static string TypeOf(JsonNode? value) => value?.GetValueKind() switch
+    {
+        null or JsonValueKind.Null => "null",
+        JsonValueKind.Object => "object",
+        JsonValueKind.Array => "array",
+        JsonValueKind.String => "string",
+        JsonValueKind.True or JsonValueKind.False => "boolean",
+        _ => value.AsValue().TryGetValue<long>(out _) ? "integer" : "number",
+    };
 
     private static IEnumerable<string> References(JsonNode? node) => node switch
     {
