@@ -12,7 +12,7 @@ public sealed class SessionTranscript
     /// <summary>Most characters kept. Default 32 KiB: a long session of small commands, not an attacker's flood.</summary>
     public const int MaxLength = 32 * 1024;
 
-    private readonly StringBuilder _text = new(1024); // a short session's whole transcript, in one chunk
+    private readonly StringBuilder _text = new(512); // a one-message session's transcript in one chunk
     private bool _cut;
 
     public void Client(string line) => Add("C: ", line);
