@@ -16,6 +16,9 @@ public sealed partial class SmtpSession
         await Connection.Writer.DrainAsync(cancellationToken).ConfigureAwait(false);
 
         _buffer.Reset();
+        if (_mailParameters is not null && _mailParameters.TryGetValue("SIZE", out var declared)
+            && long.TryParse(declared, NumberStyles.None, CultureInfo.InvariantCulture, out var size))
+            _buffer.Expect(size);
         _dataOptions.MaxSize = _limits.MaxMessageSize > 0 ? _limits.MaxMessageSize : long.MaxValue;
         _dataOptions.MaxLineLength = _limits.MaxTextLineLength;
         var result = await TransferAsync(static (s, ct) => DotStuffedReader.ReadAsync(s.Connection.Reader, s._buffer, s._dataOptions, ct),
@@ -131,7 +134,7 @@ public sealed partial class SmtpSession
         var id = string.Create(CultureInfo.InvariantCulture,
             $"{now:yyyyMMddHHmmss}-{Environment.ProcessId:x}-{Interlocked.Increment(ref s_messageCounter):x}");
         var envelope = new SmtpEnvelope(_from ?? "", _mailParameters ?? [], [.. _recipients]);
-        var message = new ReceivedMessage(id, envelope, _buffer.ToArray(), now, RemoteEndPoint, HeloName,
+        var message = new ReceivedMessage(id, envelope, _buffer.TakeMessage(), now, RemoteEndPoint, HeloName,
             IsTls, AuthenticatedUser) { Transcript = Transcript?.ToString() };
         ResetTransaction();
         if (!await StageFaultAsync(FaultStages.AfterData, envelope.From, cancellationToken).ConfigureAwait(false)) return;
