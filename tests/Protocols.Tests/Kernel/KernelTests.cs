@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Text;
 using Protocols.Net;
 using Protocols.Servers.Lines;
+using Protocols.Tests.Support;
 
 namespace Protocols.Tests.Kernel;
 
@@ -120,6 +121,56 @@ public class KernelTests
         Assert.That(await h.LineAsync(), Is.EqualTo("OK PUSH 4 abcd"));
     }
 
+    [Test]
+    public async Task Beside_work_posts_its_reply_into_the_waiting_loop_while_commands_are_answered_meanwhile()
+    {
+        await using var h = await ToyHarness.StartAsync(new CrlfFraming(128));
+        await h.SendAsync("WORK\r\nNOOP\r\n");
+        Assert.That(await h.LineAsync(), Is.EqualTo("OK WORK"));
+        Assert.That(await h.LineAsync(), Is.EqualTo("OK NOOP"), "answered while the work runs");
+        h.Session.Release.SetResult();
+        Assert.That(await h.LineAsync(), Is.EqualTo("DONE"), "written by the loop while it waits, no command needed");
+        await h.SendAsync("NOOP\r\n");
+        Assert.That(await h.LineAsync(), Is.EqualTo("OK NOOP"));
+    }
+
+    [Test]
+    public async Task A_reply_written_after_awaiting_the_work_comes_after_the_works_reply()
+    {
+        await using var h = await ToyHarness.StartAsync(new CrlfFraming(128));
+        await h.SendAsync("WORK\r\nWAIT\r\n");
+        Assert.That(await h.LineAsync(), Is.EqualTo("OK WORK"));
+        h.Session.Release.SetResult();
+        Assert.That(await h.LineAsync(), Is.EqualTo("DONE"));
+        Assert.That(await h.LineAsync(), Is.EqualTo("OK WAIT"));
+    }
+
+    [Test]
+    public async Task Beside_work_suspends_the_idle_limit_which_starts_again_when_it_ends()
+    {
+        await using var h = await ToyHarness.StartAsync(new CrlfFraming(128), limits => limits.IdleTimeout = TimeSpan.FromMilliseconds(300));
+        await h.SendAsync("WORK\r\n");
+        Assert.That(await h.LineAsync(), Is.EqualTo("OK WORK"));
+        var next = h.LineAsync();
+        await Task.Delay(900);
+        Assert.That(next.IsCompleted, Is.False, "no timeout while the work runs (three idle limits long)");
+        h.Session.Release.SetResult();
+        Assert.That(await next, Is.EqualTo("DONE"));
+        var ended = System.Diagnostics.Stopwatch.StartNew();
+        Assert.That(await h.LineAsync(), Is.EqualTo("BYE timeout"));
+        Assert.That(ended.Elapsed, Is.GreaterThanOrEqualTo(TimeSpan.FromMilliseconds(250)), "the idle limit counts from the end of the work");
+        Assert.That(await h.LineAsync(), Is.Null);
+    }
+
+    [Test]
+    public async Task Rejected_plaintext_after_a_tls_upgrade_command_gets_the_go_ahead_then_the_session_ends()
+    {
+        await using var h = await ToyHarness.StartAsync(new CrlfFraming(128));
+        await h.SendAsync("TLS\r\nNOOP\r\n");
+        Assert.That(await h.LineAsync(), Is.EqualTo("GO"));
+        Assert.That(await h.LineAsync(), Is.Null, "the pipelined NOOP is never read, in plaintext or as TLS");
+    }
+
     private enum ToyState { Out = 1, In = 2, Any = 3 }
 
     private enum ToyReason { NotToday }
@@ -133,6 +184,9 @@ public class KernelTests
             .Add("NOOP", ToyState.Any, static (s, c, _) => s.Ok("NOOP"), ArgumentRule.None, flags: VerbFlags.NoopLike)
             .Add("LOGIN", ToyState.Out, static (s, c, _) => s.Ok("LOGIN"), next: ToyState.In)
             .Add("SECRET", ToyState.In, static (s, c, _) => s.Ok("SECRET"))
+            .Add("WORK", ToyState.Any, static (s, c, _) => s.Work())
+            .Add("WAIT", ToyState.Any, static (s, c, _) => s.WaitAsync())
+            .Add("TLS", ToyState.Any, static (s, c, t) => s.UpgradeToTlsAsync(new System.Net.Security.SslServerAuthenticationOptions(), "GO\r\n"u8.ToArray(), PlaintextPolicy.Reject, t))
             .Add("PUSH", ToyState.In, static (s, c, t) => s.PushAsync(c, t), ArgumentRule.Required, payload: static (_, a) => long.TryParse(a, out var n) ? n : -1);
 
         public ToySession(Connection connection, ICommandFraming framing, SessionLimits limits, IVerbInterceptor? interceptor)
@@ -150,6 +204,28 @@ public class KernelTests
                 table.Set(reason, closes ? 421 : 500, null, reason.ToString(), closes);
             }
             return table.Seal();
+        }
+
+        private Task? _work;
+
+        public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        private ValueTask<bool> Work()
+        {
+            _work = StartBeside(async () =>
+            {
+                await Release.Task;
+                return "DONE\r\n"u8.ToArray();
+            });
+            return Ok("WORK");
+        }
+
+        private async ValueTask<bool> WaitAsync()
+        {
+            await Connection.Writer.DrainAsync(); // what came before goes out before the handler waits
+            if (_work is not null) await _work;
+            WritePosted();
+            return await Ok("WAIT");
         }
 
         private ValueTask<bool> Ok(string text)
@@ -188,16 +264,18 @@ public class KernelTests
         private readonly ToySession _session;
         private readonly CancellationTokenSource _stop = new();
         private readonly Task _run;
+        private readonly Wire _wire;
 
         private ToyHarness(ICommandFraming framing, SessionLimits limits, IVerbInterceptor? interceptor)
         {
-            var (client, server) = Connection.CreatePair();
-            Client = client;
+            (_wire, var server) = Wire.Pair(T);
             _session = new ToySession(server, framing, limits, interceptor);
             _run = _session.RunAsync(_stop.Token);
         }
 
-        public Connection Client { get; }
+        public Connection Client => _wire.Connection;
+
+        public ToySession Session => _session;
 
         public static async Task<ToyHarness> StartAsync(ICommandFraming framing, Action<SessionLimits>? limits = null, IVerbInterceptor? interceptor = null)
         {
@@ -208,17 +286,17 @@ public class KernelTests
             return h;
         }
 
-        public async Task SendAsync(string text) => await Client.Writer.WriteAsync(Encoding.UTF8.GetBytes(text)).AsTask().WaitAsync(T);
+        public Task SendAsync(string text) => _wire.SendRawAsync(text);
 
         /// <summary>The next reply line, with the CRLFs inside an echoed frame kept: reads to the next line that does not belong to a literal.</summary>
         public async Task<string?> LineAsync()
         {
-            var line = await Client.Reader.ReadLineStringAsync().AsTask().WaitAsync(T);
+            var line = await _wire.ReadLineOrEndAsync();
             if (line is null || !line.StartsWith("OK ECHO", StringComparison.Ordinal)) return line;
             var builder = new StringBuilder(line);
             while (builder.ToString().TrimEnd().EndsWith('}'))
             {
-                builder.Append("\r\n").Append(await Client.Reader.ReadLineStringAsync().AsTask().WaitAsync(T));
+                builder.Append("\r\n").Append(await _wire.ReadLineOrEndAsync());
             }
             return builder.ToString();
         }
@@ -227,7 +305,7 @@ public class KernelTests
         {
             await _stop.CancelAsync();
             await _run.WaitAsync(T);
-            await Client.DisposeAsync();
+            await _wire.DisposeAsync();
             await _session.DisposeAsync();
             _stop.Dispose();
         }
