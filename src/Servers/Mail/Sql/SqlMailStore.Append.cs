@@ -106,33 +106,34 @@ public abstract partial class SqlMailStore
         await WriteAsync(async (connection, transaction, cancellationToken) =>
         {
             await BeginWriteAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
-            var insert = Command(connection, InsertSql, transaction);
-            var recipient = Command(connection, RecipientSql, transaction);
-            await using (insert.ConfigureAwait(false))
-            await using (recipient.ConfigureAwait(false))
+            var insert = WriterCommand(connection, transaction, InsertSql);
+            var recipient = WriterCommand(connection, transaction, RecipientSql);
+            long last = 0;
+            for (var i = 0; i < batch.Count; i++)
             {
-                long last = 0;
-                for (var i = 0; i < batch.Count; i++)
+                var (id, mail, digest, file) = batch[i];
+                Bind(insert, id, mail, digest, file);
+                if (await insert.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is not { } value || value is DBNull) continue;
+                var uid = Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture);
+                last = uid;
+                if (file is null) await WriteBodyAsync(connection, transaction, uid, mail.Raw, cancellationToken).ConfigureAwait(false);
+                await IndexAsync(connection, transaction, uid, digest, cancellationToken).ConfigureAwait(false);
+                foreach (var mailbox in mail.EnvelopeTo.Select(MailIds.Mailbox).Distinct(StringComparer.Ordinal))
                 {
-                    var (id, mail, digest, file) = batch[i];
-                    Bind(insert, id, mail, digest, file);
-                    if (await insert.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is not { } value || value is DBNull) continue;
-                    var uid = Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture);
-                    last = uid;
-                    if (file is null) await WriteBodyAsync(connection, transaction, uid, mail.Raw, cancellationToken).ConfigureAwait(false);
-                    await IndexAsync(connection, transaction, uid, digest, cancellationToken).ConfigureAwait(false);
-                    foreach (var mailbox in mail.EnvelopeTo.Select(MailIds.Mailbox).Distinct(StringComparer.Ordinal))
-                    {
-                        if (mailbox == MailQuery.Inbox) continue;
-                        Set(recipient, "@m", mailbox);
-                        Set(recipient, "@uid", uid);
-                        Set(recipient, "@next", uid + 1);
-                        await recipient.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-                    }
-                    results[i] = new MailSummary(id, uid, mail.ReceivedAt, mail.EnvelopeFrom, mail.EnvelopeTo, digest.From, digest.To, digest.Cc,
-                        digest.Subject, digest.Date, mail.Raw.Length, digest.HasHtml, digest.AttachmentCount, mail.Flags, []);
+                    if (mailbox == MailQuery.Inbox) continue;
+                    Set(recipient, "@m", mailbox);
+                    Set(recipient, "@uid", uid);
+                    Set(recipient, "@next", uid + 1);
+                    await recipient.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
                 }
-                if (last > 0) await ExecuteAsync(connection, "UPDATE mailboxes SET uidnext = @p0 WHERE name = 'INBOX'", transaction, cancellationToken, last + 1).ConfigureAwait(false);
+                results[i] = new MailSummary(id, uid, mail.ReceivedAt, mail.EnvelopeFrom, mail.EnvelopeTo, digest.From, digest.To, digest.Cc,
+                    digest.Subject, digest.Date, mail.Raw.Length, digest.HasHtml, digest.AttachmentCount, mail.Flags, []);
+            }
+            if (last > 0)
+            {
+                var next = WriterCommand(connection, transaction, "UPDATE mailboxes SET uidnext = @next WHERE name = 'INBOX'");
+                Set(next, "@next", last + 1);
+                await next.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
             pruned = await PruneAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
             var changes = results.Where(r => r is not null).Select(r => new MailChange(MailChangeKind.Added, r!.Id, r.Uid, r))
