@@ -68,12 +68,6 @@ public abstract partial class SqlMailStore : IMailStore
     /// <summary>First statement of a write transaction (PostgreSQL locks the INBOX row so UIDs commit in order across instances).</summary>
     private protected virtual Task BeginWriteAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken) => Task.CompletedTask;
 
-    /// <summary>Stores the bytes of message <paramref name="uid"/> in the bodies table.</summary>
-    private protected abstract Task WriteBodyAsync(DbConnection connection, DbTransaction transaction, long uid, ReadOnlyMemory<byte> raw, CancellationToken cancellationToken);
-
-    /// <summary>Indexes the words of message <paramref name="uid"/> for free-text search.</summary>
-    private protected abstract Task IndexAsync(DbConnection connection, DbTransaction transaction, long uid, MailDigest digest, CancellationToken cancellationToken);
-
     /// <summary>Opens the bytes of message <paramref name="uid"/> in the bodies table as a stream owning <paramref name="connection"/>; null when gone.</summary>
     private protected abstract Task<Stream?> OpenBodyAsync(DbConnection connection, long uid, CancellationToken cancellationToken);
 

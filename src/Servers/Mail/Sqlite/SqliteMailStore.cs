@@ -1,5 +1,4 @@
 using System.Data.Common;
-using System.Runtime.InteropServices;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -13,7 +12,7 @@ namespace Protocols.Servers.Mail.Sqlite;
 /// larger ones in <c>DIR/messages/&lt;id&gt;.eml</c>. Appends go through one writer connection that commits every
 /// message waiting in one transaction (group commit); readers use their own pooled connections and never block it.
 /// </summary>
-public sealed class SqliteMailStore : SqlMailStore
+public sealed partial class SqliteMailStore : SqlMailStore
 {
     private readonly string _connectionString;
     private readonly SqliteConnection _writer;
@@ -132,43 +131,6 @@ public sealed class SqliteMailStore : SqlMailStore
     private protected override Task<DbConnection> RentWriterAsync(CancellationToken cancellationToken) => Task.FromResult<DbConnection>(_writer);
 
     private protected override ValueTask ReturnWriterAsync(DbConnection connection) => ValueTask.CompletedTask;
-
-    /// <summary>Bodies up to this size are bound as one parameter (one prepared statement, reused); larger ones are
-    /// written through a blob handle so no second copy of a big message is made.</summary>
-    private const int BoundBodyLimit = 256 * 1024;
-
-    private protected override async Task WriteBodyAsync(DbConnection connection, DbTransaction transaction, long uid, ReadOnlyMemory<byte> raw,
-        CancellationToken cancellationToken)
-    {
-        if (raw.Length <= BoundBodyLimit)
-        {
-            var bytes = MemoryMarshal.TryGetArray(raw, out var segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length
-                ? segment.Array
-                : raw.ToArray();
-            var insert = WriterCommand(connection, transaction, "INSERT INTO bodies(uid, raw) VALUES(@uid, @raw)");
-            Set(insert, "@uid", uid);
-            Set(insert, "@raw", bytes);
-            await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            return;
-        }
-        // zeroblob, then the bytes through the blob handle: no second copy of the message in memory.
-        var reserve = WriterCommand(connection, transaction, "INSERT INTO bodies(uid, raw) VALUES(@uid, zeroblob(@length))");
-        Set(reserve, "@uid", uid);
-        Set(reserve, "@length", (long)raw.Length);
-        await reserve.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        using var blob = new SqliteBlob((SqliteConnection)connection, "bodies", "raw", uid);
-        blob.Write(raw.Span);
-    }
-
-    private protected override Task IndexAsync(DbConnection connection, DbTransaction transaction, long uid, MailDigest digest, CancellationToken cancellationToken)
-    {
-        var index = WriterCommand(connection, transaction, "INSERT INTO search(rowid, subject, addresses, body) VALUES(@uid, @subject, @addresses, @body)");
-        Set(index, "@uid", uid);
-        Set(index, "@subject", digest.Subject ?? "");
-        Set(index, "@addresses", digest.Addresses);
-        Set(index, "@body", digest.Text);
-        return index.ExecuteNonQueryAsync(cancellationToken);
-    }
 
     private protected override Task<Stream?> OpenBodyAsync(DbConnection connection, long uid, CancellationToken cancellationToken)
     {
