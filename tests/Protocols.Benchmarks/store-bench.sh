@@ -144,8 +144,10 @@ echo "| durable SQLite / temporary store (same run) | $(awk -v a="$rate" -v b="$
 
 # 3. slower flushes
 if [ -z "${SKIP_SLOW:-}" ]; then
-  if loop=$(losetup -f 2>&1) && [ -e "$loop" ]; then echo "| loop device | $loop is free (not used: the shim below is the same on every machine) |"
-  else echo "| loop device | not available here ($(echo "$loop" | head -1)): fsync slowed by an LD_PRELOAD shim instead |"; fi
+  # A slow disk for real would be a loop device behind device-mapper's delay target; say what this machine allows.
+  if dmsetup targets 2>/dev/null | grep -q '^delay'; then dm="device-mapper has the delay target (not used: the shim is the same everywhere)"
+  else dm="device-mapper's delay target is not available ($(losetup -f >/dev/null 2>&1 && echo "loop devices are" || echo "nor are loop devices")), so no slow block device"; fi
+  echo "| slow disk | $dm: every fsync/fdatasync of proto is slowed by an LD_PRELOAD shim instead |"
   if [ -z "$SHIM" ]; then echo "| slow fsync | gcc missing: no shim |"; else
     for ms in $SLOW_FSYNC_MS; do
       rm -f "$work/fsyncs"
