@@ -20,7 +20,8 @@
 # usage: tests/Protocols.Benchmarks/store-bench.sh
 # env:   SMALL (100000) SMALL_SIZE (10240) SESSIONS (20) REPEAT (100) SLOW_SMALL (20000) SLOW_FSYNC_MS ("2 10")
 #        LARGE (300) LARGE_SIZE (10000000: under the 10240000 SMTP limit) LARGE_MODES (files) PG_SMALL (20000)
-#        S4D_SMALL (1000) SKIP_SLOW=1 SKIP_LARGE=1 SKIP_PG=1 SKIP_S4D=1 BENCH_TOOLS (/tmp/protocols-bench-tools)
+#        S4D_SMALL (1000) PROTO (a proto built elsewhere, e.g. a copy of src/Cli/bin/Release/net10.0, so a build
+#        meanwhile does not change it under the run; default: build src/Cli and use that) SKIP_SLOW=1 SKIP_LARGE=1 SKIP_PG=1 SKIP_S4D=1 BENCH_TOOLS (/tmp/protocols-bench-tools)
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -30,9 +31,11 @@ LARGE=${LARGE:-300}; LARGE_SIZE=${LARGE_SIZE:-10000000}; LARGE_MODES=${LARGE_MOD
 PG_SMALL=${PG_SMALL:-20000}; S4D_SMALL=${S4D_SMALL:-1000}
 TOOLS=${BENCH_TOOLS:-/tmp/protocols-bench-tools}
 PY=/usr/bin/python3
-PROTO=src/Cli/bin/Release/net10.0/proto
 command -v /usr/sbin/smtp-source >/dev/null || { echo "store-bench: smtp-source is missing (run scripts/install-peers.sh)" >&2; exit 1; }
-dotnet build src/Cli -c Release -v quiet -nologo >/dev/null || { echo "store-bench: the build failed" >&2; exit 1; }
+if [ -z "${PROTO:-}" ]; then
+  dotnet build src/Cli -c Release -v quiet -nologo >/dev/null || { echo "store-bench: the build failed" >&2; exit 1; }
+  PROTO=src/Cli/bin/Release/net10.0/proto
+fi
 
 free_port() { $PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 wait_http() { for _ in $(seq 1 600); do curl -sf -o /dev/null "$1" && return 0; sleep 0.05; done; echo "store-bench: $1 never answered" >&2; return 1; }
