@@ -15,8 +15,11 @@ public class CurlInteropTests
     [TearDown]
     public void TearDown() => Directory.Delete(_dir, true);
 
-    private static Task<(int ExitCode, string Output)> Curl(params string[] args) =>
-        PeerProcess.RunAsync(Peers.Require("curl"), ["-sS", "--max-time", "30", .. args]);
+    private static async Task<(int ExitCode, string Output)> Curl(params string[] args)
+    {
+        var result = await PeerRunner.RunAsync(Peers.Require("curl"), ["-sS", "--max-time", "30", .. args], timeout: TimeSpan.FromSeconds(60), environment: PeerRunner.TempHome);
+        return (result.ExitCode, result.Output);
+    }
 
     private string Root()
     {

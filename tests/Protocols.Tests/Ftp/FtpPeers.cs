@@ -5,21 +5,14 @@ using Protocols.Tests.Support;
 namespace Protocols.Tests.Ftp;
 
 /// <summary>Starts real FTP servers (vsftpd, pyftpdlib) with generated configs on free ports; dispose stops them.</summary>
-internal sealed class FtpPeer : IAsyncDisposable
+internal sealed class FtpPeer(PeerRunner process, int port, string work) : IAsyncDisposable
 {
-    private readonly PeerProcess _process;
-    private readonly string _work;
+    private readonly PeerRunner _process = process;
+    private readonly string _work = work;
 
-    private FtpPeer(PeerProcess process, int port, string work)
-    {
-        _process = process;
-        Port = port;
-        _work = work;
-    }
+    public int Port { get; } = port;
 
-    public int Port { get; }
-
-    public string Output => _process.Output;
+    public string Output => _process.Stdout + _process.Stderr;
 
     /// <summary>Writes a throwaway certificate and key as PEM files into <paramref name="directory"/>.</summary>
     public static (string Cert, string Key) WritePem(string directory)
@@ -41,8 +34,8 @@ internal sealed class FtpPeer : IAsyncDisposable
     public static async Task<FtpPeer> StartVsftpdAsync(string root, bool tls, bool requireSslReuse = false)
     {
         var work = Directory.CreateTempSubdirectory("vsftpd-").FullName;
-        var port = PeerProcess.FreePort();
-        var pasv = PeerProcess.FreePort();
+        var port = LoopbackPort.Free();
+        var pasv = LoopbackPort.Free();
         var config = new List<string>
         {
             "listen=YES", "listen_address=127.0.0.1", $"listen_port={port}", "background=NO", "run_as_launching_user=YES",
@@ -62,8 +55,8 @@ internal sealed class FtpPeer : IAsyncDisposable
         }
         var configPath = Path.Combine(work, "vsftpd.conf");
         await File.WriteAllLinesAsync(configPath, config);
-        var process = PeerProcess.Start(Peers.Require("vsftpd"), [configPath]);
-        await PeerProcess.WaitForPortAsync(port, TimeSpan.FromSeconds(10));
+        var process = PeerRunner.Start(Peers.Require("vsftpd"), [configPath], environment: PeerRunner.TempHome);
+        await process.WaitForPortAsync(port, TimeSpan.FromSeconds(10));
         return new FtpPeer(process, port, work);
     }
 
@@ -71,7 +64,7 @@ internal sealed class FtpPeer : IAsyncDisposable
     public static async Task<FtpPeer> StartPyftpdlibAsync(string root, bool tls)
     {
         var work = Directory.CreateTempSubdirectory("pyftpdlib-").FullName;
-        var port = PeerProcess.FreePort();
+        var port = LoopbackPort.Free();
         var script = Path.Combine(work, "serve.py");
         var (cert, key) = tls ? WritePem(work) : ("", "");
         await File.WriteAllTextAsync(script, $$"""
@@ -91,8 +84,8 @@ internal sealed class FtpPeer : IAsyncDisposable
             h.authorizer = a
             FTPServer(("127.0.0.1", {{port}}), h).serve_forever()
             """);
-        var process = PeerProcess.Start(Peers.Python, [script]);
-        await PeerProcess.WaitForPortAsync(port, TimeSpan.FromSeconds(15));
+        var process = PeerRunner.Start(Peers.Python, [script], environment: PeerRunner.TempHome);
+        await process.WaitForPortAsync(port, TimeSpan.FromSeconds(15));
         return new FtpPeer(process, port, work);
     }
 

@@ -8,6 +8,13 @@ namespace Protocols.Tests.Ftp;
 public class PeerClientsTests
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
+
+    private static async Task<(int ExitCode, string Output)> RunAsync(string file, string[] arguments)
+    {
+        var result = await PeerRunner.RunAsync(file, arguments, timeout: Timeout, environment: PeerRunner.TempHome);
+        return (result.ExitCode, result.Output);
+    }
+
     private string _dir = null!;
 
     [SetUp]
@@ -53,7 +60,7 @@ public class PeerClientsTests
             ? "set ssl:verify-certificate no; set ftp:ssl-force true; set ftp:ssl-protect-data true; set ftp:ssl-protect-list true;"
             : "set ftp:ssl-allow false;";
         var script = $"{settings} set net:max-retries 1; set net:timeout 20; mirror src {local}; mirror -R {local} back; quit";
-        var (code, output) = await PeerProcess.RunAsync(Peers.Require("lftp"), ["-u", "user,pass", "-p", ftp.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-e", script, "127.0.0.1"], Timeout);
+        var (code, output) = await RunAsync(Peers.Require("lftp"), ["-u", "user,pass", "-p", ftp.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-e", script, "127.0.0.1"]);
         Assert.That(code, Is.EqualTo(0), output);
         AssertTree(local, files);
         AssertTree(Path.Combine(serverRoot, "back"), files);
@@ -102,7 +109,7 @@ public class PeerClientsTests
             run(ftplib.FTP_TLS(context=ctx))
             print("DONE")
             """);
-        var (code, output) = await PeerProcess.RunAsync(Peers.Python, [script, ftp.Port.ToString(System.Globalization.CultureInfo.InvariantCulture)], Timeout);
+        var (code, output) = await RunAsync(Peers.Python, [script, ftp.Port.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
         Assert.That(code, Is.EqualTo(0), output);
         var sha = Convert.ToHexStringLower(SHA256.HashData(files["a.bin"]));
         Assert.That(output, Does.Contain("DONE"));

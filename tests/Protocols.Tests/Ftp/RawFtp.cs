@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using Protocols.Lines;
 using Protocols.Net;
+using Protocols.Tests.Support;
 
 namespace Protocols.Tests.Ftp;
 
@@ -10,10 +11,11 @@ namespace Protocols.Tests.Ftp;
 internal sealed class RawFtp : IAsyncDisposable
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
+    private readonly Wire _wire;
 
-    private RawFtp(Connection connection) => Connection = connection;
+    private RawFtp(Connection connection) => _wire = new Wire(connection, Timeout, strictReplies: false);
 
-    public Connection Connection { get; }
+    public Connection Connection => _wire.Connection;
 
     public static async Task<RawFtp> ConnectAsync(int port, bool expectGreeting = true)
     {
@@ -30,14 +32,10 @@ internal sealed class RawFtp : IAsyncDisposable
         return raw;
     }
 
-    public async Task<Reply> ReadAsync() =>
-        await ReplyReader.ReadAsync(Connection.Reader, strict: false).AsTask().WaitAsync(Timeout);
+    public Task<Reply> ReadAsync() => _wire.ReadAsync();
 
-    public async Task<Reply> SendAsync(string line)
-    {
-        await Connection.Writer.WriteLineAsync(line).AsTask().WaitAsync(Timeout);
-        return await ReadAsync();
-    }
+    /// <summary>Sends a line and returns the reply.</summary>
+    public Task<Reply> SendAsync(string line) => _wire.ReadAfterAsync(line);
 
     public async Task LoginAsync(string user = "user", string password = "pass")
     {
@@ -71,11 +69,7 @@ internal sealed class RawFtp : IAsyncDisposable
     }
 
     /// <summary>True when the server closed the connection (end of stream) within the timeout.</summary>
-    public async Task<bool> IsClosedAsync()
-    {
-        var line = await Connection.Reader.ReadLineAsync().AsTask().WaitAsync(Timeout);
-        return line is null;
-    }
+    public async Task<bool> IsClosedAsync() => await _wire.ReadLineOrEndAsync() is null;
 
-    public ValueTask DisposeAsync() => Connection.DisposeAsync();
+    public ValueTask DisposeAsync() => _wire.DisposeAsync();
 }

@@ -1,6 +1,6 @@
-using System.Diagnostics;
 using System.Text;
 using Protocols.Servers.Ftp.FileSystem;
+using Protocols.Tests.Support;
 
 namespace Protocols.Tests.Ftp;
 
@@ -16,7 +16,7 @@ public class TraversalCorpusTests
     private DiskFileSystem _fs = null!;
 
     [SetUp]
-    public void SetUp()
+    public async Task SetUp()
     {
         _base = Directory.CreateTempSubdirectory("ftp-traversal-").FullName;
         _root = Path.Combine(_base, "root");
@@ -37,7 +37,8 @@ public class TraversalCorpusTests
         File.CreateSymbolicLink(Path.Combine(_root, "loop"), "loop");
         File.CreateSymbolicLink(Path.Combine(_root, "root-abs"), "/");
         Directory.CreateSymbolicLink(Path.Combine(_root, "sub", "dirlink-out"), outside);
-        using (var mkfifo = Process.Start("mkfifo", Path.Combine(_root, "fifo"))) mkfifo.WaitForExit(5000);
+        var mkfifo = await PeerRunner.RunAsync("mkfifo", [Path.Combine(_root, "fifo")], timeout: TimeSpan.FromSeconds(5));
+        Assert.That(mkfifo.ExitCode, Is.Zero, mkfifo.Stderr);
         _fs = new DiskFileSystem(_root);
     }
 

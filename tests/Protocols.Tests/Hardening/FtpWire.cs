@@ -1,27 +1,21 @@
 using System.Net;
-using System.Net.Sockets;
 using Protocols.Lines;
 using Protocols.Net;
+using Protocols.Tests.Support;
 
 namespace Protocols.Tests.Hardening;
 
 /// <summary>A bare FTP control connection from a chosen loopback address (127.0.0.1 or 127.0.0.2), with a timeout
 /// on every wait.</summary>
-internal sealed class FtpWire : IAsyncDisposable
+internal sealed class FtpWire : Wire
 {
     public static readonly TimeSpan Wait = TimeSpan.FromSeconds(30);
 
-    private FtpWire(Connection connection) => Connection = connection;
-
-    public Connection Connection { get; }
-
-    public static async Task<Connection> ConnectFromAsync(IPAddress from, int port)
+    private FtpWire(Connection connection) : base(connection, Wait)
     {
-        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        socket.Bind(new IPEndPoint(from, 0));
-        await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port)).WaitAsync(Wait);
-        return Connection.Create(socket, new ConnectionOptions { ReadTimeout = Wait, WriteTimeout = Wait });
     }
+
+    public static Task<Connection> ConnectFromAsync(IPAddress from, int port) => Wire.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port), Wait, from);
 
     public static async Task<FtpWire> ConnectAsync(int port, IPAddress? from = null) =>
         new(await ConnectFromAsync(from ?? IPAddress.Loopback, port));
@@ -34,34 +28,6 @@ internal sealed class FtpWire : IAsyncDisposable
         await wire.CommandAsync("USER anonymous", 331);
         await wire.CommandAsync("PASS guest@", 230);
         return wire;
-    }
-
-    public async Task<Reply> ReadAsync() => await ReplyReader.ReadAsync(Connection.Reader).AsTask().WaitAsync(Wait);
-
-    public async Task<Reply> ExpectAsync(int code)
-    {
-        var reply = await ReadAsync();
-        Assert.That(reply.Code, Is.EqualTo(code), () => $"reply was: {reply}");
-        return reply;
-    }
-
-    public async Task SendAsync(string line)
-    {
-        Connection.Writer.WriteLine(line);
-        await Connection.Writer.DrainAsync().AsTask().WaitAsync(Wait);
-    }
-
-    public async Task<Reply> CommandAsync(string line, int code)
-    {
-        await SendAsync(line);
-        return await ExpectAsync(code);
-    }
-
-    /// <summary>Sends a command and returns its reply, whatever the code.</summary>
-    public async Task<Reply> ReadAfterAsync(string line)
-    {
-        await SendAsync(line);
-        return await ReadAsync();
     }
 
     /// <summary>EPSV: the passive data port.</summary>
@@ -77,6 +43,4 @@ internal sealed class FtpWire : IAsyncDisposable
         var reply = await ReadAsync();
         return reply.Code is 150 or 125 ? await ReadAsync() : reply;
     }
-
-    public ValueTask DisposeAsync() => Connection.DisposeAsync();
 }

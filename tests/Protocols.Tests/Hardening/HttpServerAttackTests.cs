@@ -48,6 +48,7 @@ public class HttpServerAttackTests
     }
 
     [Test]
+    [Category("Slow")] // waits out the server's header and body deadlines (about 30 s)
     public async Task Slow_headers_and_slow_bodies_are_cut_off_and_others_are_served()
     {
         await using var http = await HttpTestServer.StartAsync();

@@ -8,6 +8,7 @@ using Protocols.Http;
 using Protocols.Lines;
 using Protocols.Net;
 using Protocols.Servers.Testing;
+using Protocols.Tests.Support;
 
 namespace Protocols.Tests.Hardening;
 
@@ -103,19 +104,18 @@ public class LoadTests
         var held = ftp.ConnectionCount;
         var watch = Stopwatch.StartNew();
         var from = IPAddress.Parse("127.0.0.2");
-        await using var control = await ConnectFromAsync(from, ftp.Port);
-        await Expect(control, 220);
-        await Command(control, "USER anonymous", 331);
-        await Command(control, "PASS guest@", 230);
-        await Command(control, "TYPE I", 200);
-        var epsv = await Command(control, "EPSV", 229);
+        await using var control = new Wire(await ConnectFromAsync(from, ftp.Port), Generous);
+        await control.ExpectAsync(220);
+        await control.CommandAsync("USER anonymous", 331);
+        await control.CommandAsync("PASS guest@", 230);
+        await control.CommandAsync("TYPE I", 200);
+        var epsv = await control.CommandAsync("EPSV", 229);
         var port = int.Parse(epsv.Text.Split('|')[3], System.Globalization.CultureInfo.InvariantCulture);
         await using var data = await ConnectFromAsync(from, port);
-        control.Writer.WriteLine("RETR /data.bin");
-        await control.Writer.DrainAsync().AsTask().WaitAsync(Generous);
+        await control.SendAsync("RETR /data.bin");
         var received = (await data.Reader.ReadToEndAsync(1_000_000).AsTask().WaitAsync(Generous)).ToArray();
-        var reply = await ReplyReader.ReadAsync(control.Reader).AsTask().WaitAsync(Generous);
-        if (reply.Code == 150 || reply.Code == 125) reply = await ReplyReader.ReadAsync(control.Reader).AsTask().WaitAsync(Generous);
+        var reply = await control.ReadAsync();
+        if (reply.Code == 150 || reply.Code == 125) reply = await control.ReadAsync();
         var latency = watch.Elapsed;
         Assert.That(reply.Code, Is.EqualTo(226));
         Assert.That(received, Is.EqualTo(content));
@@ -123,25 +123,5 @@ public class LoadTests
             $"normal client logged in and downloaded 100 KB in {latency.TotalMilliseconds:0} ms; the server held {held} slow ones (per-IP limit)");
     }
 
-    private static async Task<Connection> ConnectFromAsync(IPAddress from, int port)
-    {
-        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        socket.Bind(new IPEndPoint(from, 0));
-        await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port)).WaitAsync(Generous);
-        return Connection.Create(socket, new ConnectionOptions { ReadTimeout = Generous, WriteTimeout = Generous });
-    }
-
-    private static async Task<Reply> Expect(Connection connection, int code)
-    {
-        var reply = await ReplyReader.ReadAsync(connection.Reader).AsTask().WaitAsync(Generous);
-        Assert.That(reply.Code, Is.EqualTo(code), () => $"reply was: {reply}");
-        return reply;
-    }
-
-    private static async Task<Reply> Command(Connection connection, string line, int code)
-    {
-        connection.Writer.WriteLine(line);
-        await connection.Writer.DrainAsync().AsTask().WaitAsync(Generous);
-        return await Expect(connection, code);
-    }
+    private static Task<Connection> ConnectFromAsync(IPAddress from, int port) => Wire.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port), Generous, from);
 }

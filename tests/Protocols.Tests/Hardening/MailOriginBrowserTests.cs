@@ -11,6 +11,7 @@ namespace Protocols.Tests.Hardening;
 /// read or delete the captured mail: same-origin paths, the mail origin by fetch (read and DELETE), a form POST, and
 /// framing the mail page. None may read a message or change the store. Then the page's own Clear all asks first.
 /// </summary>
+[Category("Slow")] // browser: `dotnet test --filter "TestCategory!=Slow"` runs the fast suite
 [NonParallelizable]
 public class MailOriginBrowserTests
 {

@@ -9,16 +9,7 @@ internal static class Seeds
     public static byte[] B(string s) => Encoding.UTF8.GetBytes(s);
 
     /// <summary>The repository root (the folder holding <c>Protocols.sln</c>).</summary>
-    public static string RepositoryRoot
-    {
-        get
-        {
-            var dir = new DirectoryInfo(TestContext.CurrentContext.TestDirectory);
-            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Protocols.sln"))) dir = dir.Parent;
-            Assert.That(dir, Is.Not.Null, "Protocols.sln not found above the test directory");
-            return dir!.FullName;
-        }
-    }
+    public static string RepositoryRoot => Support.Repository.Root;
 
     /// <summary>Files under <c>fixtures/</c> whose names end with one of <paramref name="suffixes"/>, at most 256 KB each.</summary>
     public static IEnumerable<byte[]> Fixtures(params string[] suffixes)

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using Protocols.Tests.Support;
 
 namespace Protocols.Tests.Hardening;
 
@@ -10,27 +11,20 @@ namespace Protocols.Tests.Hardening;
 /// <c>smtp-store</c> mode (the same SQLite mail store behind the same session and Kestrel handler).
 /// Ready when the port answers; killed in <see cref="DisposeAsync"/> if still running.
 /// </summary>
-internal sealed class ServerProcess : IAsyncDisposable
+internal sealed class ServerProcess(PeerRunner process, int port, string description) : IAsyncDisposable
 {
-    private readonly Process _process;
+    private readonly PeerRunner _process = process;
 
-    private ServerProcess(Process process, int port, string description)
-    {
-        _process = process;
-        Port = port;
-        Description = description;
-    }
+    public int Port { get; } = port;
 
-    public int Port { get; }
-
-    public string Description { get; }
+    public string Description { get; } = description;
 
     public IPEndPoint EndPoint => new(IPAddress.Loopback, Port);
 
     public static async Task<ServerProcess> StartSmtpStoreAsync(string storeDirectory)
     {
         var root = Seeds.RepositoryRoot;
-        var port = FreePort();
+        var port = LoopbackPort.Free();
         var proto = Path.Combine(root, "src", "Cli", "bin", "Release", "net10.0", "proto.dll");
         string[] arguments;
         string description;
@@ -57,7 +51,7 @@ internal sealed class ServerProcess : IAsyncDisposable
     {
         var proto = Path.Combine(Seeds.RepositoryRoot, "src", "Cli", "bin", "Release", "net10.0", "proto.dll");
         Assert.That(File.Exists(proto), Is.True, $"{proto} is missing: build the solution first");
-        var port = FreePort();
+        var port = LoopbackPort.Free();
         var process = Start([proto, "ftp", "serve", "--root", root, "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--anonymous", "--write", "--max-per-ip", "100"]);
         var server = new ServerProcess(process, port, "proto ftp serve --anonymous --write");
@@ -66,18 +60,14 @@ internal sealed class ServerProcess : IAsyncDisposable
     }
 
     /// <summary>kill -9: no chance to flush, close or clean up.</summary>
-    public void Kill()
-    {
-        _process.Kill(entireProcessTree: false);
-        if (!_process.WaitForExit(TimeSpan.FromSeconds(30))) Assert.Fail("the killed server did not exit");
-    }
+    public void Kill() => _process.Kill();
 
     private async Task WaitReadyAsync()
     {
         var deadline = Stopwatch.StartNew();
         while (deadline.Elapsed < TimeSpan.FromSeconds(90))
         {
-            if (_process.HasExited) Assert.Fail($"the server process exited with {_process.ExitCode} before listening ({Description})");
+            if (_process.HasExited) Assert.Fail($"the server process exited with {_process.ExitCode} before listening ({Description}):\n{_process.Stderr}");
             using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
             try
             {
@@ -97,53 +87,15 @@ internal sealed class ServerProcess : IAsyncDisposable
             }
             await Task.Delay(200);
         }
-        Assert.Fail($"the server process did not greet on port {Port} within 90 s ({Description})");
+        Assert.Fail($"the server process did not greet on port {Port} within 90 s ({Description}):\n{_process.Stderr}");
     }
 
-    private static Process Start(string[] arguments)
-    {
-        var info = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardInput = true, // stdin kept open: the benchmark mode stops when it closes
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var argument in arguments) info.ArgumentList.Add(argument);
-        var process = Process.Start(info) ?? throw new InvalidOperationException("dotnet did not start");
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) TestContext.Progress.WriteLine($"server: {e.Data}"); };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return process;
-    }
+    // stdin kept open: the benchmark mode stops when it closes; dispose closes it and gives the server 10 s to stop.
+    private static PeerRunner Start(string[] arguments) =>
+        PeerRunner.Start("dotnet", arguments, keepStdinOpen: true, stopGrace: TimeSpan.FromSeconds(10));
 
-    private static async Task<string> RunToEndAsync(params string[] arguments)
-    {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in arguments) info.ArgumentList.Add(argument);
-        using var process = Process.Start(info) ?? throw new InvalidOperationException("dotnet did not start");
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
-        return await output + await error;
-    }
+    private static async Task<string> RunToEndAsync(params string[] arguments) =>
+        (await PeerRunner.RunAsync("dotnet", arguments, timeout: TimeSpan.FromSeconds(60))).Output;
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        if (!_process.HasExited)
-        {
-            _process.StandardInput.Close();
-            if (!_process.WaitForExit(TimeSpan.FromSeconds(10))) _process.Kill();
-            await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
-        }
-        _process.Dispose();
-    }
+    public ValueTask DisposeAsync() => _process.DisposeAsync();
 }

@@ -52,6 +52,7 @@ public class SessionFuzzTests
         }, e => false);
 
     [Test]
+    [Category("Slow")] // a long fuzz run (about 90 s on a loaded machine)
     public void Pop3_session_on_mutated_command_streams_ends_and_deletes_only_at_quit() =>
         Fuzz.Check("POP3 session (mutated command streams)", Seeds.Pop3Sessions, async input =>
         {

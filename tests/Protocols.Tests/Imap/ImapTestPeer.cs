@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Text;
 using Protocols.Net;
 using Protocols.Servers.Imap;
@@ -8,15 +7,13 @@ using Protocols.Tests.Support;
 namespace Protocols.Tests.Imap;
 
 /// <summary>An IMAP session over an in-memory pipe, and a raw client for it: send a command, get every line up to its tagged reply.</summary>
-internal sealed class ImapTestPeer : IAsyncDisposable
+internal sealed class ImapTestPeer : Wire
 {
-    private readonly Connection _client;
     private readonly Task _session;
     private int _tag;
 
-    private ImapTestPeer(Connection client, Task session, IMailStore store)
+    private ImapTestPeer(Connection client, Task session, IMailStore store) : base(client, Within.Default)
     {
-        _client = client;
         _session = session;
         Store = store;
     }
@@ -42,20 +39,6 @@ internal sealed class ImapTestPeer : IAsyncDisposable
         await peer.OkAsync("LOGIN user pass");
         await peer.OkAsync("SELECT INBOX");
         return peer;
-    }
-
-    public async Task<string> ReadLineAsync() =>
-        await _client.Reader.ReadLineStringAsync().AsTask().WaitAsync(Within.Default) ?? throw new EndOfStreamException("the server closed");
-
-    public async Task SendRawAsync(string text)
-    {
-        _client.Writer.Write(text);
-        await _client.Writer.DrainAsync().AsTask().WaitAsync(Within.Default);
-    }
-
-    public async Task SendRawAsync(byte[] bytes)
-    {
-        await _client.Writer.WriteAsync(bytes).AsTask().WaitAsync(Within.Default);
     }
 
     /// <summary>Sends <c>tag command</c> and returns every line through the tagged reply; the last is the tagged one without its tag.</summary>
@@ -87,7 +70,7 @@ internal sealed class ImapTestPeer : IAsyncDisposable
         var sb = new StringBuilder(await ReadLineAsync());
         while (ImapFraming.TryGetLiteral(Encoding.UTF8.GetBytes(sb.ToString()), out var size, out _))
         {
-            var bytes = (await _client.Reader.ReadExactlyAsync((int)size).AsTask().WaitAsync(Within.Default)).ToArray();
+            var bytes = await ReadExactlyAsync((int)size);
             sb.Append("\r\n").Append(Encoding.UTF8.GetString(bytes));
             sb.Append(await ReadLineAsync());
         }
@@ -105,14 +88,14 @@ internal sealed class ImapTestPeer : IAsyncDisposable
     public async Task<List<string>> ReadToCloseAsync()
     {
         var lines = new List<string>();
-        while (await _client.Reader.ReadLineStringAsync().AsTask().WaitAsync(Within.Default) is { } line) lines.Add(line);
+        while (await ReadLineOrEndAsync() is { } line) lines.Add(line);
         await _session.WaitAsync(Within.Default);
         return lines;
     }
 
-    public async ValueTask DisposeAsync()
+    public override async ValueTask DisposeAsync()
     {
-        await _client.DisposeAsync();
+        await Connection.DisposeAsync();
         try
         {
             await _session.WaitAsync(Within.Default);

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Text;
 using Protocols.Net;
 using Protocols.Servers.Lines;
+using Protocols.Tests.Support;
 
 namespace Protocols.Tests.Kernel;
 
@@ -188,16 +189,16 @@ public class KernelTests
         private readonly ToySession _session;
         private readonly CancellationTokenSource _stop = new();
         private readonly Task _run;
+        private readonly Wire _wire;
 
         private ToyHarness(ICommandFraming framing, SessionLimits limits, IVerbInterceptor? interceptor)
         {
-            var (client, server) = Connection.CreatePair();
-            Client = client;
+            (_wire, var server) = Wire.Pair(T);
             _session = new ToySession(server, framing, limits, interceptor);
             _run = _session.RunAsync(_stop.Token);
         }
 
-        public Connection Client { get; }
+        public Connection Client => _wire.Connection;
 
         public static async Task<ToyHarness> StartAsync(ICommandFraming framing, Action<SessionLimits>? limits = null, IVerbInterceptor? interceptor = null)
         {
@@ -208,17 +209,17 @@ public class KernelTests
             return h;
         }
 
-        public async Task SendAsync(string text) => await Client.Writer.WriteAsync(Encoding.UTF8.GetBytes(text)).AsTask().WaitAsync(T);
+        public Task SendAsync(string text) => _wire.SendRawAsync(text);
 
         /// <summary>The next reply line, with the CRLFs inside an echoed frame kept: reads to the next line that does not belong to a literal.</summary>
         public async Task<string?> LineAsync()
         {
-            var line = await Client.Reader.ReadLineStringAsync().AsTask().WaitAsync(T);
+            var line = await _wire.ReadLineOrEndAsync();
             if (line is null || !line.StartsWith("OK ECHO", StringComparison.Ordinal)) return line;
             var builder = new StringBuilder(line);
             while (builder.ToString().TrimEnd().EndsWith('}'))
             {
-                builder.Append("\r\n").Append(await Client.Reader.ReadLineStringAsync().AsTask().WaitAsync(T));
+                builder.Append("\r\n").Append(await _wire.ReadLineOrEndAsync());
             }
             return builder.ToString();
         }
@@ -227,7 +228,7 @@ public class KernelTests
         {
             await _stop.CancelAsync();
             await _run.WaitAsync(T);
-            await Client.DisposeAsync();
+            await _wire.DisposeAsync();
             await _session.DisposeAsync();
             _stop.Dispose();
         }

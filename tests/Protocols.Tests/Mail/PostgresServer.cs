@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using Npgsql;
 using Protocols.Tests.Smtp;
 using Protocols.Tests.Support;
@@ -41,7 +39,7 @@ internal sealed class PostgresServer : IAsyncDisposable
         var data = Directory.CreateTempSubdirectory("proto-pg-").FullName;
         string? runAs = root ? "nobody" : null;
         if (root) await RunCheckedAsync("/usr/bin/chown", ["nobody", data], null);
-        var port = FreePort();
+        var port = LoopbackPort.Free();
         var server = new PostgresServer(bin!, data, runAs, port);
         try
         {
@@ -77,13 +75,6 @@ internal sealed class PostgresServer : IAsyncDisposable
     {
         var result = await PeerRunner.RunAsync(file, arguments, stdin, TimeSpan.FromSeconds(90));
         if (result.ExitCode != 0) Assert.Fail($"{Path.GetFileName(file)} {string.Join(' ', arguments)} failed ({result.ExitCode}): {result.Stderr} {result.Stdout}");
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     public async ValueTask DisposeAsync()

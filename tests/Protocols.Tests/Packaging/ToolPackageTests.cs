@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.IO.Compression;
 using System.Text.RegularExpressions;
 using System.Xml.Linq;
@@ -21,7 +20,7 @@ public partial class ToolPackageTests
     {
         _work = Directory.CreateTempSubdirectory("proto-pack-").FullName;
         // The suite runs after a Release build of the solution (./test.sh), so packing needs no second build.
-        var (code, output) = await RunAsync("dotnet", $"pack \"{Path.Combine(Repository.Root, "Protocols.sln")}\" -c Release --no-build -nologo -o \"{Packages}\"", TimeSpan.FromMinutes(3));
+        var (code, output) = await RunAsync("dotnet", ["pack", Path.Combine(Repository.Root, "Protocols.sln"), "-c", "Release", "--no-build", "-nologo", "-o", Packages], TimeSpan.FromMinutes(3));
         Assert.That(code, Is.Zero, output);
     }
 
@@ -30,27 +29,10 @@ public partial class ToolPackageTests
 
     private string Packages => Path.Combine(_work, "packages");
 
-    private static async Task<(int Code, string Output)> RunAsync(string file, string arguments, TimeSpan timeout)
+    private static async Task<(int Code, string Output)> RunAsync(string file, string[] arguments, TimeSpan timeout)
     {
-        using var process = Process.Start(new ProcessStartInfo(file, arguments)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        })!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var cts = new CancellationTokenSource(timeout);
-        try
-        {
-            await process.WaitForExitAsync(cts.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            Assert.Fail($"{file} {arguments} did not finish within {timeout}");
-        }
-        return (process.ExitCode, await stdout + await stderr);
+        var result = await PeerRunner.RunAsync(file, arguments, timeout: timeout);
+        return (result.ExitCode, result.Output);
     }
 
     [TestCase("Protocols", "lib/net10.0/Protocols.xml")]
@@ -76,45 +58,29 @@ public partial class ToolPackageTests
     public async Task The_tool_installs_from_the_local_folder_reports_its_version_and_serves()
     {
         var tools = Path.Combine(_work, "tools");
-        var (code, output) = await RunAsync("dotnet", $"tool install proto --tool-path \"{tools}\" --source \"{Packages}\" --version 0.1.0", TimeSpan.FromMinutes(2));
+        var (code, output) = await RunAsync("dotnet", ["tool", "install", "proto", "--tool-path", tools, "--source", Packages, "--version", "0.1.0"], TimeSpan.FromMinutes(2));
         Assert.That(code, Is.Zero, output);
         var proto = Path.Combine(tools, "proto");
 
-        (code, output) = await RunAsync(proto, "--version", TimeSpan.FromSeconds(30));
+        (code, output) = await RunAsync(proto, ["--version"], TimeSpan.FromSeconds(30));
         Assert.That(code, Is.Zero, output);
         Assert.That(output.Trim(), Does.StartWith("0.1.0"));
 
         var root = Directory.CreateDirectory(Path.Combine(_work, "root")).FullName;
         await File.WriteAllTextAsync(Path.Combine(root, "hello.txt"), "hello from the root");
-        using var serve = Process.Start(new ProcessStartInfo("/usr/bin/env", $"--default-signal=INT \"{proto}\" serve --smtp-port 0 --ftp-port 0 --http-port 0 --pop3-port 0 --imap-port 0 --root \"{root}\"")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        })!;
-        try
-        {
-            string? http = null;
-            using var ready = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-            while (await serve.StandardOutput.ReadLineAsync(ready.Token) is { } line)
-            {
-                if (HttpLine().Match(line) is { Success: true } m) http = m.Groups[1].Value;
-                if (line.StartsWith("Press Ctrl+C", StringComparison.Ordinal)) break;
-            }
-            Assert.That(http, Is.Not.Null, "the banner names the HTTP endpoint");
-            using var client = new System.Net.Http.HttpClient { Timeout = TimeSpan.FromSeconds(10) };
-            Assert.That(await client.GetStringAsync(http + "hello.txt"), Is.EqualTo("hello from the root"));
-            Assert.That((await client.GetAsync(http + "_proto/mail/")).IsSuccessStatusCode, Is.True, "the mail page is served");
+        // env --default-signal=INT: a test run started in the background (SIGINT ignored, inherited) still delivers Ctrl+C.
+        await using var serve = PeerRunner.Start("/usr/bin/env", ["--default-signal=INT", proto, "serve", "--smtp-port", "0", "--ftp-port", "0",
+            "--http-port", "0", "--pop3-port", "0", "--imap-port", "0", "--mail-port", "0", "--root", root], keepStdinOpen: true);
+        await serve.WaitForStdoutAsync("Press Ctrl+C", TimeSpan.FromSeconds(30));
+        var http = serve.Stdout.Split('\n').Select(line => HttpLine().Match(line)).FirstOrDefault(m => m.Success)?.Groups[1].Value;
+        Assert.That(http, Is.Not.Null, "the banner names the HTTP endpoint");
+        using var client = new System.Net.Http.HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        Assert.That(await client.GetStringAsync(http + "hello.txt"), Is.EqualTo("hello from the root"));
+        Assert.That((await client.GetAsync(http + "_proto/mail/")).IsSuccessStatusCode, Is.True, "the mail page is served");
 
-            // Ctrl+C: a clean stop with exit code 0.
-            using (var kill = Process.Start("kill", $"-INT {serve.Id}")) await kill.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10));
-            await serve.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(20));
-            Assert.That(serve.ExitCode, Is.Zero, await serve.StandardError.ReadToEndAsync());
-        }
-        finally
-        {
-            if (!serve.HasExited) serve.Kill(entireProcessTree: true);
-        }
+        // Ctrl+C: a clean stop with exit code 0.
+        await serve.InterruptAsync();
+        Assert.That(await serve.WaitForExitAsync(TimeSpan.FromSeconds(20)), Is.Zero, serve.Stderr);
     }
 
     [GeneratedRegex(@"^\s+HTTP\s+(\S+/)\s")]

@@ -1,21 +1,18 @@
 using Protocols.Net;
 using Protocols.Servers.Metrics;
 using Protocols.Servers.Pop3;
+using Protocols.Tests.Support;
 
 namespace Protocols.Tests.Pop3;
 
 /// <summary>A POP3 session on one end of an in-memory pair and helpers to talk to it from the other end.</summary>
-internal sealed class Pop3TestPeer : IAsyncDisposable
+internal sealed class Pop3TestPeer : Wire
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
 
-    private Pop3TestPeer(Connection client, Task session)
-    {
-        Client = client;
-        Session = session;
-    }
+    private Pop3TestPeer(Connection client, Task session) : base(client, Timeout) => Session = session;
 
-    public Connection Client { get; }
+    public Connection Client => Connection;
 
     public Task Session { get; }
 
@@ -37,12 +34,9 @@ internal sealed class Pop3TestPeer : IAsyncDisposable
         return peer;
     }
 
-    public async Task<string> ReadLineAsync() =>
-        await Client.Reader.ReadLineStringAsync().AsTask().WaitAsync(Timeout) ?? throw new AssertionException("the server closed the connection");
-
     public async Task<string> CommandAsync(string line)
     {
-        await Client.Writer.WriteLineAsync(line).AsTask().WaitAsync(Timeout);
+        await SendAsync(line);
         return await ReadLineAsync();
     }
 
@@ -69,10 +63,10 @@ internal sealed class Pop3TestPeer : IAsyncDisposable
     public async Task ExpectClosedAsync()
     {
         await Session.WaitAsync(Timeout);
-        Assert.That(await Client.Reader.ReadLineStringAsync().AsTask().WaitAsync(Timeout), Is.Null);
+        Assert.That(await ReadLineOrEndAsync(), Is.Null);
     }
 
-    public async ValueTask DisposeAsync()
+    public override async ValueTask DisposeAsync()
     {
         await Client.DisposeAsync();
         await Session.WaitAsync(Timeout);

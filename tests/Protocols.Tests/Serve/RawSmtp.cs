@@ -1,4 +1,5 @@
-using Protocols.Net;
+using Protocols.Lines;
+using Protocols.Tests.Support;
 
 namespace Protocols.Tests.Serve;
 
@@ -9,28 +10,14 @@ internal static class RawSmtp
 
     public static async Task SendAsync(System.Net.IPEndPoint server, string from, string to, string message)
     {
-        await using var connection = await Connection.ConnectAsync(server.Address.ToString(), server.Port).WaitAsync(Timeout);
-        async Task ExpectAsync(int code)
-        {
-            while (true)
-            {
-                var line = await connection.Reader.ReadLineStringAsync().AsTask().WaitAsync(Timeout) ?? throw new AssertionException("the SMTP server closed the connection");
-                Assert.That(line, Does.StartWith(code.ToString(System.Globalization.CultureInfo.InvariantCulture)), "SMTP reply");
-                if (line.Length < 4 || line[3] == ' ') return;
-            }
-        }
-        async Task CommandAsync(string command, int code)
-        {
-            await connection.Writer.WriteLineAsync(command).AsTask().WaitAsync(Timeout);
-            await ExpectAsync(code);
-        }
-        await ExpectAsync(220);
-        await CommandAsync("EHLO test.example", 250);
-        await CommandAsync($"MAIL FROM:<{from}>", 250);
-        await CommandAsync($"RCPT TO:<{to}>", 250);
-        await CommandAsync("DATA", 354);
-        await connection.Writer.WriteAsync(Protocols.Lines.DotStuffingWriter.Stuff(System.Text.Encoding.UTF8.GetBytes(message))).AsTask().WaitAsync(Timeout);
-        await ExpectAsync(250);
-        await CommandAsync("QUIT", 221);
+        await using var wire = new Wire(await Wire.ConnectAsync(server, Timeout), Timeout);
+        await wire.ExpectAsync(220);
+        await wire.CommandAsync("EHLO test.example", 250);
+        await wire.CommandAsync($"MAIL FROM:<{from}>", 250);
+        await wire.CommandAsync($"RCPT TO:<{to}>", 250);
+        await wire.CommandAsync("DATA", 354);
+        await wire.SendRawAsync(DotStuffingWriter.Stuff(System.Text.Encoding.UTF8.GetBytes(message)));
+        await wire.ExpectAsync(250);
+        await wire.CommandAsync("QUIT", 221);
     }
 }

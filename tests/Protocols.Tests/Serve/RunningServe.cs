@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.RegularExpressions;
 using Protocols.Tests.Cli;
+using Protocols.Tests.Support;
 
 namespace Protocols.Tests.Serve;
 
@@ -9,7 +10,7 @@ internal sealed partial class RunningServe : IAsyncDisposable
 {
     private readonly DirectoryInfo _root;
 
-    private RunningServe(ProtoProcess process, DirectoryInfo root, IPEndPoint smtp, Uri mail, Uri http)
+    private RunningServe(PeerRunner process, DirectoryInfo root, IPEndPoint smtp, Uri mail, Uri http)
     {
         Http = http;
         Process = process;
@@ -18,7 +19,7 @@ internal sealed partial class RunningServe : IAsyncDisposable
         MailPage = mail;
     }
 
-    public ProtoProcess Process { get; }
+    public PeerRunner Process { get; }
 
     public IPEndPoint Smtp { get; }
 

@@ -4,6 +4,7 @@ using Protocols.Servers.Smtp;
 using Protocols.Servers.Testing;
 using Protocols.Smtp;
 using Protocols.Tests.Cli;
+using Protocols.Tests.Support;
 
 namespace Protocols.Tests.Smtp;
 
@@ -155,7 +156,7 @@ public class SmtpCliTests
     public async Task SendToNothingListeningExitsOneNamingHostAndPort()
     {
         var stderr = new StringWriter();
-        var port = SmtpPeerServer.FreePort();
+        var port = LoopbackPort.Free();
         var code = await SmtpSendRunner.RunAsync(Send($"127.0.0.1:{port}", ["b@example.org"]), new StringWriter(), stderr, CancellationToken.None).WaitAsync(T);
         Assert.That(code, Is.EqualTo(1));
         Assert.That(stderr.ToString(), Does.Contain($"proto: cannot connect to 127.0.0.1:{port}: connection refused"));
@@ -186,7 +187,7 @@ public class SmtpCliTests
     public async Task ServePrintsALinePerMessageAndStoresInTheMailStore()
     {
         var dir = Directory.CreateTempSubdirectory("proto-smtp-serve-");
-        var port = SmtpPeerServer.FreePort();
+        var port = LoopbackPort.Free();
         using var cts = new CancellationTokenSource();
         var stdout = new StringWriter();
         var stderr = new StringWriter();

@@ -1,89 +1,44 @@
-using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
+using Protocols.Tests.Support;
 
 namespace Protocols.Tests.Smtp;
 
 /// <summary>A real SMTP server process (aiosmtpd, smtp-sink) on a free loopback port, killed on dispose.</summary>
-internal sealed class SmtpPeerServer : IAsyncDisposable
+internal sealed class SmtpPeerServer(PeerRunner process, int port, string directory) : IAsyncDisposable
 {
-    private readonly Process _process;
+    private readonly PeerRunner _process = process;
 
-    private SmtpPeerServer(Process process, int port, string directory)
-    {
-        _process = process;
-        Port = port;
-        Directory = directory;
-    }
-
-    public int Port { get; }
+    public int Port { get; } = port;
 
     /// <summary>Where the peer writes what it received.</summary>
-    public string Directory { get; }
+    public string Directory { get; } = directory;
 
-    public static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
-    }
-
-    public static string FixturesDirectory()
-    {
-        for (var dir = new DirectoryInfo(TestContext.CurrentContext.TestDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "fixtures", "smtp");
-            if (System.IO.Directory.Exists(candidate)) return candidate;
-        }
-        throw new DirectoryNotFoundException("fixtures/smtp not found above the test directory");
-    }
+    /// <summary>fixtures/smtp in the repository.</summary>
+    public static string FixturesDirectory() => Path.Combine(Repository.Root, "fixtures", "smtp");
 
     /// <summary>Starts aiosmtpd with the recording handler; with a certificate, STARTTLS and AUTH (user/pass).</summary>
     public static async Task<SmtpPeerServer> StartAiosmtpdAsync(string? certPem = null, string? keyPem = null)
     {
         var dir = NewDirectory("aiosmtpd");
-        var port = FreePort();
+        var port = LoopbackPort.Free();
         List<string> args = [Path.Combine(FixturesDirectory(), "aiosmtpd_recorder.py"), dir, port.ToString(System.Globalization.CultureInfo.InvariantCulture)];
         if (certPem is not null && keyPem is not null) args.AddRange([certPem, keyPem]);
-        var p = Start(Support.Peers.Require(Support.Peers.Python), args);
-        var line = await p.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(20));
-        if (line != "ready")
-        {
-            p.Kill(true);
-            Assert.Fail($"aiosmtpd did not start: {line} {await p.StandardError.ReadToEndAsync()}");
-        }
-        return new SmtpPeerServer(p, port, dir);
+        var p = Start(Peers.Require(Peers.Python), args);
+        var server = new SmtpPeerServer(p, port, dir);
+        await p.WaitForStdoutAsync("ready\n", TimeSpan.FromSeconds(20));
+        return server;
     }
 
     /// <summary>Starts postfix smtp-sink dumping each transaction to a file in <see cref="Directory"/>.</summary>
     public static async Task<SmtpPeerServer> StartSmtpSinkAsync(params string[] extraArgs)
     {
         var dir = NewDirectory("smtp-sink");
-        var port = FreePort();
+        var port = LoopbackPort.Free();
         var user = Environment.UserName;
-        var p = Start(Support.Peers.Require("smtp-sink"),
+        var p = Start(Peers.Require("smtp-sink"),
             ["-u", user, "-d", Path.Combine(dir, "%M."), .. extraArgs, $"127.0.0.1:{port}", "100"]);
         var server = new SmtpPeerServer(p, port, dir);
-        await server.WaitAcceptingAsync();
+        await p.WaitForPortAsync(port, TimeSpan.FromSeconds(10));
         return server;
-    }
-
-    private async Task WaitAcceptingAsync()
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-        while (true)
-        {
-            try
-            {
-                using var c = new TcpClient();
-                await c.ConnectAsync(IPAddress.Loopback, Port).WaitAsync(TimeSpan.FromSeconds(2));
-                return;
-            }
-            catch (SocketException) when (DateTime.UtcNow < deadline && !_process.HasExited)
-            {
-                await Task.Delay(50);
-            }
-        }
     }
 
     /// <summary>Files the peer wrote, waiting until <paramref name="count"/> exist.</summary>
@@ -105,35 +60,13 @@ internal sealed class SmtpPeerServer : IAsyncDisposable
         return dir;
     }
 
-    private static Process Start(string file, IEnumerable<string> args)
-    {
-        var psi = new ProcessStartInfo(file)
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        return Process.Start(psi) ?? throw new InvalidOperationException($"could not start {file}");
-    }
+    // stdin kept open: the aiosmtpd recorder runs until it closes; dispose closes it and gives the peer 3 s to stop.
+    private static PeerRunner Start(string file, IEnumerable<string> args) =>
+        PeerRunner.Start(file, args, keepStdinOpen: true, stopGrace: TimeSpan.FromSeconds(3));
 
     public async ValueTask DisposeAsync()
     {
-        if (!_process.HasExited)
-        {
-            _process.StandardInput.Close();
-            try
-            {
-                await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(3));
-            }
-            catch (TimeoutException)
-            {
-                _process.Kill(entireProcessTree: true);
-                await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(5));
-            }
-        }
-        _process.Dispose();
+        await _process.DisposeAsync();
         System.IO.Directory.Delete(Directory, recursive: true);
     }
 }

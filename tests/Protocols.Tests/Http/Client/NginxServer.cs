@@ -1,7 +1,4 @@
 using System.Security.Cryptography.X509Certificates;
-using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using Protocols.Net;
 using Protocols.Tests.Support;
 
@@ -11,21 +8,13 @@ namespace Protocols.Tests.Http.Client;
 /// nginx with a generated config in a temp dir: one worker, static files under <see cref="Root"/>, gzip for
 /// text/plain (chunked responses), fixed redirects, and TLS with a self-signed certificate. Killed on dispose.
 /// </summary>
-internal sealed class NginxServer : IAsyncDisposable
+internal sealed class NginxServer(PeerRunner process, string dir, int port, int tlsPort) : IAsyncDisposable
 {
-    private readonly Process _process;
-    private readonly string _dir;
+    private readonly PeerRunner _process = process;
+    private readonly string _dir = dir;
 
-    private NginxServer(Process process, string dir, int port, int tlsPort)
-    {
-        _process = process;
-        _dir = dir;
-        Port = port;
-        TlsPort = tlsPort;
-    }
-
-    public int Port { get; }
-    public int TlsPort { get; }
+    public int Port { get; } = port;
+    public int TlsPort { get; } = tlsPort;
     public string Root => Path.Combine(_dir, "www");
     public string Url(string path) => $"http://127.0.0.1:{Port}{path}";
     public string TlsUrl(string path) => $"https://127.0.0.1:{TlsPort}{path}";
@@ -42,8 +31,8 @@ internal sealed class NginxServer : IAsyncDisposable
             await File.WriteAllTextAsync(Path.Combine(dir, "cert.pem"), certificate.ExportCertificatePem());
             await File.WriteAllTextAsync(Path.Combine(dir, "key.pem"), certificate.GetECDsaPrivateKey()!.ExportPkcs8PrivateKeyPem());
         }
-        var port = FreePort();
-        var tlsPort = FreePort();
+        var port = LoopbackPort.Free();
+        var tlsPort = LoopbackPort.Free();
         var config = $$"""
             daemon off;
             master_process off;
@@ -81,50 +70,24 @@ internal sealed class NginxServer : IAsyncDisposable
             """;
         var configPath = Path.Combine(dir, "nginx.conf");
         await File.WriteAllTextAsync(configPath, config);
-        var start = new ProcessStartInfo(nginx, ["-c", configPath, "-p", dir, "-e", Path.Combine(dir, "error.log")])
-        {
-            RedirectStandardError = true,
-            RedirectStandardOutput = true,
-        };
-        var process = Process.Start(start)!;
+        var process = PeerRunner.Start(nginx, ["-c", configPath, "-p", dir, "-e", Path.Combine(dir, "error.log")]);
         var server = new NginxServer(process, dir, port, tlsPort);
-        var deadline = Stopwatch.StartNew();
-        while (true)
+        try
         {
-            if (process.HasExited)
-            {
-                var log = File.Exists(Path.Combine(dir, "error.log")) ? await File.ReadAllTextAsync(Path.Combine(dir, "error.log")) : "";
-                await server.DisposeAsync();
-                Assert.Fail($"nginx exited with {process.ExitCode}: {await process.StandardError.ReadToEndAsync()} {log}");
-            }
-            try
-            {
-                using var probe = new TcpClient();
-                await probe.ConnectAsync(IPAddress.Loopback, port).WaitAsync(TimeSpan.FromSeconds(2));
-                return server;
-            }
-            catch (SocketException) when (deadline.Elapsed < TimeSpan.FromSeconds(10))
-            {
-                await Task.Delay(50);
-            }
+            await process.WaitForPortAsync(port, TimeSpan.FromSeconds(10));
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        catch (AssertionException)
+        {
+            var log = File.Exists(Path.Combine(dir, "error.log")) ? await File.ReadAllTextAsync(Path.Combine(dir, "error.log")) : "";
+            await server.DisposeAsync();
+            Assert.Fail($"nginx did not start: {log}");
+        }
+        return server;
     }
 
     public async ValueTask DisposeAsync()
     {
-        if (!_process.HasExited)
-        {
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10));
-        }
-        _process.Dispose();
+        await _process.DisposeAsync();
         Directory.Delete(_dir, recursive: true);
     }
 }

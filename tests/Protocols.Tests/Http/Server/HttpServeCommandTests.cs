@@ -98,31 +98,24 @@ public class HttpServeProcessTests
     public async Task Proto_http_serve_prints_its_url_serves_and_stops_cleanly_on_sigint()
     {
         var root = Directory.CreateTempSubdirectory("httpd-proc-").FullName;
-        var proto = Path.Combine(AppContext.BaseDirectory, "proto.dll");
-        Assert.That(File.Exists(proto), Is.True, proto);
         await File.WriteAllTextAsync(Path.Combine(root, "f.txt"), "from the process");
-        // env --default-signal=INT: a test run started in the background (SIGINT ignored, inherited) still delivers Ctrl+C.
-        var start = new System.Diagnostics.ProcessStartInfo("/usr/bin/env") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in new[] { "--default-signal=INT", "dotnet", proto, "http", "serve", "--root", root, "--port", "0" }) start.ArgumentList.Add(argument);
-        using var process = System.Diagnostics.Process.Start(start)!;
         try
         {
-            var first = await process.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(30));
+            await using var process = Protocols.Tests.Cli.ProtoProcess.Start(["http", "serve", "--root", root, "--port", "0"]);
+            await process.WaitForStdoutAsync("\n", TimeSpan.FromSeconds(30));
+            var first = process.Stdout.Split('\n')[0].TrimEnd('\r');
             Assert.That(first, Does.StartWith("Serving " + root + " at http://127.0.0.1:"));
-            var url = first![(first.IndexOf(" at ", StringComparison.Ordinal) + 4)..];
+            var url = first[(first.IndexOf(" at ", StringComparison.Ordinal) + 4)..];
             using var client = new HttpClient { Timeout = ServerFixture.Timeout };
             Assert.That(await client.GetStringAsync(url + "f.txt"), Is.EqualTo("from the process"));
 
-            var interrupt = await PeerRunner.RunAsync("/bin/kill", ["-INT", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
-            Assert.That(interrupt.ExitCode, Is.EqualTo(0), interrupt.Stderr);
-            var rest = await process.StandardOutput.ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(30));
-            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
-            Assert.That(rest, Does.Contain("Stopping."));
-            Assert.That(process.ExitCode, Is.EqualTo(0), await process.StandardError.ReadToEndAsync());
+            await process.InterruptAsync();
+            var code = await process.WaitForExitAsync(TimeSpan.FromSeconds(30));
+            Assert.That(process.Stdout, Does.Contain("Stopping."));
+            Assert.That(code, Is.EqualTo(0), process.Stderr);
         }
         finally
         {
-            if (!process.HasExited) process.Kill(entireProcessTree: true);
             Directory.Delete(root, true);
         }
     }

@@ -133,6 +133,7 @@ public partial class InteropTests
     }
 
     [Test]
+    [Category("Slow")] // a benchmark tool as a test (wrk, a one-second load run)
     public async Task Wrk_short_run_has_requests_and_no_errors()
     {
         _server.Write("1k.bin", new byte[1024]);
