@@ -21,7 +21,7 @@
 # env:   SMALL (100000) SMALL_SIZE (10240) SESSIONS (20) REPEAT (100) SLOW_SMALL (20000) SLOW_FSYNC_MS ("2 10")
 #        LARGE (300) LARGE_SIZE (10000000: under the 10240000 SMTP limit) LARGE_MODES (files) PG_SMALL (20000)
 #        S4D_SMALL (1000) PROTO (a proto built elsewhere, e.g. a copy of src/Cli/bin/Release/net10.0, so a build
-#        meanwhile does not change it under the run; default: build src/Cli and use that) SKIP_SLOW=1 SKIP_LARGE=1 SKIP_PG=1 SKIP_S4D=1 BENCH_TOOLS (/tmp/protocols-bench-tools)
+#        meanwhile does not change it under the run; default: build src/Cli and use that) SKIP_BASE=1 (no step 1) SKIP_SLOW=1 SKIP_LARGE=1 SKIP_PG=1 SKIP_S4D=1 BENCH_TOOLS (/tmp/protocols-bench-tools)
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -126,6 +126,7 @@ echo "| load | result |"
 echo "|---|---|"
 
 # 1. the ceiling and the path without durability, same load, same run
+if [ -z "${SKIP_BASE:-}" ]; then
 port=$(free_port)
 /usr/sbin/smtp-sink -u "$(id -un)" 127.0.0.1:"$port" 256 >/dev/null 2>&1 & pid=$!; smtp=$port; wait_port "$smtp"
 ingest "$SLOW_SMALL" "$SMALL_SIZE"; stop
@@ -134,6 +135,7 @@ start smtp "" "$work/temp.log"; warm
 ingest "$SLOW_SMALL" "$SMALL_SIZE"; during=$(peak "$pid"); stop
 temp_rate=$rate
 echo "| \`proto smtp serve\` (temporary store, not flushed), $SLOW_SMALL x $SMALL_SIZE B | $rate msg/s, CPU $cpu ms/msg; $(commits "$work/temp.log"); peak RSS $during MB (load $(load)) |"
+fi
 
 # 2. durable SQLite, everything through SMTP
 start serve "$work/sqlite" "$work/sqlite.log" ${SHIM:+LD_PRELOAD=$SHIM SLOW_FSYNC_COUNT=$work/fsyncs}
@@ -143,7 +145,7 @@ during=$(peak "$pid"); count=$(stored); after=$(now "$pid")
 stop
 flushes=$(cat "$work/fsyncs" 2>/dev/null || echo "?")
 echo "| SQLite \`proto serve --store\`, $SMALL x $SMALL_SIZE B, smtp-source -s $SESSIONS | **$rate msg/s**, CPU $cpu ms/msg; $count stored (2,000 of them warm-up); $(commits "$work/sqlite.log"); $flushes flushes ($(awk -v f="$flushes" -v b="$(batches "$work/sqlite.log")" 'BEGIN { if (b > 0 && f != "?") printf "%.2f", f/b; else print "?" }') per commit); peak RSS $during MB, $after MB after (load $(load)) |"
-echo "| durable SQLite / temporary store (same run) | $(awk -v a="$rate" -v b="$temp_rate" 'BEGIN { printf "%.2f", a/b }') |"
+[ -n "${temp_rate:-}" ] && echo "| durable SQLite / temporary store (same run) | $(awk -v a="$rate" -v b="$temp_rate" 'BEGIN { printf "%.2f", a/b }') |"
 
 # 3. slower flushes
 if [ -z "${SKIP_SLOW:-}" ]; then
