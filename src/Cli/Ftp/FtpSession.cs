@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Protocols.Cli.Common;
 using Protocols.Ftp;
+using Protocols.Net;
 
 namespace Protocols.Cli.Ftp;
 
@@ -32,7 +33,7 @@ internal static class FtpSession
             {
                 AcceptAnyCertificate = parse.GetValue(Insecure),
                 DataMode = parse.GetValue(Active) ? FtpDataMode.Active : FtpDataMode.AutoPassive,
-                Transcript = parse.GetValue(Verbose) ? line => Console.Error.WriteLine(Secrets.Redact(line)) : null,
+                ProtocolLogger = parse.GetValue(Verbose) ? new TextProtocolLogger(Console.Error, "> ", "< ") : null,
             };
             if (parse.GetValue(Timeout) is { } seconds)
             {

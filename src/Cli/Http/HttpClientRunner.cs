@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Protocols.Cli.Common;
 using Protocols.Http;
+using Protocols.Net;
 
 namespace Protocols.Cli.Http;
 
@@ -24,7 +25,7 @@ internal static class HttpClientRunner
         {
             FollowRedirects = settings.FollowRedirects,
             AcceptAnyCertificate = settings.Insecure,
-            Transcript = settings.Verbose ? new TextWriterTranscript(stderr) : null,
+            ProtocolLogger = settings.Verbose ? new TextProtocolLogger(stderr, "> ", "< ") : null,
             MaxRedirects = 50,
         };
         if (settings.TimeoutSeconds is { } seconds)

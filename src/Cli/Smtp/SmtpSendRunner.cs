@@ -55,7 +55,7 @@ internal static class SmtpSendRunner
             Timeout = s.Timeout,
             ConnectTimeout = s.Timeout,
             Tls = new TlsClientOptions { AcceptAnyCertificate = s.Insecure },
-            ProtocolLogger = s.Verbose ? new TextSmtpProtocolLogger(stderr) : null,
+            ProtocolLogger = s.Verbose ? new TextProtocolLogger(stderr) : null,
         };
         var security = s.Tls ? SmtpEncryption.SslOnConnect : s.StartTls ? SmtpEncryption.StartTls : SmtpEncryption.StartTlsWhenAvailable;
         await client.ConnectAsync(host, port, security, cancellationToken).ConfigureAwait(false);

@@ -173,7 +173,7 @@ public sealed partial class FtpClient
         }
         catch (Exception e) when (e is IOException or TimeoutException or OperationCanceledException)
         {
-            Options.Transcript?.Invoke("* no reply after the data connection broke: " + e.Message);
+            Options.ProtocolLogger?.LogInfo("no reply after the data connection broke: " + e.Message);
             return error;
         }
     }
@@ -256,7 +256,7 @@ public sealed partial class FtpClient
                     }
                     catch (Exception e) when (e is IOException or OperationCanceledException or TimeoutException)
                     {
-                        Options.Transcript?.Invoke("* no reply after an abandoned listing: " + e.Message);
+                        Options.ProtocolLogger?.LogInfo("no reply after an abandoned listing: " + e.Message);
                     }
                 }
             }
@@ -323,7 +323,7 @@ public sealed partial class FtpClient
         }
         catch (Exception e) when (e is IOException or TimeoutException or OperationCanceledException)
         {
-            Options.Transcript?.Invoke("* no answer to ABOR, closing the control connection: " + e.Message);
+            Options.ProtocolLogger?.LogInfo("no answer to ABOR, closing the control connection: " + e.Message);
             await _control.DisposeAsync().ConfigureAwait(false);
             _control = null;
         }
@@ -343,11 +343,11 @@ public sealed partial class FtpClient
         }
         catch (IOException e)
         {
-            Options.Transcript?.Invoke("* data connection closed uncleanly after the upload: " + e.Message);
+            Options.ProtocolLogger?.LogInfo("data connection closed uncleanly after the upload: " + e.Message);
         }
         catch (TimeoutException)
         {
-            Options.Transcript?.Invoke("* the server kept the data connection open after the upload");
+            Options.ProtocolLogger?.LogInfo("the server kept the data connection open after the upload");
         }
     }
 

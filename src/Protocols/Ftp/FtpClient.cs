@@ -96,7 +96,9 @@ public sealed partial class FtpClient : IAsyncDisposable
             AcceptBareLf = true,
             Tls = Options.Encryption == FtpEncryption.Implicit ? TlsOptions() : null,
         };
+        Options.ProtocolLogger?.LogConnect(ProtocolLog.ConnectUri(Options.Encryption == FtpEncryption.Implicit ? "ftps" : "ftp", Host, Port));
         _control = await Options.Network.ConnectAsync(Host, Port, connectionOptions, cancellationToken).ConfigureAwait(false);
+        if (Options.ProtocolLogger is { } logger) _control.LogTo(logger, WireProtocol.Ftp);
         try
         {
             Greeting = await ReadReplyAsync(cancellationToken).ConfigureAwait(false);
@@ -180,7 +182,6 @@ public sealed partial class FtpClient : IAsyncDisposable
 
     private async Task SendAsync(string command, CancellationToken cancellationToken)
     {
-        Options.Transcript?.Invoke("> " + Redact(command));
         Control.Writer.WriteLine(command.AsSpan().IndexOfAny('\r', '\n') >= 0
             ? throw new ArgumentException("a command cannot hold CR or LF", nameof(command))
             : command);
@@ -192,13 +193,11 @@ public sealed partial class FtpClient : IAsyncDisposable
     {
         var reply = await ReplyReader.ReadAsync(Control.Reader, strict: false, cancellationToken: cancellationToken).ConfigureAwait(false);
         if (!reply.IsPreliminary && _awaitingReplies > 0) _awaitingReplies--;
-        if (Options.Transcript is { } transcript)
-            foreach (var line in reply.ToString().Split("\r\n")) transcript("< " + line);
         return reply;
     }
 
-    private static string Redact(string command) =>
-        command.StartsWith("PASS ", StringComparison.OrdinalIgnoreCase) ? "PASS ****" : command;
+    /// <summary>The command as an exception shows it: PASS and ACCT redacted by the protocol log's detector.</summary>
+    private static string Redact(string command) => ProtocolSecretDetector.RedactLine(WireProtocol.Ftp, command);
 
     /// <summary>Sends QUIT and closes.</summary>
     public async Task DisconnectAsync(CancellationToken cancellationToken = default)
@@ -233,7 +232,7 @@ public sealed partial class FtpClient : IAsyncDisposable
         }
         catch (Exception e) when (e is IOException or TimeoutException or OperationCanceledException or FtpCommandException)
         {
-            Options.Transcript?.Invoke("* QUIT failed: " + e.Message);
+            Options.ProtocolLogger?.LogInfo("QUIT failed: " + e.Message);
         }
     }
 }

@@ -74,8 +74,12 @@ public sealed class FtpClientOptions
     /// <summary>Time to wait for each reply, and for each data read or write to make progress. Default 60 s (curl waits without end; FluentFTP 15 s).</summary>
     public TimeSpan ReadTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
-    /// <summary>Receives each line of the protocol transcript (<c>&gt; USER x</c>, <c>&lt; 331 ...</c>), PASS redacted.</summary>
-    public Action<string>? Transcript { get; set; }
+    /// <summary>
+    /// Where the control connection is logged, as raw bytes with PASS and ACCT redacted (<see cref="ProtocolSecretDetector"/>);
+    /// data connections are not logged. Null for none. <c>new TextProtocolLogger(Console.Error, "&gt; ", "&lt; ")</c>
+    /// prints <c>&gt; USER x</c>, <c>&lt; 331 ...</c>.
+    /// </summary>
+    public IProtocolLogger? ProtocolLogger { get; set; }
 
     /// <summary>Where connections are opened: TCP sockets (the default), or a <see cref="MemoryNetwork"/> in tests.</summary>
     public INetwork Network { get; set; } = SocketNetwork.Shared;

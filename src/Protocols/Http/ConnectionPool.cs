@@ -114,21 +114,23 @@ internal sealed class ConnectionPool : IAsyncDisposable
 
         private async ValueTask<Connection> OpenAsync(HttpClientOptions options, CancellationToken cancellationToken)
         {
-            options.Transcript?.Write(TranscriptKind.Info, $"Connecting to {origin.Host} port {origin.Port}");
+            var log = options.ProtocolLogger;
+            log?.LogConnect(ProtocolLog.ConnectUri(origin.Scheme, origin.Host, origin.Port));
             var connection = options.ConnectCallback is { } connect
                 ? await connect(origin, cancellationToken).ConfigureAwait(false)
                 : await Connection.ConnectAsync(origin.Host, origin.Port, options.ToConnectionOptions(origin), cancellationToken).ConfigureAwait(false);
+            if (log is not null) connection.LogTo(log, WireProtocol.Http);
             if (connection.Tls is { } tls)
             {
                 var alpn = tls.NegotiatedApplicationProtocol;
-                options.Transcript?.Write(TranscriptKind.Info, $"TLS {tls.SslProtocol}, {tls.NegotiatedCipherSuite}, ALPN {(alpn.Protocol.IsEmpty ? "none" : alpn.ToString())}");
+                log?.LogInfo($"TLS {tls.SslProtocol}, {tls.NegotiatedCipherSuite}, ALPN {(alpn.Protocol.IsEmpty ? "none" : alpn.ToString())}");
                 if (!alpn.Protocol.IsEmpty && alpn != System.Net.Security.SslApplicationProtocol.Http11)
                 {
                     await connection.DisposeAsync().ConfigureAwait(false);
                     throw new HttpProtocolException(HttpError.BadAlpn, $"the server chose ALPN {alpn}, not http/1.1");
                 }
             }
-            options.Transcript?.Write(TranscriptKind.Info, $"Connected to {connection.RemoteEndPoint?.ToString() ?? origin.Host}");
+            log?.LogInfo($"Connected to {connection.RemoteEndPoint?.ToString() ?? origin.Host}");
             return connection;
         }
 

@@ -48,7 +48,7 @@ public sealed partial class Http1Client : IAsyncDisposable
             if (next is null) return response;
             await response.DisposeAsync().ConfigureAwait(false);
             if (++redirects > _options.MaxRedirects) throw new HttpRedirectLimitException(_options.MaxRedirects, next.Uri);
-            _options.Transcript?.Write(TranscriptKind.Info, $"Following {response.StatusCode} redirect to {next.Uri}");
+            _options.ProtocolLogger?.LogInfo($"Following {response.StatusCode} redirect to {next.Uri}");
             current = next;
         }
     }
@@ -73,7 +73,7 @@ public sealed partial class Http1Client : IAsyncDisposable
             catch (Exception e) when (IsStale(e) && (request.Body?.CanReplay ?? true))
             {
                 idle.Release(reusable: false);
-                _options.Transcript?.Write(TranscriptKind.Info, "The kept-alive connection was closed by the server; retrying on a new one");
+                _options.ProtocolLogger?.LogInfo("The kept-alive connection was closed by the server; retrying on a new one");
                 firstAttempt = 1;
             }
             catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested && timer.HasFired)
@@ -107,7 +107,7 @@ public sealed partial class Http1Client : IAsyncDisposable
                 catch (Exception e) when (attempt == 0 && lease.IsReused && IsStale(e) && (request.Body?.CanReplay ?? true))
                 {
                     lease.Release(reusable: false);
-                    _options.Transcript?.Write(TranscriptKind.Info, "The kept-alive connection was closed by the server; retrying on a new one");
+                    _options.ProtocolLogger?.LogInfo("The kept-alive connection was closed by the server; retrying on a new one");
                 }
                 catch
                 {
@@ -137,11 +137,25 @@ public sealed partial class Http1Client : IAsyncDisposable
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<ResponseHead> ExchangeAsync(Connection connection, FieldStrings strings, HttpRequest request, CancellationToken cancellationToken)
     {
+        var log = connection.Log;
+        log?.ServerPayload(false);
         var chunked = RequestHead.Write(connection.Writer, request, _options);
         if (request.Body is { } body)
-            await body.WriteAsync(connection.Writer, chunked, request.Trailers, request.UploadProgress, cancellationToken).ConfigureAwait(false);
+        {
+            log?.ClientPayload(true);
+            try
+            {
+                await body.WriteAsync(connection.Writer, chunked, request.Trailers, request.UploadProgress, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                log?.ClientPayload(false);
+            }
+        }
         else
+        {
             await connection.Writer.DrainAsync(cancellationToken).ConfigureAwait(false);
+        }
 
         var parser = new ResponseHeadParser(_options) { Strings = strings };
         while (true)
@@ -156,14 +170,9 @@ public sealed partial class Http1Client : IAsyncDisposable
                 throw new HttpProtocolException(HttpError.Truncated,
                     e.Partial.IsEmpty ? "the server closed the connection without a response" : "the server closed the connection in the middle of the response head", e);
             }
-            if (_options.Transcript is { } transcript)
-            {
-                transcript.Write(TranscriptKind.Response, $"HTTP/{head.Version} {head.StatusCode} {head.ReasonPhrase}".TrimEnd());
-                foreach (var (name, value) in head.Headers) transcript.Write(TranscriptKind.Response, $"{name}: {(Redaction.IsSecret(name) ? Redaction.Redact(value) : value)}");
-                transcript.Write(TranscriptKind.Response, "");
-            }
             // Interim responses (100 Continue, 103 Early Hints) are skipped; 101 ends HTTP on this connection.
             if (head.StatusCode is >= 100 and < 200 and not 101) continue;
+            log?.ServerPayload(true); // the body is not logged; the next response head is
             return head;
         }
     }

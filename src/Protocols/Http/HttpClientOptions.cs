@@ -71,8 +71,13 @@ public sealed class HttpClientOptions
     /// <summary>The User-Agent sent unless the request sets one; null sends none. Default <c>proto/0.1</c>.</summary>
     public string? UserAgent { get; set; } = "proto/0.1";
 
-    /// <summary>Where the wire transcript goes (request and response heads, connection events); null for none.</summary>
-    public IHttpTranscript? Transcript { get; set; }
+    /// <summary>
+    /// Where each connection is logged: request and response heads as raw bytes, Authorization, Proxy-Authorization,
+    /// Cookie and Set-Cookie values redacted (<see cref="ProtocolSecretDetector"/>), bodies left out; connection events
+    /// as info. Null for none. <c>new TextProtocolLogger(Console.Error, "&gt; ", "&lt; ")</c> prints curl -v style.
+    /// Shared by the pooled connections: a sink must be thread-safe (the ready-made ones are).
+    /// </summary>
+    public IProtocolLogger? ProtocolLogger { get; set; }
 
     /// <summary>
     /// Opens connections instead of TCP (in-memory tests, proxies, Unix sockets). It gets the origin and must return a

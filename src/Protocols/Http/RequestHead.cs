@@ -2,7 +2,7 @@ using Protocols.Net;
 
 namespace Protocols.Http;
 
-/// <summary>Writes the request line and header fields (RFC 9112 §3), and the transcript of them.</summary>
+/// <summary>Writes the request line and header fields (RFC 9112 §3).</summary>
 internal static class RequestHead
 {
     /// <summary>Buffers the head; returns true when the body goes chunked.</summary>
@@ -10,7 +10,7 @@ internal static class RequestHead
     {
         var uri = request.Uri;
         var target = uri.PathAndQuery.Length == 0 ? "/" : uri.PathAndQuery;
-        var head = new Lines(writer, options.Transcript is null ? null : new List<(string, string)>(12));
+        var head = new Lines(writer);
         writer.Write(request.Method);
         writer.Write(" "u8);
         writer.Write(target);
@@ -45,28 +45,18 @@ internal static class RequestHead
             head.Add("Content-Length", "0");
         }
         writer.Write("\r\n"u8);
-
-        if (options.Transcript is { } transcript)
-        {
-            transcript.Write(TranscriptKind.Request, $"{request.Method} {target} HTTP/1.1");
-            foreach (var (name, value) in head.Written!) transcript.Write(TranscriptKind.Request, $"{name}: {(Redaction.IsSecret(name) ? Redaction.Redact(value) : value)}");
-            transcript.Write(TranscriptKind.Request, "");
-        }
         return chunked;
     }
 
-    /// <summary>Writes field lines straight into the send buffer, keeping a list of them only for the transcript.</summary>
-    private readonly struct Lines(ConnectionWriter writer, List<(string Name, string Value)>? written)
+    /// <summary>Writes field lines straight into the send buffer.</summary>
+    private readonly struct Lines(ConnectionWriter writer)
     {
-        public List<(string Name, string Value)>? Written => written;
-
         public void Add(string name, string value)
         {
             writer.Write(name);
             writer.Write(": "u8);
             writer.Write(value);
             writer.Write("\r\n"u8);
-            written?.Add((name, value));
         }
 
         public void AddHostAndPort(string host, int port)
@@ -78,7 +68,6 @@ internal static class RequestHead
             port.TryFormat(digits[1..], out var length, default, System.Globalization.CultureInfo.InvariantCulture);
             writer.Write(digits[..(length + 1)]);
             writer.Write("\r\n"u8);
-            written?.Add(("Host", $"{host}:{port}"));
         }
     }
 }

@@ -49,7 +49,7 @@ public sealed partial class ConnectionReader
             var chunk = count is { } n && _buffer.Length > n - copied ? _buffer.Slice(0, n - copied) : _buffer;
             await write(chunk, cancellationToken).ConfigureAwait(false);
             copied += chunk.Length;
-            _buffer = _buffer.Slice(chunk.End);
+            Take(chunk.End);
         }
         return copied;
     }
@@ -59,14 +59,21 @@ public sealed partial class ConnectionReader
     /// <summary>The received bytes not yet consumed; valid until the next fill.</summary>
     internal ReadOnlySequence<byte> Buffered => _buffer;
 
+    /// <summary>Where consumed bytes are shown for the protocol log; null when the connection is not logged.</summary>
+    internal ProtocolTap? Tap { get; set; }
+
     /// <summary>True when the peer has finished sending (what is buffered is all there will be).</summary>
     internal bool IsCompleted => _completed;
 
     /// <summary>Marks the buffered bytes up to <paramref name="position"/> as read.</summary>
-    internal void Consume(SequencePosition position) => _buffer = _buffer.Slice(position);
+    internal void Consume(SequencePosition position) => Take(position);
 
     /// <summary>Marks <paramref name="count"/> buffered bytes as read.</summary>
-    internal void Consume(long count) => _buffer = _buffer.Slice(count);
+    internal void Consume(long count)
+    {
+        if (Tap is { } tap) tap.Read(_buffer.Slice(0, count));
+        _buffer = _buffer.Slice(count);
+    }
 
     /// <summary>
     /// Releases what has been consumed and waits for more bytes than are buffered now (or for the end of the stream).

@@ -92,6 +92,13 @@ public sealed partial class ConnectionReader : IDisposable
         return line is { } bytes ? (encoding ?? Encoding.UTF8).GetString(bytes) : null;
     }
 
+    /// <summary>Marks the buffered bytes up to <paramref name="end"/> as read, showing them to the protocol log first.</summary>
+    private void Take(SequencePosition end)
+    {
+        if (Tap is { } tap) tap.Read(_buffer.Slice(0, end));
+        _buffer = _buffer.Slice(end);
+    }
+
     private bool TryTakeLine(int maxLength, out ReadOnlySequence<byte> line)
     {
         var buffer = _buffer;
@@ -111,6 +118,7 @@ public sealed partial class ConnectionReader : IDisposable
             else if (AcceptBareLf) end = lf;
             else throw new ProtocolException("a bare LF where a CRLF line end was expected");
             line = buffer.Slice(0, end);
+            if (Tap is { } tap) tap.Read(buffer.Slice(0, lf + 1));
             _buffer = buffer.Slice(lf + 1);
             return true;
         }
@@ -132,7 +140,7 @@ public sealed partial class ConnectionReader : IDisposable
         if (length > 0 && withoutLf.Slice(length - 1).FirstSpan[0] == (byte)'\r') line = withoutLf.Slice(0, length - 1);
         else if (AcceptBareLf) line = withoutLf;
         else throw new ProtocolException("a bare LF where a CRLF line end was expected");
-        _buffer = buffer.Slice(buffer.GetPosition(1, lfPosition));
+        Take(buffer.GetPosition(1, lfPosition));
         return true;
     }
 
@@ -150,11 +158,11 @@ public sealed partial class ConnectionReader : IDisposable
             {
                 var through = _buffer.GetPosition(1, lf);
                 skipped += _buffer.Slice(0, through).Length;
-                _buffer = _buffer.Slice(through);
+                Take(through);
                 return skipped;
             }
             skipped += _buffer.Length;
-            _buffer = _buffer.Slice(_buffer.End);
+            Take(_buffer.End);
             if (_completed) return skipped;
             await FillAsync(cancellationToken).ConfigureAwait(false);
         }
@@ -174,7 +182,7 @@ public sealed partial class ConnectionReader : IDisposable
             var reader = new SequenceReader<byte>(window);
             if (reader.TryReadTo(out ReadOnlySequence<byte> before, delimiter.Span, advancePastDelimiter: true))
             {
-                _buffer = _buffer.Slice(reader.Position);
+                Take(reader.Position);
                 return before;
             }
             if (_buffer.Length >= maxLength) throw new LimitExceededException(maxLength, "the data before the delimiter");
@@ -196,7 +204,7 @@ public sealed partial class ConnectionReader : IDisposable
             await FillAsync(cancellationToken).ConfigureAwait(false);
         }
         var result = _buffer.Slice(0, count);
-        _buffer = _buffer.Slice(result.End);
+        Take(result.End);
         return result;
     }
 
@@ -206,7 +214,7 @@ public sealed partial class ConnectionReader : IDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(maxCount, 1);
         while (_buffer.IsEmpty && !_completed) await FillAsync(cancellationToken).ConfigureAwait(false);
         var result = _buffer.Length > maxCount ? _buffer.Slice(0, maxCount) : _buffer;
-        _buffer = _buffer.Slice(result.End);
+        Take(result.End);
         return result;
     }
 
@@ -221,7 +229,7 @@ public sealed partial class ConnectionReader : IDisposable
         }
         if (_buffer.Length > maxLength) throw new LimitExceededException(maxLength, "the rest of the stream");
         var result = _buffer;
-        _buffer = _buffer.Slice(_buffer.End);
+        Take(_buffer.End);
         return result;
     }
 
@@ -237,7 +245,7 @@ public sealed partial class ConnectionReader : IDisposable
             var examined = window.End;
             if (parser.TryParseMessage(window, ref consumed, ref examined, out var message))
             {
-                _buffer = _buffer.Slice(consumed);
+                Take(consumed);
                 return message;
             }
             if (_buffer.Length >= maxLength) throw new LimitExceededException(maxLength, "the message");

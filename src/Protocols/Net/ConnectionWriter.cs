@@ -13,6 +13,7 @@ public sealed class ConnectionWriter : IDisposable
 {
     private readonly OperationTimer _timer = new();
     private PipeWriter _output;
+    private ProtocolTap? _tap;
 
     internal ConnectionWriter(PipeWriter output, ConnectionOptions options)
     {
@@ -100,7 +101,15 @@ public sealed class ConnectionWriter : IDisposable
         return DrainAsync(cancellationToken);
     }
 
-    internal void Reset(PipeWriter output) => _output = output;
+    internal void Reset(PipeWriter output) => _output = _tap is null ? output : new TappedPipeWriter(output, _tap);
+
+    /// <summary>Shows every byte written, at each flush, to the protocol log from now on.</summary>
+    internal void Tap(ProtocolTap tap)
+    {
+        if (_tap is not null) throw new InvalidOperationException("the connection is already logged");
+        _tap = tap;
+        _output = new TappedPipeWriter(_output, tap);
+    }
 
     internal PipeWriter Output => _output;
 

@@ -107,8 +107,9 @@ public sealed partial class SmtpClient
 
     private async Task WriteDataAsync(ReadOnlyMemory<byte> message, bool stuff, CancellationToken cancellationToken)
     {
-        ProtocolLogger?.LogClient($"<{message.Length} bytes of message data{(stuff ? ", dot-stuffed, then \".\"" : "")}>");
-        var writer = _connection!.Writer;
+        var log = _connection!.Log;
+        log?.ClientPayload(true, $"<{message.Length} bytes of message data{(stuff ? ", dot-stuffed" : "")}>");
+        var writer = _connection.Writer;
         var stuffer = stuff ? new DotStuffingWriter(writer.Buffer) : null;
         for (var offset = 0; offset < message.Length; offset += WriteChunk)
         {
@@ -117,6 +118,7 @@ public sealed partial class SmtpClient
             else writer.Write(piece);
             if (offset + WriteChunk < message.Length) await FlushAsync(cancellationToken).ConfigureAwait(false);
         }
+        log?.ClientPayload(false);
         stuffer?.Complete();
         await FlushAsync(cancellationToken).ConfigureAwait(false);
     }

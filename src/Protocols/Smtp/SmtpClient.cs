@@ -44,8 +44,11 @@ public sealed partial class SmtpClient : IAsyncDisposable
     /// <summary>TLS settings (certificate checks, SNI). Default: verify the certificate against the host.</summary>
     public TlsClientOptions Tls { get; set; } = new();
 
-    /// <summary>Transcript receiver, AUTH redacted; null for none.</summary>
-    public ISmtpProtocolLogger? ProtocolLogger { get; set; }
+    /// <summary>
+    /// Where the conversation is logged, as raw bytes with AUTH secrets redacted (<see cref="ProtocolSecretDetector"/>)
+    /// and message data left out; null for none. <see cref="TextProtocolLogger"/> prints <c>C: </c>/<c>S: </c> lines.
+    /// </summary>
+    public IProtocolLogger? ProtocolLogger { get; set; }
 
     /// <summary>Use BDAT when the server offers CHUNKING. Default true.</summary>
     public bool PreferChunking { get; set; } = true;
@@ -82,10 +85,11 @@ public sealed partial class SmtpClient : IAsyncDisposable
             Tls = implicitTls ? Tls : null,
         };
         _host = host;
-        ProtocolLogger?.LogInfo($"connecting to {host}:{port}{(implicitTls ? " (TLS)" : "")}");
+        ProtocolLogger?.LogConnect(ProtocolLog.ConnectUri(implicitTls ? "smtps" : "smtp", host, port));
         try
         {
             _connection = await Connection.ConnectAsync(host, port, connectionOptions, cancellationToken).ConfigureAwait(false);
+            if (ProtocolLogger is { } logger) _connection.LogTo(logger, WireProtocol.Smtp);
         }
         catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or System.Security.Authentication.AuthenticationException)
         {
@@ -163,12 +167,12 @@ public sealed partial class SmtpClient : IAsyncDisposable
         switch (mechanism.ToUpperInvariant())
         {
             case "PLAIN":
-                reply = await CommandAsync("AUTH PLAIN " + Sasl.EncodePlain(userName, password), cancellationToken, redacted: "AUTH PLAIN ***").ConfigureAwait(false);
+                reply = await CommandAsync("AUTH PLAIN " + Sasl.EncodePlain(userName, password), cancellationToken).ConfigureAwait(false);
                 break;
             case "LOGIN":
                 reply = await CommandAsync("AUTH LOGIN", cancellationToken).ConfigureAwait(false);
-                if (reply.Code == 334) reply = await CommandAsync(Sasl.EncodeBase64(userName), cancellationToken, redacted: "***").ConfigureAwait(false);
-                if (reply.Code == 334) reply = await CommandAsync(Sasl.EncodeBase64(password), cancellationToken, redacted: "***").ConfigureAwait(false);
+                if (reply.Code == 334) reply = await CommandAsync(Sasl.EncodeBase64(userName), cancellationToken).ConfigureAwait(false);
+                if (reply.Code == 334) reply = await CommandAsync(Sasl.EncodeBase64(password), cancellationToken).ConfigureAwait(false);
                 break;
             case "CRAM-MD5":
                 reply = await CommandAsync("AUTH CRAM-MD5", cancellationToken).ConfigureAwait(false);
@@ -176,7 +180,7 @@ public sealed partial class SmtpClient : IAsyncDisposable
                 {
                     if (!Sasl.TryDecodeBase64(reply.Lines[0], out var challenge))
                         throw await ProtocolAsync("the CRAM-MD5 challenge is not base64").ConfigureAwait(false);
-                    reply = await CommandAsync(Sasl.EncodeBase64(Sasl.CramMd5Response(userName, password, challenge)), cancellationToken, redacted: "***").ConfigureAwait(false);
+                    reply = await CommandAsync(Sasl.EncodeBase64(Sasl.CramMd5Response(userName, password, challenge)), cancellationToken).ConfigureAwait(false);
                 }
                 break;
             default:
@@ -235,19 +239,15 @@ public sealed partial class SmtpClient : IAsyncDisposable
     }
 
     /// <summary>Sends one command line and reads its reply.</summary>
-    private async Task<Reply> CommandAsync(string line, CancellationToken cancellationToken, string? redacted = null)
+    private async Task<Reply> CommandAsync(string line, CancellationToken cancellationToken)
     {
         EnsureConnected();
-        Write(line, redacted);
+        Write(line);
         await FlushAsync(cancellationToken).ConfigureAwait(false);
         return await ReadReplyAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    private void Write(string line, string? redacted = null)
-    {
-        ProtocolLogger?.LogClient(redacted ?? line);
-        _connection!.Writer.WriteLine(line);
-    }
+    private void Write(string line) => _connection!.Writer.WriteLine(line);
 
     private async Task FlushAsync(CancellationToken cancellationToken)
     {
@@ -283,15 +283,6 @@ public sealed partial class SmtpClient : IAsyncDisposable
         {
             await AbortAsync().ConfigureAwait(false);
             throw;
-        }
-        if (ProtocolLogger is { } log)
-        {
-            for (var i = 0; i < reply.Lines.Count; i++)
-            {
-                var sep = i == reply.Lines.Count - 1 ? ' ' : '-';
-                var enhanced = reply.EnhancedCode is { } ec && i == 0 ? ec + " " : "";
-                log.LogServer($"{reply.Code}{sep}{enhanced}{reply.Lines[i]}");
-            }
         }
         if (reply.Code == 421)
         {

@@ -1,21 +1,21 @@
-using System.Net;
-using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 using Protocols.Net;
+using Protocols.Servers.Lines;
+using Protocols.Servers.Metrics;
 
 namespace Protocols.Servers.Ftp;
 
 /// <summary>
-/// Hands each Kestrel connection of an FTP endpoint to an <see cref="FtpSession"/>, after the connection limits
-/// (the kernel's <see cref="Lines.ConnectionLimiter"/>, total and per IP: 421 when over; idle sessions evicted under stress). One instance per endpoint; per-connection state lives in the session.
+/// Hands each Kestrel connection of an FTP endpoint to an <see cref="FtpSession"/> through the kernel's
+/// <see cref="LineConnectionHandler"/>: the server's <see cref="ConnectionLimiter"/> (total and per IP, 421 when over;
+/// idle sessions evicted under stress), one connection count. One instance per endpoint; per-connection state lives in
+/// the session. Implicit FTPS is TLS put in front of this handler by the host (<c>listen.UseFtp(state, implicitTls: true)</c>).
 /// </summary>
-public sealed class FtpConnectionHandler : ConnectionHandler
+public sealed class FtpConnectionHandler : LineConnectionHandler
 {
     private readonly FtpServerState _state;
     private readonly bool _implicitTls;
-    private readonly ILogger _logger;
 
     [ActivatorUtilitiesConstructor]
     public FtpConnectionHandler(FtpServerState state, ILogger<FtpConnectionHandler> logger)
@@ -23,50 +23,29 @@ public sealed class FtpConnectionHandler : ConnectionHandler
     {
     }
 
-    public FtpConnectionHandler(FtpServerState state, bool implicitTls, ILogger? logger = null)
+    /// <param name="implicitTls">The host runs TLS in front of this endpoint (implicit FTPS): the control channel counts as protected.</param>
+    /// <param name="metrics">Where connections and refusals are counted (<see cref="ProtocolsMetrics.Shared"/> by default).</param>
+    public FtpConnectionHandler(FtpServerState state, bool implicitTls, ILogger? logger = null, ProtocolsMetrics? metrics = null)
+        : base(FtpSession.Protocol, (state ?? throw new ArgumentNullException(nameof(state))).Limiter, metrics, logger)
     {
-        ArgumentNullException.ThrowIfNull(state);
         if (implicitTls && state.Options.Certificate is null) throw new ArgumentException("implicit FTPS needs FtpServerOptions.Certificate", nameof(implicitTls));
         _state = state;
         _implicitTls = implicitTls;
-        _logger = logger ?? NullLogger.Instance;
     }
 
-    public override async Task OnConnectedAsync(ConnectionContext connection)
+    protected override void OnAccepting() => _state.ApplyLimits();
+
+    protected override ILineSession CreateSession(Connection connection)
     {
         ArgumentNullException.ThrowIfNull(connection);
-        var address = (connection.RemoteEndPoint as IPEndPoint)?.Address is { } a ? FtpDataChannel.Normalize(a) : null;
-        var options = new ConnectionOptions { MaxLineLength = _state.Options.MaxCommandLength + 2, AcceptBareLf = true, WriteTimeout = TimeSpan.FromSeconds(60) };
-        // Over a stream rather than the pipe: the TLS upgrade then sees as "pipelined plaintext" only what the
-        // reader had already buffered when AUTH TLS was read, never the ClientHello that races in after our 234.
-        var control = Connection.Create(new DuplexStream(connection.Transport), options);
-        await using (control.ConfigureAwait(false))
-        {
-            using var lease = _state.TryEnter(connection.RemoteEndPoint, out var refusal);
-            if (lease is null)
-            {
-                _logger.LogWarning("FTP connection from {Remote} refused: {Reason}", address, refusal);
-                try
-                {
-                    await control.Writer.WriteLineAsync("421 Too many connections, try again later.").ConfigureAwait(false);
-                    await control.CloseAsync().ConfigureAwait(false);
-                }
-                catch (IOException)
-                {
-                    // The client left first.
-                }
-                return;
-            }
-            try
-            {
-                var session = new FtpSession(control, _state, _logger, connection.LocalEndPoint, connection.RemoteEndPoint) { Lease = lease };
-                await session.RunAsync(_implicitTls).ConfigureAwait(false);
-                await control.CloseAsync().ConfigureAwait(false);
-            }
-            catch (IOException e)
-            {
-                _logger.LogDebug(e, "FTP connection from {Remote} closed uncleanly", address);
-            }
-        }
+        connection.Writer.WriteTimeout = TimeSpan.FromSeconds(60);
+        return new FtpSession(connection, _state, Logger, _implicitTls, Metrics);
+    }
+
+    protected override ReadOnlyMemory<byte> RefusalLine(LineReject reason)
+    {
+        var entry = FtpSession.Rejects[reason];
+        Metrics.Rejected(Protocol, entry.Tag);
+        return System.Text.Encoding.ASCII.GetBytes($"{entry.Code} {entry.Text}\r\n");
     }
 }

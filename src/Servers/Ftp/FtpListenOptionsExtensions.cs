@@ -1,7 +1,9 @@
 using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Protocols.Servers.Metrics;
 
 namespace Protocols.Servers.Ftp;
 
@@ -26,12 +28,17 @@ public static class FtpListenOptionsExtensions
         return listen.UseFtp(state, implicitTls);
     }
 
-    /// <summary>Serves FTP on this endpoint with the given server state (its options, limits and ports).</summary>
-    public static ListenOptions UseFtp(this ListenOptions listen, FtpServerState state, bool implicitTls = false)
+    /// <summary>
+    /// Serves FTP on this endpoint with the given server state (its options, limits and ports). Implicit FTPS: TLS
+    /// before the first byte of FTP, by Kestrel's TLS middleware in front of the handler (as for POP3 and SMTP).
+    /// </summary>
+    public static ListenOptions UseFtp(this ListenOptions listen, FtpServerState state, bool implicitTls = false, ProtocolsMetrics? metrics = null)
     {
         ArgumentNullException.ThrowIfNull(listen);
+        ArgumentNullException.ThrowIfNull(state);
+        if (implicitTls) listen.UseHttps(state.Options.Certificate ?? throw new ArgumentException("implicit FTPS needs FtpServerOptions.Certificate", nameof(implicitTls)));
         var logger = listen.ApplicationServices.GetService<ILoggerFactory>()?.CreateLogger<FtpConnectionHandler>();
-        var handler = new FtpConnectionHandler(state, implicitTls, logger);
+        var handler = new FtpConnectionHandler(state, implicitTls, logger, metrics);
         listen.Run(handler.OnConnectedAsync);
         return listen;
     }

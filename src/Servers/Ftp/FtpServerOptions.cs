@@ -1,6 +1,7 @@
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using Protocols.Net;
+using Protocols.Servers.Lines;
 
 namespace Protocols.Servers.Ftp;
 
@@ -9,7 +10,7 @@ public sealed class FtpServerOptions
 {
     private int _maxConnections = 256;
     private int _maxConnectionsPerIp = 64;
-    private int _maxLoginFailures = 3;
+    private int _maxAuthFailures = 3;
     private int _maxCommandLength = 4096;
     private int _maxBadCommands = 50;
     private TimeSpan _loginFailureDelay = TimeSpan.FromSeconds(1);
@@ -41,13 +42,16 @@ public sealed class FtpServerOptions
     /// </summary>
     public TimeSpan StressIdleTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>Failed logins before the connection is closed with 421. Default 3 (vsftpd <c>max_login_fails</c>).</summary>
-    public int MaxLoginFailures { get => _maxLoginFailures; set => _maxLoginFailures = Positive(value); }
+    /// <summary>Failed logins before the connection is closed with 421 (<see cref="SessionLimits.MaxAuthFailures"/>). Default 3 (vsftpd <c>max_login_fails</c>).</summary>
+    public int MaxAuthFailures { get => _maxAuthFailures; set => _maxAuthFailures = Positive(value); }
 
     /// <summary>Pause before answering a failed login, doubled for each further failure from the same address (across connections, up to 5 s). Default 1 s (vsftpd <c>delay_failed_login</c>).</summary>
     public TimeSpan LoginFailureDelay { get => _loginFailureDelay; set => _loginFailureDelay = value >= TimeSpan.Zero ? value : throw new ArgumentOutOfRangeException(nameof(value)); }
 
-    /// <summary>Idle time on the control connection (no transfer running) before 421. Default 300 s (vsftpd <c>idle_session_timeout</c>).</summary>
+    /// <summary>
+    /// Time the control connection may wait for a whole command (no transfer running) before 421: the kernel's
+    /// <see cref="SessionLimits.IdleTimeout"/> and <see cref="SessionLimits.CommandDeadline"/>. Default 300 s (vsftpd <c>idle_session_timeout</c>).
+    /// </summary>
     public TimeSpan IdleTimeout { get => _idleTimeout; set => _idleTimeout = PositiveTime(value); }
 
     /// <summary>Time for the client to open a passive data connection, or for us to reach its active one. Default 60 s (vsftpd <c>accept_timeout</c>/<c>connect_timeout</c>).</summary>
@@ -56,10 +60,16 @@ public sealed class FtpServerOptions
     /// <summary>Time a data transfer may stall before it is aborted with 426. Default 300 s (vsftpd <c>data_connection_timeout</c>).</summary>
     public TimeSpan DataIdleTimeout { get => _dataIdleTimeout; set => _dataIdleTimeout = PositiveTime(value); }
 
-    /// <summary>Longest command line, CRLF excluded; longer ones get 500 and are skipped. Default 4096 (vsftpd <c>VSFTP_MAX_COMMAND_LINE</c>).</summary>
+    /// <summary>
+    /// Longest command line, CRLF included (<see cref="SessionLimits.MaxCommandLength"/>, the same meaning in every
+    /// protocol); longer ones get 500 and are skipped. Default 4096 (vsftpd <c>VSFTP_MAX_COMMAND_LINE</c>).
+    /// </summary>
     public int MaxCommandLength { get => _maxCommandLength; set => _maxCommandLength = value >= 16 ? value : throw new ArgumentOutOfRangeException(nameof(value)); }
 
-    /// <summary>Unknown, malformed or too-long commands before the connection is closed with 421. Default 50.</summary>
+    /// <summary>
+    /// Bad commands before the connection is closed with 421 (<see cref="SessionLimits.MaxBadCommands"/>): unknown,
+    /// unrecognized, too long, a missing argument (501) or a command that needs a login first (530). Default 50.
+    /// </summary>
     public int MaxBadCommands { get => _maxBadCommands; set => _maxBadCommands = Positive(value); }
 
     /// <summary>Lowest passive port; 0 with <see cref="PassivePortMax"/> 0 means any free port (the default).</summary>
@@ -82,6 +92,16 @@ public sealed class FtpServerOptions
 
     /// <summary>Scripted faults and upload notifications (test servers); null in production.</summary>
     public FtpFaults? Faults { get; set; }
+
+    /// <summary>The kernel's limits of one control connection, from these options.</summary>
+    internal SessionLimits ToSessionLimits() => new()
+    {
+        MaxCommandLength = MaxCommandLength,
+        MaxBadCommands = MaxBadCommands,
+        MaxAuthFailures = MaxAuthFailures,
+        IdleTimeout = IdleTimeout,
+        CommandDeadline = IdleTimeout,
+    };
 
     private static int Positive(int value) => value > 0 ? value : throw new ArgumentOutOfRangeException(nameof(value), "must be positive");
 

@@ -28,13 +28,12 @@ public sealed class FtpServerState(FtpServerOptions options)
     /// <summary>Connections open now.</summary>
     public int ConnectionCount => Limiter.Active;
 
-    /// <summary>Takes a slot for a connection (limits re-read from the options first); null with the reason past a limit.</summary>
-    public ConnectionLease? TryEnter(EndPoint? remote, out LineReject refusal)
+    /// <summary>Copies the live options' connection limits into <see cref="Limiter"/> (before each connection is admitted).</summary>
+    internal void ApplyLimits()
     {
         Limiter.MaxConnections = Options.MaxConnections;
         Limiter.MaxConnectionsPerAddress = Options.MaxConnectionsPerIp;
         Limiter.StressIdleTimeout = Options.StressIdleTimeout;
-        return Limiter.TryAcquire(remote, out refusal);
     }
 
     /// <summary>Listens for a passive data connection on <paramref name="address"/>, within the port range, on <see cref="FtpServerOptions.Network"/>.</summary>

@@ -50,7 +50,7 @@ public sealed partial class FtpSession
         IConnectionListener listener;
         try
         {
-            listener = _state.ListenPassive(_localAddress);
+            listener = _server.ListenPassive(_localAddress);
         }
         catch (SocketException)
         {
@@ -109,7 +109,7 @@ public sealed partial class FtpSession
         }
         if (!FtpDataChannel.Normalize(target.Address).Equals(_remoteAddress) || target.Port < 1024)
         {
-            _logger.LogWarning("FTP {Remote} asked for a data connection to {Target}: refused", _remoteAddress, target);
+            Logger.LogWarning("FTP {Remote} asked for a data connection to {Target}: refused", _remoteAddress, target);
             await ReplyAsync(504, "Data connections only to your own address and an unprivileged port.").ConfigureAwait(false);
             return;
         }

@@ -161,7 +161,7 @@ public sealed partial class FtpSession
                 "FTP server status:",
                 $" Connected to {_remoteAddress}",
                 _user is null ? " Not logged in" : $" Logged in as {_user.Name}",
-                $" TYPE: {(_type == TransferType.Ascii ? "ASCII" : "BINARY")}, {(_connection.IsTls ? "control TLS" : "control plain")}, data {(_protectData ? "TLS" : "plain")}",
+                $" TYPE: {(_type == TransferType.Ascii ? "ASCII" : "BINARY")}, {(Secure ? "control TLS" : "control plain")}, data {(_protectData ? "TLS" : "plain")}",
                 "End of status.",
             ]).ConfigureAwait(false);
             return;

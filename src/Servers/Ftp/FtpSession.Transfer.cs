@@ -57,9 +57,9 @@ public sealed partial class FtpSession
     }
 
     /// <summary>
-    /// Replies 150, opens the data connection and runs <paramref name="body"/> in the background, so ABOR and STAT are
-    /// answered meanwhile. The final reply is 226 (success), 425 (no data connection), 426 (broken or aborted) or
-    /// the code of a <see cref="TransferFailedException"/>. <paramref name="cleanup"/> always runs.
+    /// Replies 150, opens the data connection and runs <paramref name="body"/> beside the command loop, so ABOR and
+    /// STAT are answered meanwhile. The final reply, posted to the loop, is 226 (success), 425 (no data connection),
+    /// 426 (broken or aborted) or the code of a <see cref="TransferFailedException"/>. <paramref name="cleanup"/> always runs.
     /// </summary>
     private async Task StartTransferAsync(string preliminary, Func<Connection, CancellationToken, Task<string>> body,
         Func<ValueTask> cleanup, CancellationToken cancellationToken, bool upload = false)
@@ -73,15 +73,15 @@ public sealed partial class FtpSession
             return;
         }
         await ReplyAsync(150, preliminary).ConfigureAwait(false);
-        _transferCts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        _transferCts = cts;
         Interlocked.Exchange(ref _transferred, 0);
-        _transfer = RunTransferAsync(channel, upload, body, cleanup, _transferCts.Token);
+        _transfer = StartBeside(() => RunTransferAsync(channel, upload, body, cleanup, cts.Token));
     }
 
-    private async Task RunTransferAsync(FtpDataChannel channel, bool upload, Func<Connection, CancellationToken, Task<string>> body,
+    private async Task<ReadOnlyMemory<byte>> RunTransferAsync(FtpDataChannel channel, bool upload, Func<Connection, CancellationToken, Task<string>> body,
         Func<ValueTask> cleanup, CancellationToken cancellationToken)
     {
-        await Task.Yield();
         (int Code, string Text) final;
         try
         {
@@ -95,12 +95,11 @@ public sealed partial class FtpSession
             }
             catch (IOException e)
             {
-                _logger.LogWarning(e, "FTP transfer cleanup for {Remote} failed", _remoteAddress);
+                Logger.LogWarning(e, "FTP transfer cleanup for {Remote} failed", _remoteAddress);
             }
             await channel.DisposeAsync().ConfigureAwait(false);
         }
-        await TryReplyAsync(final.Code, final.Text).ConfigureAwait(false);
-        _idle.CancelAfter(_options.IdleTimeout);
+        return Line(final.Code, final.Text);
     }
 
     /// <summary>Opens the data connection and runs the body; always returns the final reply (425, 426, 226 or the body's failure code).</summary>
@@ -114,7 +113,7 @@ public sealed partial class FtpSession
         }
         catch (Exception e) when (e is SocketException or TimeoutException or IOException or System.Security.Authentication.AuthenticationException)
         {
-            _logger.LogDebug(e, "FTP data connection for {Remote} failed", _remoteAddress);
+            Logger.LogDebug(e, "FTP data connection for {Remote} failed", _remoteAddress);
             return (425, "Cannot open data connection.");
         }
         catch (OperationCanceledException)
@@ -139,7 +138,7 @@ public sealed partial class FtpSession
             }
             catch (Exception e) when (e is IOException or SocketException or TimeoutException or ObjectDisposedException)
             {
-                _logger.LogDebug(e, "FTP transfer for {Remote} broke", _remoteAddress);
+                Logger.LogDebug(e, "FTP transfer for {Remote} broke", _remoteAddress);
                 return (426, "Connection closed; transfer aborted.");
             }
         }

@@ -116,7 +116,7 @@ public sealed class DevStack : IAsyncDisposable
             builder.AddEndpoint("ftp", EndpointKind.Tcp, new IPEndPoint(address, settings.FtpPort), listen =>
             {
                 listen.UseConnectionMetrics(metrics, "ftp");
-                listen.UseFtp(ftpState);
+                listen.UseFtp(ftpState, metrics: metrics);
             });
 
             var tls = certificate is null ? null : new EndpointTls(certificate);

@@ -76,13 +76,31 @@ public abstract partial class LineSession<TSession, TState>
     /// sends <paramref name="goAhead"/> (the protocol's reply line with its CRLF), then runs the handshake within the
     /// connection's handshake timeout. False (the session then ends, connection aborted) when the handshake fails.
     /// </summary>
-    protected async ValueTask<bool> UpgradeToTlsAsync(SslServerAuthenticationOptions options, ReadOnlyMemory<byte> goAhead, CancellationToken cancellationToken)
+    protected ValueTask<bool> UpgradeToTlsAsync(SslServerAuthenticationOptions options, ReadOnlyMemory<byte> goAhead, CancellationToken cancellationToken) =>
+        UpgradeToTlsAsync(options, goAhead, PlaintextPolicy.Discard, cancellationToken);
+
+    /// <summary>
+    /// The one TLS upgrade path, with the protocol's rule for plaintext pipelined after the command:
+    /// <see cref="PlaintextPolicy.Discard"/> drops it (SMTP, POP3, IMAP); <see cref="PlaintextPolicy.Reject"/> (FTP's
+    /// AUTH TLS, as before the kernel) still sends <paramref name="goAhead"/>, then ends the session without a
+    /// handshake, so nothing the client sent before it could see the go-ahead is ever read, as TLS or otherwise.
+    /// False when the session ends (rejected plaintext, a failed handshake).
+    /// </summary>
+    protected async ValueTask<bool> UpgradeToTlsAsync(SslServerAuthenticationOptions options, ReadOnlyMemory<byte> goAhead, PlaintextPolicy policy,
+        CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
         try
         {
-            await Connection.UpgradeToTlsAsync(options, goAhead, PlaintextPolicy.Discard, cancellationToken).ConfigureAwait(false);
+            await Connection.UpgradeToTlsAsync(options, goAhead, policy, cancellationToken).ConfigureAwait(false);
             return true;
+        }
+        catch (PlaintextInjectionException e)
+        {
+            LineLog.ProtocolError(Logger, Services.Protocol, SessionId, e.Message);
+            Connection.Writer.Write(goAhead.Span); // the session ends after it (drained, then closed)
+            Closing = true;
+            return false;
         }
         catch (Exception e) when (e is System.Security.Authentication.AuthenticationException or IOException or TimeoutException)
         {

@@ -13,7 +13,7 @@ namespace Protocols.Servers.Lines;
 /// <see cref="ICommandFraming"/> within the command deadline, drains and answers over-long ones, looks the verb up in
 /// the <see cref="VerbTable{TSession, TState}"/>, lets the fault interceptor act, enforces states, argument rules and
 /// budgets, runs the handler and applies its next state. Handlers never read the socket for the next command; they
-/// use <see cref="TransferAsync"/>, <see cref="SkipAsync"/>, <see cref="ReadLineAsync"/> and <see cref="UpgradeToTlsAsync"/>.
+/// use <see cref="TransferAsync"/>, <see cref="SkipAsync"/>, <see cref="ReadLineAsync"/> and <c>UpgradeToTlsAsync</c>.
 /// A protocol supplies the greeting, the reply format and the mapping of the kernel's refusals (<see cref="Refuse"/>).
 /// </summary>
 public abstract partial class LineSession<TSession, TState> : ILineSession
@@ -171,6 +171,7 @@ public abstract partial class LineSession<TSession, TState> : ILineSession
         try
         {
             using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            WritePosted();
             await Connection.Writer.DrainAsync(cts.Token).ConfigureAwait(false);
             await Connection.CloseAsync(cts.Token).ConfigureAwait(false);
         }
@@ -221,8 +222,12 @@ public abstract partial class LineSession<TSession, TState> : ILineSession
         var reader = Connection.Reader;
         // Answer what came before waiting for more; with part of a pipelined command already here its rest is on the
         // way, so the replies wait and go out together (fewer flushes, as before the kernel).
-        if (reader.BufferedLength == 0) await Connection.Writer.DrainAsync(cancellationToken).ConfigureAwait(false);
-        Lease?.MarkIdle();
+        if (reader.BufferedLength == 0)
+        {
+            WritePosted();
+            await Connection.Writer.DrainAsync(cancellationToken).ConfigureAwait(false);
+        }
+        if (_beside is null) Lease?.MarkIdle(); // a session with work beside the loop (a transfer) is never idle
         var deadline = Deadline();
         try
         {
@@ -237,7 +242,8 @@ public abstract partial class LineSession<TSession, TState> : ILineSession
                     if (reader.BufferedLength == 0) return (FrameStatus.Incomplete, default);
                     throw new IncompleteReadException(reader.Buffered.ToArray(), null);
                 }
-                await FillWithinAsync(deadline, cancellationToken).ConfigureAwait(false);
+                if (_beside is null) await FillWithinAsync(deadline, cancellationToken).ConfigureAwait(false);
+                else deadline = await FillBesideAsync(deadline, cancellationToken).ConfigureAwait(false);
                 status = TakeFrame(out var frame);
                 if (status is FrameStatus.Complete or FrameStatus.TooLong) return (status, frame);
             }

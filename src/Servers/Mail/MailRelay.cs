@@ -76,7 +76,7 @@ public sealed class MailRelay
         {
             ConnectTimeout = ConnectTimeout,
             Timeout = Timeout,
-            ProtocolLogger = new TextSmtpProtocolLogger(transcript),
+            ProtocolLogger = new TextProtocolLogger(transcript),
             Tls = new TlsClientOptions { AcceptAnyCertificate = target.Insecure },
         };
         MailRelayResult Result(bool ok, int code, string reply) =>

@@ -70,6 +70,7 @@ public sealed partial class CapturedMailApp
             ["api", "messages", var id, "release"] => Only(context, "POST", () => ReleaseAsync(context, id)),
             ["api", "messages", var id, "raw"] => Only(context, "GET", () => WithMail(context, id, mail => RawAsync(context, mail))),
             ["api", "messages", var id, "html"] => Only(context, "GET", () => WithMail(context, id, mail => HtmlAsync(context, mail))),
+            ["api", "messages", var id, "report"] => Only(context, "GET", () => WithMail(context, id, mail => ReportAsync(context, mail))),
             ["api", "messages", var id, "attachments", var n] =>
                 Only(context, "GET", () => WithMail(context, id, mail => AttachmentAsync(context, mail, n))),
             ["api", "wait"] => Only(context, "GET", () => WaitAsync(context)),

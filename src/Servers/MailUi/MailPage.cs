@@ -3,7 +3,8 @@ namespace Protocols.Servers.MailUi;
 /// <summary>
 /// The captured-mail page: one HTML document with its CSS and script inline (no external assets; the page's CSP
 /// allows only code carrying the per-response nonce). Message data is put in with <c>textContent</c>, never as HTML;
-/// a message's HTML part is shown only in a sandboxed iframe served with its own blocking CSP.
+/// a message's HTML part is shown only in a sandboxed iframe served with its own blocking CSP. The Analysis tab
+/// (<see cref="MailReportTab"/>) and the Release form (<see cref="MailReleaseForm"/>) are parts of it.
 /// </summary>
 internal static class MailPage
 {
@@ -58,7 +59,7 @@ dl.meta { display: grid; grid-template-columns: max-content 1fr; gap: 4px 12px; 
 dl.meta dt { color: var(--muted); }
 dl.meta dd { margin: 0; word-break: break-word; }
 .toolbar { display: flex; gap: 8px; margin-bottom: 14px; flex-wrap: wrap; }
-.tabs { display: flex; gap: 2px; border-bottom: 1px solid var(--line); margin-bottom: 0; }
+.tabs { display: flex; flex-wrap: wrap; gap: 2px; border-bottom: 1px solid var(--line); margin-bottom: 0; }
 .tabs button { border: 1px solid transparent; border-bottom: none; border-radius: 6px 6px 0 0; background: none; color: var(--muted); }
 .tabs button.active { border-color: var(--line); background: var(--panel); color: var(--text); margin-bottom: -1px; }
 .tabs button:disabled { opacity: .4; cursor: default; }
@@ -122,6 +123,7 @@ footer { flex-wrap: wrap; row-gap: 2px; }
       <div class="toolbar">
         <a id="m-raw" class="button" href="#">Download .eml</a>
         <button id="m-unread" type="button">Mark unread</button>
+        <button id="m-release" type="button" aria-controls="release">Release…</button>
         <button id="m-delete" class="danger" type="button">Delete</button>
       </div>
       <nav class="tabs" role="tablist">
@@ -130,6 +132,7 @@ footer { flex-wrap: wrap; row-gap: 2px; }
         <button type="button" data-tab="headers">Headers</button>
         <button type="button" data-tab="source">Source</button>
         <button type="button" data-tab="session">SMTP session</button>
+        <button type="button" data-tab="report">Analysis</button>
       </nav>
       <div class="pane" id="pane"></div>
       <div class="attachments" id="m-attachments" hidden><h3>Attachments</h3><div id="m-attachment-links"></div></div>
@@ -235,6 +238,7 @@ async function open(id) {
   }
   $("m-attachments").hidden = d.attachments.length === 0;
   $("placeholder").hidden = true; $("message").hidden = false;
+  document.dispatchEvent(new CustomEvent("mail:open", { detail: d }));
   showTab(d.htmlUrl ? (state.tab === "text" && d.text != null ? "text" : state.tab) : (state.tab === "html" ? "text" : state.tab));
 }
 
@@ -265,6 +269,8 @@ async function showTab(tab) {
     pane.append(table);
   } else if (tab === "session") {
     pane.append(el("pre", d.transcript || "(no transcript)"));
+  } else if (tab === "report") {
+    await renderReport(pane, d);
   } else {
     const pre = el("pre", "Loading…"); pane.append(pre);
     const response = await fetch(d.rawUrl + "?inline=1", { cache: "no-store" });
@@ -318,6 +324,8 @@ document.addEventListener("keydown", e => {
 });
 connect();
 </script>
+
+""" + MailReportTab.Html + MailReleaseForm.Html + """
 {{faults}}
 </body>
 </html>

@@ -64,6 +64,9 @@ internal sealed class MailView
 
     public IReadOnlyList<MailAttachment> Attachments { get; init; } = [];
 
+    /// <summary>The Content-IDs of the message's parts (what <c>cid:</c> URLs in the HTML may refer to).</summary>
+    public IReadOnlyList<string> ContentIds { get; init; } = [];
+
     /// <summary>The MIME tree, the message's top-level entity first; null for an unparsable message.</summary>
     public MailPart? Body { get; init; }
 
@@ -93,6 +96,7 @@ internal sealed class MailView
                 FileNameOf(part) is { } name && !string.IsNullOrWhiteSpace(name) ? SafeFileName(name) : $"attachment-{i + 1}",
                 part.ContentType.MimeType, part))],
             Body = message.Body is null ? null : Tree(message.Body, 0),
+            ContentIds = Mail.Analysis.HtmlReport.ContentIdsOf(message),
         };
     }
 

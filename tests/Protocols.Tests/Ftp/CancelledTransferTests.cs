@@ -1,5 +1,6 @@
 using System.Net;
 using Protocols.Ftp;
+using Protocols.Net;
 using Protocols.Servers.Testing;
 
 namespace Protocols.Tests.Ftp;
@@ -55,13 +56,13 @@ public class CancelledTransferTests
                 o.Tls = tls;
                 o.RootDirectory = root;
             }).WaitAsync(Timeout);
-            var transcript = new List<string>();
+            var transcript = new MemoryProtocolLogger("> ", "< ");
             await using var client = new FtpClient("127.0.0.1", server.Port, new NetworkCredential("user", "pass"), new FtpClientOptions
             {
                 DataMode = mode,
                 Encryption = tls ? FtpEncryption.Explicit : FtpEncryption.None,
                 AcceptAnyCertificate = true,
-                Transcript = l => { lock (transcript) transcript.Add(l); },
+                ProtocolLogger = transcript,
             });
             await client.ConnectAsync().WaitAsync(Timeout);
 
@@ -72,7 +73,7 @@ public class CancelledTransferTests
             await cancel.CancelAsync();
             Assert.That(async () => await upload.WaitAsync(Timeout), Throws.InstanceOf<OperationCanceledException>());
 
-            Assert.That(transcript, Does.Contain("> ABOR"));
+            Assert.That(transcript.Lines, Does.Contain("> ABOR"));
             Assert.That(client.IsConnected, Is.True, "the control connection stayed in step");
             // SIZE is answered once the server's transfer has ended (committed or not): no race with the check below.
             Assert.That(await client.GetFileSizeAsync("/big.bin").WaitAsync(Timeout), Is.EqualTo(-1));
@@ -97,14 +98,14 @@ public class CancelledTransferTests
             await using var server = await FtpTestServer.StartAsync(o => o.RootDirectory = Path.Combine(dir, "root")).WaitAsync(Timeout);
             var local = Path.Combine(dir, "big.bin");
             await File.WriteAllBytesAsync(local, new byte[64 * 1024 * 1024]);
-            var transcript = new List<string>();
+            var transcript = new MemoryProtocolLogger("> ", "< ");
             await using var client = new FtpClient("127.0.0.1", server.Port, new NetworkCredential("user", "pass"),
-                new FtpClientOptions { Transcript = l => { lock (transcript) transcript.Add(l); } });
+                new FtpClientOptions { ProtocolLogger = transcript });
             await client.ConnectAsync().WaitAsync(Timeout);
             using var cancel = new CancellationTokenSource();
             Assert.That(async () => await client.UploadFileAsync(local, "/big.bin", progress: new CancelAfter(1, cancel), cancellationToken: cancel.Token).WaitAsync(Timeout),
                 Throws.InstanceOf<OperationCanceledException>());
-            Assert.That(transcript, Does.Contain("> ABOR"));
+            Assert.That(transcript.Lines, Does.Contain("> ABOR"));
             Assert.That(await client.GetFileSizeAsync("/big.bin").WaitAsync(Timeout), Is.EqualTo(-1));
             Assert.That(Directory.GetFiles(Path.Combine(dir, "root")), Is.Empty, "neither the file nor its temporary is kept");
         }
@@ -128,15 +129,15 @@ public class CancelledTransferTests
     {
         await using var server = await FtpTestServer.StartAsync().WaitAsync(Timeout);
         await server.AddFileAsync("/big.bin", new byte[32 * 1024 * 1024]);
-        var transcript = new List<string>();
+        var transcript = new MemoryProtocolLogger("> ", "< ");
         await using var client = new FtpClient("127.0.0.1", server.Port, new NetworkCredential("user", "pass"),
-            new FtpClientOptions { Transcript = l => { lock (transcript) transcript.Add(l); } });
+            new FtpClientOptions { ProtocolLogger = transcript });
         await client.ConnectAsync().WaitAsync(Timeout);
         using var cancel = new CancellationTokenSource();
         var progress = new CancelAfter(1_000_000, cancel);
         Assert.That(async () => await client.DownloadAsync(Stream.Null, "/big.bin", progress: progress, cancellationToken: cancel.Token).WaitAsync(Timeout),
             Throws.InstanceOf<OperationCanceledException>());
-        Assert.That(transcript, Does.Contain("> ABOR"));
+        Assert.That(transcript.Lines, Does.Contain("> ABOR"));
         Assert.That(await client.GetFileSizeAsync("/big.bin").WaitAsync(Timeout), Is.EqualTo(32 * 1024 * 1024));
     }
 }

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Security.Cryptography;
 using Protocols.Ftp;
+using Protocols.Net;
 using Protocols.Ftp.Listing;
 using Protocols.Servers.Testing;
 
@@ -26,10 +27,10 @@ public class ClientServerTests
     public async Task Upload_list_download_rename_delete(FtpDataMode mode, FtpEncryption encryption)
     {
         await using var server = await FtpTestServer.StartAsync(o => o.Tls = encryption != FtpEncryption.None).WaitAsync(Timeout);
-        var transcript = new List<string>();
+        var transcript = new MemoryProtocolLogger("> ", "< ");
         await using var client = await ConnectAsync(server, new FtpClientOptions
         {
-            DataMode = mode, Encryption = encryption, AcceptAnyCertificate = true, Transcript = transcript.Add,
+            DataMode = mode, Encryption = encryption, AcceptAnyCertificate = true, ProtocolLogger = transcript,
         });
         Assert.That(client.HasFeature("MLST") && client.HasFeature("HASH") && client.HasFeature("EPSV"), Is.True);
         Assert.That(client.IsTls, Is.EqualTo(encryption != FtpEncryption.None));
@@ -60,8 +61,8 @@ public class ClientServerTests
         Assert.That(await client.FileExistsAsync("/a/b c/d/file.bin").WaitAsync(Timeout), Is.False);
         await client.DeleteDirectoryAsync("/a", recursive: true).WaitAsync(Timeout);
         Assert.That(await server.ExistsAsync("/a"), Is.False);
-        Assert.That(transcript, Has.Some.EqualTo("> PASS ****").And.None.Contains("pass\u0000"));
-        Assert.That(string.Join('\n', transcript), Does.Not.Contain("PASS pass"));
+        Assert.That(transcript.Lines, Has.Some.EqualTo("> PASS ****").And.None.Contains("pass\u0000"));
+        Assert.That(transcript.ToString(), Does.Not.Contain("PASS pass"));
     }
 
     [Test]

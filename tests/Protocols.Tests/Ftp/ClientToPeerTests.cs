@@ -1,6 +1,7 @@
 using System.Net;
 using System.Security.Cryptography;
 using Protocols.Ftp;
+using Protocols.Net;
 using Protocols.Ftp.Listing;
 
 namespace Protocols.Tests.Ftp;
@@ -40,12 +41,12 @@ public class ClientToPeerTests
             ? await FtpPeer.StartVsftpdAsync(_root, tls)
             : await FtpPeer.StartPyftpdlibAsync(_root, tls);
         var credentials = server == "vsftpd" ? new NetworkCredential("anonymous", "test@") : new NetworkCredential("user", "pass");
-        var transcript = new List<string>();
+        var transcript = new MemoryProtocolLogger("> ", "< ");
         var client = new FtpClient("127.0.0.1", peer.Port, credentials, new FtpClientOptions
         {
             Encryption = tls ? FtpEncryption.Explicit : FtpEncryption.None,
             AcceptAnyCertificate = true,
-            Transcript = l => { lock (transcript) transcript.Add(l); },
+            ProtocolLogger = transcript,
         });
         await using (client)
         {
@@ -78,7 +79,7 @@ public class ClientToPeerTests
             }
             catch (Exception e) when (e is not AssertionException)
             {
-                Assert.Fail($"{e}\n--- transcript ---\n{string.Join('\n', transcript)}\n--- server ---\n{peer.Output}");
+                Assert.Fail($"{e}\n--- transcript ---\n{transcript.ToString()}\n--- server ---\n{peer.Output}");
             }
         }
     }
@@ -92,13 +93,13 @@ public class ClientToPeerTests
     public async Task Vsftpd_with_require_ssl_reuse_accepts_our_resumed_data_sessions(string host, string? tlsTargetHost)
     {
         await using var peer = await FtpPeer.StartVsftpdAsync(_root, tls: true, requireSslReuse: true);
-        var transcript = new List<string>();
+        var transcript = new MemoryProtocolLogger("> ", "< ");
         var client = new FtpClient(host, peer.Port, new NetworkCredential("anonymous", "test@"), new FtpClientOptions
         {
             Encryption = FtpEncryption.Explicit,
             AcceptAnyCertificate = true,
             TlsTargetHost = tlsTargetHost,
-            Transcript = l => { lock (transcript) transcript.Add(l); },
+            ProtocolLogger = transcript,
         });
         await using (client)
         {
@@ -121,7 +122,7 @@ public class ClientToPeerTests
             }
             catch (Exception e) when (e is not AssertionException)
             {
-                Assert.Fail($"{e}\n--- transcript ---\n{string.Join('\n', transcript)}\n--- server ---\n{peer.Output}");
+                Assert.Fail($"{e}\n--- transcript ---\n{transcript.ToString()}\n--- server ---\n{peer.Output}");
             }
         }
     }

@@ -132,6 +132,74 @@ public class InMemorySessionTests
     }
 
     [Test]
+    public async Task Idle_limit_waits_while_a_transfer_runs_and_counts_again_from_its_226()
+    {
+        var network = new MemoryNetwork();
+        var (client, server) = Connection.CreatePair();
+        var session = new FtpSession(server, State(network, new MemoryFileSystem(), o => o.IdleTimeout = TimeSpan.FromMilliseconds(300))).RunAsync();
+        await using var ftp = await RawFtp.OverAsync(client);
+        await ftp.LoginAsync();
+        var port = await ftp.EpsvAsync();
+        await using (var data = await network.ConnectAsync("127.0.0.1", port).WaitAsync(Timeout))
+        {
+            Assert.That((await ftp.SendAsync("STOR slow.bin")).Code, Is.EqualTo(150));
+            var final = ftp.ReadAsync();
+            await data.Writer.WriteAsync(new byte[10]).AsTask().WaitAsync(Timeout);
+            await Task.Delay(900); // three idle limits with the upload open
+            Assert.That(final.IsCompleted, Is.False, "no timeout while the transfer runs");
+            await data.CloseAsync().AsTask().WaitAsync(Timeout);
+            Assert.That((await final).Code, Is.EqualTo(226));
+        }
+        var idle = System.Diagnostics.Stopwatch.StartNew();
+        Assert.That((await ftp.ReadAsync()).ToString(), Is.EqualTo("421 Timeout."), "the idle limit counts again from the end of the transfer");
+        Assert.That(idle.Elapsed, Is.GreaterThanOrEqualTo(TimeSpan.FromMilliseconds(250)));
+        Assert.That(await ftp.IsClosedAsync(), Is.True);
+        await session.WaitAsync(Timeout);
+    }
+
+    [Test]
+    public async Task Server_shutdown_is_answered_421_and_ends_the_session()
+    {
+        using var stop = new CancellationTokenSource();
+        var (client, server) = Connection.CreatePair();
+        var session = new FtpSession(server, State(new MemoryNetwork(), new MemoryFileSystem())).RunAsync(stop.Token);
+        await using var ftp = await RawFtp.OverAsync(client);
+        await ftp.LoginAsync();
+        await stop.CancelAsync();
+        Assert.That((await ftp.ReadAsync()).ToString(), Is.EqualTo("421 Server shutting down."));
+        Assert.That(await ftp.IsClosedAsync(), Is.True);
+        await session.WaitAsync(Timeout);
+    }
+
+    [Test]
+    public async Task Commands_needing_a_login_or_an_argument_count_toward_the_bad_command_budget()
+    {
+        var (client, server) = Connection.CreatePair();
+        var session = new FtpSession(server, State(new MemoryNetwork(), new MemoryFileSystem(), o => o.MaxBadCommands = 2)).RunAsync();
+        await using var ftp = await RawFtp.OverAsync(client);
+        Assert.That((await ftp.SendAsync("LIST")).Code, Is.EqualTo(530));
+        Assert.That((await ftp.SendAsync("USER")).Code, Is.EqualTo(501));
+        Assert.That((await ftp.SendAsync("PWD")).ToString(), Is.EqualTo("421 Too many bad commands, closing."));
+        Assert.That(await ftp.IsClosedAsync(), Is.True);
+        await session.WaitAsync(Timeout);
+    }
+
+    [Test]
+    public async Task Session_counts_itself_and_its_refusals_in_the_metrics_it_is_given()
+    {
+        using var metrics = new Protocols.Servers.Metrics.ProtocolsMetrics();
+        var (client, server) = Connection.CreatePair();
+        var session = new FtpSession(server, State(new MemoryNetwork(), new MemoryFileSystem()), metrics: metrics).RunAsync();
+        await using var ftp = await RawFtp.OverAsync(client);
+        Assert.That((await ftp.SendAsync("FOO")).Code, Is.EqualTo(500));
+        Assert.That((await ftp.SendAsync("LIST")).Code, Is.EqualTo(530));
+        Assert.That((await ftp.SendAsync("QUIT")).Code, Is.EqualTo(221));
+        await session.WaitAsync(Timeout);
+        var totals = metrics.Snapshot().Single();
+        Assert.That((totals.Protocol, totals.Connections, totals.ActiveConnections, totals.Rejections), Is.EqualTo(("ftp", 1L, 0L, 2L)));
+    }
+
+    [Test]
     public async Task Memory_network_refuses_where_nobody_listens_and_a_taken_port()
     {
         var network = new MemoryNetwork();

@@ -17,7 +17,7 @@ public class FtpAttackTests
     public async Task Login_guessing_ends_the_session_at_the_failure_limit()
     {
         await using var ftp = await FtpTestServer.StartAsync(o => o.Configure = s => s.LoginFailureDelay = TimeSpan.FromMilliseconds(10));
-        const int Limit = 3; // FtpServerOptions.MaxLoginFailures default
+        const int Limit = 3; // FtpServerOptions.MaxAuthFailures default
         await using (var guesser = await FtpWire.ConnectAsync(ftp.Port))
         {
             await guesser.ExpectAsync(220);

@@ -121,6 +121,56 @@ public class KernelTests
         Assert.That(await h.LineAsync(), Is.EqualTo("OK PUSH 4 abcd"));
     }
 
+    [Test]
+    public async Task Beside_work_posts_its_reply_into_the_waiting_loop_while_commands_are_answered_meanwhile()
+    {
+        await using var h = await ToyHarness.StartAsync(new CrlfFraming(128));
+        await h.SendAsync("WORK\r\nNOOP\r\n");
+        Assert.That(await h.LineAsync(), Is.EqualTo("OK WORK"));
+        Assert.That(await h.LineAsync(), Is.EqualTo("OK NOOP"), "answered while the work runs");
+        h.Session.Release.SetResult();
+        Assert.That(await h.LineAsync(), Is.EqualTo("DONE"), "written by the loop while it waits, no command needed");
+        await h.SendAsync("NOOP\r\n");
+        Assert.That(await h.LineAsync(), Is.EqualTo("OK NOOP"));
+    }
+
+    [Test]
+    public async Task A_reply_written_after_awaiting_the_work_comes_after_the_works_reply()
+    {
+        await using var h = await ToyHarness.StartAsync(new CrlfFraming(128));
+        await h.SendAsync("WORK\r\nWAIT\r\n");
+        Assert.That(await h.LineAsync(), Is.EqualTo("OK WORK"));
+        h.Session.Release.SetResult();
+        Assert.That(await h.LineAsync(), Is.EqualTo("DONE"));
+        Assert.That(await h.LineAsync(), Is.EqualTo("OK WAIT"));
+    }
+
+    [Test]
+    public async Task Beside_work_suspends_the_idle_limit_which_starts_again_when_it_ends()
+    {
+        await using var h = await ToyHarness.StartAsync(new CrlfFraming(128), limits => limits.IdleTimeout = TimeSpan.FromMilliseconds(300));
+        await h.SendAsync("WORK\r\n");
+        Assert.That(await h.LineAsync(), Is.EqualTo("OK WORK"));
+        var next = h.LineAsync();
+        await Task.Delay(900);
+        Assert.That(next.IsCompleted, Is.False, "no timeout while the work runs (three idle limits long)");
+        h.Session.Release.SetResult();
+        Assert.That(await next, Is.EqualTo("DONE"));
+        var ended = System.Diagnostics.Stopwatch.StartNew();
+        Assert.That(await h.LineAsync(), Is.EqualTo("BYE timeout"));
+        Assert.That(ended.Elapsed, Is.GreaterThanOrEqualTo(TimeSpan.FromMilliseconds(250)), "the idle limit counts from the end of the work");
+        Assert.That(await h.LineAsync(), Is.Null);
+    }
+
+    [Test]
+    public async Task Rejected_plaintext_after_a_tls_upgrade_command_gets_the_go_ahead_then_the_session_ends()
+    {
+        await using var h = await ToyHarness.StartAsync(new CrlfFraming(128));
+        await h.SendAsync("TLS\r\nNOOP\r\n");
+        Assert.That(await h.LineAsync(), Is.EqualTo("GO"));
+        Assert.That(await h.LineAsync(), Is.Null, "the pipelined NOOP is never read, in plaintext or as TLS");
+    }
+
     private enum ToyState { Out = 1, In = 2, Any = 3 }
 
     private enum ToyReason { NotToday }
@@ -134,6 +184,9 @@ public class KernelTests
             .Add("NOOP", ToyState.Any, static (s, c, _) => s.Ok("NOOP"), ArgumentRule.None, flags: VerbFlags.NoopLike)
             .Add("LOGIN", ToyState.Out, static (s, c, _) => s.Ok("LOGIN"), next: ToyState.In)
             .Add("SECRET", ToyState.In, static (s, c, _) => s.Ok("SECRET"))
+            .Add("WORK", ToyState.Any, static (s, c, _) => s.Work())
+            .Add("WAIT", ToyState.Any, static (s, c, _) => s.WaitAsync())
+            .Add("TLS", ToyState.Any, static (s, c, t) => s.UpgradeToTlsAsync(new System.Net.Security.SslServerAuthenticationOptions(), "GO\r\n"u8.ToArray(), PlaintextPolicy.Reject, t))
             .Add("PUSH", ToyState.In, static (s, c, t) => s.PushAsync(c, t), ArgumentRule.Required, payload: static (_, a) => long.TryParse(a, out var n) ? n : -1);
 
         public ToySession(Connection connection, ICommandFraming framing, SessionLimits limits, IVerbInterceptor? interceptor)
@@ -151,6 +204,28 @@ public class KernelTests
                 table.Set(reason, closes ? 421 : 500, null, reason.ToString(), closes);
             }
             return table.Seal();
+        }
+
+        private Task? _work;
+
+        public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        private ValueTask<bool> Work()
+        {
+            _work = StartBeside(async () =>
+            {
+                await Release.Task;
+                return "DONE\r\n"u8.ToArray();
+            });
+            return Ok("WORK");
+        }
+
+        private async ValueTask<bool> WaitAsync()
+        {
+            await Connection.Writer.DrainAsync(); // what came before goes out before the handler waits
+            if (_work is not null) await _work;
+            WritePosted();
+            return await Ok("WAIT");
         }
 
         private ValueTask<bool> Ok(string text)
@@ -199,6 +274,8 @@ public class KernelTests
         }
 
         public Connection Client => _wire.Connection;
+
+        public ToySession Session => _session;
 
         public static async Task<ToyHarness> StartAsync(ICommandFraming framing, Action<SessionLimits>? limits = null, IVerbInterceptor? interceptor = null)
         {

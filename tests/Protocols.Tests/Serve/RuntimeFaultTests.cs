@@ -209,8 +209,10 @@ public class RuntimeFaultTests
         var nonce = System.Text.RegularExpressions.Regex.Match(csp, "'nonce-([^']+)'").Groups[1].Value;
         Assert.That(nonce, Is.Not.Empty);
         Assert.That(html, Does.Contain("id=\"faults\"").And.Contain("id=\"fault-clear\"").And.Not.Contain("{{"));
-        Assert.That(System.Text.RegularExpressions.Regex.Matches(html, "<script nonce=\"" + System.Text.RegularExpressions.Regex.Escape(nonce) + "\"").Count, Is.EqualTo(2),
-            "the page's script and the panel's both carry the nonce");
+        // The page's own script, the Analysis tab's, the Release form's and the fault panel's: each carries the nonce, none lacks it.
+        Assert.That(System.Text.RegularExpressions.Regex.Matches(html, "<script nonce=\"" + System.Text.RegularExpressions.Regex.Escape(nonce) + "\"").Count, Is.EqualTo(4),
+            "the page's, the Analysis tab's, the Release form's and the fault panel's scripts carry the nonce");
+        Assert.That(System.Text.RegularExpressions.Regex.Matches(html, "<script").Count, Is.EqualTo(4), "no script without the nonce");
     }
 
     /// <summary>An SMTP session past EHLO: each command's last reply line, or null when the server closed.</summary>

@@ -16,7 +16,7 @@ public class SmtpClientTests
     {
         Tls = new TlsClientOptions { AcceptAnyCertificate = true },
         Timeout = T,
-        ProtocolLogger = transcript is null ? null : new TextSmtpProtocolLogger(transcript),
+        ProtocolLogger = transcript is null ? null : new TextProtocolLogger(transcript),
     };
 
     [TestCase(true, true)]

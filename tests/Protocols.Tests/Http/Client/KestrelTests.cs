@@ -243,12 +243,12 @@ public class KestrelTests
     {
         using var certificate = SelfSignedCertificate.Create();
         await using var tls = await KestrelApp.StartAsync(app => app.MapGet("/", () => "secure"), certificate);
-        var transcript = new MemoryTranscript();
+        var transcript = new MemoryProtocolLogger("> ", "< ");
         await using (var strict = NewClient())
         {
             await Assert.ThrowsAsync<AuthenticationException>(async () => await strict.GetAsync(tls.BaseUrl + "/").WaitAsync(Wait));
         }
-        await using var client = NewClient(new HttpClientOptions { AcceptAnyCertificate = true, Transcript = transcript });
+        await using var client = NewClient(new HttpClientOptions { AcceptAnyCertificate = true, ProtocolLogger = transcript });
         Assert.That(tls.BaseUrl, Does.StartWith("https://"));
         Assert.That(await client.GetStringAsync(tls.BaseUrl + "/").WaitAsync(Wait), Is.EqualTo("secure"));
         Assert.That(transcript.ToString(), Does.Contain("ALPN http/1.1"));

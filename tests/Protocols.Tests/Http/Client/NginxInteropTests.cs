@@ -1,6 +1,7 @@
 using System.Security.Authentication;
 using System.Text;
 using Protocols.Http;
+using Protocols.Net;
 
 namespace Protocols.Tests.Http.Client;
 
@@ -43,13 +44,13 @@ public class NginxInteropTests
     [Test]
     public async Task StaticFileWithContentLengthOnKeepAlive()
     {
-        var transcript = new MemoryTranscript();
-        await using var client = NewClient(new HttpClientOptions { Transcript = transcript });
+        var transcript = new MemoryProtocolLogger("> ", "< ");
+        await using var client = NewClient(new HttpClientOptions { ProtocolLogger = transcript });
         for (var i = 0; i < 3; i++)
         {
             Assert.That(Same(await client.GetBytesAsync(_nginx.Url("/data.bin")).WaitAsync(Wait), Binary), Is.True);
         }
-        Assert.That(transcript.Lines.Count(l => l.Line.StartsWith("Connecting", StringComparison.Ordinal)), Is.EqualTo(1));
+        Assert.That(transcript.Connects, Has.Count.EqualTo(1), "one connection, kept alive");
         Assert.That(transcript.ToString(), Does.Contain("< Server: nginx"));
     }
 

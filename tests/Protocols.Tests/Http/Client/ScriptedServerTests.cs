@@ -10,11 +10,11 @@ public class ScriptedServerTests
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
 
-    private static HttpClientOptions Options(IHttpTranscript? transcript = null) => new()
+    private static HttpClientOptions Options(IProtocolLogger? transcript = null) => new()
     {
         Timeout = TimeSpan.FromSeconds(5),
         ReadTimeout = TimeSpan.FromSeconds(5),
-        Transcript = transcript,
+        ProtocolLogger = transcript,
     };
 
     /// <summary>Answers every request on a connection with <paramref name="reply"/>, until the client closes.</summary>
@@ -323,7 +323,7 @@ public class ScriptedServerTests
     [Test]
     public async Task TranscriptShowsBothHeadsWithAuthorizationRedacted()
     {
-        var transcript = new MemoryTranscript();
+        var transcript = new MemoryProtocolLogger("> ", "< ");
         await using var server = Once("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
         await using var client = new Http1Client(Options(transcript));
         var request = new HttpRequest("GET", server.Url("/secret"));
