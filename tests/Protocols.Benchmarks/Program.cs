@@ -13,6 +13,8 @@ return 0;
 
 static async Task<int?> RunModeAsync(string[] args) =>
     await Protocols.Benchmarks.Imap.ImapBenchModes.TryRunAsync(args) ??
+    await Protocols.Benchmarks.Smtp.SmtpShortSessionBenchmarks.TryRunAsync(args) ??
+    await Protocols.Benchmarks.Smtp.SmtpServeMode.TryRunAsync(args) ??
     await Protocols.Benchmarks.HttpClientBench.ClientModes.TryRunAsync(args) ??
     await Protocols.Benchmarks.Peers.SmtpServerHost.TryRunAsync(args) ??
     await Protocols.Benchmarks.Peers.SmtpClientModes.TryRunAsync(args) ??

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # SMTP side by side, RUNS interleaved runs, medians with min and max, ratios (see bench-lib.sh for the quiet wait):
-#   server: postfix smtp-source -s SESSIONS against ours (`proto smtp serve`, in memory), postfix smtp-sink (a C event
-#           loop that discards) and cosullivan's SmtpServer 11.1.0 (a discard host in this project): 100 B and
-#           10 KiB with a new connection per message, 10 KiB with connections reused (-d), 1 MiB.
+#   server: postfix smtp-source -s SESSIONS against ours (`proto smtp serve`: its SQLite store, every message durable
+#           before the 250), ours with the in-memory store (the same server and hosting path in the benchmark exe,
+#           `smtp-serve-memory`: the server's own cost without the store's), postfix smtp-sink (a C event loop that
+#           discards) and cosullivan's SmtpServer 11.1.0 (a discard host in this project): 100 B and 10 KiB with a new
+#           connection per message, 10 KiB with connections reused (-d), 1 MiB (with each server's peak RSS).
 #   capture: `proto serve` (the dev stack) against `proto smtp serve` and smtp4dev 3.15.0 (in-memory database),
 #           10 KiB, new connection per message.
 #   client: ours and MailKit 4.18.2 sending 1 KiB messages over one connection to smtp-sink (in process, timed after
@@ -11,7 +13,8 @@
 # usage: tests/Protocols.Benchmarks/smtp-bench.sh
 # env:   MESSAGES (10000), MIB_MESSAGES (300), CAPTURE_MESSAGES (3000), CLIENT_MESSAGES (10000), SESSIONS (20),
 #        WARMUP (5000 messages per size and .NET server before measuring), WARMUP_PAUSE (3 s),
-#        SMTP4DEV (1: include smtp4dev, installed into /tmp/protocols-bench-tools on first use), RUNS, QUIET_*
+#        SMTP4DEV (1: include smtp4dev, installed into /tmp/protocols-bench-tools on first use),
+#        PARTS ("server capture client": which of the three to run), RUNS, QUIET_*
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 source tests/Protocols.Benchmarks/bench-lib.sh
@@ -24,6 +27,9 @@ SESSIONS=${SESSIONS:-20}
 WARMUP=${WARMUP:-5000}
 WARMUP_PAUSE=${WARMUP_PAUSE:-3}
 SMTP4DEV=${SMTP4DEV:-1}
+PARTS=${PARTS:-server capture client}
+has() { [[ " $PARTS " == *" $1 "* ]]; }
+has capture || SMTP4DEV=0
 TOOLS=${BENCH_TOOLS:-/tmp/protocols-bench-tools}
 for tool in /usr/sbin/smtp-source /usr/sbin/smtp-sink; do
   [ -x "$tool" ] || { echo "smtp-bench: $tool is missing (run scripts/install-peers.sh)" >&2; exit 1; }
@@ -47,6 +53,7 @@ declare -A PORT PID
 start() {
   local port; port=$(bench_free_port)
   case "$1" in
+    ours-mem)   "${BENCH[@]}" smtp-serve-memory "$port" >"$WORK/$1.out" 2>"$WORK/$1.log" & ;;
     ours)       "$PROTO" smtp serve --port "$port" --max-size 0 --keep 100 >/dev/null 2>"$WORK/$1.log" & ;;
     smtp-sink)  /usr/sbin/smtp-sink -u "$(id -un)" 127.0.0.1:"$port" 256 >/dev/null 2>"$WORK/$1.log" & ;;
     smtpserver) "${BENCH[@]}" smtpserver-sink "$port" >"$WORK/$1.out" 2>"$WORK/$1.log" & ;;
@@ -62,25 +69,33 @@ start() {
 }
 peak_rss() { awk '/VmHWM/ {printf "%.0f MiB", $2/1024}' /proc/"$1"/status 2>/dev/null || echo "?"; }
 
-# source_rate SERVER SIZE COUNT conn|reuse: msg/s of one smtp-source run ("nan" if it failed).
+# CPU seconds (user + system) the server has used so far.
+cpu_of() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.3f\n", ($14 + $15) / hz }' /proc/"$1"/stat 2>/dev/null || echo nan; }
+
+# source_rate SERVER SIZE COUNT conn|reuse: msg/s of one smtp-source run ("nan" if it failed); the server's CPU per
+# message (us) goes to the file $WORK/cpu (less sensitive to a loaded machine than the rate).
 source_rate() {
   local reuse=""; [ "$4" = reuse ] && reuse="-d"
-  local t
+  local t c0 c1
+  c0=$(cpu_of "${PID[$1]}")
   t=$(BENCH_ERR="$WORK/source.err" bench_time timeout 600 /usr/sbin/smtp-source -s "$SESSIONS" -m "$3" -l "$2" $reuse \
       -f bench@example.org -t sink@example.org 127.0.0.1:"${PORT[$1]}")
+  c1=$(cpu_of "${PID[$1]}")
+  awk -v a="$c0" -v b="$c1" -v n="$3" 'BEGIN { if (a == "nan" || b == "nan") print "nan"; else printf "%.1f\n", (b - a) * 1e6 / n }' > "$WORK/cpu"
   [ "$t" = nan ] && { echo "smtp-bench: smtp-source failed against $1 ($(tail -1 "$WORK/source.err"))" >&2; echo nan; return; }
   awk -v t="$t" -v n="$3" 'BEGIN { printf "%.1f\n", n / t }'
 }
 
-SERVERS=(ours smtp-sink smtpserver)
+SERVERS=(ours ours-mem smtp-sink smtpserver)
 CAPTURERS=(serve ours)
 [ "$SMTP4DEV" = 1 ] && CAPTURERS+=(smtp4dev)
-for s in "${SERVERS[@]}" serve; do start "$s"; done
+for s in "${SERVERS[@]}"; do start "$s"; done
+has capture && start serve
 [ "$SMTP4DEV" = 1 ] && start smtp4dev
 # The .NET servers JIT-compile their paths, then recompile the hot ones (tiered compilation with PGO) on a
 # background thread: with a short warm-up that thread took 44% of our server's CPU during a measured run (perf,
 # 2026-12-01). So: WARMUP messages at each size, then a pause for the recompiles to finish. Not measured.
-for s in ours smtpserver serve $([ "$SMTP4DEV" = 1 ] && echo smtp4dev); do
+for s in ours ours-mem smtpserver $(has capture && echo serve) $([ "$SMTP4DEV" = 1 ] && echo smtp4dev); do
   n=$WARMUP; [ "$s" = smtp4dev ] && n=$((WARMUP / 10))
   for size in 100 10240; do
     /usr/sbin/smtp-source -s "$SESSIONS" -m "$n" -l "$size" -f w@example.org -t w@example.org 127.0.0.1:"${PORT[$s]}" >/dev/null 2>&1
@@ -92,18 +107,19 @@ sleep "$WARMUP_PAUSE"
 WORKLOADS=("100 $MESSAGES conn" "10240 $MESSAGES conn" "10240 $MESSAGES reuse" "1048576 $MIB_MESSAGES conn")
 echo "smtp-bench: $RUNS interleaved runs; smtp-source -s $SESSIONS; $(nproc) cores"
 for run in $(seq "$RUNS"); do
-  for w in "${WORKLOADS[@]}"; do
+  has server && for w in "${WORKLOADS[@]}"; do
     read -r size count mode <<<"$w"
     for s in "${SERVERS[@]}"; do
       bench_wait_quiet
       bench_record "$s,$size,$mode" "$(source_rate "$s" "$size" "$count" "$mode")"
+      bench_record "cpu,$s,$size,$mode" "$(cat "$WORK/cpu")"
     done
   done
-  for s in "${CAPTURERS[@]}"; do
+  has capture && for s in "${CAPTURERS[@]}"; do
     bench_wait_quiet
     bench_record "capture,$s" "$(source_rate "$s" 10240 "$CAPTURE_MESSAGES" conn)"
   done
-  for c in ours mailkit; do
+  has client && for c in ours mailkit; do
     bench_wait_quiet
     line=$("${BENCH[@]}" smtpclient-send "${PORT[smtp-sink]}" "$CLIENT_MESSAGES" "$c" 2>"$WORK/client.err") \
       || echo "smtp-bench: the $c client failed ($(tail -1 "$WORK/client.err"))" >&2
@@ -115,43 +131,54 @@ for run in $(seq "$RUNS"); do
 done
 
 label() { case "$1" in 100) echo "100 B";; 10240) echo "10 KiB";; 1048576) echo "1 MiB";; esac; }
-echo
-echo "== SMTP servers, smtp-source -s $SESSIONS -m $MESSAGES (1 MiB: -m $MIB_MESSAGES), msg/s =="
-for w in "${WORKLOADS[@]}"; do
-  read -r size count mode <<<"$w"
-  for s in "${SERVERS[@]}"; do bench_row "$(label "$size"), $([ "$mode" = reuse ] && echo "connections reused" || echo "new connection per message"): $s" "$s,$size,$mode" msg/s; done
-  echo "    ours / smtp-sink $(bench_ratio "ours,$size,$mode" "smtp-sink,$size,$mode" higher)   ours / SmtpServer $(bench_ratio "ours,$size,$mode" "smtpserver,$size,$mode" higher)"
-done
-echo
+if has server; then
+  echo
+  echo "== SMTP servers, smtp-source -s $SESSIONS -m $MESSAGES (1 MiB: -m $MIB_MESSAGES), msg/s and server CPU per message =="
+  for w in "${WORKLOADS[@]}"; do
+    read -r size count mode <<<"$w"
+    for s in "${SERVERS[@]}"; do
+      bench_row "$(label "$size"), $([ "$mode" = reuse ] && echo "connections reused" || echo "new connection per message"): $s" "$s,$size,$mode" msg/s
+      bench_row "    server CPU per message" "cpu,$s,$size,$mode" us
+    done
+    for o in ours ours-mem; do
+      echo "    $o / smtp-sink $(bench_ratio "$o,$size,$mode" "smtp-sink,$size,$mode" higher)   $o / SmtpServer $(bench_ratio "$o,$size,$mode" "smtpserver,$size,$mode" higher) (CPU per message $(bench_ratio "cpu,$o,$size,$mode" "cpu,smtpserver,$size,$mode" lower))"
+    done
+  done
+fi
+has capture && { echo
 echo "== capture, 10 KiB, new connection per message, -m $CAPTURE_MESSAGES, msg/s =="
 for s in "${CAPTURERS[@]}"; do
   case $s in serve) l="proto serve (dev stack capture)";; ours) l="proto smtp serve";; smtp4dev) l="smtp4dev 3.15.0 (in-memory db)";; esac
   bench_row "$l" "capture,$s" msg/s
 done
-echo "    proto serve / proto smtp serve $(bench_ratio capture,serve capture,ours higher)$([ "$SMTP4DEV" = 1 ] && echo "   proto serve / smtp4dev $(bench_ratio capture,serve capture,smtp4dev higher)")"
-echo
+echo "    proto serve / proto smtp serve $(bench_ratio capture,serve capture,ours higher)$([ "$SMTP4DEV" = 1 ] && echo "   proto serve / smtp4dev $(bench_ratio capture,serve capture,smtp4dev higher)")"; }
+has client && { echo
 echo "== SMTP clients, $CLIENT_MESSAGES x 1 KiB over one connection to smtp-sink (in process, after connect) =="
 for c in ours mailkit; do
   bench_row "$c: rate" "client,$c,rate" msg/s
   bench_row "$c: CPU per message" "client,$c,cpu" us
   bench_row "$c: allocated per message" "client,$c,alloc" B
 done
-echo "    ours / MailKit: rate $(bench_ratio client,ours,rate client,mailkit,rate higher), CPU $(bench_ratio client,ours,cpu client,mailkit,cpu lower), allocation $(bench_ratio client,ours,alloc client,mailkit,alloc lower)"
+echo "    ours / MailKit: rate $(bench_ratio client,ours,rate client,mailkit,rate higher), CPU $(bench_ratio client,ours,cpu client,mailkit,cpu lower), allocation $(bench_ratio client,ours,alloc client,mailkit,alloc lower)"; }
 echo
-printf "peak RSS: ours %s, smtp-sink %s, SmtpServer %s, proto serve %s%s\n" "$(peak_rss "${PID[ours]}")" "$(peak_rss "${PID[smtp-sink]}")" \
-  "$(peak_rss "${PID[smtpserver]}")" "$(peak_rss "${PID[serve]}")" "$([ "$SMTP4DEV" = 1 ] && echo ", smtp4dev $(peak_rss "${PID[smtp4dev]}")")"
+printf "peak RSS (1 MiB messages included): ours %s, ours-mem %s, smtp-sink %s, SmtpServer %s%s%s\n" "$(peak_rss "${PID[ours]}")" "$(peak_rss "${PID[ours-mem]}")" \
+  "$(peak_rss "${PID[smtp-sink]}")" "$(peak_rss "${PID[smtpserver]}")" "$(has capture && echo ", proto serve $(peak_rss "${PID[serve]}")")" \
+  "$([ "$SMTP4DEV" = 1 ] && echo ", smtp4dev $(peak_rss "${PID[smtp4dev]}")")"
 echo "(ratios: of the medians; above 1.00x means ours is better)"
 bench_footer
-for w in "${WORKLOADS[@]}"; do
+has server && for w in "${WORKLOADS[@]}"; do
   read -r size count mode <<<"$w"
   bench_summary "SMTP server, smtp-source -s $SESSIONS -m $count -l $size, $([ "$mode" = reuse ] && echo "connections reused (-d)" || echo "new connection per message")" \
     "$(bench_med "ours,$size,$mode" msg/s)" "smtp-sink $(bench_med "smtp-sink,$size,$mode"); SmtpServer $(bench_med "smtpserver,$size,$mode")" \
     "$(bench_ratio "ours,$size,$mode" "smtp-sink,$size,$mode" higher) / $(bench_ratio "ours,$size,$mode" "smtpserver,$size,$mode" higher)"
+  bench_summary "same, ours with the in-memory store (smtp-serve-memory)" "$(bench_med "ours-mem,$size,$mode" msg/s)" \
+    "smtp-sink $(bench_med "smtp-sink,$size,$mode"); SmtpServer $(bench_med "smtpserver,$size,$mode")" \
+    "$(bench_ratio "ours-mem,$size,$mode" "smtp-sink,$size,$mode" higher) / $(bench_ratio "ours-mem,$size,$mode" "smtpserver,$size,$mode" higher)"
 done
-bench_summary "\`proto serve\` capture, 10 KiB, new connection, -m $CAPTURE_MESSAGES" "$(bench_med capture,serve msg/s)" \
+has capture && bench_summary "\`proto serve\` capture, 10 KiB, new connection, -m $CAPTURE_MESSAGES" "$(bench_med capture,serve msg/s)" \
   "\`proto smtp serve\` $(bench_med capture,ours)$([ "$SMTP4DEV" = 1 ] && echo "; smtp4dev $(bench_med capture,smtp4dev)")" \
   "$(bench_ratio capture,serve capture,ours higher)$([ "$SMTP4DEV" = 1 ] && echo " / $(bench_ratio capture,serve capture,smtp4dev higher)")"
-bench_summary "SMTP client, $CLIENT_MESSAGES x 1 KiB on one connection to smtp-sink" \
+has client && bench_summary "SMTP client, $CLIENT_MESSAGES x 1 KiB on one connection to smtp-sink" \
   "$(bench_med client,ours,rate msg/s), $(bench_med client,ours,cpu) us CPU, $(bench_med client,ours,alloc) B alloc/msg" \
   "MailKit $(bench_med client,mailkit,rate), $(bench_med client,mailkit,cpu) us, $(bench_med client,mailkit,alloc) B" \
   "$(bench_ratio client,ours,rate client,mailkit,rate higher) (CPU $(bench_ratio client,ours,cpu client,mailkit,cpu lower), alloc $(bench_ratio client,ours,alloc client,mailkit,alloc lower))"

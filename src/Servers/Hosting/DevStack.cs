@@ -130,7 +130,8 @@ public sealed class DevStack : IAsyncDisposable
             var files = new HttpFileServer(httpOptions, loggerFactory?.CreateLogger("Protocols.Servers.Http"));
             var mailEndpoint = builder.AddHttpEndpoint("mail", new IPEndPoint(address, settings.MailPort),
                 MailOrigin.Guard(mailApp.HandleAsync, httpOptions.AllowedHosts, metrics), tls);
-            httpOptions.ReservedRoutes.Map("mail", context => MailOrigin.RedirectAsync(context, mailEndpoint));
+            httpOptions.ReservedRoutes.Map("mail", context => MailOrigin.RedirectAsync(context, mailEndpoint),
+                new ReservedLink(MailOrigin.DocumentPath, "API document (OpenAPI)"));
             scrape = new PrometheusScrape();
             httpOptions.ReservedRoutes.Map("metrics", scrape.Handle);
             builder.AddHttpEndpoint("http", new IPEndPoint(address, settings.HttpPort), context => MailOrigin.CountedAsync(files.HandleAsync, metrics, context), tls);

@@ -17,8 +17,9 @@ public sealed class ReservedRoutes
     private volatile Route[] _routes = [];
     private readonly Lock _gate = new();
 
-    /// <summary>Mounts <paramref name="handler"/> at <c>/_proto/{name}</c>. Names are single path segments; mapping a name again replaces it.</summary>
-    public void Map(string name, RequestDelegate handler)
+    /// <summary>Mounts <paramref name="handler"/> at <c>/_proto/{name}</c>. Names are single path segments; mapping a name again replaces it.
+    /// The index lists the name, then <paramref name="links"/> (their addresses relative to <c>/_proto/{name}/</c>).</summary>
+    public void Map(string name, RequestDelegate handler, params IReadOnlyList<ReservedLink> links)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         ArgumentNullException.ThrowIfNull(handler);
@@ -27,7 +28,7 @@ public sealed class ReservedRoutes
             throw new ArgumentException("a reserved route name is one path segment", nameof(name));
         lock (_gate)
         {
-            _routes = [.. _routes.Where(r => r.Name != name), new Route(name, "/_proto/" + name, handler)];
+            _routes = [.. _routes.Where(r => r.Name != name), new Route(name, "/_proto/" + name, handler, links)];
         }
     }
 
@@ -58,10 +59,16 @@ public sealed class ReservedRoutes
             return Responses.StatusAsync(context, StatusCodes.Status405MethodNotAllowed);
         if (path.Length != Prefix.Length) return Responses.RedirectAsync(context, StatusCodes.Status301MovedPermanently, Prefix);
         var html = new System.Text.StringBuilder("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>/_proto/</title></head><body>\n<h1>/_proto/</h1>\n<ul>\n");
-        foreach (var name in Names.Order(StringComparer.Ordinal))
+        foreach (var route in _routes.OrderBy(r => r.Name, StringComparer.Ordinal))
         {
-            var encoded = System.Net.WebUtility.HtmlEncode(name);
-            html.Append("<li><a href=\"").Append(Uri.EscapeDataString(name)).Append("/\">").Append(encoded).Append("/</a></li>\n");
+            var href = Uri.EscapeDataString(route.Name) + "/";
+            html.Append("<li><a href=\"").Append(href).Append("\">").Append(System.Net.WebUtility.HtmlEncode(route.Name)).Append("/</a>");
+            foreach (var link in route.Links)
+            {
+                html.Append(" · <a href=\"").Append(System.Net.WebUtility.HtmlEncode(href + link.Href)).Append("\">")
+                    .Append(System.Net.WebUtility.HtmlEncode(link.Text)).Append("</a>");
+            }
+            html.Append("</li>\n");
         }
         html.Append("</ul>\n<p><a href=\"/\">files</a></p>\n</body></html>\n");
         var bytes = System.Text.Encoding.UTF8.GetBytes(html.ToString());
@@ -71,5 +78,8 @@ public sealed class ReservedRoutes
         return HttpMethods.IsHead(context.Request.Method) ? Task.CompletedTask : context.Response.Body.WriteAsync(bytes, context.RequestAborted).AsTask();
     }
 
-    private sealed record Route(string Name, string Base, RequestDelegate Handler);
+    private sealed record Route(string Name, string Base, RequestDelegate Handler, IReadOnlyList<ReservedLink> Links);
 }
+
+/// <summary>A link the <c>/_proto/</c> index shows beside a mapped name: an address relative to the name's base, and its text.</summary>
+public sealed record ReservedLink(string Href, string Text);

@@ -21,7 +21,7 @@ public abstract partial class LineSession<TSession, TState>
             if (!SplitCommand(span, out var verbRange, out var argumentRange))
             {
                 if (TraceEnabled) LineLog.CommandReceived(Logger, Services.Protocol, SessionId, Encoding.UTF8.GetString(span));
-                Transcript?.Client(Encoding.UTF8.GetString(span));
+                Transcript?.Client(span);
                 Bad(LineReject.SyntaxError);
                 return;
             }
@@ -32,7 +32,11 @@ public abstract partial class LineSession<TSession, TState>
             argument = arg.IsEmpty ? "" : Encoding.UTF8.GetString(arg);
             argumentBytes = frame.Slice(offset, arg.Length);
             if (TraceEnabled) LineLog.CommandReceived(Logger, Services.Protocol, SessionId, LogLine(verb, span, verbSpan, argument));
-            Transcript?.Client(LogLine(verb, span, verbSpan, argument));
+            if (Transcript is { } transcript)
+            {
+                if (verb is not null && verb.Has(VerbFlags.Secret)) transcript.Client(LogLine(verb, span, verbSpan, argument));
+                else transcript.Client(span);
+            }
             if (verb is null && Services.Interceptor is not null) unknownName = Encoding.ASCII.GetString(verbSpan).ToUpperInvariant();
         }
         finally

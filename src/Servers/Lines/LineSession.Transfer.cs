@@ -14,13 +14,41 @@ public abstract partial class LineSession<TSession, TState>
     protected async ValueTask TransferAsync(Func<CancellationToken, ValueTask> read, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(read);
+        await TransferCoreAsync(static async (_, read, token) =>
+        {
+            await read(token).ConfigureAwait(false);
+            return true;
+        }, read, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary><see cref="TransferAsync(Func{CancellationToken, ValueTask}, CancellationToken)"/> for a read with a
+    /// result, written as a static lambda over the session (no closure per transfer).</summary>
+    protected ValueTask<TResult> TransferAsync<TResult>(Func<TSession, CancellationToken, ValueTask<TResult>> read, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(read);
+        return TransferCoreAsync(static (session, read, token) => read(session, token), read, cancellationToken);
+    }
+
+    // The deadline's source is kept for the session's next transfer when it did not fire (reset, not reallocated).
+    private CancellationTokenSource? _transferSource;
+    private CancellationToken _transferLinkedTo;
+
+    private async ValueTask<TResult> TransferCoreAsync<TArg, TResult>(Func<TSession, TArg, CancellationToken, ValueTask<TResult>> read, TArg argument,
+        CancellationToken cancellationToken)
+    {
         var reader = Connection.Reader;
         reader.ReadTimeout = Limits.TransferIdleTimeout;
-        using var total = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        if (_transferSource is null || _transferLinkedTo != cancellationToken)
+        {
+            _transferSource?.Dispose();
+            _transferSource = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            _transferLinkedTo = cancellationToken;
+        }
+        var total = _transferSource;
         if (Limits.TransferDeadline != Timeout.InfiniteTimeSpan) total.CancelAfter(Limits.TransferDeadline);
         try
         {
-            await read(total.Token).ConfigureAwait(false);
+            return await read((TSession)this, argument, total.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
         {
@@ -29,6 +57,11 @@ public abstract partial class LineSession<TSession, TState>
         finally
         {
             reader.ReadTimeout = Limits.IdleTimeout;
+            if (!total.TryReset())
+            {
+                total.Dispose();
+                _transferSource = null;
+            }
         }
     }
 
@@ -114,6 +147,7 @@ public abstract partial class LineSession<TSession, TState>
     public virtual ValueTask DisposeAsync()
     {
         GC.SuppressFinalize(this);
+        _transferSource?.Dispose();
         return Connection.DisposeAsync();
     }
 }

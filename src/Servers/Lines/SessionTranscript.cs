@@ -12,23 +12,41 @@ public sealed class SessionTranscript
     /// <summary>Most characters kept. Default 32 KiB: a long session of small commands, not an attacker's flood.</summary>
     public const int MaxLength = 32 * 1024;
 
-    private readonly StringBuilder _text = new();
+    private readonly StringBuilder _text = new(512); // a one-message session's transcript in one chunk
     private bool _cut;
 
     public void Client(string line) => Add("C: ", line);
 
     public void Server(string line) => Add("S: ", line);
 
+    /// <summary>A command line as received (UTF-8), with no string made for it.</summary>
+    public void Client(ReadOnlySpan<byte> line) => Add("C: ", line);
+
+    /// <summary>A reply line as sent (UTF-8), with no string made for it.</summary>
+    public void Server(ReadOnlySpan<byte> line) => Add("S: ", line);
+
+    private void Add(string prefix, ReadOnlySpan<byte> line)
+    {
+        var length = Encoding.UTF8.GetCharCount(line);
+        if (!Fits(prefix, length)) return;
+        Span<char> chars = length <= 256 ? stackalloc char[length] : new char[length];
+        Encoding.UTF8.GetChars(line, chars);
+        _text.Append(prefix).Append(chars).Append("\r\n");
+    }
+
     private void Add(string prefix, string line)
     {
-        if (_cut) return;
-        if (_text.Length + prefix.Length + line.Length + 2 > MaxLength)
-        {
-            _text.Append("... (transcript cut at ").Append(MaxLength).Append(" characters)\r\n");
-            _cut = true;
-            return;
-        }
-        _text.Append(prefix).Append(line).Append("\r\n");
+        if (Fits(prefix, line.Length)) _text.Append(prefix).Append(line).Append("\r\n");
+    }
+
+    // Whether a line of this many characters still fits; the first one that does not ends the transcript with a note.
+    private bool Fits(string prefix, int length)
+    {
+        if (_cut) return false;
+        if (_text.Length + prefix.Length + length + 2 <= MaxLength) return true;
+        _text.Append("... (transcript cut at ").Append(MaxLength).Append(" characters)\r\n");
+        _cut = true;
+        return false;
     }
 
     public override string ToString() => _text.ToString();

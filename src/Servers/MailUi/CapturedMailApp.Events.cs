@@ -17,6 +17,7 @@ public sealed partial class CapturedMailApp
         response.ContentType = "text/event-stream";
         response.Headers.CacheControl = "no-store";
         response.Headers["X-Accel-Buffering"] = "no";
+        if (HttpMethods.IsHead(context.Request.Method)) return; // the headers only: a HEAD must not hold its connection as a stream
         context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
         using var lifetime = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, _stopping.Token);
         var cancellationToken = lifetime.Token;

@@ -17,27 +17,24 @@ public sealed partial class CapturedMailApp
     /// <summary>The SMTP server's fault script that <c>api/faults</c> sets; null: no such route.</summary>
     public FaultScript? Faults { get; init; }
 
-    private Task FaultsAsync(HttpContext context)
-    {
-        if (Faults is null) return ErrorAsync(context, StatusCodes.Status404NotFound, "no SMTP server to fault here");
-        return context.Request.Method switch
-        {
-            "GET" or "HEAD" => FaultRulesAsync(context),
-            "PUT" => PutFaultsAsync(context, Faults),
-            "DELETE" => ClearFaultsAsync(context, Faults),
-            _ => NotAllowed(context, "GET, PUT, DELETE"),
-        };
-    }
+    private Task FaultRulesAsync(HttpContext context) => Faults is null ? NoFaultsAsync(context) : RulesAsync(context);
 
-    private Task FaultRulesAsync(HttpContext context)
+    private static Task NoFaultsAsync(HttpContext context) => ErrorAsync(context, StatusCodes.Status404NotFound, "no SMTP server to fault here");
+
+    private Task RulesAsync(HttpContext context)
     {
         IReadOnlyList<FaultRuleModel> rules;
         lock (_faultGate) rules = _faultRules;
         return JsonAsync(context, rules, FaultJsonContext.Default.IReadOnlyListFaultRuleModel);
     }
 
-    private async Task PutFaultsAsync(HttpContext context, FaultScript faults)
+    private async Task PutFaultsAsync(HttpContext context)
     {
+        if (Faults is not { } faults)
+        {
+            await NoFaultsAsync(context).ConfigureAwait(false);
+            return;
+        }
         if (context.Request.ContentLength is > MaxFaultBytes)
         {
             await ErrorAsync(context, StatusCodes.Status413PayloadTooLarge, "the rules are too large").ConfigureAwait(false);
@@ -61,16 +58,17 @@ public sealed partial class CapturedMailApp
             faults.Replace(rules.Select(FaultRulesJson.ToRule));
             _faultRules = rules;
         }
-        await FaultRulesAsync(context).ConfigureAwait(false);
+        await RulesAsync(context).ConfigureAwait(false);
     }
 
-    private Task ClearFaultsAsync(HttpContext context, FaultScript faults)
+    private Task ClearFaultsAsync(HttpContext context)
     {
+        if (Faults is not { } faults) return NoFaultsAsync(context);
         lock (_faultGate)
         {
             faults.Clear();
             _faultRules = [];
         }
-        return FaultRulesAsync(context);
+        return RulesAsync(context);
     }
 }

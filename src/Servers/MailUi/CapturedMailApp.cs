@@ -11,11 +11,8 @@ namespace Protocols.Servers.MailUi;
 
 /// <summary>
 /// The captured-mail web page and its JSON API over a mail store, as one request handler, mounted at a base path
-/// (PathBase) such as <c>/_proto/mail</c>. Routes, relative to the base: <c>/</c> the page; <c>api/messages</c> (GET a
-/// page: <c>query</c>, <c>cursor</c>, <c>limit</c>, <c>mailbox</c>; DELETE clear); <c>api/messages/{id}</c> (GET marks it
-/// seen, PATCH seen/flagged/tags, DELETE); <c>api/messages/{id}/raw</c>; <c>api/messages/{id}/html</c>;
-/// <c>api/messages/{id}/attachments/{n}</c>; <c>api/wait</c> (long poll, same <c>query</c>, <c>since</c> an id or a time, <c>timeout</c>; unknown parameters refused); <c>api/events</c>
-/// (Server-Sent Events); <c>api/stats</c>.
+/// (PathBase) such as <c>/_proto/mail</c>, or at the root of a port of its own. The routes are the table in
+/// <c>CapturedMailApp.Routes.cs</c>; the app describes them itself at <c>api/openapi.json</c> (OpenAPI 3.1).
 /// </summary>
 public sealed partial class CapturedMailApp
 {
@@ -49,42 +46,8 @@ public sealed partial class CapturedMailApp
             context.Response.Redirect(context.Request.PathBase + "/");
             return Task.CompletedTask;
         }
-        var parts = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
-        var method = context.Request.Method;
-        return parts switch
-        {
-            [] => Only(context, "GET", () => PageAsync(context)),
-            ["api", "messages"] => method switch
-            {
-                "GET" or "HEAD" => ListAsync(context),
-                "DELETE" => ClearAsync(context),
-                _ => NotAllowed(context, "GET, DELETE"),
-            },
-            ["api", "messages", var id] => method switch
-            {
-                "GET" or "HEAD" => WithMail(context, id, mail => DetailAsync(context, mail)),
-                "PATCH" => PatchAsync(context, id),
-                "DELETE" => DeleteAsync(context, id),
-                _ => NotAllowed(context, "GET, PATCH, DELETE"),
-            },
-            ["api", "messages", var id, "release"] => Only(context, "POST", () => ReleaseAsync(context, id)),
-            ["api", "messages", var id, "raw"] => Only(context, "GET", () => WithMail(context, id, mail => RawAsync(context, mail))),
-            ["api", "messages", var id, "html"] => Only(context, "GET", () => WithMail(context, id, mail => HtmlAsync(context, mail))),
-            ["api", "messages", var id, "report"] => Only(context, "GET", () => WithMail(context, id, mail => ReportAsync(context, mail))),
-            ["api", "messages", var id, "attachments", var n] =>
-                Only(context, "GET", () => WithMail(context, id, mail => AttachmentAsync(context, mail, n))),
-            ["api", "wait"] => Only(context, "GET", () => WaitAsync(context)),
-            ["api", "events"] => Only(context, "GET", () => EventsAsync(context)),
-            ["api", "stats"] => Only(context, "GET", () => StatsAsync(context)),
-            ["api", "faults"] => FaultsAsync(context),
-            _ => ErrorAsync(context, StatusCodes.Status404NotFound, "no such route"),
-        };
+        return DispatchAsync(context, path);
     }
-
-    private static Task Only(HttpContext context, string method, Func<Task> handle) =>
-        context.Request.Method == method || (method == "GET" && context.Request.Method == "HEAD")
-            ? handle()
-            : NotAllowed(context, method);
 
     private static Task NotAllowed(HttpContext context, string allow)
     {

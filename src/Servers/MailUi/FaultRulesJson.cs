@@ -31,7 +31,7 @@ public static partial class FaultRulesJson
         ["connect"] = FaultStages.Connect, ["ehlo"] = "EHLO", ["mail"] = "MAIL", ["rcpt"] = "RCPT", ["data"] = "DATA", ["after-data"] = FaultStages.AfterData,
     };
 
-    private static readonly string[] Fields = ["stage", "action", "code", "enhancedCode", "text", "delayMs", "probability", "nth", "senders", "recipients"];
+    internal static readonly string[] Fields = ["stage", "action", "code", "enhancedCode", "text", "delayMs", "probability", "nth", "senders", "recipients"];
 
     [GeneratedRegex(@"^[245]\.\d{1,3}\.\d{1,3}$")]
     private static partial Regex EnhancedCodePattern();

@@ -16,7 +16,7 @@ public static class CapturedMailReservedRoutes
     {
         ArgumentNullException.ThrowIfNull(routes);
         var app = new CapturedMailApp(store, metrics, options);
-        routes.Map(name, app.HandleAsync);
+        routes.Map(name, app.HandleAsync, new ReservedLink("api/openapi.json", "API document (OpenAPI)"));
         return app;
     }
 }

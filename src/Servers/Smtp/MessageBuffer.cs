@@ -4,13 +4,19 @@ namespace Protocols.Servers.Smtp;
 
 /// <summary>
 /// A write-only stream that collects one message in pooled 64 KiB chunks (no large-object-heap churn, no copy on
-/// growth), up to a limit past which it counts but stops storing. <see cref="ToArray"/> makes the one exact copy
-/// the message keeps.
+/// growth), up to a limit past which it counts but stops storing. <see cref="TakeMessage"/> makes the one exact copy
+/// the message keeps; when the client declared the size (MAIL FROM SIZE=, <see cref="Expect"/>) the bytes go straight
+/// into the array the message keeps, with no copy at the end.
 /// </summary>
 internal sealed class MessageBuffer : Stream
 {
     private const int ChunkSize = 64 * 1024;
+
+    /// <summary>Largest declared size written into one array from the start (a larger or lying SIZE= gets chunks).</summary>
+    public const int MaxExpected = 4 * 1024 * 1024;
+
     private readonly List<byte[]> _chunks = [];
+    private byte[]? _whole;
     private int _lastUsed = ChunkSize;
     private long _stored;
 
@@ -37,6 +43,21 @@ internal sealed class MessageBuffer : Stream
             Release();
             return;
         }
+        if (_whole is not null)
+        {
+            if (_stored + buffer.Length <= _whole.Length)
+            {
+                buffer.CopyTo(_whole.AsSpan((int)_stored));
+                _stored += buffer.Length;
+                return;
+            }
+            SpillWhole(); // more than declared: on in chunks
+        }
+        Append(buffer);
+    }
+
+    private void Append(ReadOnlySpan<byte> buffer)
+    {
         while (!buffer.IsEmpty)
         {
             if (_lastUsed == ChunkSize)
@@ -69,9 +90,41 @@ internal sealed class MessageBuffer : Stream
 
     public override void WriteByte(byte value) => Write([value]);
 
+    /// <summary>Writes the next message into one array of <paramref name="declared"/> bytes (the client's SIZE=),
+    /// when it is small enough and within <see cref="Limit"/>; call on an empty buffer.</summary>
+    public void Expect(long declared)
+    {
+        if (declared is <= 0 or > MaxExpected || declared > Limit || Written != 0) return;
+        _whole = GC.AllocateUninitializedArray<byte>((int)declared);
+    }
+
+    /// <summary>
+    /// The stored bytes, for the message to keep: the declared-size array itself when they went there and fill most
+    /// of it (then the buffer lets go of it), else one exact copy.
+    /// </summary>
+    public ReadOnlyMemory<byte> TakeMessage()
+    {
+        if (_whole is { } whole && _stored >= whole.Length / 2)
+        {
+            _whole = null;
+            return whole.AsMemory(0, (int)_stored);
+        }
+        return ToArray();
+    }
+
+    private void SpillWhole()
+    {
+        var whole = _whole!;
+        var stored = (int)_stored;
+        _whole = null;
+        _stored = 0;
+        Append(whole.AsSpan(0, stored));
+    }
+
     /// <summary>The stored bytes as one exact array.</summary>
     public byte[] ToArray()
     {
+        if (_whole is not null) return _whole.AsSpan(0, (int)_stored).ToArray();
         var result = GC.AllocateUninitializedArray<byte>(checked((int)_stored));
         var offset = 0;
         for (var i = 0; i < _chunks.Count; i++)
@@ -93,6 +146,7 @@ internal sealed class MessageBuffer : Stream
 
     private void Release()
     {
+        _whole = null;
         foreach (var chunk in _chunks) ArrayPool<byte>.Shared.Return(chunk);
         _chunks.Clear();
         _lastUsed = ChunkSize;

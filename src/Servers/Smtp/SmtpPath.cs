@@ -5,6 +5,9 @@ namespace Protocols.Servers.Smtp;
 /// <summary>Parses the arguments of MAIL FROM and RCPT TO: a path in angle brackets and ESMTP parameters.</summary>
 internal static class SmtpPath
 {
+    // What a path without parameters gets (most of them): one shared instance, never written to.
+    private static readonly Dictionary<string, string?> NoParameters = new(StringComparer.OrdinalIgnoreCase);
+
     /// <summary>
     /// Parses "FROM:&lt;path&gt; params" (prefix "FROM:" or "TO:"). Accepts a space after the colon (common in
     /// the wild), strips a source route (RFC 5321 §4.1.1.3 allows ignoring it). Returns null on syntax errors.
@@ -32,9 +35,10 @@ internal static class SmtpPath
             if (colon < 0) return null;
             path = path[(colon + 1)..];
         }
-        var parameters = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
         var tail = rest[(close + 1)..];
         if (!tail.IsEmpty && tail[0] != ' ') return null;
+        if (tail.Trim(' ').IsEmpty) return (path.ToString(), NoParameters);
+        var parameters = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
         foreach (var range in tail.Split(' '))
         {
             var item = tail[range];

@@ -16,10 +16,12 @@ public sealed partial class SmtpSession
         await Connection.Writer.DrainAsync(cancellationToken).ConfigureAwait(false);
 
         _buffer.Reset();
+        if (_mailParameters is not null && _mailParameters.TryGetValue("SIZE", out var declared)
+            && long.TryParse(declared, NumberStyles.None, CultureInfo.InvariantCulture, out var size))
+            _buffer.Expect(size);
         _dataOptions.MaxSize = _limits.MaxMessageSize > 0 ? _limits.MaxMessageSize : long.MaxValue;
         _dataOptions.MaxLineLength = _limits.MaxTextLineLength;
-        DotReadResult result = default;
-        await TransferAsync(async ct => result = await DotStuffedReader.ReadAsync(Connection.Reader, _buffer, _dataOptions, ct).ConfigureAwait(false),
+        var result = await TransferAsync(static (s, ct) => DotStuffedReader.ReadAsync(s.Connection.Reader, s._buffer, s._dataOptions, ct),
             cancellationToken).ConfigureAwait(false);
 
         if (result.TooLarge)
@@ -132,12 +134,12 @@ public sealed partial class SmtpSession
         var id = string.Create(CultureInfo.InvariantCulture,
             $"{now:yyyyMMddHHmmss}-{Environment.ProcessId:x}-{Interlocked.Increment(ref s_messageCounter):x}");
         var envelope = new SmtpEnvelope(_from ?? "", _mailParameters ?? [], [.. _recipients]);
-        var message = new ReceivedMessage(id, envelope, _buffer.ToArray(), now, RemoteEndPoint, HeloName,
+        var message = new ReceivedMessage(id, envelope, _buffer.TakeMessage(), now, RemoteEndPoint, HeloName,
             IsTls, AuthenticatedUser) { Transcript = Transcript?.ToString() };
         ResetTransaction();
         if (!await StageFaultAsync(FaultStages.AfterData, envelope.From, cancellationToken).ConfigureAwait(false)) return;
 
-        if (await CallHookAsync(() => _options.Handler.OnMessageAsync(this, message, cancellationToken)).ConfigureAwait(false) is { IsPositive: false } refused)
+        if (await CallHookAsync(static (h, s, m, t) => h.OnMessageAsync(s, m, t), message, cancellationToken).ConfigureAwait(false) is { IsPositive: false } refused)
         {
             CountRejected(SmtpRejectReasons.Table[SmtpRejectReason.MessageRejected]);
             Reply(refused);
@@ -155,7 +157,7 @@ public sealed partial class SmtpSession
         }
         MessageCount++;
         Services.Metrics.MessageTransferred(Services.Protocol, message.Raw.Length);
-        Reply(250, "2.0.0", $"Ok: queued as {id}");
+        WriteReply(250, last: true, UseEnhanced ? "2.0.0" : null, "Ok: queued as ", id);
     }
 
     private void HookFailed(Exception e) => LineLog.HandlerFailed(Logger, Services.Protocol, SessionId, "hook or store", e);

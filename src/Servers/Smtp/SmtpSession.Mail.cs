@@ -18,7 +18,7 @@ public sealed partial class SmtpSession
         if (parameters.TryGetValue("SIZE", out var size) && _limits.MaxMessageSize > 0
             && long.Parse(size!, CultureInfo.InvariantCulture) > _limits.MaxMessageSize)
             return await Refused(SmtpRejectReason.DeclaredSizeTooLarge).ConfigureAwait(false);
-        if (await CallHookAsync(() => _options.Handler.OnMailFromAsync(this, address, parameters, cancellationToken)).ConfigureAwait(false) is { } hook)
+        if (await CallHookAsync(static (h, s, a, t) => h.OnMailFromAsync(s, a.address, a.parameters, t), (address, parameters), cancellationToken).ConfigureAwait(false) is { } hook)
         {
             Reply(hook);
             if (!hook.IsPositive) return false;
@@ -87,7 +87,7 @@ public sealed partial class SmtpSession
             return await Refused(wrong, bad: true).ConfigureAwait(false);
         if (_recipients.Count >= _limits.MaxRecipients) return await RefusedRecipient(SmtpRejectReasons.Get(SmtpRejectReason.TooManyRecipients), SmtpRejectReason.TooManyRecipients).ConfigureAwait(false);
         var recipient = new SmtpRecipient(address, parameters);
-        if (await CallHookAsync(() => _options.Handler.OnRecipientAsync(this, recipient, cancellationToken)).ConfigureAwait(false) is { } hook)
+        if (await CallHookAsync(static (h, s, r, t) => h.OnRecipientAsync(s, r, t), recipient, cancellationToken).ConfigureAwait(false) is { } hook)
         {
             if (!hook.IsPositive) return await RefusedRecipient(new SmtpRejectReasons.Entry(hook.Code, hook.Enhanced, hook.Text), null).ConfigureAwait(false);
             Reply(hook);
@@ -120,12 +120,16 @@ public sealed partial class SmtpSession
             || p.Equals("DELAY", StringComparison.OrdinalIgnoreCase));
     }
 
-    /// <summary>Runs a hook; a hook that throws is logged (not sent) and answered with 451.</summary>
-    private async ValueTask<SmtpResponse?> CallHookAsync(Func<ValueTask<SmtpResponse?>> hook)
+    /// <summary>Runs a hook (a static lambda and its argument: no closure per call); a hook that throws is logged (not
+    /// sent) and answered with 451. The default handler, which accepts everything, is not called at all.</summary>
+    private async ValueTask<SmtpResponse?> CallHookAsync<TArg>(Func<ISmtpHandler, SmtpSession, TArg, CancellationToken, ValueTask<SmtpResponse?>> hook,
+        TArg argument, CancellationToken cancellationToken)
     {
+        var handler = _options.Handler;
+        if (ReferenceEquals(handler, SmtpHandler.AcceptAll)) return null;
         try
         {
-            return await hook().ConfigureAwait(false);
+            return await hook(handler, this, argument, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

@@ -61,7 +61,7 @@ public sealed partial class SmtpSession : LineSession<SmtpSession, SmtpState>, I
             Closing = true;
             return false;
         }
-        Reply(220, null, $"{_options.ServerName} {_options.GreetingText}");
+        WriteReply(220, last: true, null, _options.ServerName, " ", _options.GreetingText);
         return true;
     }
 
@@ -80,19 +80,7 @@ public sealed partial class SmtpSession : LineSession<SmtpSession, SmtpState>, I
             Reply(250, null, _options.ServerName);
             return new(true);
         }
-        var lines = new List<string>(12) { $"{_options.ServerName} Hello {name}" };
-        if (_options.Offers(SmtpExtensions.Pipelining)) lines.Add("PIPELINING");
-        if (_options.Offers(SmtpExtensions.Size))
-            lines.Add(_limits.MaxMessageSize > 0 ? $"SIZE {_limits.MaxMessageSize}" : "SIZE");
-        if (_options.Offers(SmtpExtensions.EightBitMime)) lines.Add("8BITMIME");
-        if (_options.Offers(SmtpExtensions.SmtpUtf8)) lines.Add("SMTPUTF8");
-        if (UseEnhanced) lines.Add("ENHANCEDSTATUSCODES");
-        if (CanStartTls) lines.Add("STARTTLS");
-        if (CanAuth && AuthenticatedUser is null) lines.Add("AUTH " + string.Join(' ', _options.AuthMechanisms));
-        if (_options.Offers(SmtpExtensions.Chunking)) lines.Add("CHUNKING");
-        if (_options.Offers(SmtpExtensions.Dsn)) lines.Add("DSN");
-        lines.Add("HELP");
-        ReplyLines(250, lines);
+        WriteEhloReply(name);
         return new(true);
     }
 
@@ -166,29 +154,6 @@ public sealed partial class SmtpSession : LineSession<SmtpSession, SmtpState>, I
     {
         Reply(fault.Code, fault.Enhanced, fault.Text ?? "Scripted failure");
         if (fault.Code == 421) Closing = true;
-    }
-
-    private void Reply(SmtpResponse response) => Reply(response.Code, response.Enhanced, response.Text);
-
-    private void Reply(int code, string? enhanced, string text)
-    {
-        var line = UseEnhanced && enhanced is not null
-            ? $"{code} {enhanced} {text}"
-            : $"{code} {text}";
-        if (TraceEnabled) TraceReply(line);
-        Transcript?.Server(line);
-        Connection.Writer.WriteLine(line);
-    }
-
-    private void ReplyLines(int code, List<string> lines)
-    {
-        for (var i = 0; i < lines.Count; i++)
-        {
-            var line = $"{code}{(i == lines.Count - 1 ? ' ' : '-')}{lines[i]}";
-            if (TraceEnabled) TraceReply(line);
-            Transcript?.Server(line);
-            Connection.Writer.WriteLine(line);
-        }
     }
 
     public override ValueTask DisposeAsync()
