@@ -19,6 +19,10 @@ internal sealed class GroupCommit<TItem, TResult> : IAsyncDisposable
     private long _batches;
     private long _items;
     private int _largest;
+    private readonly long[] _sizes = new long[BatchBuckets];
+
+    /// <summary>Histogram buckets of batch sizes: 1, 2-3, 4-7, ... (powers of two), the last one open-ended.</summary>
+    public const int BatchBuckets = 10;
 
     /// <param name="commit">Commits a batch durably and returns one result per item, in order; a throw fails the whole batch.</param>
     public GroupCommit(Func<IReadOnlyList<TItem>, CancellationToken, Task<IReadOnlyList<TResult>>> commit, Func<TItem, long> size,
@@ -34,6 +38,9 @@ internal sealed class GroupCommit<TItem, TResult> : IAsyncDisposable
 
     /// <summary>Commits so far: batches, items, the largest batch.</summary>
     public (long Batches, long Items, int Largest) Counts => (Interlocked.Read(ref _batches), Interlocked.Read(ref _items), Volatile.Read(ref _largest));
+
+    /// <summary>How many batches had 1, 2-3, 4-7, 8-15, ... items (bucket i holds sizes 2^i to 2^(i+1)-1; the last, everything above).</summary>
+    public IReadOnlyList<long> BatchSizes => [.. _sizes.Select((_, i) => Interlocked.Read(ref _sizes[i]))];
 
     public async Task<TResult> RunAsync(TItem item, CancellationToken cancellationToken)
     {
@@ -72,6 +79,7 @@ internal sealed class GroupCommit<TItem, TResult> : IAsyncDisposable
                 Interlocked.Increment(ref _batches);
                 Interlocked.Add(ref _items, batch.Count);
                 if (batch.Count > _largest) Volatile.Write(ref _largest, batch.Count);
+                Interlocked.Increment(ref _sizes[Math.Min(BatchBuckets - 1, System.Numerics.BitOperations.Log2((uint)batch.Count))]);
                 for (var i = 0; i < batch.Count; i++) batch[i].Done.TrySetResult(results[i]);
             }
             catch (Exception e)
@@ -91,4 +99,22 @@ internal sealed class GroupCommit<TItem, TResult> : IAsyncDisposable
     }
 
     private sealed record Pending(TItem Item, TaskCompletionSource<TResult> Done);
+}
+
+/// <summary>The batch-size histogram of a <see cref="GroupCommit{TItem, TResult}"/> as text.</summary>
+internal static class BatchSizes
+{
+    /// <summary><c>1: 120, 2-3: 400, 4-7: 37, 512+: 2</c> (empty buckets left out).</summary>
+    public static string Describe(IReadOnlyList<long> sizes)
+    {
+        var parts = new List<string>();
+        for (var i = 0; i < sizes.Count; i++)
+        {
+            if (sizes[i] == 0) continue;
+            long low = 1L << i, high = (2L << i) - 1;
+            var label = i == sizes.Count - 1 ? $"{low}+" : low == high ? $"{low}" : $"{low}-{high}";
+            parts.Add(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{label}: {sizes[i]}"));
+        }
+        return parts.Count == 0 ? "none" : string.Join(", ", parts);
+    }
 }

@@ -260,6 +260,62 @@ public abstract class MailStoreContract
     }
 
     [Test]
+    public async Task The_same_id_appended_at_once_is_stored_once_and_refused_for_the_rest()
+    {
+        await using var store = await CreateAsync();
+        // Twenty at once land in one or a few group commits: the batch itself holds the repeats.
+        var attempts = await Task.WhenAll(Enumerable.Range(0, 20).Select(i => Task.Run(async () =>
+        {
+            try
+            {
+                await store.AppendAsync(Mail($"twin {i}") with { Id = "twin" });
+                return true;
+            }
+            catch (MailStoreException)
+            {
+                return false;
+            }
+        })));
+        Assert.That(attempts.Count(stored => stored), Is.EqualTo(1));
+        Assert.That((await store.GetStatsAsync()).Messages, Is.EqualTo(1));
+        Assert.That((await store.GetAsync("twin"))!.Summary.Subject, Does.StartWith("twin "));
+    }
+
+    /// <summary>Exactly <paramref name="length"/> bytes of short words and line breaks.</summary>
+    private static string Filler(int length)
+    {
+        var text = new StringBuilder();
+        while (text.Length < length) text.Append("lorem ipsum dolor\r\n");
+        text.Length = length;
+        text[^1] = ' ';
+        return text.ToString();
+    }
+
+    [Test]
+    public async Task Free_text_indexes_the_first_64_KiB_of_the_text_a_word_ending_there_is_found_one_past_it_is_not()
+    {
+        await using var store = await CreateAsync();
+        const string word = " needle";
+        // The index takes MailDigest.MaxIndexedText (65,536) decoded bytes of the text part.
+        await store.AppendAsync(Mail("at the limit", body: Filler(65_536 - word.Length) + word) with { Id = "at" });
+        await store.AppendAsync(Mail("one past", body: Filler(65_536 - word.Length + 1) + word) with { Id = "past" });
+        var found = (await store.ListAsync(new MailQuery("needle", Limit: 10))).Messages.Select(m => m.Id);
+        Assert.That(found, Is.EqualTo(new[] { "at" }));
+    }
+
+    [Test]
+    public async Task Free_text_finds_a_word_far_into_the_text_and_survives_a_word_too_long_to_index()
+    {
+        await using var store = await CreateAsync();
+        // PostgreSQL counts word positions up to 16,383 and leaves out words over 2,047 bytes.
+        var far = string.Concat(Enumerable.Repeat("w ", 17_000)) + "zebra";
+        await store.AppendAsync(Mail("far", body: far) with { Id = "far" });
+        await store.AppendAsync(Mail("long", body: new string('q', 3000) + " kiwi") with { Id = "long" });
+        Assert.That((await store.ListAsync(new MailQuery("zebra", Limit: 10))).Messages.Select(m => m.Id), Is.EqualTo(new[] { "far" }));
+        Assert.That((await store.ListAsync(new MailQuery("kiwi", Limit: 10))).Messages.Select(m => m.Id), Is.EqualTo(new[] { "long" }));
+    }
+
+    [Test]
     public async Task Concurrent_appends_are_all_stored_once_and_each_acknowledged_one_is_readable()
     {
         await using var store = await CreateAsync();

@@ -10,8 +10,10 @@ internal sealed class PostgresDialect : MailSqlDialect
 
     public override string Like(string column, string parameter) => $"{column} ILIKE {parameter}";
 
-    public override string TextMatch(string parameter) => $"m.words @@ to_tsquery('simple', {parameter})";
+    // The query is a tsquery literal built here from the same words the index holds (see PostgresText), so PostgreSQL
+    // does not parse text with its locale on either side.
+    public override string TextMatch(string parameter) => $"m.words @@ CAST({parameter} AS tsquery)";
 
-    // The words in order, the last a prefix: alice <-> example <-> org:*. Words are letters and digits only.
-    public override string TextQuery(IReadOnlyList<string> words) => string.Join(" <-> ", words) + ":*";
+    // The words in order, the last a prefix: 'alice' <-> 'example' <-> 'org':*. Words are letters and digits only.
+    public override string TextQuery(IReadOnlyList<string> words) => PostgresText.Query(words);
 }

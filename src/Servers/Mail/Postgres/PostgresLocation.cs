@@ -46,6 +46,8 @@ internal static class PostgresLocation
             }
         }
         builder.SearchPath = PostgresSchema.Name;
+        // The batch insert and the list queries are the same few statements: prepared once per physical connection.
+        if (builder.MaxAutoPrepare == 0) builder.MaxAutoPrepare = 32;
         if (builder.Timeout == 15) builder.Timeout = 10;
         return builder;
     }

@@ -103,32 +103,6 @@ public sealed partial class PostgresMailStore : SqlMailStore
     private protected override Task BeginWriteAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken) =>
         ExecuteAsync(connection, "SELECT uidnext FROM mailboxes WHERE name = 'INBOX' FOR UPDATE", transaction, cancellationToken);
 
-    private protected override string InsertSql => """
-        INSERT INTO messages(id, received_at, envelope_from, envelope_to, header_from, header_to, header_cc, subject, date, size,
-            has_html, attachments, flags, client_address, helo, tls, auth_user, body_file, keywords, transcript, words)
-        VALUES(@id, @received, @efrom, @eto, @hfrom, @hto, @hcc, @subject, @date, @size, @html, @attachments, @flags,
-            @client, @helo, @tls, @auth, @file, '', @transcript, to_tsvector('simple', @words))
-        ON CONFLICT(id) DO NOTHING RETURNING uid
-        """;
-
-    private protected override void BindIndex(DbCommand insert, MailDigest digest) =>
-        Set(insert, "@words", string.Join(' ', MailSqlFilter.Words(string.Join(' ', digest.Subject, digest.Addresses, digest.Text))));
-
-    private protected override Task IndexAsync(DbConnection connection, DbTransaction transaction, long uid, MailDigest digest, CancellationToken cancellationToken) =>
-        Task.CompletedTask;
-
-    private protected override async Task WriteBodyAsync(DbConnection connection, DbTransaction transaction, long uid, ReadOnlyMemory<byte> raw,
-        CancellationToken cancellationToken)
-    {
-        var command = new NpgsqlCommand("INSERT INTO bodies(uid, raw) VALUES(@uid, @raw)", (NpgsqlConnection)connection, (NpgsqlTransaction)transaction);
-        await using (command.ConfigureAwait(false))
-        {
-            command.Parameters.Add(new NpgsqlParameter<long>("uid", uid));
-            command.Parameters.Add(new NpgsqlParameter<ReadOnlyMemory<byte>>("raw", raw) { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bytea });
-            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
-    }
-
     private protected override async Task<Stream?> OpenBodyAsync(DbConnection connection, long uid, CancellationToken cancellationToken)
     {
         var command = Command(connection, "SELECT raw FROM bodies WHERE uid = @p0", null, uid);

@@ -43,5 +43,24 @@ internal static class PostgresSchema
         CREATE TRIGGER messages_totals AFTER INSERT OR DELETE ON messages FOR EACH ROW EXECUTE FUNCTION totals_track();
         INSERT INTO meta VALUES('uidvalidity', extract(epoch from now())::bigint), ('pruned_messages', 0), ('pruned_bytes', 0);
         """,
+        // Version 2: the totals move once per statement, not once per row (a batch is one INSERT of every message).
+        """
+        DROP TRIGGER messages_totals ON messages;
+        DROP FUNCTION totals_track();
+        CREATE FUNCTION totals_added() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            UPDATE totals SET messages = messages + t.n, bytes = bytes + t.b FROM (SELECT count(*) AS n, COALESCE(sum(size), 0) AS b FROM added) t
+                WHERE t.n > 0;
+            RETURN NULL;
+        END $$;
+        CREATE FUNCTION totals_gone() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            UPDATE totals SET messages = messages - t.n, bytes = bytes - t.b FROM (SELECT count(*) AS n, COALESCE(sum(size), 0) AS b FROM gone) t
+                WHERE t.n > 0;
+            RETURN NULL;
+        END $$;
+        CREATE TRIGGER messages_added AFTER INSERT ON messages REFERENCING NEW TABLE AS added FOR EACH STATEMENT EXECUTE FUNCTION totals_added();
+        CREATE TRIGGER messages_gone AFTER DELETE ON messages REFERENCING OLD TABLE AS gone FOR EACH STATEMENT EXECUTE FUNCTION totals_gone();
+        """,
     ];
 }

@@ -5,7 +5,11 @@ namespace Protocols.Servers.Mail.Sql;
 public abstract partial class SqlMailStore
 {
     /// <summary>A message ready to commit: parsed, and its file (when large) already flushed.</summary>
-    private sealed record Prepared(string Id, MailToAppend Mail, MailDigest Digest, string? File);
+    private protected sealed record Prepared(string Id, MailToAppend Mail, MailDigest Digest, string? File, string? Words);
+
+    /// <summary>What the engine indexes for a message, made on the appending thread (in parallel across sessions) rather
+    /// than in the one writer; null when the engine indexes <see cref="MailDigest"/> as it is.</summary>
+    private protected virtual string? IndexWords(MailDigest digest) => null;
 
     public async ValueTask<MailSummary> AppendAsync(MailToAppend mail, CancellationToken cancellationToken = default)
     {
@@ -22,7 +26,7 @@ public abstract partial class SqlMailStore
         MailSummary? stored;
         try
         {
-            stored = await _commits.RunAsync(new Prepared(id, mail, digest, file), cancellationToken).ConfigureAwait(false);
+            stored = await _commits.RunAsync(new Prepared(id, mail, digest, file, IndexWords(digest)), cancellationToken).ConfigureAwait(false);
         }
         catch when (file is not null)
         {
@@ -84,19 +88,11 @@ public abstract partial class SqlMailStore
         }
     }
 
-    /// <summary>The insert of a summary row, returning its UID (nothing when the id is taken).</summary>
-    private protected virtual string InsertSql => """
-        INSERT INTO messages(id, received_at, envelope_from, envelope_to, header_from, header_to, header_cc, subject, date, size,
-            has_html, attachments, flags, client_address, helo, tls, auth_user, body_file, keywords, transcript)
-        VALUES(@id, @received, @efrom, @eto, @hfrom, @hto, @hcc, @subject, @date, @size, @html, @attachments, @flags,
-            @client, @helo, @tls, @auth, @file, '', @transcript)
-        ON CONFLICT(id) DO NOTHING RETURNING uid
-        """;
-
-    private const string RecipientSql = """
-        INSERT INTO recipients(mailbox, uid) VALUES(@m, @uid) ON CONFLICT DO NOTHING;
-        INSERT INTO mailboxes(name, uidnext) VALUES(@m, @next) ON CONFLICT(name) DO UPDATE SET uidnext = excluded.uidnext
-        """;
+    /// <summary>Inserts the batch's summary rows, bodies (those not in files), words and recipient mailboxes in the open
+    /// transaction. Returns one UID per message, in batch order, ascending; 0 where the id is already stored (or repeats
+    /// one earlier in the batch).</summary>
+    private protected abstract Task<long[]> InsertBatchAsync(DbConnection connection, DbTransaction transaction, IReadOnlyList<Prepared> batch,
+        CancellationToken cancellationToken);
 
     /// <summary>One transaction, one flush, for every message waiting.</summary>
     private async Task<IReadOnlyList<MailSummary?>> CommitAsync(IReadOnlyList<Prepared> batch, CancellationToken cancellationToken)
@@ -106,33 +102,21 @@ public abstract partial class SqlMailStore
         await WriteAsync(async (connection, transaction, cancellationToken) =>
         {
             await BeginWriteAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
-            var insert = Command(connection, InsertSql, transaction);
-            var recipient = Command(connection, RecipientSql, transaction);
-            await using (insert.ConfigureAwait(false))
-            await using (recipient.ConfigureAwait(false))
+            var uids = await InsertBatchAsync(connection, transaction, batch, cancellationToken).ConfigureAwait(false);
+            long last = 0;
+            for (var i = 0; i < batch.Count; i++)
             {
-                long last = 0;
-                for (var i = 0; i < batch.Count; i++)
-                {
-                    var (id, mail, digest, file) = batch[i];
-                    Bind(insert, id, mail, digest, file);
-                    if (await insert.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is not { } value || value is DBNull) continue;
-                    var uid = Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture);
-                    last = uid;
-                    if (file is null) await WriteBodyAsync(connection, transaction, uid, mail.Raw, cancellationToken).ConfigureAwait(false);
-                    await IndexAsync(connection, transaction, uid, digest, cancellationToken).ConfigureAwait(false);
-                    foreach (var mailbox in mail.EnvelopeTo.Select(MailIds.Mailbox).Distinct(StringComparer.Ordinal))
-                    {
-                        if (mailbox == MailQuery.Inbox) continue;
-                        Set(recipient, "@m", mailbox);
-                        Set(recipient, "@uid", uid);
-                        Set(recipient, "@next", uid + 1);
-                        await recipient.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-                    }
-                    results[i] = new MailSummary(id, uid, mail.ReceivedAt, mail.EnvelopeFrom, mail.EnvelopeTo, digest.From, digest.To, digest.Cc,
-                        digest.Subject, digest.Date, mail.Raw.Length, digest.HasHtml, digest.AttachmentCount, mail.Flags, []);
-                }
-                if (last > 0) await ExecuteAsync(connection, "UPDATE mailboxes SET uidnext = @p0 WHERE name = 'INBOX'", transaction, cancellationToken, last + 1).ConfigureAwait(false);
+                if (uids[i] == 0) continue;
+                var (id, mail, digest, _, _) = batch[i];
+                last = uids[i];
+                results[i] = new MailSummary(id, uids[i], mail.ReceivedAt, mail.EnvelopeFrom, mail.EnvelopeTo, digest.From, digest.To, digest.Cc,
+                    digest.Subject, digest.Date, mail.Raw.Length, digest.HasHtml, digest.AttachmentCount, mail.Flags, []);
+            }
+            if (last > 0)
+            {
+                var next = WriterCommand(connection, transaction, "UPDATE mailboxes SET uidnext = @next WHERE name = 'INBOX'");
+                Set(next, "@next", last + 1);
+                await next.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
             pruned = await PruneAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
             var changes = results.Where(r => r is not null).Select(r => new MailChange(MailChangeKind.Added, r!.Id, r.Uid, r))
@@ -146,31 +130,4 @@ public abstract partial class SqlMailStore
         }
         return results;
     }
-
-    private void Bind(DbCommand insert, string id, MailToAppend mail, MailDigest digest, string? file)
-    {
-        Set(insert, "@id", id);
-        Set(insert, "@received", mail.ReceivedAt.ToUnixTimeMilliseconds());
-        Set(insert, "@efrom", mail.EnvelopeFrom);
-        Set(insert, "@eto", string.Join('\n', mail.EnvelopeTo));
-        Set(insert, "@hfrom", digest.From);
-        Set(insert, "@hto", digest.To);
-        Set(insert, "@hcc", digest.Cc);
-        Set(insert, "@subject", digest.Subject);
-        Set(insert, "@date", digest.Date);
-        Set(insert, "@size", (long)mail.Raw.Length);
-        Set(insert, "@html", digest.HasHtml ? 1 : 0);
-        Set(insert, "@attachments", digest.AttachmentCount);
-        Set(insert, "@flags", (int)mail.Flags);
-        Set(insert, "@client", mail.Session.ClientAddress);
-        Set(insert, "@helo", mail.Session.HeloName);
-        Set(insert, "@tls", mail.Session.Tls ? 1 : 0);
-        Set(insert, "@auth", mail.Session.AuthenticatedUser);
-        Set(insert, "@file", file);
-        Set(insert, "@transcript", mail.Session.Transcript);
-        BindIndex(insert, digest);
-    }
-
-    /// <summary>Binds what an engine indexes in the row itself (PostgreSQL's tsvector); SQLite indexes in a table of its own.</summary>
-    private protected virtual void BindIndex(DbCommand insert, MailDigest digest) { }
 }

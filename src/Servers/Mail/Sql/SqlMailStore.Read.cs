@@ -67,15 +67,22 @@ public abstract partial class SqlMailStore
         var where = before is null ? matchWhere : matchWhere + " AND m.uid < " + filter.Add(before.Value);
         return await ReadAsync(async connection =>
         {
-            List<MailSummary> page;
-            var select = Command(connection, $"SELECT {Columns} FROM {from} WHERE {where} ORDER BY m.uid DESC LIMIT {limit + 1}", null, [.. filter.Values]);
-            await using (select.ConfigureAwait(false)) page = await SummariesAsync(select, cancellationToken).ConfigureAwait(false);
             var total = mailbox == MailQuery.Inbox
                 ? (await TotalsAsync(connection, null, cancellationToken).ConfigureAwait(false)).Messages
                 : await ScalarAsync(connection, "SELECT count(*) FROM recipients WHERE mailbox = @p0", null, cancellationToken, mailbox).ConfigureAwait(false);
             var matched = filter.IsEmpty
                 ? total
                 : await ScalarAsync(connection, $"SELECT count(*) FROM {from} WHERE {matchWhere}", null, cancellationToken, matchValues).ConfigureAwait(false);
+            // Newest first, walking the table backwards, stops after a page when matches are dense; when they are few
+            // (under a tenth), that walk reads nearly every row, so find the matching UIDs first (SQLite scans its
+            // covering index of the substring columns for that) and read only those rows.
+            var sparse = !filter.IsEmpty && matched * 10 < total;
+            var sql = sparse
+                ? $"SELECT {Columns} FROM messages m WHERE m.uid IN (SELECT m.uid FROM {from} WHERE {where}) ORDER BY m.uid DESC LIMIT {limit + 1}"
+                : $"SELECT {Columns} FROM {from} WHERE {where} ORDER BY m.uid DESC LIMIT {limit + 1}";
+            List<MailSummary> page;
+            var select = Command(connection, sql, null, [.. filter.Values]);
+            await using (select.ConfigureAwait(false)) page = await SummariesAsync(select, cancellationToken).ConfigureAwait(false);
             string? next = null;
             if (page.Count > limit)
             {

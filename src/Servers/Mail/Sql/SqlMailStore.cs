@@ -15,6 +15,7 @@ public abstract partial class SqlMailStore : IMailStore
 
     private readonly GroupCommit<Prepared, MailSummary?> _commits;
     private readonly Timer? _ageTimer;
+    private readonly WriterCommands _writerCommands = new();
     private int _disposed;
 
     private protected SqlMailStore(MailRetention retention, ILogger logger, long uidValidity)
@@ -36,6 +37,9 @@ public abstract partial class SqlMailStore : IMailStore
 
     /// <summary>Commits so far: transactions, messages, the most messages one transaction carried.</summary>
     public (long Batches, long Messages, int Largest) CommitCounts => _commits.Counts;
+
+    /// <summary>How many commits carried 1, 2-3, 4-7, 8-15, ... messages (see <see cref="GroupCommit{TItem, TResult}.BatchSizes"/>).</summary>
+    public IReadOnlyList<long> CommitSizes => _commits.BatchSizes;
 
     private protected bool IsDisposed => Volatile.Read(ref _disposed) == 1;
 
@@ -64,12 +68,6 @@ public abstract partial class SqlMailStore : IMailStore
     /// <summary>First statement of a write transaction (PostgreSQL locks the INBOX row so UIDs commit in order across instances).</summary>
     private protected virtual Task BeginWriteAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken) => Task.CompletedTask;
 
-    /// <summary>Stores the bytes of message <paramref name="uid"/> in the bodies table.</summary>
-    private protected abstract Task WriteBodyAsync(DbConnection connection, DbTransaction transaction, long uid, ReadOnlyMemory<byte> raw, CancellationToken cancellationToken);
-
-    /// <summary>Indexes the words of message <paramref name="uid"/> for free-text search.</summary>
-    private protected abstract Task IndexAsync(DbConnection connection, DbTransaction transaction, long uid, MailDigest digest, CancellationToken cancellationToken);
-
     /// <summary>Opens the bytes of message <paramref name="uid"/> in the bodies table as a stream owning <paramref name="connection"/>; null when gone.</summary>
     private protected abstract Task<Stream?> OpenBodyAsync(DbConnection connection, long uid, CancellationToken cancellationToken);
 
@@ -90,11 +88,17 @@ public abstract partial class SqlMailStore : IMailStore
         await _commits.DisposeAsync().ConfigureAwait(false);
         await WriteGate.WaitAsync().ConfigureAwait(false);
         var (batches, messages, largest) = _commits.Counts;
-        if (batches > 0) LogCommits(Logger, messages, batches, (double)messages / batches, largest);
+        if (batches > 0) LogCommits(Logger, messages, batches, (double)messages / batches, largest, BatchSizes.Describe(_commits.BatchSizes));
+        await _writerCommands.DisposeAsync().ConfigureAwait(false);
         await CloseAsync().ConfigureAwait(false);
         WriteGate.Dispose();
         GC.SuppressFinalize(this);
     }
+
+    /// <summary>A command on the writer connection, compiled once and reused across batches (do not dispose it); set every
+    /// parameter before executing.</summary>
+    private protected DbCommand WriterCommand(DbConnection connection, DbTransaction transaction, string sql) =>
+        _writerCommands.Get(connection, transaction, sql);
 
     /// <summary>Closes the engine's connections (every write has finished).</summary>
     private protected abstract ValueTask CloseAsync();
@@ -141,8 +145,8 @@ public abstract partial class SqlMailStore : IMailStore
 
     internal static string Invariant(long value) => value.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "store: {Messages} messages in {Batches} commits (mean {Mean:F1}, largest {Largest})")]
-    private static partial void LogCommits(ILogger logger, long messages, long batches, double mean, int largest);
+    [LoggerMessage(Level = LogLevel.Information, Message = "store: {Messages} messages in {Batches} commits (mean {Mean:F1}, largest {Largest}); messages per commit {Sizes}")]
+    private static partial void LogCommits(ILogger logger, long messages, long batches, double mean, int largest, string sizes);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "store: pruned {Messages} oldest messages ({Bytes} bytes) by {Rule}")]
     private static partial void LogPruned(ILogger logger, int messages, long bytes, string rule);

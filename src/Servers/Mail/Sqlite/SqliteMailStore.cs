@@ -12,7 +12,7 @@ namespace Protocols.Servers.Mail.Sqlite;
 /// larger ones in <c>DIR/messages/&lt;id&gt;.eml</c>. Appends go through one writer connection that commits every
 /// message waiting in one transaction (group commit); readers use their own pooled connections and never block it.
 /// </summary>
-public sealed class SqliteMailStore : SqlMailStore
+public sealed partial class SqliteMailStore : SqlMailStore
 {
     private readonly string _connectionString;
     private readonly SqliteConnection _writer;
@@ -131,21 +131,6 @@ public sealed class SqliteMailStore : SqlMailStore
     private protected override Task<DbConnection> RentWriterAsync(CancellationToken cancellationToken) => Task.FromResult<DbConnection>(_writer);
 
     private protected override ValueTask ReturnWriterAsync(DbConnection connection) => ValueTask.CompletedTask;
-
-    private protected override async Task WriteBodyAsync(DbConnection connection, DbTransaction transaction, long uid, ReadOnlyMemory<byte> raw,
-        CancellationToken cancellationToken)
-    {
-        // zeroblob, then the bytes through the blob handle: no second copy of the message in memory.
-        await ExecuteAsync(connection, "INSERT INTO bodies(uid, raw) VALUES(@p0, zeroblob(@p1))", transaction, cancellationToken, uid, (long)raw.Length)
-            .ConfigureAwait(false);
-        if (raw.Length == 0) return;
-        using var blob = new SqliteBlob((SqliteConnection)connection, "bodies", "raw", uid);
-        blob.Write(raw.Span);
-    }
-
-    private protected override Task IndexAsync(DbConnection connection, DbTransaction transaction, long uid, MailDigest digest, CancellationToken cancellationToken) =>
-        ExecuteAsync(connection, "INSERT INTO search(rowid, subject, addresses, body) VALUES(@p0, @p1, @p2, @p3)", transaction, cancellationToken,
-            uid, digest.Subject ?? "", digest.Addresses, digest.Text);
 
     private protected override Task<Stream?> OpenBodyAsync(DbConnection connection, long uid, CancellationToken cancellationToken)
     {

