@@ -90,7 +90,10 @@ public sealed class FtpServerOptions
     /// <summary>Where data connections are opened: TCP sockets (the default), or a <see cref="MemoryNetwork"/> in tests.</summary>
     public INetwork Network { get; set; } = SocketNetwork.Shared;
 
-    /// <summary>Scripted faults and upload notifications (test servers); null in production.</summary>
+    /// <summary>
+    /// Scripted faults (the kernel's <see cref="FaultScript"/>, consulted before every command: a reply to the Nth use
+    /// of a verb, a delay, a drop; plus FTP's data-channel cut) and upload notifications (test servers); null in production.
+    /// </summary>
     public FtpFaults? Faults { get; set; }
 
     /// <summary>The kernel's limits of one control connection, from these options.</summary>

@@ -18,7 +18,6 @@ public sealed partial class FtpSession
     private Task? _transfer;
     private CancellationTokenSource? _transferCts;
     private long _transferred;
-    private int _storCount;
 
     /// <summary>A transfer that failed on our side, with the reply to give (451 local error, 452 disk full).</summary>
     private sealed class TransferFailedException(int code, string message, Exception? inner = null) : Exception(message, inner)
@@ -300,12 +299,6 @@ public sealed partial class FtpSession
         var offset = _restart;
         _restart = 0;
         var mode = kind == StoreKind.Appe ? FtpUploadMode.Append : offset > 0 ? FtpUploadMode.Resume : FtpUploadMode.Create;
-        var count = Interlocked.Increment(ref _storCount);
-        if (_options.Faults?.ReplyToStor is { } fault && fault.Nth == count)
-        {
-            await ReplyAsync(fault.Code, fault.Text).ConfigureAwait(false);
-            return;
-        }
         var upload = await Tree.BeginUploadAsync(path, mode, offset, cancellationToken).ConfigureAwait(false);
         var ascii = _type == TransferType.Ascii;
         var preliminary = kind == StoreKind.Stou ? $"FILE: {FtpPathResolver.Name(path)}" : "Ok to send data.";

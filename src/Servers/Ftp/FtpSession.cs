@@ -42,7 +42,7 @@ public sealed partial class FtpSession : LineSession<FtpSession, FtpState>
     /// </summary>
     public FtpSession(Connection connection, FtpServerState state, ILogger? logger = null, bool implicitTls = false, ProtocolsMetrics? metrics = null)
         : base(connection, Verbs, new CrlfFraming((state ?? throw new ArgumentNullException(nameof(state))).Options.MaxCommandLength, acceptBareLf: true),
-            state.Options.ToSessionLimits(), new LineServices(Protocol, logger, metrics, authThrottle: state.AuthThrottle), FtpState.Connected)
+            state.Options.ToSessionLimits(), new LineServices(Protocol, logger, metrics, state.Options.Faults, state.AuthThrottle), FtpState.Connected)
     {
         _server = state;
         _options = state.Options;
@@ -115,6 +115,7 @@ public sealed partial class FtpSession : LineSession<FtpSession, FtpState>
     {
         WritePosted();
         Connection.Writer.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{fault.Code} {fault.Text ?? "Scripted failure."}"));
+        if (fault.Code == 421) Closing = true;
     }
 
     /// <summary>Writes a reject-table reply (counted in the metrics and the log); a closing one ends the session after it.</summary>

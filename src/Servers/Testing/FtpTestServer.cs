@@ -33,6 +33,10 @@ public sealed class FtpTestServer : IAsyncDisposable
 
     public FtpTestServerOptions Options { get; }
 
+    /// <summary>Scripted faults, read live (script them before or while the client under test runs); see <see cref="FtpFaults"/>:
+    /// <c>ftp.Faults.Reply("STOR", 452, "Insufficient storage space.", nth: 2)</c>, <c>Delay</c>, <c>DisconnectOn</c>.</summary>
+    public FtpFaults Faults => Options.Faults;
+
     /// <summary>The tree served to every user.</summary>
     public IFtpFileSystem FileSystem { get; }
 

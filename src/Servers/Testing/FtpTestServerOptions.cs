@@ -22,6 +22,6 @@ public sealed class FtpTestServerOptions
     /// <summary>Lets a test change limits and timeouts before the start.</summary>
     public Action<FtpServerOptions>? Configure { get; set; }
 
-    /// <summary>Scripted faults (reply to the Nth STOR, cut downloads after N bytes).</summary>
+    /// <summary>Scripted faults (the kernel's rules for any verb: reply, delay, drop; cut downloads after N bytes); also <see cref="FtpTestServer.Faults"/>.</summary>
     public FtpFaults Faults { get; } = new();
 }
