@@ -222,20 +222,23 @@ public sealed partial class FtpClient
         if (local.DirectoryName is { } dir) Directory.CreateDirectory(dir);
         var append = offset > 0 || exists == FtpExists.Append;
         // A new copy is written beside the target and renamed over it only when complete: a failed or cancelled
-        // download leaves an existing file as it was (an append or resume writes in place: it is a partial file).
-        var writing = append ? localPath : Path.Combine(local.DirectoryName ?? ".", $".{local.Name}.{Guid.NewGuid():N}.part");
+        // download leaves an existing file as it was (an append or resume writes in place: it is a partial file, and
+        // so does a fifo or device such as /dev/null, which a rename would replace).
+        var special = !append && Files.SpecialTarget.Is(localPath);
+        var inPlace = append || special;
+        var writing = inPlace ? localPath : Path.Combine(local.DirectoryName ?? ".", $".{local.Name}.{Guid.NewGuid():N}.part");
         try
         {
-            await using (var destination = new FileStream(writing, append ? FileMode.Append : FileMode.CreateNew,
-                             FileAccess.Write, FileShare.None, 1, FileOptions.Asynchronous))
+            await using (var destination = new FileStream(writing, append ? FileMode.Append : special ? FileMode.Open : FileMode.CreateNew,
+                             FileAccess.Write, special ? FileShare.ReadWrite : FileShare.None, 1, special ? FileOptions.None : FileOptions.Asynchronous))
             {
                 await DownloadAsync(destination, remotePath, offset, progress, total, cancellationToken).ConfigureAwait(false);
             }
-            if (!append) File.Move(writing, localPath, overwrite: true);
+            if (!inPlace) File.Move(writing, localPath, overwrite: true);
         }
         finally
         {
-            if (!append) File.Delete(writing);
+            if (!inPlace) File.Delete(writing);
         }
         if (verify) await VerifyAsync(localPath, remotePath, cancellationToken).ConfigureAwait(false);
         return FtpStatus.Success;

@@ -1,3 +1,4 @@
+using Protocols.Files;
 using System.IO.Enumeration;
 
 namespace Protocols.Servers.FileSystem;

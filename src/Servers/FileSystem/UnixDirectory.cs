@@ -1,3 +1,4 @@
+using Protocols.Files;
 using System.Runtime.InteropServices;
 
 namespace Protocols.Servers.FileSystem;

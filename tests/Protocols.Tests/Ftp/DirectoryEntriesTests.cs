@@ -1,3 +1,4 @@
+using Protocols.Files;
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using Protocols.Servers.FileSystem;

@@ -1,3 +1,4 @@
+using Protocols.Files;
 using System.Runtime.CompilerServices;
 using Protocols.Servers.FileSystem;
 

@@ -5,7 +5,7 @@ namespace Protocols.Servers.Ftp.FileSystem;
 
 /// <summary>
 /// Tells regular files from fifos, sockets and character devices, which .NET reports as plain files of length 0.
-/// stat(2) tells by the file type bits of st_mode (<see cref="Protocols.Servers.FileSystem.UnixStatus"/>). Elsewhere
+/// stat(2) tells by the file type bits of st_mode (<see cref="Protocols.Files.UnixStatus"/>). Elsewhere
 /// the check opens with <c>O_NONBLOCK</c> (a fifo would block a plain open until a writer comes) and asks whether the
 /// handle can seek: fifos, sockets and character devices cannot; block devices can and pass (only root makes them).
 /// </summary>
@@ -17,8 +17,8 @@ internal static partial class SpecialFiles
     {
         if (!OperatingSystem.IsLinux()) return true;
         // stat(2) (following links, as the open would): the file type bits must say regular file.
-        if (Protocols.Servers.FileSystem.UnixStatus.IsAvailable)
-            return Protocols.Servers.FileSystem.UnixStatus.TryStat(path, out var status) && status.Kind == Protocols.Servers.FileSystem.DirectoryEntryKind.File;
+        if (Protocols.Files.UnixStatus.IsAvailable)
+            return Protocols.Files.UnixStatus.TryStat(path, out var status) && status.Kind == Protocols.Files.DirectoryEntryKind.File;
         var fd = Open(path, ReadOnlyNonBlockingCloseOnExec);
         if (fd < 0) return false;
         using var handle = new SafeFileHandle(fd, ownsHandle: true);

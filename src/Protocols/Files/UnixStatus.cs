@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Protocols.Servers.FileSystem;
+namespace Protocols.Files;
 
 /// <summary>What a directory entry is, by the file type bits of its status.</summary>
 public enum DirectoryEntryKind
