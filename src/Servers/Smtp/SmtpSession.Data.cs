@@ -135,7 +135,7 @@ public sealed partial class SmtpSession
             $"{now:yyyyMMddHHmmss}-{Environment.ProcessId:x}-{Interlocked.Increment(ref s_messageCounter):x}");
         var envelope = new SmtpEnvelope(_from ?? "", _mailParameters ?? [], [.. _recipients]);
         var message = new ReceivedMessage(id, envelope, _buffer.TakeMessage(), now, RemoteEndPoint, HeloName,
-            IsTls, AuthenticatedUser) { Transcript = Transcript?.ToString() };
+            IsTls, AuthenticatedUser) { Transcript = Transcript?.TakeForMessage() };
         ResetTransaction();
         if (!await StageFaultAsync(FaultStages.AfterData, envelope.From, cancellationToken).ConfigureAwait(false)) return;
 
