@@ -7,15 +7,16 @@
 # RUNS (3) interleaved runs, medians with min and max, ratios; each measured run waits for a quiet machine first
 # (bench-lib.sh). Files live in /dev/shm (or /tmp) and are deleted at the end. CLIENT_ONLY=1 / SERVER_ONLY=1.
 # LISTING_ONLY=1: the server part's listings only (LIST and MLSD, CPU per LIST; no 1 GiB transfers, no logins).
-# Listings: ours gets WARMUP (20) LISTs and MLSDs first, unmeasured (the JIT's tiers settle: a long-running server's
-# state), after one cold LIST (the first after start, printed apart); then CPU per LIST (CPU_LISTS, 20, curl LISTs
-# in a row per server: utime+stime of the server process and its reaped children, vsftpd's sessions included).
+# Listings: the first LIST of ours after its start is printed apart (cold: the JIT compiles its path); then WARMUP
+# (40) rounds of LIST, MLSD and LIST (ftplib), unmeasured, let the JIT's tiers settle (a long-running server's state;
+# per-session code needs some 60 sessions); CPU per LIST: CPU_LISTS (20) curl LISTs in a row per server, utime+stime
+# of the server process and its reaped children (vsftpd's session processes included).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source tests/Protocols.Benchmarks/bench-lib.sh
 SIZE_MIB=${SIZE_MIB:-1024}
 FILES=${FILES:-10000}
-WARMUP=${WARMUP:-20}
+WARMUP=${WARMUP:-40}
 CPU_LISTS=${CPU_LISTS:-20}
 LISTING_ONLY=${LISTING_ONLY:-0}
 [ "$LISTING_ONLY" = 1 ] && SERVER_ONLY=1
