@@ -37,7 +37,10 @@ internal static class FtpListingFormatter
     private const int MaxHead = 96;
 
     /// <summary>The size of a fresh output buffer for listing lines: one send(2) each.</summary>
-    internal const int LargeWrite = 64 * 1024;
+    internal const int LargeWrite = 128 * 1024;
+
+    /// <summary>A listing drains once this much is buffered: each send(2) 64 KiB or more, and the next line still fits the large buffer.</summary>
+    internal const int DrainBytes = 64 * 1024;
 
     /// <summary>Names with CR or LF would break the line framing (and could forge entries): such entries are left out.</summary>
     public static bool IsListable(string name) => name.AsSpan().IndexOfAny('\r', '\n') < 0;

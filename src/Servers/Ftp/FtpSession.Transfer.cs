@@ -179,7 +179,7 @@ public sealed partial class FtpSession
                         case ListKind.Names: FtpListingFormatter.WriteName(output, listing.Name); break;
                         default: FtpListingFormatter.WriteMlsd(output, listing.Name, listing.Facts, canWrite, facts); break;
                     }
-                    if (data.Writer.UnflushedBytes >= ListingDrainBytes) await DrainListingAsync(data, token).ConfigureAwait(false);
+                    if (data.Writer.UnflushedBytes >= FtpListingFormatter.DrainBytes) await DrainListingAsync(data, token).ConfigureAwait(false);
                 }
             }
             else
@@ -192,7 +192,7 @@ public sealed partial class FtpSession
                         case ListKind.Names: FtpListingFormatter.WriteName(output, item.Name); break;
                         default: FtpListingFormatter.WriteMlsd(output, item, canWrite, facts); break;
                     }
-                    if (data.Writer.UnflushedBytes >= ListingDrainBytes) await DrainListingAsync(data, token).ConfigureAwait(false);
+                    if (data.Writer.UnflushedBytes >= FtpListingFormatter.DrainBytes) await DrainListingAsync(data, token).ConfigureAwait(false);
                 }
             }
             await DrainDataAsync(data, token).ConfigureAwait(false);
@@ -200,9 +200,6 @@ public sealed partial class FtpSession
             return "Directory send OK.";
         }, () => ValueTask.CompletedTask, cancellationToken).ConfigureAwait(false);
     }
-
-    /// <summary>A listing drains when this much is buffered: less than one large buffer, so each drain is one send.</summary>
-    private const int ListingDrainBytes = 60 * 1024;
 
     private async Task DrainListingAsync(Connection data, CancellationToken cancellationToken)
     {
