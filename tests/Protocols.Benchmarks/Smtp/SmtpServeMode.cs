@@ -9,7 +9,7 @@ namespace Protocols.Benchmarks.Smtp;
 /// recorded), but with the in-memory store keeping the newest 100 messages instead of the SQLite one: smtp-bench.sh
 /// runs it beside <c>proto smtp serve</c> so the server's own cost shows apart from the store's. <c>inline</c> runs the
 /// sessions on the socket threads (<see cref="SmtpServerOptions.InlineScheduling"/>; proto keeps them on the pool). Prints "ready" when
-/// listening and, at SIGTERM or Ctrl+C, how many messages it accepted.
+/// listening, its counters at SIGHUP (<see cref="Profiling.ProcessCounters"/>) and, at SIGTERM or Ctrl+C, how many messages it accepted.
 /// </summary>
 internal static class SmtpServeMode
 {
@@ -24,6 +24,7 @@ internal static class SmtpServeMode
         var options = new SmtpServerOptions { Store = store, RecordTranscript = true, InlineScheduling = args.Length == 3 && args[2] == "inline" };
         options.Limits.MaxMessageSize = 0;
         await using var server = await Protocols.Servers.Smtp.SmtpServer.StartAsync(options, new IPEndPoint(IPAddress.Loopback, port)).ConfigureAwait(false);
+        using var counters = Profiling.ProcessCounters.PrintOnHangup(() => $"messages={store.TotalCount}");
         Console.WriteLine($"ready ours-memory {server.EndPoint}");
         try
         {
