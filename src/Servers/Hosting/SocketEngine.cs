@@ -8,10 +8,11 @@ namespace Protocols.Servers.Hosting;
 /// like an event loop instead (smtp-sink's model): one epoll thread runs the completions inline
 /// (<c>DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1</c>, <c>DOTNET_SYSTEM_NET_SOCKETS_THREAD_COUNT=1</c>, read once by the
 /// runtime when it creates its first socket), and <see cref="ProtocolsHost"/> then runs Kestrel's pipes inline on it
-/// (<c>UnsafePreferInlineScheduling</c>): 2 work items and 1.5-5 context switches per session, server CPU per message
-/// 105-109 us instead of 143-196 us (in-memory store, 100 B; docs/performance.md). The price: code that blocks on a socket
-/// thread stalls every connection, so sessions must never block (ours await; the mail store's commits complete on the
-/// thread pool).
+/// (<c>UnsafePreferInlineScheduling</c>): 2 work items and 1-3 context switches per session; with proto's thread pool
+/// not spinning (src/Cli/runtimeconfig.template.json) server CPU per message 130 / 131 us instead of 155 / 203 us
+/// (in-memory store, 100 B / 10 KiB, a loaded machine; docs/performance.md, round three). The price: code that blocks
+/// on a socket thread stalls every connection, so sessions must never block (ours await; the mail store's commits
+/// complete on the thread pool).
 /// </summary>
 public static class SocketEngine
 {
