@@ -124,6 +124,49 @@ internal sealed class DotScanner
         {
             var cr = Vector256.Create((byte)'\r');
             var lf = Vector256.Create((byte)'\n');
+            var dot = Vector256.Create((byte)'.');
+            // 64 bytes at a time. A block is plain when every CR is followed by an LF inside it, every LF follows a CR,
+            // and no LF is followed by a dot (the byte after the block included): then only its first line can be the
+            // longest (the others are shorter than 64) once a line of 63 or more was seen, so it costs no per-line work.
+            while (pos <= length - 65)
+            {
+                var a = Vector256.LoadUnsafe(ref start, (nuint)pos);
+                var b = Vector256.LoadUnsafe(ref start, (nuint)pos + 32);
+                var crs = Vector256.Equals(a, cr).ExtractMostSignificantBits() | ((ulong)Vector256.Equals(b, cr).ExtractMostSignificantBits() << 32);
+                var lfs = Vector256.Equals(a, lf).ExtractMostSignificantBits() | ((ulong)Vector256.Equals(b, lf).ExtractMostSignificantBits() << 32);
+                if ((crs | lfs) == 0)
+                {
+                    pos += 64;
+                    continue;
+                }
+                var dots = Vector256.Equals(a, dot).ExtractMostSignificantBits() | ((ulong)Vector256.Equals(b, dot).ExtractMostSignificantBits() << 32);
+                if (LongestLine >= 63 && (long)crs >= 0 && lfs == crs << 1 && ((lfs << 1) & dots) == 0
+                    && ((long)lfs >= 0 || Unsafe.Add(ref start, pos + 64) != (byte)'.'))
+                {
+                    var first = pos + BitOperations.TrailingZeroCount(lfs);
+                    var line = lineBase + first + 1;
+                    if (line > LongestLine) LongestLine = line;
+                    lineBase = -(pos + 63 - BitOperations.LeadingZeroCount(lfs) + 1);
+                    pos += 64;
+                    continue;
+                }
+                var mask = crs | lfs;
+                var next = pos + 64;
+                while (mask != 0)
+                {
+                    var q = pos + BitOperations.TrailingZeroCount(mask);
+                    if (!IsPlainLineEnd(ref start, length, q)) return Stop(lineBase, q);
+                    EndLine(ref lineBase, q);
+                    var after = q + 2 - pos;
+                    if (after >= 64)
+                    {
+                        next = q + 2;
+                        break;
+                    }
+                    mask &= ~0UL << after;
+                }
+                pos = next;
+            }
             while (pos <= length - Vector256<byte>.Count)
             {
                 var block = Vector256.LoadUnsafe(ref start, (nuint)pos);
