@@ -34,6 +34,9 @@ internal sealed class SmtpTestMessages : IMessageStore, IDisposable
 
     public IReadOnlyList<ReceivedMessage> Recent { get { lock (_gate) return [.. _recent]; } }
 
+    /// <summary>The mail store's own: a spooled message is moved into place as the store's file.</summary>
+    public string? SpoolDirectory => _append.SpoolDirectory;
+
     public async ValueTask SaveAsync(ReceivedMessage message, CancellationToken cancellationToken)
     {
         // Kept before the append, so a waiter woken by the store's Added event finds it as received.
