@@ -5,7 +5,7 @@ using Microsoft.Win32.SafeHandles;
 namespace Protocols.Net;
 
 /// <summary>
-/// Sends a whole range of a file to a socket on one thread: pread into a 64 KiB buffer and send(2), waiting in poll(2)
+/// Sends a whole range of a file to a socket on one thread: pread into a 256 KiB buffer and send(2), waiting in poll(2)
 /// while the socket's buffer is full, as curl does. .NET's asynchronous send takes two wake-ups per full buffer (its
 /// epoll thread, then a thread-pool thread) and a chunked loop two more per chunk; on a busy machine each waits for a
 /// core while the peer drains the buffer and idles. Copies rather than sendfile(2): to vsftpd on this machine
@@ -18,7 +18,7 @@ internal static class BlockingFileSend
     public enum Outcome { Sent, Broken, TimedOut, Cancelled, FileEnded }
 
     private const int NoSignal = 0x4000; // MSG_NOSIGNAL
-    private const int CopyBufferSize = 64 * 1024;
+    private const int CopyBufferSize = 256 * 1024; // 1 GiB into vsftpd: 0.50-0.62 s of CPU; with 64 KiB (curl's) 0.63-0.73 s
     private const int PollSliceMilliseconds = 100; // how often a wait looks at the cancellation token and the clock
 
     public static bool IsSupported { get; } = OperatingSystem.IsLinux();
