@@ -2,18 +2,37 @@ using Protocols.Servers.Mail.Sql;
 
 namespace Protocols.Servers.Mail.Postgres;
 
+/// <summary>PostgreSQL's spelling of a search. <see cref="Trigrams"/> when the store has the pg_trgm indexes of
+/// <see cref="PostgresSchema.TrigramIndexes"/>: a substring test over several columns is then also asked of the one
+/// indexed expression that joins them (so a GIN index finds the candidates), the exact test kept beside it.</summary>
 internal sealed class PostgresDialect : MailSqlDialect
 {
-    public static readonly PostgresDialect Instance = new();
+    public static readonly PostgresDialect Plain = new(false), Trigrams = new(true);
+
+    private readonly bool _trigrams;
+
+    private PostgresDialect(bool trigrams) => _trigrams = trigrams;
 
     public override string Parameter(int index) => "@p" + index.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     public override string Like(string column, string parameter) => $"{column} ILIKE {parameter}";
 
     // The query is a tsquery literal built here from the same words the index holds (see PostgresText), so PostgreSQL
-    // does not parse text with its locale on either side.
-    public override string TextMatch(string parameter) => $"m.words @@ CAST({parameter} AS tsquery)";
+    // does not parse text with its locale on either side. The words live in a table of their own (schema 3).
+    public override string TextMatch(string parameter) =>
+        $"m.uid IN (SELECT w.uid FROM message_words w WHERE w.words @@ CAST({parameter} AS tsquery))";
 
     // The words in order, the last a prefix: 'alice' <-> 'example' <-> 'org':*. Words are letters and digits only.
     public override string TextQuery(IReadOnlyList<string> words) => PostgresText.Query(words);
+
+    public override string AnyLike(IReadOnlyList<string> columns, string parameter)
+    {
+        var exact = base.AnyLike(columns, parameter);
+        if (!_trigrams || columns.Count < 2) return exact; // one column: the exact test is the indexed expression already
+        var names = columns.Select(c => c.StartsWith("m.", StringComparison.Ordinal) ? c[2..] : c).ToHashSet(StringComparer.Ordinal);
+        var groups = PostgresSchema.TrigramIndexes.Where(g => g.Columns.Length > 1 && g.Columns.All(names.Contains)).ToList();
+        if (groups.SelectMany(g => g.Columns).Distinct(StringComparer.Ordinal).Count() != names.Count) return exact;
+        var indexed = string.Join(" OR ", groups.Select(g => Like("(" + PostgresSchema.Joined(g.Columns, "m.") + ")", parameter)));
+        return $"({indexed}) AND ({exact})";
+    }
 }

@@ -8,11 +8,13 @@ namespace Protocols.Servers.Mail.Postgres;
 public sealed partial class PostgresMailStore
 {
     /// <summary>
-    /// The whole batch in one statement, one round trip: the messages as arrays (unnest, in batch order, so UIDs ascend
+    /// The whole batch in one round trip: first the INBOX row lock that appends of every instance take in turn (so a
+    /// UID is never committed after a larger one), then one statement of the messages as arrays (unnest, in batch order, so UIDs ascend
     /// with it; an id repeated in the batch or already stored is left out), and from the rows inserted, their bodies,
     /// their recipient views and those views' UIDNEXT.
     /// </summary>
     private const string InsertBatchSql = """
+        SELECT uidnext FROM mailboxes WHERE name = 'INBOX' FOR UPDATE;
         WITH input AS (
             SELECT DISTINCT ON (id) * FROM unnest(@id, @received, @efrom, @eto, @hfrom, @hto, @hcc, @subject, @date, @size, @html,
                 @attachments, @flags, @client, @helo, @tls, @auth, @transcript, @words, @raw) WITH ORDINALITY
@@ -21,13 +23,15 @@ public sealed partial class PostgresMailStore
             ORDER BY id, ord),
         added AS (
             INSERT INTO messages(id, received_at, envelope_from, envelope_to, header_from, header_to, header_cc, subject, date, size,
-                has_html, attachments, flags, client_address, helo, tls, auth_user, keywords, transcript, words)
+                has_html, attachments, flags, client_address, helo, tls, auth_user, keywords, transcript)
             SELECT id, received_at, envelope_from, envelope_to, header_from, header_to, header_cc, subject, date, size,
-                has_html, attachments, flags, client_address, helo, tls, auth_user, '', transcript, CAST(words AS tsvector)
+                has_html, attachments, flags, client_address, helo, tls, auth_user, '', transcript
             FROM input ORDER BY ord
             ON CONFLICT(id) DO NOTHING RETURNING uid, id),
         body AS (
             INSERT INTO bodies(uid, raw) SELECT a.uid, i.raw FROM added a JOIN input i USING(id)),
+        text AS (
+            INSERT INTO message_words(uid, words) SELECT a.uid, CAST(i.words AS tsvector) FROM added a JOIN input i USING(id)),
         views AS (
             SELECT r.mailbox, a.uid FROM unnest(@rmailbox, @rord) AS r(mailbox, ord) JOIN input i USING(ord) JOIN added a USING(id)),
         recipient AS (
@@ -77,6 +81,7 @@ public sealed partial class PostgresMailStore
             var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             await using (reader.ConfigureAwait(false))
             {
+                await reader.NextResultAsync(cancellationToken).ConfigureAwait(false); // past the lock's row
                 while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) byId[reader.GetString(1)] = reader.GetInt64(0);
             }
             var uids = new long[n];

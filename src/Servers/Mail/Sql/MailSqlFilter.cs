@@ -16,6 +16,11 @@ internal abstract class MailSqlDialect
 
     /// <summary>The engine's full-text query for these words in this order, the last a prefix.</summary>
     public abstract string TextQuery(IReadOnlyList<string> words);
+
+    /// <summary>Any of these columns (NULL as empty) is <see cref="Like"/> the pattern in <paramref name="parameter"/>; an engine
+    /// may spell it so an index of its own serves it.</summary>
+    public virtual string AnyLike(IReadOnlyList<string> columns, string parameter) =>
+        string.Join(" OR ", columns.Select(c => Like("COALESCE(" + c + ", '')", parameter)));
 }
 
 /// <summary>A search translated to a WHERE condition on <c>messages m</c> and its parameter values.</summary>
@@ -87,8 +92,7 @@ internal sealed class MailSqlFilter
 
     private string AnyLike(string value, params string[] columns)
     {
-        var parameter = Add("%" + EscapeLike(value) + "%");
-        return string.Join(" OR ", columns.Select(c => _dialect.Like("COALESCE(" + c + ", '')", parameter)));
+        return _dialect.AnyLike(columns, Add("%" + EscapeLike(value) + "%"));
     }
 
     private static string EscapeLike(string value) =>
