@@ -3,8 +3,9 @@ using Protocols.Servers.Mail.Sql;
 namespace Protocols.Servers.Mail.Postgres;
 
 /// <summary>PostgreSQL's spelling of a search. <see cref="Trigrams"/> when the store has the pg_trgm indexes of
-/// <see cref="PostgresSchema.TrigramIndexes"/>: a substring test over several columns is then also asked of the one
-/// indexed expression that joins them (so a GIN index finds the candidates), the exact test kept beside it.</summary>
+/// <see cref="PostgresSchema.TrigramIndexes"/>: a substring test over several columns is asked of the one indexed
+/// expression that joins them with a line break (so one GIN index finds the matches); the same, since a value without a
+/// line break cannot match across one. A value with one keeps the test per column.</summary>
 internal sealed class PostgresDialect : MailSqlDialect
 {
     public static readonly PostgresDialect Plain = new(false), Trigrams = new(true);
@@ -25,14 +26,14 @@ internal sealed class PostgresDialect : MailSqlDialect
     // The words in order, the last a prefix: 'alice' <-> 'example' <-> 'org':*. Words are letters and digits only.
     public override string TextQuery(IReadOnlyList<string> words) => PostgresText.Query(words);
 
-    public override string AnyLike(IReadOnlyList<string> columns, string parameter)
+    public override string AnyLike(IReadOnlyList<string> columns, string parameter, string value)
     {
-        var exact = base.AnyLike(columns, parameter);
-        if (!_trigrams || columns.Count < 2) return exact; // one column: the exact test is the indexed expression already
+        var exact = base.AnyLike(columns, parameter, value);
+        // One column: the test per column is the indexed expression already.
+        if (!_trigrams || columns.Count < 2 || value.Contains(PostgresSchema.Separator, StringComparison.Ordinal)) return exact;
         var names = columns.Select(c => c.StartsWith("m.", StringComparison.Ordinal) ? c[2..] : c).ToHashSet(StringComparer.Ordinal);
         var groups = PostgresSchema.TrigramIndexes.Where(g => g.Columns.Length > 1 && g.Columns.All(names.Contains)).ToList();
         if (groups.SelectMany(g => g.Columns).Distinct(StringComparer.Ordinal).Count() != names.Count) return exact;
-        var indexed = string.Join(" OR ", groups.Select(g => Like("(" + PostgresSchema.Joined(g.Columns, "m.") + ")", parameter)));
-        return $"({indexed}) AND ({exact})";
+        return string.Join(" OR ", groups.Select(g => Like("(" + PostgresSchema.Joined(g.Columns, "m.") + ")", parameter)));
     }
 }

@@ -9,9 +9,11 @@ public sealed partial class PostgresMailStore
 {
     /// <summary>
     /// The whole batch in one round trip: first the INBOX row lock that appends of every instance take in turn (so a
-    /// UID is never committed after a larger one), then one statement of the messages as arrays (unnest, in batch order, so UIDs ascend
-    /// with it; an id repeated in the batch or already stored is left out), and from the rows inserted, their bodies,
-    /// their recipient views and those views' UIDNEXT.
+    /// UID is never committed after a larger one), then one statement of the messages as arrays (unnest, in batch order,
+    /// so UIDs ascend with it; an id repeated in the batch or already stored is left out), and from the rows inserted,
+    /// their bodies, words, recipient views, the UIDNEXT of the INBOX and of those views, and the other instances'
+    /// notice of them (pg_notify, delivered at commit; lines of "instance kind uid id", at most 100 to a notice so
+    /// one stays under PostgreSQL's 8000 bytes).
     /// </summary>
     private const string InsertBatchSql = """
         SELECT uidnext FROM mailboxes WHERE name = 'INBOX' FOR UPDATE;
@@ -38,9 +40,17 @@ public sealed partial class PostgresMailStore
             INSERT INTO recipients(mailbox, uid) SELECT mailbox, uid FROM views ON CONFLICT DO NOTHING),
         view_next AS (
             INSERT INTO mailboxes(name, uidnext) SELECT mailbox, max(uid) + 1 FROM views GROUP BY mailbox
-            ON CONFLICT(name) DO UPDATE SET uidnext = GREATEST(mailboxes.uidnext, excluded.uidnext))
-        SELECT uid, id FROM added
+            ON CONFLICT(name) DO UPDATE SET uidnext = GREATEST(mailboxes.uidnext, excluded.uidnext)),
+        inbox_next AS (
+            UPDATE mailboxes SET uidnext = (SELECT max(uid) + 1 FROM added) WHERE name = 'INBOX' AND EXISTS (SELECT 1 FROM added)),
+        notices AS (
+            SELECT count(pg_notify('proto_mail', lines)) AS n FROM (
+                SELECT string_agg(@instance || ' 0 ' || uid || ' ' || id, E'\n' ORDER BY uid) AS lines
+                FROM (SELECT uid, id, (row_number() OVER (ORDER BY uid) - 1) / 100 AS chunk FROM added) c GROUP BY chunk) g)
+        SELECT uid, id FROM added, notices
         """;
+
+    private protected override bool InsertSetsUidNext => true;
 
     private protected override string IndexWords(MailDigest digest) =>
         PostgresText.Vector(MailSqlFilter.Words(string.Join(' ', digest.Subject, digest.Addresses, digest.Text)));
@@ -73,6 +83,7 @@ public sealed partial class PostgresMailStore
             Add("transcript", p => p.Mail.Session.Transcript);
             Add("words", p => p.Words);
             Add("raw", p => SqliteMailStore.WholeArray(p.Mail.Raw));
+            command.Parameters.Add(new NpgsqlParameter<string>("instance", _instance));
             var views = batch.SelectMany((p, i) => p.Mail.EnvelopeTo.Select(MailIds.Mailbox).Distinct(StringComparer.Ordinal)
                 .Where(m => m != MailQuery.Inbox).Select(m => (Mailbox: m, Ord: i + 1L))).ToArray();
             command.Parameters.Add(new NpgsqlParameter<string[]>("rmailbox", [.. views.Select(v => v.Mailbox)]));

@@ -19,6 +19,7 @@ public sealed partial class PostgresMailStore : SqlMailStore
 {
     private const string Channel = "proto_mail";
     private readonly NpgsqlDataSource _dataSource;
+    private readonly NpgsqlDataSource _readSource;
     private readonly string _instance = Guid.NewGuid().ToString("N")[..16];
     private readonly CancellationTokenSource _stop = new();
     private readonly Channel<string> _notifications = System.Threading.Channels.Channel.CreateBounded<string>(
@@ -28,10 +29,12 @@ public sealed partial class PostgresMailStore : SqlMailStore
 
     private readonly PostgresDialect _dialect;
 
-    private PostgresMailStore(NpgsqlDataSource dataSource, long uidValidity, MailRetention retention, ILogger logger, bool trigrams)
+    private PostgresMailStore(NpgsqlDataSource dataSource, NpgsqlDataSource readSource, long uidValidity, MailRetention retention, ILogger logger,
+        bool trigrams)
         : base(retention, logger, uidValidity)
     {
         _dataSource = dataSource;
+        _readSource = readSource;
         _dialect = trigrams ? PostgresDialect.Trigrams : PostgresDialect.Plain;
     }
 
@@ -47,7 +50,10 @@ public sealed partial class PostgresMailStore : SqlMailStore
         var builder = PostgresLocation.Parse(location);
         var shown = PostgresLocation.Describe(builder);
         var dataSource = NpgsqlDataSource.Create(builder);
-        try
+        // Reads are not prepared: a prepared search would soon run one generic plan for every pattern, and a pattern that
+        // matches every message wants a scan where a rare one wants the index (measured: 300 ms instead of 96 for a word
+        // in every one of 32,000 messages). An unprepared statement is planned with its values each time.
+        var readSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(builder.ConnectionString) { MaxAutoPrepare = 0 });        try
         {
             long uidValidity;
             bool trigrams;
@@ -58,18 +64,20 @@ public sealed partial class PostgresMailStore : SqlMailStore
                 trigrams = await MigrateAsync(connection, shown, logger, cancellationToken).ConfigureAwait(false);
                 uidValidity = await ScalarAsync(connection, "SELECT value FROM meta WHERE key = 'uidvalidity'", null, cancellationToken).ConfigureAwait(false);
             }
-            var store = new PostgresMailStore(dataSource, uidValidity, retention ?? MailRetention.None, logger, trigrams);
+            var store = new PostgresMailStore(dataSource, readSource, uidValidity, retention ?? MailRetention.None, logger, trigrams);
             await store.ListenAsync(cancellationToken).ConfigureAwait(false);
             return store;
         }
         catch (Exception e) when (e is NpgsqlException or InvalidOperationException or ArgumentException or TimeoutException)
         {
             await dataSource.DisposeAsync().ConfigureAwait(false);
+            await readSource.DisposeAsync().ConfigureAwait(false);
             throw new MailStoreException($"cannot use the PostgreSQL store {shown}: {e.Message.Replace('\n', ' ')}", e);
         }
         catch
         {
             await dataSource.DisposeAsync().ConfigureAwait(false);
+            await readSource.DisposeAsync().ConfigureAwait(false);
             throw;
         }
     }
@@ -125,6 +133,8 @@ public sealed partial class PostgresMailStore : SqlMailStore
                 await ExecuteAsync(connection, $"CREATE INDEX IF NOT EXISTS {name} ON messages USING gin(({PostgresSchema.Joined(columns)}) {opclass})", transaction,
                     cancellationToken).ConfigureAwait(false);
             }
+            // The planner knows how often a pattern matches only once the indexed expressions have statistics.
+            await ExecuteAsync(connection, "ANALYZE messages", transaction, cancellationToken).ConfigureAwait(false);
             await transaction.ReleaseAsync("trigrams", cancellationToken).ConfigureAwait(false);
             return true;
         }
@@ -137,7 +147,7 @@ public sealed partial class PostgresMailStore : SqlMailStore
     }
 
     private protected override async Task<DbConnection> OpenReaderAsync(CancellationToken cancellationToken) =>
-        await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await _readSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
 
     private protected override async Task<DbConnection> RentWriterAsync(CancellationToken cancellationToken) =>
         await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
@@ -181,6 +191,7 @@ public sealed partial class PostgresMailStore : SqlMailStore
             // stopping
         }
         await _dataSource.DisposeAsync().ConfigureAwait(false);
+        await _readSource.DisposeAsync().ConfigureAwait(false);
         _stop.Dispose();
     }
 

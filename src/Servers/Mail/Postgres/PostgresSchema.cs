@@ -17,9 +17,12 @@ internal static class PostgresSchema
         ("messages_to_trgm", ["envelope_to", "header_to", "header_cc"]),
     ];
 
-    /// <summary>The indexed expression: each column NULL as empty, joined by a space (the query keeps the exact test per column).</summary>
+    /// <summary>Between the columns of a trigram index: a pattern without it matches the joined text exactly when it matches a column.</summary>
+    public const char Separator = '\n';
+
+    /// <summary>The indexed expression: each column NULL as empty, joined by a line break.</summary>
     public static string Joined(string[] columns, string prefix = "") =>
-        string.Join(" || ' ' || ", columns.Select(c => $"COALESCE({prefix}{c}, '')"));
+        string.Join(" || E'\\n' || ", columns.Select(c => $"COALESCE({prefix}{c}, '')"));
 
     public static readonly string[] Versions =
     [

@@ -17,9 +17,9 @@ internal abstract class MailSqlDialect
     /// <summary>The engine's full-text query for these words in this order, the last a prefix.</summary>
     public abstract string TextQuery(IReadOnlyList<string> words);
 
-    /// <summary>Any of these columns (NULL as empty) is <see cref="Like"/> the pattern in <paramref name="parameter"/>; an engine
-    /// may spell it so an index of its own serves it.</summary>
-    public virtual string AnyLike(IReadOnlyList<string> columns, string parameter) =>
+    /// <summary>Any of these columns (NULL as empty) is <see cref="Like"/> the pattern in <paramref name="parameter"/> (made of
+    /// <paramref name="value"/>); an engine may spell it so an index of its own serves it.</summary>
+    public virtual string AnyLike(IReadOnlyList<string> columns, string parameter, string value) =>
         string.Join(" OR ", columns.Select(c => Like("COALESCE(" + c + ", '')", parameter)));
 }
 
@@ -92,7 +92,7 @@ internal sealed class MailSqlFilter
 
     private string AnyLike(string value, params string[] columns)
     {
-        return _dialect.AnyLike(columns, Add("%" + EscapeLike(value) + "%"));
+        return _dialect.AnyLike(columns, Add("%" + EscapeLike(value) + "%"), value);
     }
 
     private static string EscapeLike(string value) =>
