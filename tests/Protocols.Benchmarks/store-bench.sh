@@ -13,7 +13,8 @@
 #   5. LARGE messages of 10 MB (bytes as .eml files beside the database; LARGE_MODES="files db" adds bytes in the
 #      database): msg/s, MB/s, peak RSS during and after;
 #   6. PostgreSQL (a throwaway server from /usr/lib/postgresql/*/bin on a free port): the same small-message ingest,
-#      CPU of proto and of the server per message, the list/query latencies;
+#      CPU of proto and of the server per message, commits; then restarted: startup, the list, subject:, from: and
+#      free-text queries matching all and none, a page by cursor;
 #   7. smtp4dev 3.15.0 (its SQLite store in a file) on the same 10 KiB load, as a ratio (S4D_SMALL messages).
 # Seeding is through SMTP (the real path) in every step. No loop: rerun by hand on a quiet machine.
 #
@@ -210,9 +211,18 @@ if [ -z "${SKIP_PG:-}" ]; then
     rate_proto=$rate
     during=$(peak "$pid"); count=$(stored)
     echo "| PostgreSQL $("$PGBIN/postgres" --version | awk '{print $3}') ingest, $PG_SMALL x $SMALL_SIZE B | **$rate_proto msg/s**, CPU proto $proto_cpu ms/msg, PostgreSQL $pg_cpu ms/msg; $count stored (2,000 of them warm-up); peak RSS $during MB (proto) (load $(load)) |"
-    echo "| PostgreSQL first page / subject: / free text | $(latency "http://127.0.0.1:$mail/api/messages?limit=100") / $(latency "http://127.0.0.1:$mail/api/messages?limit=100&query=subject%3Atest") / $(latency "http://127.0.0.1:$mail/api/messages?limit=100&query=message") |"
     stop
     echo "| PostgreSQL commits | $(commits "$work/pg.log") |"
+    # The list and the queries after a restart (as step 4 does for SQLite), so the planner has its statistics.
+    start serve "postgres://postgres@127.0.0.1:$pgport/postgres" "$work/pg2.log"
+    base="http://127.0.0.1:$mail/api/messages"
+    echo "| PostgreSQL with $count stored: startup to ready | $ready ms |"
+    echo "| PostgreSQL first page (limit=100) | $(latency "$base?limit=100") |"
+    echo "| PostgreSQL subject:test (matches all) / subject:nosuch (none) | $(latency "$base?limit=100&query=subject%3Atest") / $(latency "$base?limit=100&query=subject%3Anosuch") |"
+    echo "| PostgreSQL from:bench (matches all) / from:nobody (none) | $(latency "$base?limit=100&query=from%3Abench") / $(latency "$base?limit=100&query=from%3Anobody") |"
+    echo "| PostgreSQL free text message (matches all) / zzzz (none) | $(latency "$base?limit=100&query=message") / $(latency "$base?limit=100&query=zzzz") |"
+    echo "| PostgreSQL a page far down by cursor (cursor=$((count / 2))) | $(latency "$base?limit=100&cursor=$((count / 2))") (load $(load)) |"
+    stop
   fi
 fi
 
