@@ -130,7 +130,7 @@ public sealed partial class PostgresMailStore : SqlMailStore
             var opclass = "\"" + schema.Replace("\"", "\"\"", StringComparison.Ordinal) + "\".gin_trgm_ops";
             foreach (var (name, columns) in PostgresSchema.TrigramIndexes)
             {
-                await ExecuteAsync(connection, $"CREATE INDEX IF NOT EXISTS {name} ON messages USING gin(({PostgresSchema.Joined(columns)}) {opclass})", transaction,
+                await ExecuteAsync(connection, $"CREATE INDEX IF NOT EXISTS {name} ON messages USING gin(({PostgresSchema.Joined(columns)}) {opclass}) {PostgresSchema.GinOptions}", transaction,
                     cancellationToken).ConfigureAwait(false);
             }
             // The planner knows how often a pattern matches only once the indexed expressions have statistics.
