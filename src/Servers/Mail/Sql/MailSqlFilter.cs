@@ -16,6 +16,24 @@ internal abstract class MailSqlDialect
 
     /// <summary>The engine's full-text query for these words in this order, the last a prefix.</summary>
     public abstract string TextQuery(IReadOnlyList<string> words);
+
+    /// <summary>Where <see cref="TextMatch"/> looks, when it is a full-text table keyed by UID (so a search of only such
+    /// terms is counted and paged in that index); null when it is not.</summary>
+    public virtual string? TextTable => null;
+
+    /// <summary>A substring term the engine answers from an index: the table and its query for <paramref name="value"/>
+    /// in <paramref name="field"/>'s columns; null to compare the columns with LIKE.</summary>
+    public virtual (string Table, string Query)? Substring(MailSearchField field, string value) => null;
+
+    /// <summary>The message's UID is one of the rows of full-text table <paramref name="table"/> matching <paramref name="parameter"/>.</summary>
+    public virtual string InIndex(string table, string parameter) => throw new NotSupportedException("no full-text tables");
+
+    /// <summary>How many rows of full-text table <paramref name="table"/> match <paramref name="parameter"/>.</summary>
+    public virtual string IndexCount(string table, string parameter) => throw new NotSupportedException("no full-text tables");
+
+    /// <summary>The UIDs of the newest <paramref name="limit"/> rows of <paramref name="table"/> matching <paramref name="parameter"/>, below
+    /// the UID in <paramref name="before"/> when given.</summary>
+    public virtual string IndexNewest(string table, string parameter, string? before, int limit) => throw new NotSupportedException("no full-text tables");
 }
 
 /// <summary>A search translated to a WHERE condition on <c>messages m</c> and its parameter values.</summary>
@@ -23,6 +41,8 @@ internal sealed class MailSqlFilter
 {
     private readonly MailSqlDialect _dialect;
     private readonly StringBuilder _where = new();
+    private readonly List<(string Table, string Query)> _indexed = [];
+    private int _others;
 
     private MailSqlFilter(MailSqlDialect dialect) => _dialect = dialect;
 
@@ -33,13 +53,22 @@ internal sealed class MailSqlFilter
 
     public bool IsEmpty => _where.Length == 0;
 
+    /// <summary>When every term is a positive match in one full-text table: that table and the terms as one query
+    /// (ANDed), which counts and pages in the index without reading the summary rows. Null otherwise.</summary>
+    public (string Table, string Query)? Index =>
+        _others == 0 && _indexed.Count > 0 && _indexed.All(i => i.Table == _indexed[0].Table)
+            ? (_indexed[0].Table, string.Join(" AND ", _indexed.Select(i => "(" + i.Query + ")")))
+            : null;
+
     public static MailSqlFilter Build(IReadOnlyList<MailSearchTerm> terms, MailSqlDialect dialect)
     {
         var filter = new MailSqlFilter(dialect);
         foreach (var term in terms)
         {
+            var indexed = filter._indexed.Count;
             var condition = filter.Condition(term);
             if (condition is null) continue;
+            if (term.Negated || filter._indexed.Count == indexed) filter._others++;
             if (filter._where.Length > 0) filter._where.Append(" AND ");
             filter._where.Append(term.Negated ? "NOT (" : "(").Append(condition).Append(')');
         }
@@ -59,15 +88,18 @@ internal sealed class MailSqlFilter
         {
             case MailSearchField.Text:
                 var words = Words(term.Value);
-                return words.Count == 0 ? null : _dialect.TextMatch(Add(_dialect.TextQuery(words)));
+                if (words.Count == 0) return null;
+                var query = _dialect.TextQuery(words);
+                if (_dialect.TextTable is { } table) _indexed.Add((table, query));
+                return _dialect.TextMatch(Add(query));
             case MailSearchField.From:
-                return AnyLike(term.Value, "m.envelope_from", "m.header_from");
+                return Substring(term, "m.envelope_from", "m.header_from");
             case MailSearchField.To:
-                return AnyLike(term.Value, "m.envelope_to", "m.header_to", "m.header_cc");
+                return Substring(term, "m.envelope_to", "m.header_to", "m.header_cc");
             case MailSearchField.Addressed:
-                return AnyLike(term.Value, "m.envelope_from", "m.envelope_to", "m.header_from", "m.header_to", "m.header_cc");
+                return Substring(term, "m.envelope_from", "m.envelope_to", "m.header_from", "m.header_to", "m.header_cc");
             case MailSearchField.Subject:
-                return AnyLike(term.Value, "m.subject");
+                return Substring(term, "m.subject");
             case MailSearchField.Tag:
                 return _dialect.Like("(' ' || m.keywords || ' ')", Add("% " + EscapeLike(term.Value) + " %"));
             case MailSearchField.HasAttachment:
@@ -83,6 +115,14 @@ internal sealed class MailSqlFilter
             default:
                 throw new MailSearchException($"{term.Field} is not supported");
         }
+    }
+
+    /// <summary>A substring of any of the columns: from the engine's index when it has one for this value, else LIKE.</summary>
+    private string Substring(MailSearchTerm term, params string[] columns)
+    {
+        if (_dialect.Substring(term.Field, term.Value) is not { } index) return AnyLike(term.Value, columns);
+        _indexed.Add(index);
+        return _dialect.InIndex(index.Table, Add(index.Query));
     }
 
     private string AnyLike(string value, params string[] columns)

@@ -65,6 +65,7 @@ public abstract partial class SqlMailStore
         var matchWhere = filter.Where;
         var matchValues = filter.Values.ToArray();
         var where = before is null ? matchWhere : matchWhere + " AND m.uid < " + filter.Add(before.Value);
+        if (mailbox == MailQuery.Inbox && filter.Index is { } index) return await ListIndexedAsync(index.Table, index.Query, before, limit, cancellationToken).ConfigureAwait(false);
         return await ReadAsync(async connection =>
         {
             var total = mailbox == MailQuery.Inbox
@@ -83,15 +84,32 @@ public abstract partial class SqlMailStore
             List<MailSummary> page;
             var select = Command(connection, sql, null, [.. filter.Values]);
             await using (select.ConfigureAwait(false)) page = await SummariesAsync(select, cancellationToken).ConfigureAwait(false);
-            string? next = null;
-            if (page.Count > limit)
-            {
-                page.RemoveAt(limit);
-                next = MailCursor.Format(page[^1].Uid);
-            }
-            return new MailPage(page, matched, total, next);
+            return Page(page, limit, matched, total);
         }, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>The page of <paramref name="limit"/> from <paramref name="rows"/> (read one more than the limit, to know whether a next page exists).</summary>
+    private static MailPage Page(List<MailSummary> rows, int limit, long matched, long total)
+    {
+        if (rows.Count <= limit) return new MailPage(rows, matched, total, null);
+        rows.RemoveAt(limit);
+        return new MailPage(rows, matched, total, MailCursor.Format(rows[^1].Uid));
+    }
+
+    /// <summary>A search of only full-text terms (one table): counted in the index, and the page is the index's newest
+    /// matches, so neither reads the summary rows beyond the page's.</summary>
+    private async Task<MailPage> ListIndexedAsync(string table, string query, long? before, int limit, CancellationToken cancellationToken) =>
+        await ReadAsync(async connection =>
+        {
+            var total = (await TotalsAsync(connection, null, cancellationToken).ConfigureAwait(false)).Messages;
+            var matched = await ScalarAsync(connection, Dialect.IndexCount(table, Dialect.Parameter(0)), null, cancellationToken, query).ConfigureAwait(false);
+            var newest = Dialect.IndexNewest(table, Dialect.Parameter(0), before is null ? null : Dialect.Parameter(1), limit + 1);
+            var select = Command(connection, $"SELECT {Columns} FROM messages m WHERE m.uid IN ({newest}) ORDER BY m.uid DESC LIMIT {limit + 1}", null,
+                before is null ? [query] : [query, before.Value]);
+            List<MailSummary> page;
+            await using (select.ConfigureAwait(false)) page = await SummariesAsync(select, cancellationToken).ConfigureAwait(false);
+            return Page(page, limit, matched, total);
+        }, cancellationToken).ConfigureAwait(false);
 
     private static async Task<MailSummary?> SummaryByIdAsync(DbConnection connection, DbTransaction? transaction, string id, CancellationToken cancellationToken)
     {
