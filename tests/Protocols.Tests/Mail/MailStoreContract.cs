@@ -208,6 +208,35 @@ public abstract class MailStoreContract
     }
 
     [Test]
+    public async Task A_search_counts_and_pages_the_same_at_the_few_matches_limit_and_past_it()
+    {
+        await using var store = await CreateAsync();
+        const int few = Protocols.Servers.Mail.Sql.SqlMailStore.FewMatches;
+        await Task.WhenAll(Enumerable.Range(0, few).Select(i => store.AppendAsync(Mail(i % 2 == 0 ? "match even" : "match odd")).AsTask()));
+        await Task.WhenAll(Enumerable.Range(0, 30).Select(_ => store.AppendAsync(Mail("other")).AsTask()));
+        async Task<(long Matched, int Count, string? Next)> Look(string search)
+        {
+            var page = await store.ListAsync(new MailQuery(search, Limit: 7));
+            Assert.That(page.Messages.Select(m => m.Uid), Is.Ordered.Descending);
+            return (page.Matched, page.Messages.Count, page.NextCursor is null ? null : "more");
+        }
+        Assert.That(await Look("subject:match"), Is.EqualTo(((long)few, 7, "more")), "at the limit: one scan");
+        Assert.That(await Look("subject:even"), Is.EqualTo(((long)few / 2, 7, "more")));
+        Assert.That(await Look("subject:other"), Is.EqualTo((30L, 7, "more")));
+        await store.AppendAsync(Mail("match late"));
+        Assert.That(await Look("subject:match"), Is.EqualTo(((long)few + 1, 7, "more")), "past it: counted, then paged");
+        var newest = await store.ListAsync(new MailQuery("subject:match", Limit: 1));
+        Assert.That(newest.Messages.Single().Subject, Is.EqualTo("match late"));
+        Assert.That(await Look("match"), Is.EqualTo(((long)few + 1, 7, "more")), "free text, counted in the full-text index");
+        var words = await store.ListAsync(new MailQuery("match even", Limit: 400));
+        var rest = await store.ListAsync(new MailQuery("match even", Cursor: words.NextCursor, Limit: 400));
+        Assert.That((words.Matched, words.Messages.Count, rest.Messages.Count, rest.NextCursor), Is.EqualTo(((long)few / 2, 400, few / 2 - 400, (string?)null)));
+        Assert.That(words.Messages.Concat(rest.Messages).Select(m => m.Uid), Is.Ordered.Descending.And.Unique);
+        var last = await store.ListAsync(new MailQuery("-subject:match", Limit: 100));
+        Assert.That((last.Matched, last.Messages.Count, last.NextCursor), Is.EqualTo((30L, 30, (string?)null)));
+    }
+
+    [Test]
     public async Task Flags_and_keywords_persist_and_raise_changes()
     {
         var store = await CreateAsync();

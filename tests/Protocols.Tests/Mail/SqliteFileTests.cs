@@ -122,7 +122,7 @@ public sealed class SqliteFileTests
     }
 
     [Test]
-    public async Task A_version_3_store_gets_the_substring_index_and_keeps_its_totals()
+    public async Task A_version_3_store_is_migrated_and_its_totals_move_with_the_writer()
     {
         var raw = Encoding.ASCII.GetBytes("From: Old Sender <sender@old.test>\r\nSubject: Quarterly numbers\r\n\r\nold body\r\n");
         await using (var connection = new SqliteConnection("Data Source=" + Db + ";Pooling=false"))
@@ -141,7 +141,7 @@ public sealed class SqliteFileTests
         }
         await using var store = await SqliteMailStore.OpenAsync(_dir);
         Assert.That((await store.ListAsync(new MailQuery("subject:ARTERLY"))).Messages.Select(m => m.Id), Is.EqualTo(new[] { "old-3" }),
-            "the trigram index was backfilled");
+            "substring of the subject");
         Assert.That((await store.ListAsync(new MailQuery("from:sender@old"))).Matched, Is.EqualTo(1), "From header");
         Assert.That((await store.ListAsync(new MailQuery("from:bounce@old"))).Matched, Is.EqualTo(1), "MAIL FROM");
         Assert.That((await store.ListAsync(new MailQuery("to:bob@example"))).Matched, Is.EqualTo(1), "RCPT TO");
@@ -151,7 +151,7 @@ public sealed class SqliteFileTests
         Assert.That((await store.ListAsync(new MailQuery("subject:quarterly"))).Matched, Is.EqualTo(2));
         await store.DeleteAsync(["old-3"]);
         var left = await store.ListAsync(new MailQuery("subject:quarterly"));
-        Assert.That((left.Matched, left.Total, left.Messages.Single().Id), Is.EqualTo((1L, 1L, added.Id)), "the deleted row left the index");
+        Assert.That((left.Matched, left.Total, left.Messages.Single().Id), Is.EqualTo((1L, 1L, added.Id)), "the delete trigger still counts");
     }
 
     [Test]

@@ -21,10 +21,6 @@ internal abstract class MailSqlDialect
     /// terms is counted and paged in that index); null when it is not.</summary>
     public virtual string? TextTable => null;
 
-    /// <summary>A substring term the engine answers from an index: the table and its query for <paramref name="value"/>
-    /// in <paramref name="field"/>'s columns; null to compare the columns with LIKE.</summary>
-    public virtual (string Table, string Query)? Substring(MailSearchField field, string value) => null;
-
     /// <summary>The message's UID is one of the rows of full-text table <paramref name="table"/> matching <paramref name="parameter"/>.</summary>
     public virtual string InIndex(string table, string parameter) => throw new NotSupportedException("no full-text tables");
 
@@ -93,13 +89,13 @@ internal sealed class MailSqlFilter
                 if (_dialect.TextTable is { } table) _indexed.Add((table, query));
                 return _dialect.TextMatch(Add(query));
             case MailSearchField.From:
-                return Substring(term, "m.envelope_from", "m.header_from");
+                return AnyLike(term.Value, "m.envelope_from", "m.header_from");
             case MailSearchField.To:
-                return Substring(term, "m.envelope_to", "m.header_to", "m.header_cc");
+                return AnyLike(term.Value, "m.envelope_to", "m.header_to", "m.header_cc");
             case MailSearchField.Addressed:
-                return Substring(term, "m.envelope_from", "m.envelope_to", "m.header_from", "m.header_to", "m.header_cc");
+                return AnyLike(term.Value, "m.envelope_from", "m.envelope_to", "m.header_from", "m.header_to", "m.header_cc");
             case MailSearchField.Subject:
-                return Substring(term, "m.subject");
+                return AnyLike(term.Value, "m.subject");
             case MailSearchField.Tag:
                 return _dialect.Like("(' ' || m.keywords || ' ')", Add("% " + EscapeLike(term.Value) + " %"));
             case MailSearchField.HasAttachment:
@@ -115,14 +111,6 @@ internal sealed class MailSqlFilter
             default:
                 throw new MailSearchException($"{term.Field} is not supported");
         }
-    }
-
-    /// <summary>A substring of any of the columns: from the engine's index when it has one for this value, else LIKE.</summary>
-    private string Substring(MailSearchTerm term, params string[] columns)
-    {
-        if (_dialect.Substring(term.Field, term.Value) is not { } index) return AnyLike(term.Value, columns);
-        _indexed.Add(index);
-        return _dialect.InIndex(index.Table, Add(index.Query));
     }
 
     private string AnyLike(string value, params string[] columns)

@@ -71,10 +71,17 @@ public abstract partial class SqlMailStore
             var total = mailbox == MailQuery.Inbox
                 ? (await TotalsAsync(connection, null, cancellationToken).ConfigureAwait(false)).Messages
                 : await ScalarAsync(connection, "SELECT count(*) FROM recipients WHERE mailbox = @p0", null, cancellationToken, mailbox).ConfigureAwait(false);
+            if (!filter.IsEmpty)
+            {
+                // One scan for the UIDs of the first few matches: when those are all, they are the count and the page.
+                var few = await UidsAsync(connection, $"SELECT m.uid FROM {from} WHERE {matchWhere} LIMIT {FewMatches + 1}", matchValues, cancellationToken)
+                    .ConfigureAwait(false);
+                if (few.Count <= FewMatches) return await PageOfAsync(connection, few, before, limit, total, cancellationToken).ConfigureAwait(false);
+            }
             var matched = filter.IsEmpty
                 ? total
                 : await ScalarAsync(connection, $"SELECT count(*) FROM {from} WHERE {matchWhere}", null, cancellationToken, matchValues).ConfigureAwait(false);
-            // Newest first, walking the table backwards, stops after a page when matches are dense; when they are few
+            // Newest first, walking the table backwards, stops after a page when matches are dense; when they are fewer
             // (under a tenth), that walk reads nearly every row, so find the matching UIDs first (SQLite scans its
             // covering index of the substring columns for that) and read only those rows.
             var sparse = !filter.IsEmpty && matched * 10 < total;
@@ -86,6 +93,34 @@ public abstract partial class SqlMailStore
             await using (select.ConfigureAwait(false)) page = await SummariesAsync(select, cancellationToken).ConfigureAwait(false);
             return Page(page, limit, matched, total);
         }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Up to this many matches are found by UID in one scan (count and page together); more are counted, then paged.</summary>
+    internal const int FewMatches = 1000;
+
+    private static async Task<List<long>> UidsAsync(DbConnection connection, string sql, object?[] values, CancellationToken cancellationToken)
+    {
+        var command = Command(connection, sql, null, values);
+        await using (command.ConfigureAwait(false))
+        {
+            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
+            {
+                List<long> uids = [];
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) uids.Add(reader.GetInt64(0));
+                return uids;
+            }
+        }
+    }
+
+    /// <summary>The page below <paramref name="before"/> of every match, given as their UIDs.</summary>
+    private static async Task<MailPage> PageOfAsync(DbConnection connection, List<long> matches, long? before, int limit, long total,
+        CancellationToken cancellationToken)
+    {
+        var uids = matches.Where(u => before is null || u < before).OrderDescending().Take(limit + 1).ToList();
+        if (uids.Count == 0) return new MailPage([], matches.Count, total, null);
+        var select = Command(connection, $"SELECT {Columns} FROM messages m WHERE m.uid IN ({string.Join(',', uids.Select(Invariant))}) ORDER BY m.uid DESC");
+        await using (select.ConfigureAwait(false)) return Page(await SummariesAsync(select, cancellationToken).ConfigureAwait(false), limit, matches.Count, total);
     }
 
     /// <summary>The page of <paramref name="limit"/> from <paramref name="rows"/> (read one more than the limit, to know whether a next page exists).</summary>

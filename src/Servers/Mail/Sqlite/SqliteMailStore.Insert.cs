@@ -43,7 +43,7 @@ public sealed partial class SqliteMailStore
             added++;
             bytes += mail.Raw.Length;
             if (file is null) await WriteBodyAsync(connection, transaction, uid, mail.Raw, cancellationToken).ConfigureAwait(false);
-            await IndexAsync(connection, transaction, uid, mail, digest, cancellationToken).ConfigureAwait(false);
+            await IndexAsync(connection, transaction, uid, digest, cancellationToken).ConfigureAwait(false);
             foreach (var mailbox in mail.EnvelopeTo.Select(MailIds.Mailbox).Distinct(StringComparer.Ordinal))
             {
                 if (mailbox == MailQuery.Inbox) continue;
@@ -121,8 +121,7 @@ public sealed partial class SqliteMailStore
     internal static byte[] WholeArray(ReadOnlyMemory<byte> raw) =>
         MemoryMarshal.TryGetArray(raw, out var segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length ? segment.Array : raw.ToArray();
 
-    private async Task IndexAsync(DbConnection connection, DbTransaction transaction, long uid, MailToAppend mail, MailDigest digest,
-        CancellationToken cancellationToken)
+    private async Task IndexAsync(DbConnection connection, DbTransaction transaction, long uid, MailDigest digest, CancellationToken cancellationToken)
     {
         var index = WriterCommand(connection, transaction, "INSERT INTO search(rowid, subject, addresses, body) VALUES(@uid, @subject, @addresses, @body)");
         Set(index, "@uid", uid);
@@ -130,13 +129,5 @@ public sealed partial class SqliteMailStore
         Set(index, "@addresses", digest.Addresses);
         Set(index, "@body", digest.Text);
         await index.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        var (subject, sender, recipients) = SqliteDialect.Substrings(mail.EnvelopeFrom, mail.EnvelopeTo, digest.From, digest.To, digest.Cc, digest.Subject);
-        var substrings = WriterCommand(connection, transaction,
-            "INSERT INTO substrings(rowid, subject, sender, recipients) VALUES(@uid, @subject, @sender, @recipients)");
-        Set(substrings, "@uid", uid);
-        Set(substrings, "@subject", subject);
-        Set(substrings, "@sender", sender);
-        Set(substrings, "@recipients", recipients);
-        await substrings.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 }

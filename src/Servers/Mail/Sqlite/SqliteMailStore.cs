@@ -146,7 +146,6 @@ public sealed partial class SqliteMailStore : SqlMailStore
 
     private protected override string ClearSql => """
         DELETE FROM bodies; DELETE FROM recipients; INSERT INTO search(search) VALUES('delete-all');
-        INSERT INTO substrings(substrings) VALUES('delete-all');
         DELETE FROM messages
         """;
 

@@ -13,7 +13,7 @@ internal static class SqliteSchema
 
     /// <summary>Version 1: messages, bodies, totals. Version 2: per-recipient mailboxes with their UIDNEXT, keywords and
     /// the session transcript, the full-text index (backfilled from the summaries of version 1 messages). Version 3: a
-    /// covering index for the substring terms. Version 4: a trigram index for them instead; totals kept by the writer.</summary>
+    /// covering index for the substring terms. Version 4: totals added by the writer, once per commit.</summary>
     public static readonly string[] Versions =
     [
         """
@@ -64,24 +64,9 @@ internal static class SqliteSchema
         """
         CREATE INDEX messages_text ON messages(subject, envelope_from, header_from, envelope_to, header_to, header_cc);
         """,
-        // Version 4: the substring terms from a trigram index instead (a term of three characters or more is a phrase of
-        // its trigrams: a count or a page without scanning), in place of version 3's index, which every insert updated;
-        // the totals move once per commit (by the writer) instead of by a trigger per row.
+        // Version 4: the totals move once per commit (the writer adds its batch) instead of by a trigger per inserted row.
         """
-        DROP INDEX messages_text;
-        CREATE VIRTUAL TABLE substrings USING fts5(subject, sender, recipients, content='', contentless_delete=1, tokenize='trigram');
-        INSERT INTO substrings(rowid, subject, sender, recipients)
-            SELECT uid, COALESCE(subject, ''), envelope_from || char(10) || COALESCE(header_from, ''),
-                envelope_to || char(10) || COALESCE(header_to, '') || char(10) || COALESCE(header_cc, '')
-            FROM messages;
         DROP TRIGGER messages_added;
-        DROP TRIGGER messages_gone;
-        CREATE TRIGGER messages_gone AFTER DELETE ON messages BEGIN
-            UPDATE totals SET messages = messages - 1, bytes = bytes - OLD.size;
-            DELETE FROM bodies WHERE uid = OLD.uid;
-            DELETE FROM recipients WHERE uid = OLD.uid;
-            DELETE FROM search WHERE rowid = OLD.uid;
-            DELETE FROM substrings WHERE rowid = OLD.uid; END;
         """,
     ];
 
