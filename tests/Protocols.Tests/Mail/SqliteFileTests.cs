@@ -155,6 +155,19 @@ public sealed class SqliteFileTests
     }
 
     [Test]
+    public async Task The_wal_is_copied_into_the_database_in_the_background_and_not_when_idle()
+    {
+        await using var store = await SqliteMailStore.OpenAsync(_dir, new SqliteMailStoreOptions { CheckpointInterval = TimeSpan.FromMilliseconds(20) });
+        await Task.Delay(200);
+        Assert.That(store.BackgroundCheckpoints, Is.Zero, "nothing committed, nothing to copy");
+        await Task.WhenAll(Enumerable.Range(0, 200).Select(i => store.AppendAsync(new MailToAppend(new byte[10_000], "a@example.org", ["b@example.org"])).AsTask()));
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (store.BackgroundCheckpoints == 0 && DateTime.UtcNow < deadline) await Task.Delay(20);
+        Assert.That(store.BackgroundCheckpoints, Is.GreaterThan(0));
+        Assert.That((await store.GetStatsAsync()).Messages, Is.EqualTo(200));
+    }
+
+    [Test]
     public async Task The_temporary_store_is_deleted_at_dispose()
     {
         var store = await MailStores.OpenAsync(null);
