@@ -19,9 +19,20 @@ internal sealed class PostgresDialect : MailSqlDialect
     public override string Like(string column, string parameter) => $"{column} ILIKE {parameter}";
 
     // The query is a tsquery literal built here from the same words the index holds (see PostgresText), so PostgreSQL
-    // does not parse text with its locale on either side. The words live in a table of their own (schema 3).
-    public override string TextMatch(string parameter) =>
-        $"m.uid IN (SELECT w.uid FROM message_words w WHERE w.words @@ CAST({parameter} AS tsquery))";
+    // does not parse text with its locale on either side. The words live in a table of their own (schema 3), so a
+    // search of words only is counted and paged there without reading the summary rows.
+    public override string TextMatch(string parameter) => InIndex(TextTable, parameter);
+
+    public override string TextTable => "message_words";
+
+    public override string IndexAnd => " & ";
+
+    public override string InIndex(string table, string parameter) => $"m.uid IN (SELECT w.uid FROM {table} w WHERE w.words @@ CAST({parameter} AS tsquery))";
+
+    public override string IndexCount(string table, string parameter) => $"SELECT count(*) FROM {table} WHERE words @@ CAST({parameter} AS tsquery)";
+
+    public override string IndexNewest(string table, string parameter, string? before, int limit) =>
+        $"SELECT uid FROM {table} WHERE words @@ CAST({parameter} AS tsquery){(before is null ? "" : " AND uid < " + before)} ORDER BY uid DESC LIMIT {limit}";
 
     // The words in order, the last a prefix: 'alice' <-> 'example' <-> 'org':*. Words are letters and digits only.
     public override string TextQuery(IReadOnlyList<string> words) => PostgresText.Query(words);
