@@ -83,11 +83,11 @@ public sealed partial class PostgresMailStore
             Add("transcript", p => p.Mail.Session.Transcript);
             Add("words", p => p.Words);
             Add("raw", p => SqliteMailStore.WholeArray(p.Mail.Raw));
-            command.Parameters.Add(new NpgsqlParameter<string>("instance", _instance));
             var views = batch.SelectMany((p, i) => p.Mail.EnvelopeTo.Select(MailIds.Mailbox).Distinct(StringComparer.Ordinal)
                 .Where(m => m != MailQuery.Inbox).Select(m => (Mailbox: m, Ord: i + 1L))).ToArray();
             command.Parameters.Add(new NpgsqlParameter<string[]>("rmailbox", [.. views.Select(v => v.Mailbox)]));
             command.Parameters.Add(new NpgsqlParameter<long[]>("rord", [.. views.Select(v => v.Ord)]));
+            command.Parameters.Add(new NpgsqlParameter<string>("instance", _instance));
             var byId = new Dictionary<string, long>(n, StringComparer.Ordinal);
             var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             await using (reader.ConfigureAwait(false))
