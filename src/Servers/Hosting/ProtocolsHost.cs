@@ -78,6 +78,9 @@ public sealed class ProtocolsHost : IAsyncDisposable
         web.WebHost.UseKestrelCore().UseKestrelHttpsConfiguration();
         web.WebHost.UseSockets(sockets =>
         {
+            // Completions already run on the epoll thread: hopping from there to the pool to run the connection's code
+            // would undo it (see SocketEngine). A builder's own socket configuration still wins.
+            if (SocketEngine.IsEventLoop) sockets.UnsafePreferInlineScheduling = true;
             foreach (var configure in builder.SocketConfigurations) configure(sockets);
         });
         foreach (var service in builder.Services) web.Services.Add(service);
