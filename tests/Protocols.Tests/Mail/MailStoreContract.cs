@@ -169,6 +169,74 @@ public abstract class MailStoreContract
     }
 
     [Test]
+    public async Task Substring_terms_of_any_length_count_and_page_alike()
+    {
+        await using var store = await CreateAsync();
+        await store.AppendAsync(Mail("50% off \"today\"", to: ["Ann <x@shop.test>"]) with { Id = "sale" });
+        for (var i = 0; i < 12; i++) await store.AppendAsync(Mail($"Re: news {i}", envelopeFrom: $"n{i}@news.test") with { Id = $"news{i:D2}" });
+        await store.AppendAsync(Mail("ab", envelopeFrom: "q@x.io") with { Id = "short" });
+
+        async Task<(long Matched, string[] Ids)> Find(string search, int limit = 100)
+        {
+            var page = await store.ListAsync(new MailQuery(search, Limit: limit));
+            return (page.Matched, [.. page.Messages.Select(m => m.Id).Order()]);
+        }
+        await Assert.MultipleAsync(async () =>
+        {
+            Assert.That(await Find("subject:ab"), Is.EqualTo((1L, new[] { "short" })), "two characters");
+            Assert.That(await Find("subject:b"), Is.EqualTo((1L, new[] { "short" })), "one character");
+            Assert.That(await Find("subject:50%"), Is.EqualTo((1L, new[] { "sale" })), "a LIKE wildcard, literal");
+            Assert.That(await Find(MailSearch.Term("subject", "\"today\"")), Is.EqualTo((1L, new[] { "sale" })), "quotes inside the value");
+            Assert.That(await Find("subject:NEWS"), Is.EqualTo((12L, Enumerable.Range(0, 12).Select(i => $"news{i:D2}").ToArray())));
+            Assert.That(await Find("subject:news from:n1"), Is.EqualTo((3L, new[] { "news01", "news10", "news11" })), "two terms");
+            Assert.That(await Find("from:news.test -subject:\"news 1\""), Is.EqualTo((9L, new[] { "news00", "news02", "news03", "news04", "news05", "news06", "news07", "news08", "news09" })));
+            Assert.That(await Find("to:shop.test"), Is.EqualTo((1L, new[] { "sale" })), "RCPT TO");
+            Assert.That(await Find("addressed:q@x"), Is.EqualTo((1L, new[] { "short" })));
+            Assert.That(await Find("from:q@x.io"), Is.EqualTo((1L, new[] { "short" })), "MAIL FROM, the whole of it");
+            Assert.That(await Find("subject:\"news 1\" from:news.test"), Is.EqualTo((3L, new[] { "news01", "news10", "news11" })), "two indexed terms");
+            Assert.That(await Find("to:bob@example.orgx"), Is.EqualTo((0L, Array.Empty<string>())), "no match past the end of one address");
+            Assert.That(await Find("subject:nosuch"), Is.EqualTo((0L, Array.Empty<string>())));
+        });
+        var first = await store.ListAsync(new MailQuery("subject:news", Limit: 5));
+        var second = await store.ListAsync(new MailQuery("subject:news", Cursor: first.NextCursor, Limit: 5));
+        var third = await store.ListAsync(new MailQuery("subject:news", Cursor: second.NextCursor, Limit: 5));
+        Assert.That(first.Messages.Concat(second.Messages).Concat(third.Messages).Select(m => m.Id),
+            Is.EqualTo(Enumerable.Range(0, 12).Reverse().Select(i => $"news{i:D2}")), "newest first, by cursor");
+        Assert.That((first.Matched, second.Matched, third.Matched, third.NextCursor), Is.EqualTo((12L, 12L, 12L, (string?)null)));
+        await store.DeleteAsync(["news11"]);
+        Assert.That(await Find("subject:news", limit: 1), Is.EqualTo((11L, new[] { "news10" })), "a deleted message leaves the index");
+    }
+
+    [Test]
+    public async Task A_search_counts_and_pages_the_same_at_the_few_matches_limit_and_past_it()
+    {
+        await using var store = await CreateAsync();
+        const int few = Protocols.Servers.Mail.Sql.SqlMailStore.FewMatches;
+        await Task.WhenAll(Enumerable.Range(0, few).Select(i => store.AppendAsync(Mail(i % 2 == 0 ? "match even" : "match odd")).AsTask()));
+        await Task.WhenAll(Enumerable.Range(0, 30).Select(_ => store.AppendAsync(Mail("other")).AsTask()));
+        async Task<(long Matched, int Count, string? Next)> Look(string search)
+        {
+            var page = await store.ListAsync(new MailQuery(search, Limit: 7));
+            Assert.That(page.Messages.Select(m => m.Uid), Is.Ordered.Descending);
+            return (page.Matched, page.Messages.Count, page.NextCursor is null ? null : "more");
+        }
+        Assert.That(await Look("subject:match"), Is.EqualTo(((long)few, 7, "more")), "at the limit: one scan");
+        Assert.That(await Look("subject:even"), Is.EqualTo(((long)few / 2, 7, "more")));
+        Assert.That(await Look("subject:other"), Is.EqualTo((30L, 7, "more")));
+        await store.AppendAsync(Mail("match late"));
+        Assert.That(await Look("subject:match"), Is.EqualTo(((long)few + 1, 7, "more")), "past it: counted, then paged");
+        var newest = await store.ListAsync(new MailQuery("subject:match", Limit: 1));
+        Assert.That(newest.Messages.Single().Subject, Is.EqualTo("match late"));
+        Assert.That(await Look("match"), Is.EqualTo(((long)few + 1, 7, "more")), "free text, counted in the full-text index");
+        var words = await store.ListAsync(new MailQuery("match even", Limit: 400));
+        var rest = await store.ListAsync(new MailQuery("match even", Cursor: words.NextCursor, Limit: 400));
+        Assert.That((words.Matched, words.Messages.Count, rest.Messages.Count, rest.NextCursor), Is.EqualTo(((long)few / 2, 400, few / 2 - 400, (string?)null)));
+        Assert.That(words.Messages.Concat(rest.Messages).Select(m => m.Uid), Is.Ordered.Descending.And.Unique);
+        var last = await store.ListAsync(new MailQuery("-subject:match", Limit: 100));
+        Assert.That((last.Matched, last.Messages.Count, last.NextCursor), Is.EqualTo((30L, 30, (string?)null)));
+    }
+
+    [Test]
     public async Task Flags_and_keywords_persist_and_raise_changes()
     {
         var store = await CreateAsync();

@@ -60,6 +60,29 @@ public sealed class PostgresMailStoreTests : MailStoreContract
     }
 
     [Test]
+    public async Task A_word_in_more_messages_than_the_index_sorts_pages_by_walking_the_uids_back_and_one_in_few_from_the_index()
+    {
+        await using var store = await CreateAsync();
+        var many = PostgresDialect.FewWords + 100;
+        await Task.WhenAll(Enumerable.Range(0, many).Select(i => store.AppendAsync(Mail(i % 100 == 0 ? "common rare" : "common")).AsTask()));
+        List<long> seen = [];
+        string? cursor = null;
+        do
+        {
+            var page = await store.ListAsync(new MailQuery("common", Cursor: cursor, Limit: 500));
+            Assert.That(page.Matched, Is.EqualTo(many));
+            seen.AddRange(page.Messages.Select(m => m.Uid));
+            cursor = page.NextCursor;
+        }
+        while (cursor is not null);
+        Assert.That(seen, Has.Count.EqualTo(many).And.Ordered.Descending.And.Unique);
+        var rare = await store.ListAsync(new MailQuery("rare", Limit: 5));
+        Assert.That((rare.Matched, rare.Messages.Count), Is.EqualTo((many / 100L, 5)));
+        var rest = await store.ListAsync(new MailQuery("rare", Cursor: rare.NextCursor, Limit: 100));
+        Assert.That(rest.Messages.Select(m => m.Uid).ToList(), Has.Count.EqualTo(many / 100 - 5).And.All.LessThan(rare.Messages[^1].Uid));
+    }
+
+    [Test]
     public async Task A_server_that_is_not_there_is_a_one_line_error_without_the_password()
     {
         var e = await Assert.ThrowsAsync<MailStoreException>(async () =>

@@ -122,6 +122,52 @@ public sealed class SqliteFileTests
     }
 
     [Test]
+    public async Task A_version_3_store_is_migrated_and_its_totals_move_with_the_writer()
+    {
+        var raw = Encoding.ASCII.GetBytes("From: Old Sender <sender@old.test>\r\nSubject: Quarterly numbers\r\n\r\nold body\r\n");
+        await using (var connection = new SqliteConnection("Data Source=" + Db + ";Pooling=false"))
+        {
+            await connection.OpenAsync();
+            SqliteSchema.Apply(connection, Db, upTo: 3);
+            await using var command = connection.CreateCommand();
+            command.CommandText = """
+                INSERT INTO messages(id, received_at, envelope_from, envelope_to, header_from, subject, size, has_html, attachments)
+                    VALUES('old-3', 1790000000000, 'bounce@old.test', 'bob@example.org', 'Old Sender <sender@old.test>', 'Quarterly numbers', $n, 0, 0);
+                INSERT INTO bodies(uid, raw) VALUES(last_insert_rowid(), $raw);
+                """;
+            command.Parameters.AddWithValue("$n", raw.Length);
+            command.Parameters.AddWithValue("$raw", raw);
+            await command.ExecuteNonQueryAsync();
+        }
+        await using var store = await SqliteMailStore.OpenAsync(_dir);
+        Assert.That((await store.ListAsync(new MailQuery("subject:ARTERLY"))).Messages.Select(m => m.Id), Is.EqualTo(new[] { "old-3" }),
+            "substring of the subject");
+        Assert.That((await store.ListAsync(new MailQuery("from:sender@old"))).Matched, Is.EqualTo(1), "From header");
+        Assert.That((await store.ListAsync(new MailQuery("from:bounce@old"))).Matched, Is.EqualTo(1), "MAIL FROM");
+        Assert.That((await store.ListAsync(new MailQuery("to:bob@example"))).Matched, Is.EqualTo(1), "RCPT TO");
+        Assert.That((await store.GetStatsAsync()).Messages, Is.EqualTo(1), "the version 3 trigger counted it");
+        var added = await store.AppendAsync(new MailToAppend(raw, "new@example.org", ["bob@example.org"]));
+        Assert.That(await store.GetStatsAsync(), Is.EqualTo(new MailStoreStats(2, 2L * raw.Length, 0, 0)), "the writer counts it now");
+        Assert.That((await store.ListAsync(new MailQuery("subject:quarterly"))).Matched, Is.EqualTo(2));
+        await store.DeleteAsync(["old-3"]);
+        var left = await store.ListAsync(new MailQuery("subject:quarterly"));
+        Assert.That((left.Matched, left.Total, left.Messages.Single().Id), Is.EqualTo((1L, 1L, added.Id)), "the delete trigger still counts");
+    }
+
+    [Test]
+    public async Task The_wal_is_copied_into_the_database_in_the_background_and_not_when_idle()
+    {
+        await using var store = await SqliteMailStore.OpenAsync(_dir, new SqliteMailStoreOptions { CheckpointInterval = TimeSpan.FromMilliseconds(20) });
+        await Task.Delay(200);
+        Assert.That(store.BackgroundCheckpoints, Is.Zero, "nothing committed, nothing to copy");
+        await Task.WhenAll(Enumerable.Range(0, 200).Select(i => store.AppendAsync(new MailToAppend(new byte[10_000], "a@example.org", ["b@example.org"])).AsTask()));
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (store.BackgroundCheckpoints == 0 && DateTime.UtcNow < deadline) await Task.Delay(20);
+        Assert.That(store.BackgroundCheckpoints, Is.GreaterThan(0));
+        Assert.That((await store.GetStatsAsync()).Messages, Is.EqualTo(200));
+    }
+
+    [Test]
     public async Task The_temporary_store_is_deleted_at_dispose()
     {
         var store = await MailStores.OpenAsync(null);

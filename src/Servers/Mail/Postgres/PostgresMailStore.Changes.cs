@@ -11,13 +11,15 @@ public sealed partial class PostgresMailStore
     /// <summary>Most characters in one NOTIFY payload (PostgreSQL's limit is 8000 bytes).</summary>
     private const int MaxPayload = 7000;
 
-    /// <summary>Sends this transaction's changes to the other instances (delivered at commit): lines of "instance kind uid id".</summary>
+    /// <summary>Sends this transaction's changes to the other instances (delivered at commit): lines of "instance kind uid id".
+    /// Appended messages were announced by the batch's own statement (see InsertBatchSql).</summary>
     private protected override async Task NotifyAsync(DbConnection connection, DbTransaction transaction, IReadOnlyList<MailChange> changes,
         CancellationToken cancellationToken)
     {
         var payload = new StringBuilder();
         foreach (var change in changes)
         {
+            if (change.Kind == MailChangeKind.Added) continue;
             var line = string.Create(CultureInfo.InvariantCulture, $"{_instance} {(int)change.Kind} {change.Uid} {change.Id ?? "-"}\n");
             if (payload.Length + line.Length > MaxPayload)
             {

@@ -11,13 +11,15 @@ namespace Protocols.Servers.Mail.Postgres;
 /// <summary>
 /// The shared mail store: several <c>proto serve</c> instances behind a load balancer write one capture in
 /// PostgreSQL (schema <c>proto_mail</c>). Bytes are in the database (bytea, stored uncompressed out of line); words
-/// in a tsvector with a GIN index. Each batch locks the INBOX row first, so UIDs commit in ascending order across
+/// in a tsvector with a GIN index (table message_words), substrings through pg_trgm GIN indexes when the database
+/// offers pg_trgm. Each batch locks the INBOX row first, so UIDs commit in ascending order across
 /// instances; changes made by one instance reach the others' readers through LISTEN/NOTIFY.
 /// </summary>
 public sealed partial class PostgresMailStore : SqlMailStore
 {
     private const string Channel = "proto_mail";
     private readonly NpgsqlDataSource _dataSource;
+    private readonly NpgsqlDataSource _readSource;
     private readonly string _instance = Guid.NewGuid().ToString("N")[..16];
     private readonly CancellationTokenSource _stop = new();
     private readonly Channel<string> _notifications = System.Threading.Channels.Channel.CreateBounded<string>(
@@ -25,13 +27,18 @@ public sealed partial class PostgresMailStore : SqlMailStore
     private Task _listener = Task.CompletedTask;
     private Task _dispatcher = Task.CompletedTask;
 
-    private PostgresMailStore(NpgsqlDataSource dataSource, long uidValidity, MailRetention retention, ILogger logger)
+    private readonly PostgresDialect _dialect;
+
+    private PostgresMailStore(NpgsqlDataSource dataSource, NpgsqlDataSource readSource, long uidValidity, MailRetention retention, ILogger logger,
+        bool trigrams)
         : base(retention, logger, uidValidity)
     {
         _dataSource = dataSource;
+        _readSource = readSource;
+        _dialect = trigrams ? PostgresDialect.Trigrams : PostgresDialect.Plain;
     }
 
-    internal override MailSqlDialect Dialect => PostgresDialect.Instance;
+    internal override MailSqlDialect Dialect => _dialect;
 
     /// <summary>Opens the database <paramref name="location"/> names (<c>postgres://user:password@host:port/db</c> or
     /// <c>Host=...;Database=...</c>), creating or migrating the schema. Throws <see cref="MailStoreException"/> with a
@@ -43,32 +50,40 @@ public sealed partial class PostgresMailStore : SqlMailStore
         var builder = PostgresLocation.Parse(location);
         var shown = PostgresLocation.Describe(builder);
         var dataSource = NpgsqlDataSource.Create(builder);
-        try
+        // Reads are not prepared: a prepared search would soon run one generic plan for every pattern, and a pattern that
+        // matches every message wants a scan where a rare one wants the index (measured: 300 ms instead of 96 for a word
+        // in every one of 32,000 messages). An unprepared statement is planned with its values each time.
+        var readSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(builder.ConnectionString) { MaxAutoPrepare = 0 });        try
         {
             long uidValidity;
+            bool trigrams;
+            logger ??= NullLogger.Instance;
             var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
             await using (connection.ConfigureAwait(false))
             {
-                await MigrateAsync(connection, shown, cancellationToken).ConfigureAwait(false);
+                trigrams = await MigrateAsync(connection, shown, logger, cancellationToken).ConfigureAwait(false);
                 uidValidity = await ScalarAsync(connection, "SELECT value FROM meta WHERE key = 'uidvalidity'", null, cancellationToken).ConfigureAwait(false);
             }
-            var store = new PostgresMailStore(dataSource, uidValidity, retention ?? MailRetention.None, logger ?? NullLogger.Instance);
+            var store = new PostgresMailStore(dataSource, readSource, uidValidity, retention ?? MailRetention.None, logger, trigrams);
             await store.ListenAsync(cancellationToken).ConfigureAwait(false);
             return store;
         }
         catch (Exception e) when (e is NpgsqlException or InvalidOperationException or ArgumentException or TimeoutException)
         {
             await dataSource.DisposeAsync().ConfigureAwait(false);
+            await readSource.DisposeAsync().ConfigureAwait(false);
             throw new MailStoreException($"cannot use the PostgreSQL store {shown}: {e.Message.Replace('\n', ' ')}", e);
         }
         catch
         {
             await dataSource.DisposeAsync().ConfigureAwait(false);
+            await readSource.DisposeAsync().ConfigureAwait(false);
             throw;
         }
     }
 
-    private static async Task MigrateAsync(NpgsqlConnection connection, string shown, CancellationToken cancellationToken)
+    /// <summary>Creates or migrates the schema and adds the trigram indexes when missing; returns whether they are there.</summary>
+    private static async Task<bool> MigrateAsync(NpgsqlConnection connection, string shown, ILogger logger, CancellationToken cancellationToken)
     {
         var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         await using (transaction.ConfigureAwait(false))
@@ -87,21 +102,57 @@ public sealed partial class PostgresMailStore : SqlMailStore
                 await ExecuteAsync(connection, PostgresSchema.Versions[v], transaction, cancellationToken).ConfigureAwait(false);
                 await ExecuteAsync(connection, "UPDATE schema_version SET version = @p0", transaction, cancellationToken, v + 1).ConfigureAwait(false);
             }
+            var trigrams = await TrigramsAsync(connection, transaction, logger, cancellationToken).ConfigureAwait(false);
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            return trigrams;
+        }
+    }
+
+    /// <summary>
+    /// The trigram indexes of <see cref="PostgresSchema.TrigramIndexes"/>, added when missing. pg_trgm ships with
+    /// PostgreSQL (Debian's postgresql-15) and is a trusted extension since PostgreSQL 13, so a user who may create
+    /// the store's schema may create it too; where it is not installed or not allowed, the substring searches scan
+    /// (the log says so once) and a later start adds the indexes when it can.
+    /// </summary>
+    private static async Task<bool> TrigramsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, ILogger logger, CancellationToken cancellationToken)
+    {
+        var names = PostgresSchema.TrigramIndexes.Select(i => i.Name).ToArray();
+        var present = await ScalarAsync(connection, "SELECT count(*) FROM pg_indexes WHERE schemaname = @p0 AND indexname = ANY(@p1)", transaction,
+            cancellationToken, PostgresSchema.Name, names).ConfigureAwait(false);
+        if (present == names.Length) return true;
+        await transaction.SaveAsync("trigrams", cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await ExecuteAsync(connection, $"CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA {PostgresSchema.Name}", transaction, cancellationToken).ConfigureAwait(false);
+            string schema;
+            var command = Command(connection, "SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'pg_trgm'", transaction);
+            await using (command.ConfigureAwait(false)) schema = (string)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+            var opclass = "\"" + schema.Replace("\"", "\"\"", StringComparison.Ordinal) + "\".gin_trgm_ops";
+            foreach (var (name, columns) in PostgresSchema.TrigramIndexes)
+            {
+                await ExecuteAsync(connection, $"CREATE INDEX IF NOT EXISTS {name} ON messages USING gin(({PostgresSchema.Joined(columns)}) {opclass}) {PostgresSchema.GinOptions}", transaction,
+                    cancellationToken).ConfigureAwait(false);
+            }
+            // The planner knows how often a pattern matches only once the indexed expressions have statistics.
+            await ExecuteAsync(connection, "ANALYZE messages", transaction, cancellationToken).ConfigureAwait(false);
+            await transaction.ReleaseAsync("trigrams", cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (PostgresException e)
+        {
+            await transaction.RollbackAsync("trigrams", cancellationToken).ConfigureAwait(false);
+            LogNoTrigrams(logger, e.MessageText);
+            return false;
         }
     }
 
     private protected override async Task<DbConnection> OpenReaderAsync(CancellationToken cancellationToken) =>
-        await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await _readSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
 
     private protected override async Task<DbConnection> RentWriterAsync(CancellationToken cancellationToken) =>
         await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
 
     private protected override ValueTask ReturnWriterAsync(DbConnection connection) => connection.DisposeAsync();
-
-    /// <summary>Appends of every instance take this row lock in turn, so a UID is never committed after a larger one.</summary>
-    private protected override Task BeginWriteAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken) =>
-        ExecuteAsync(connection, "SELECT uidnext FROM mailboxes WHERE name = 'INBOX' FOR UPDATE", transaction, cancellationToken);
 
     private protected override async Task<Stream?> OpenBodyAsync(DbConnection connection, long uid, CancellationToken cancellationToken)
     {
@@ -125,7 +176,7 @@ public sealed partial class PostgresMailStore : SqlMailStore
         }
     }
 
-    private protected override string ClearSql => "TRUNCATE recipients, bodies, messages; UPDATE totals SET messages = 0, bytes = 0";
+    private protected override string ClearSql => "TRUNCATE recipients, bodies, message_words, messages; UPDATE totals SET messages = 0, bytes = 0";
 
     private protected override async ValueTask CloseAsync()
     {
@@ -140,8 +191,12 @@ public sealed partial class PostgresMailStore : SqlMailStore
             // stopping
         }
         await _dataSource.DisposeAsync().ConfigureAwait(false);
+        await _readSource.DisposeAsync().ConfigureAwait(false);
         _stop.Dispose();
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "store: PostgreSQL without trigram indexes (pg_trgm: {Reason}): subject:, from: and to: searches scan every message")]
+    private static partial void LogNoTrigrams(ILogger logger, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "store: PostgreSQL change feed lost: {Reason}; reconnecting")]
     private static partial void LogListenFailed(ILogger logger, string reason);

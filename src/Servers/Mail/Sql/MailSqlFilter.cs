@@ -16,6 +16,28 @@ internal abstract class MailSqlDialect
 
     /// <summary>The engine's full-text query for these words in this order, the last a prefix.</summary>
     public abstract string TextQuery(IReadOnlyList<string> words);
+
+    /// <summary>Any of these columns (NULL as empty) is <see cref="Like"/> the pattern in <paramref name="parameter"/> (made of
+    /// <paramref name="value"/>); an engine may spell it so an index of its own serves it.</summary>
+    public virtual string AnyLike(IReadOnlyList<string> columns, string parameter, string value) =>
+        string.Join(" OR ", columns.Select(c => Like("COALESCE(" + c + ", '')", parameter)));
+
+    /// <summary>Where <see cref="TextMatch"/> looks, when it is a full-text table keyed by UID (so a search of only such
+    /// terms is counted and paged in that index); null when it is not.</summary>
+    public virtual string? TextTable => null;
+
+    /// <summary>The message's UID is one of the rows of full-text table <paramref name="table"/> matching <paramref name="parameter"/>.</summary>
+    public virtual string InIndex(string table, string parameter) => throw new NotSupportedException("no full-text tables");
+
+    /// <summary>How many rows of full-text table <paramref name="table"/> match <paramref name="parameter"/>.</summary>
+    public virtual string IndexCount(string table, string parameter) => throw new NotSupportedException("no full-text tables");
+
+    /// <summary>The UIDs of the newest <paramref name="limit"/> rows of <paramref name="table"/> matching <paramref name="parameter"/>, below
+    /// the UID in <paramref name="before"/> when given.</summary>
+    public virtual string IndexNewest(string table, string parameter, string? before, int limit) => throw new NotSupportedException("no full-text tables");
+
+    /// <summary>How the full-text query language joins two queries that must both match.</summary>
+    public virtual string IndexAnd => " AND ";
 }
 
 /// <summary>A search translated to a WHERE condition on <c>messages m</c> and its parameter values.</summary>
@@ -23,6 +45,8 @@ internal sealed class MailSqlFilter
 {
     private readonly MailSqlDialect _dialect;
     private readonly StringBuilder _where = new();
+    private readonly List<(string Table, string Query)> _indexed = [];
+    private int _others;
 
     private MailSqlFilter(MailSqlDialect dialect) => _dialect = dialect;
 
@@ -33,13 +57,22 @@ internal sealed class MailSqlFilter
 
     public bool IsEmpty => _where.Length == 0;
 
+    /// <summary>When every term is a positive match in one full-text table: that table and the terms as one query
+    /// (ANDed), which counts and pages in the index without reading the summary rows. Null otherwise.</summary>
+    public (string Table, string Query)? Index =>
+        _others == 0 && _indexed.Count > 0 && _indexed.All(i => i.Table == _indexed[0].Table)
+            ? (_indexed[0].Table, string.Join(_dialect.IndexAnd, _indexed.Select(i => "(" + i.Query + ")")))
+            : null;
+
     public static MailSqlFilter Build(IReadOnlyList<MailSearchTerm> terms, MailSqlDialect dialect)
     {
         var filter = new MailSqlFilter(dialect);
         foreach (var term in terms)
         {
+            var indexed = filter._indexed.Count;
             var condition = filter.Condition(term);
             if (condition is null) continue;
+            if (term.Negated || filter._indexed.Count == indexed) filter._others++;
             if (filter._where.Length > 0) filter._where.Append(" AND ");
             filter._where.Append(term.Negated ? "NOT (" : "(").Append(condition).Append(')');
         }
@@ -59,7 +92,10 @@ internal sealed class MailSqlFilter
         {
             case MailSearchField.Text:
                 var words = Words(term.Value);
-                return words.Count == 0 ? null : _dialect.TextMatch(Add(_dialect.TextQuery(words)));
+                if (words.Count == 0) return null;
+                var query = _dialect.TextQuery(words);
+                if (_dialect.TextTable is { } table) _indexed.Add((table, query));
+                return _dialect.TextMatch(Add(query));
             case MailSearchField.From:
                 return AnyLike(term.Value, "m.envelope_from", "m.header_from");
             case MailSearchField.To:
@@ -87,8 +123,7 @@ internal sealed class MailSqlFilter
 
     private string AnyLike(string value, params string[] columns)
     {
-        var parameter = Add("%" + EscapeLike(value) + "%");
-        return string.Join(" OR ", columns.Select(c => _dialect.Like("COALESCE(" + c + ", '')", parameter)));
+        return _dialect.AnyLike(columns, Add("%" + EscapeLike(value) + "%"), value);
     }
 
     private static string EscapeLike(string value) =>

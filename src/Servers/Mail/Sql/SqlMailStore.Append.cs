@@ -130,7 +130,6 @@ public abstract partial class SqlMailStore
         List<Gone> pruned = [];
         await WriteAsync(async (connection, transaction, cancellationToken) =>
         {
-            await BeginWriteAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
             var uids = await InsertBatchAsync(connection, transaction, batch, cancellationToken).ConfigureAwait(false);
             long last = 0;
             for (var i = 0; i < batch.Count; i++)
@@ -141,7 +140,7 @@ public abstract partial class SqlMailStore
                 results[i] = new MailSummary(id, uids[i], mail.ReceivedAt, mail.EnvelopeFrom, mail.EnvelopeTo, digest.From, digest.To, digest.Cc,
                     digest.Subject, digest.Date, mail.Size, digest.HasHtml, digest.AttachmentCount, mail.Flags, []);
             }
-            if (last > 0)
+            if (last > 0 && !InsertSetsUidNext)
             {
                 var next = WriterCommand(connection, transaction, "UPDATE mailboxes SET uidnext = @next WHERE name = 'INBOX'");
                 Set(next, "@next", last + 1);

@@ -65,15 +65,23 @@ public abstract partial class SqlMailStore
         var matchWhere = filter.Where;
         var matchValues = filter.Values.ToArray();
         var where = before is null ? matchWhere : matchWhere + " AND m.uid < " + filter.Add(before.Value);
+        if (mailbox == MailQuery.Inbox && filter.Index is { } index) return await ListIndexedAsync(index.Table, index.Query, before, limit, cancellationToken).ConfigureAwait(false);
         return await ReadAsync(async connection =>
         {
             var total = mailbox == MailQuery.Inbox
                 ? (await TotalsAsync(connection, null, cancellationToken).ConfigureAwait(false)).Messages
                 : await ScalarAsync(connection, "SELECT count(*) FROM recipients WHERE mailbox = @p0", null, cancellationToken, mailbox).ConfigureAwait(false);
+            if (!filter.IsEmpty)
+            {
+                // One scan for the UIDs of the first few matches: when those are all, they are the count and the page.
+                var few = await UidsAsync(connection, $"SELECT m.uid FROM {from} WHERE {matchWhere} LIMIT {FewMatches + 1}", matchValues, cancellationToken)
+                    .ConfigureAwait(false);
+                if (few.Count <= FewMatches) return await PageOfAsync(connection, few, before, limit, total, cancellationToken).ConfigureAwait(false);
+            }
             var matched = filter.IsEmpty
                 ? total
                 : await ScalarAsync(connection, $"SELECT count(*) FROM {from} WHERE {matchWhere}", null, cancellationToken, matchValues).ConfigureAwait(false);
-            // Newest first, walking the table backwards, stops after a page when matches are dense; when they are few
+            // Newest first, walking the table backwards, stops after a page when matches are dense; when they are fewer
             // (under a tenth), that walk reads nearly every row, so find the matching UIDs first (SQLite scans its
             // covering index of the substring columns for that) and read only those rows.
             var sparse = !filter.IsEmpty && matched * 10 < total;
@@ -83,15 +91,60 @@ public abstract partial class SqlMailStore
             List<MailSummary> page;
             var select = Command(connection, sql, null, [.. filter.Values]);
             await using (select.ConfigureAwait(false)) page = await SummariesAsync(select, cancellationToken).ConfigureAwait(false);
-            string? next = null;
-            if (page.Count > limit)
-            {
-                page.RemoveAt(limit);
-                next = MailCursor.Format(page[^1].Uid);
-            }
-            return new MailPage(page, matched, total, next);
+            return Page(page, limit, matched, total);
         }, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>Up to this many matches are found by UID in one scan (count and page together); more are counted, then paged.</summary>
+    internal const int FewMatches = 1000;
+
+    private static async Task<List<long>> UidsAsync(DbConnection connection, string sql, object?[] values, CancellationToken cancellationToken)
+    {
+        var command = Command(connection, sql, null, values);
+        await using (command.ConfigureAwait(false))
+        {
+            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
+            {
+                List<long> uids = [];
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) uids.Add(reader.GetInt64(0));
+                return uids;
+            }
+        }
+    }
+
+    /// <summary>The page below <paramref name="before"/> of every match, given as their UIDs.</summary>
+    private static async Task<MailPage> PageOfAsync(DbConnection connection, List<long> matches, long? before, int limit, long total,
+        CancellationToken cancellationToken)
+    {
+        var uids = matches.Where(u => before is null || u < before).OrderDescending().Take(limit + 1).ToList();
+        if (uids.Count == 0) return new MailPage([], matches.Count, total, null);
+        var select = Command(connection, $"SELECT {Columns} FROM messages m WHERE m.uid IN ({string.Join(',', uids.Select(Invariant))}) ORDER BY m.uid DESC");
+        await using (select.ConfigureAwait(false)) return Page(await SummariesAsync(select, cancellationToken).ConfigureAwait(false), limit, matches.Count, total);
+    }
+
+    /// <summary>The page of <paramref name="limit"/> from <paramref name="rows"/> (read one more than the limit, to know whether a next page exists).</summary>
+    private static MailPage Page(List<MailSummary> rows, int limit, long matched, long total)
+    {
+        if (rows.Count <= limit) return new MailPage(rows, matched, total, null);
+        rows.RemoveAt(limit);
+        return new MailPage(rows, matched, total, MailCursor.Format(rows[^1].Uid));
+    }
+
+    /// <summary>A search of only full-text terms (one table): counted in the index, and the page is the index's newest
+    /// matches, so neither reads the summary rows beyond the page's.</summary>
+    private async Task<MailPage> ListIndexedAsync(string table, string query, long? before, int limit, CancellationToken cancellationToken) =>
+        await ReadAsync(async connection =>
+        {
+            var total = (await TotalsAsync(connection, null, cancellationToken).ConfigureAwait(false)).Messages;
+            var matched = await ScalarAsync(connection, Dialect.IndexCount(table, Dialect.Parameter(0)), null, cancellationToken, query).ConfigureAwait(false);
+            var newest = Dialect.IndexNewest(table, Dialect.Parameter(0), before is null ? null : Dialect.Parameter(1), limit + 1);
+            var select = Command(connection, $"SELECT {Columns} FROM messages m WHERE m.uid IN ({newest}) ORDER BY m.uid DESC LIMIT {limit + 1}", null,
+                before is null ? [query] : [query, before.Value]);
+            List<MailSummary> page;
+            await using (select.ConfigureAwait(false)) page = await SummariesAsync(select, cancellationToken).ConfigureAwait(false);
+            return Page(page, limit, matched, total);
+        }, cancellationToken).ConfigureAwait(false);
 
     private static async Task<MailSummary?> SummaryByIdAsync(DbConnection connection, DbTransaction? transaction, string id, CancellationToken cancellationToken)
     {

@@ -65,8 +65,8 @@ public abstract partial class SqlMailStore : IMailStore
 
     private protected abstract ValueTask ReturnWriterAsync(DbConnection connection);
 
-    /// <summary>First statement of a write transaction (PostgreSQL locks the INBOX row so UIDs commit in order across instances).</summary>
-    private protected virtual Task BeginWriteAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken) => Task.CompletedTask;
+    /// <summary>Whether <see cref="InsertBatchAsync"/> also moves the INBOX's UIDNEXT past the batch (PostgreSQL does, in its one statement).</summary>
+    private protected virtual bool InsertSetsUidNext => false;
 
     /// <summary>Opens the bytes of message <paramref name="uid"/> in the bodies table as a stream owning <paramref name="connection"/>; null when gone.</summary>
     private protected abstract Task<Stream?> OpenBodyAsync(DbConnection connection, long uid, CancellationToken cancellationToken);

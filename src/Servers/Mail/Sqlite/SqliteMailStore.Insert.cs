@@ -19,18 +19,20 @@ public sealed partial class SqliteMailStore
         ON CONFLICT(id) DO NOTHING RETURNING uid
         """;
 
-    private const string RecipientSql = """
-        INSERT INTO recipients(mailbox, uid) VALUES(@m, @uid) ON CONFLICT DO NOTHING;
-        INSERT INTO mailboxes(name, uidnext) VALUES(@m, @next) ON CONFLICT(name) DO UPDATE SET uidnext = excluded.uidnext
-        """;
+    private const string RecipientSql = "INSERT INTO recipients(mailbox, uid) VALUES(@m, @uid) ON CONFLICT DO NOTHING";
 
-    /// <summary>Row by row with statements compiled once on the writer: in-process SQLite has no round trip to save.</summary>
+    private const string MailboxSql = "INSERT INTO mailboxes(name, uidnext) VALUES(@m, @next) ON CONFLICT(name) DO UPDATE SET uidnext = excluded.uidnext";
+
+    /// <summary>Row by row with statements compiled once on the writer: in-process SQLite has no round trip to save. What
+    /// sums over the batch (the totals, each recipient mailbox's UIDNEXT) is written once per batch.</summary>
     private protected override async Task<long[]> InsertBatchAsync(DbConnection connection, DbTransaction transaction, IReadOnlyList<Prepared> batch,
         CancellationToken cancellationToken)
     {
         var uids = new long[batch.Count];
         var insert = WriterCommand(connection, transaction, InsertSql);
         var recipient = WriterCommand(connection, transaction, RecipientSql);
+        Dictionary<string, long>? mailboxes = null;
+        long added = 0, bytes = 0;
         for (var i = 0; i < batch.Count; i++)
         {
             var (id, mail, digest, file, _) = batch[i];
@@ -38,6 +40,8 @@ public sealed partial class SqliteMailStore
             if (await insert.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is not { } value || value is DBNull) continue;
             var uid = Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture);
             uids[i] = uid;
+            added++;
+            bytes += mail.Size;
             if (file is null) await WriteBodyAsync(connection, transaction, uid, mail.Content, cancellationToken).ConfigureAwait(false);
             await IndexAsync(connection, transaction, uid, digest, cancellationToken).ConfigureAwait(false);
             foreach (var mailbox in mail.EnvelopeTo.Select(MailIds.Mailbox).Distinct(StringComparer.Ordinal))
@@ -45,8 +49,25 @@ public sealed partial class SqliteMailStore
                 if (mailbox == MailQuery.Inbox) continue;
                 Set(recipient, "@m", mailbox);
                 Set(recipient, "@uid", uid);
-                Set(recipient, "@next", uid + 1);
                 await recipient.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                (mailboxes ??= new(StringComparer.Ordinal))[mailbox] = uid + 1;
+            }
+        }
+        if (added > 0)
+        {
+            var totals = WriterCommand(connection, transaction, "UPDATE totals SET messages = messages + @n, bytes = bytes + @b");
+            Set(totals, "@n", added);
+            Set(totals, "@b", bytes);
+            await totals.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+        if (mailboxes is not null)
+        {
+            var next = WriterCommand(connection, transaction, MailboxSql);
+            foreach (var (mailbox, uidNext) in mailboxes)
+            {
+                Set(next, "@m", mailbox);
+                Set(next, "@next", uidNext);
+                await next.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
         }
         return uids;
@@ -107,13 +128,13 @@ public sealed partial class SqliteMailStore
     internal static byte[] WholeArray(ReadOnlyMemory<byte> raw) =>
         MemoryMarshal.TryGetArray(raw, out var segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length ? segment.Array : raw.ToArray();
 
-    private Task IndexAsync(DbConnection connection, DbTransaction transaction, long uid, MailDigest digest, CancellationToken cancellationToken)
+    private async Task IndexAsync(DbConnection connection, DbTransaction transaction, long uid, MailDigest digest, CancellationToken cancellationToken)
     {
         var index = WriterCommand(connection, transaction, "INSERT INTO search(rowid, subject, addresses, body) VALUES(@uid, @subject, @addresses, @body)");
         Set(index, "@uid", uid);
         Set(index, "@subject", digest.Subject ?? "");
         Set(index, "@addresses", digest.Addresses);
         Set(index, "@body", digest.Text);
-        return index.ExecuteNonQueryAsync(cancellationToken);
+        await index.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 }

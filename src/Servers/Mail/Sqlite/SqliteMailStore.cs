@@ -17,6 +17,7 @@ public sealed partial class SqliteMailStore : SqlMailStore
     private readonly string _connectionString;
     private readonly SqliteConnection _writer;
     private readonly SqliteMailStoreOptions _options;
+    private readonly SqliteCheckpoints? _checkpoints;
 
     private SqliteMailStore(string directory, string path, string connectionString, SqliteConnection writer, long uidValidity,
         SqliteMailStoreOptions options, ILogger logger)
@@ -27,7 +28,11 @@ public sealed partial class SqliteMailStore : SqlMailStore
         _connectionString = connectionString;
         _writer = writer;
         _options = options;
+        if (options.CheckpointInterval is { } interval) _checkpoints = new SqliteCheckpoints(connectionString, () => CommitCounts.Batches, interval);
     }
+
+    /// <summary>Background checkpoints run so far (0 when <see cref="SqliteMailStoreOptions.CheckpointInterval"/> is null).</summary>
+    internal long BackgroundCheckpoints => _checkpoints?.Done ?? 0;
 
     /// <summary>The directory holding <c>mail.db</c> and <c>messages/</c>.</summary>
     public string Directory { get; }
@@ -75,8 +80,9 @@ public sealed partial class SqliteMailStore : SqlMailStore
         try
         {
             await writer.OpenAsync(cancellationToken).ConfigureAwait(false);
-            await ExecuteAsync(writer, $"PRAGMA journal_mode = WAL; PRAGMA synchronous = {(options.Durable ? "FULL" : "OFF")}; PRAGMA busy_timeout = 5000;",
-                null, cancellationToken).ConfigureAwait(false);
+            var walPages = options.CheckpointInterval is null ? 1000 : SqliteCheckpoints.WriterPages;
+            await ExecuteAsync(writer, $"PRAGMA journal_mode = WAL; PRAGMA synchronous = {(options.Durable ? "FULL" : "OFF")}; PRAGMA busy_timeout = 5000; "
+                + $"PRAGMA wal_autocheckpoint = {walPages};", null, cancellationToken).ConfigureAwait(false);
             SqliteSchema.Apply(writer, path);
             var uidValidity = await ScalarAsync(writer, "SELECT value FROM meta WHERE key = 'uidvalidity'", null, cancellationToken).ConfigureAwait(false);
             // Touch the newest pages: a damaged file fails here, at start, with a reason.
@@ -170,6 +176,7 @@ public sealed partial class SqliteMailStore : SqlMailStore
 
     private protected override async ValueTask CloseAsync()
     {
+        if (_checkpoints is not null) await _checkpoints.DisposeAsync().ConfigureAwait(false);
         await _writer.DisposeAsync().ConfigureAwait(false);
         SqliteConnection.ClearPool(_writer);
         if (!_options.DeleteOnDispose) return;

@@ -19,6 +19,13 @@ public sealed record SqliteMailStoreOptions
     /// </summary>
     public long InlineLimit { get; init; } = 1024 * 1024;
 
+    /// <summary>
+    /// How often the WAL is copied into the database by a background connection (when something was committed), so the
+    /// commits the sessions wait on do not carry the checkpoints; null leaves them to SQLite, inside the writer's commits
+    /// (every 1,000 WAL pages). Default 100 ms. See <see cref="SqliteCheckpoints"/>.
+    /// </summary>
+    public TimeSpan? CheckpointInterval { get; init; } = TimeSpan.FromMilliseconds(100);
+
     /// <summary>Deletes the directory when the store is disposed (the temporary store of <c>proto serve</c> without --store).</summary>
     public bool DeleteOnDispose { get; init; }
 }
