@@ -36,7 +36,9 @@ internal static class SmtpServeRunner
             return Usage(stderr, $"could not load the certificate: {e.Message}");
         }
         if (s.MaxSize is { } max) options.Limits.MaxMessageSize = max;
-        // Appends wait for the store's group commit, so sessions keep the thread pool (never the socket threads).
+        // No per-server inline scheduling: under `serve` the whole process runs its sockets as an event loop
+        // (SocketEngine, set in Program.cs), which already runs sessions inline; appends await the store's group
+        // commit, whose writer completes them from the thread pool.
         options.InlineScheduling = false;
         options.RecordTranscript = true;
         if (s.User is not null)
