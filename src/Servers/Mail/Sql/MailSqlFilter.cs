@@ -17,19 +17,19 @@ internal abstract class MailSqlDialect
     /// <summary>The engine's full-text query for these words in this order, the last a prefix.</summary>
     public abstract string TextQuery(IReadOnlyList<string> words);
 
-    /// <summary>Where <see cref="TextMatch"/> looks, when it is a full-text table keyed by UID (so a search of only such
-    /// terms is counted and paged in that index); null when it is not.</summary>
-    public virtual string? TextTable => null;
+    /// <summary>Whether the engine can count and page a search of only full-text terms in its full-text index
+    /// (<see cref="TextCount"/>, <see cref="TextNewest"/>).</summary>
+    public virtual bool CountsText => false;
 
-    /// <summary>The message's UID is one of the rows of full-text table <paramref name="table"/> matching <paramref name="parameter"/>.</summary>
-    public virtual string InIndex(string table, string parameter) => throw new NotSupportedException("no full-text tables");
+    /// <summary>Every one of these <see cref="TextQuery"/> results, as one full-text query.</summary>
+    public virtual string AllText(IReadOnlyList<string> queries) => throw new NotSupportedException();
 
-    /// <summary>How many rows of full-text table <paramref name="table"/> match <paramref name="parameter"/>.</summary>
-    public virtual string IndexCount(string table, string parameter) => throw new NotSupportedException("no full-text tables");
+    /// <summary>How many messages match the full-text query in <paramref name="parameter"/>.</summary>
+    public virtual string TextCount(string parameter) => throw new NotSupportedException();
 
-    /// <summary>The UIDs of the newest <paramref name="limit"/> rows of <paramref name="table"/> matching <paramref name="parameter"/>, below
-    /// the UID in <paramref name="before"/> when given.</summary>
-    public virtual string IndexNewest(string table, string parameter, string? before, int limit) => throw new NotSupportedException("no full-text tables");
+    /// <summary>The UIDs of the newest <paramref name="limit"/> messages matching the full-text query in <paramref name="parameter"/>,
+    /// below the UID in <paramref name="before"/> when given.</summary>
+    public virtual string TextNewest(string parameter, string? before, int limit) => throw new NotSupportedException();
 }
 
 /// <summary>A search translated to a WHERE condition on <c>messages m</c> and its parameter values.</summary>
@@ -37,7 +37,7 @@ internal sealed class MailSqlFilter
 {
     private readonly MailSqlDialect _dialect;
     private readonly StringBuilder _where = new();
-    private readonly List<(string Table, string Query)> _indexed = [];
+    private readonly List<string> _texts = [];
     private int _others;
 
     private MailSqlFilter(MailSqlDialect dialect) => _dialect = dialect;
@@ -49,22 +49,18 @@ internal sealed class MailSqlFilter
 
     public bool IsEmpty => _where.Length == 0;
 
-    /// <summary>When every term is a positive match in one full-text table: that table and the terms as one query
-    /// (ANDed), which counts and pages in the index without reading the summary rows. Null otherwise.</summary>
-    public (string Table, string Query)? Index =>
-        _others == 0 && _indexed.Count > 0 && _indexed.All(i => i.Table == _indexed[0].Table)
-            ? (_indexed[0].Table, string.Join(" AND ", _indexed.Select(i => "(" + i.Query + ")")))
-            : null;
+    /// <summary>When every term is a positive free-text one and the engine counts those in its index: the terms as one
+    /// full-text query; null otherwise.</summary>
+    public string? TextOnly => _others == 0 && _texts.Count > 0 && _dialect.CountsText ? _dialect.AllText(_texts) : null;
 
     public static MailSqlFilter Build(IReadOnlyList<MailSearchTerm> terms, MailSqlDialect dialect)
     {
         var filter = new MailSqlFilter(dialect);
         foreach (var term in terms)
         {
-            var indexed = filter._indexed.Count;
             var condition = filter.Condition(term);
             if (condition is null) continue;
-            if (term.Negated || filter._indexed.Count == indexed) filter._others++;
+            if (term.Negated || term.Field != MailSearchField.Text) filter._others++;
             if (filter._where.Length > 0) filter._where.Append(" AND ");
             filter._where.Append(term.Negated ? "NOT (" : "(").Append(condition).Append(')');
         }
@@ -86,7 +82,7 @@ internal sealed class MailSqlFilter
                 var words = Words(term.Value);
                 if (words.Count == 0) return null;
                 var query = _dialect.TextQuery(words);
-                if (_dialect.TextTable is { } table) _indexed.Add((table, query));
+                _texts.Add(query);
                 return _dialect.TextMatch(Add(query));
             case MailSearchField.From:
                 return AnyLike(term.Value, "m.envelope_from", "m.header_from");

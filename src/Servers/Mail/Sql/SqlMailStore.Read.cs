@@ -65,7 +65,7 @@ public abstract partial class SqlMailStore
         var matchWhere = filter.Where;
         var matchValues = filter.Values.ToArray();
         var where = before is null ? matchWhere : matchWhere + " AND m.uid < " + filter.Add(before.Value);
-        if (mailbox == MailQuery.Inbox && filter.Index is { } index) return await ListIndexedAsync(index.Table, index.Query, before, limit, cancellationToken).ConfigureAwait(false);
+        if (mailbox == MailQuery.Inbox && filter.TextOnly is { } text) return await ListTextAsync(text, before, limit, cancellationToken).ConfigureAwait(false);
         return await ReadAsync(async connection =>
         {
             var total = mailbox == MailQuery.Inbox
@@ -131,14 +131,14 @@ public abstract partial class SqlMailStore
         return new MailPage(rows, matched, total, MailCursor.Format(rows[^1].Uid));
     }
 
-    /// <summary>A search of only full-text terms (one table): counted in the index, and the page is the index's newest
+    /// <summary>A search of only free-text terms: counted in the full-text index, and the page is the index's newest
     /// matches, so neither reads the summary rows beyond the page's.</summary>
-    private async Task<MailPage> ListIndexedAsync(string table, string query, long? before, int limit, CancellationToken cancellationToken) =>
+    private async Task<MailPage> ListTextAsync(string query, long? before, int limit, CancellationToken cancellationToken) =>
         await ReadAsync(async connection =>
         {
             var total = (await TotalsAsync(connection, null, cancellationToken).ConfigureAwait(false)).Messages;
-            var matched = await ScalarAsync(connection, Dialect.IndexCount(table, Dialect.Parameter(0)), null, cancellationToken, query).ConfigureAwait(false);
-            var newest = Dialect.IndexNewest(table, Dialect.Parameter(0), before is null ? null : Dialect.Parameter(1), limit + 1);
+            var matched = await ScalarAsync(connection, Dialect.TextCount(Dialect.Parameter(0)), null, cancellationToken, query).ConfigureAwait(false);
+            var newest = Dialect.TextNewest(Dialect.Parameter(0), before is null ? null : Dialect.Parameter(1), limit + 1);
             var select = Command(connection, $"SELECT {Columns} FROM messages m WHERE m.uid IN ({newest}) ORDER BY m.uid DESC LIMIT {limit + 1}", null,
                 before is null ? [query] : [query, before.Value]);
             List<MailSummary> page;
