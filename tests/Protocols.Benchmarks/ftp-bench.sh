@@ -6,11 +6,20 @@
 #   MLSD of the same directory (python3 ftplib, data transfer only): ours and pyftpdlib (vsftpd has no MLSD).
 # RUNS (3) interleaved runs, medians with min and max, ratios; each measured run waits for a quiet machine first
 # (bench-lib.sh). Files live in /dev/shm (or /tmp) and are deleted at the end. CLIENT_ONLY=1 / SERVER_ONLY=1.
+# LISTING_ONLY=1: the server part's listings only (LIST and MLSD, CPU per LIST; no 1 GiB transfers, no logins).
+# Listings: the first LIST of ours after its start is printed apart (cold: the JIT compiles its path); then WARMUP
+# (40) rounds of LIST, MLSD and LIST (ftplib), unmeasured, let the JIT's tiers settle (a long-running server's state;
+# per-session code needs some 60 sessions); CPU per LIST: CPU_LISTS (20) curl LISTs in a row per server, utime+stime
+# of the server process and its reaped children (vsftpd's session processes included).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source tests/Protocols.Benchmarks/bench-lib.sh
 SIZE_MIB=${SIZE_MIB:-1024}
 FILES=${FILES:-10000}
+WARMUP=${WARMUP:-40}
+CPU_LISTS=${CPU_LISTS:-20}
+LISTING_ONLY=${LISTING_ONLY:-0}
+[ "$LISTING_ONLY" = 1 ] && SERVER_ONLY=1
 LOGINS=${LOGINS:-200}
 PY=/usr/bin/python3
 PATH="$PATH:/usr/sbin"
@@ -35,6 +44,7 @@ wait_port() { for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/$1) 2>/dev/nul
 
 # One tree per server (uploads land in each server's own tree).
 mkdir -p "$work/src"
+[ "$LISTING_ONLY" = 1 ] && SIZE_MIB=1
 head -c $((SIZE_MIB * 1024 * 1024)) /dev/zero > "$work/src/big.bin"
 for s in ours vsftpd pyftpdlib; do
   mkdir -p "$work/$s/many" "$work/$s/upload"
@@ -124,22 +134,39 @@ print(f"{t:.6f}")
 PYEOF
 py_listing() { $PY "$work/listing.py" "$(port_of "$1")" $(creds_of "$1") "$2" 2>>"$work/py.err" || echo nan; }
 
+# CPU seconds of a server process so far: its own and its reaped children's (vsftpd's sessions), utime + stime.
+cpu_s() { awk -v t="$(getconf CLK_TCK)" '{ print ($14 + $15 + $16 + $17) / t }' "/proc/$1/stat"; }
+pid_of() { case $1 in ours) echo "$pid_ours";; vsftpd) echo "$pid_vs";; pyftpdlib) echo "$pid_py";; esac; }
+
 declare -A logins rss
 if [ "${CLIENT_ONLY:-0}" != 1 ]; then
-  # Ours JIT-compiles its listing path on first use: one LIST and one MLSD first, not measured.
-  curl -sS -o /dev/null "$(url ours)/many/"; py_listing ours MLSD >/dev/null; py_listing ours LIST >/dev/null
+  # Ours JIT-compiles its listing path on first use: the first LIST is recorded apart (cold), then WARMUP LISTs and
+  # MLSDs, not measured, let the JIT's tiers settle (what a server that has run a while has).
+  bench_wait_quiet; bench_record "ours,cold" "$(ms "$(curl_time -o /dev/null "$(url ours)/many/")")"
+  for _ in $(seq "$WARMUP"); do curl -sS -o /dev/null "$(url ours)/many/"; py_listing ours MLSD >/dev/null; py_listing ours LIST >/dev/null; done
   for run in $(seq "$RUNS"); do
     for s in ours vsftpd pyftpdlib; do
       u=$(url $s)
-      bench_wait_quiet; bench_record "$s,down" "$(gbps "$(curl_time -o /dev/null "$u/big.bin")")"
-      bench_wait_quiet; bench_record "$s,up" "$(gbps "$(curl_time -T "$work/src/big.bin" "$u/upload/up.bin")")"; rm -f "$work/$s/upload/up.bin"
+      if [ "$LISTING_ONLY" != 1 ]; then
+        bench_wait_quiet; bench_record "$s,down" "$(gbps "$(curl_time -o /dev/null "$u/big.bin")")"
+        bench_wait_quiet; bench_record "$s,up" "$(gbps "$(curl_time -T "$work/src/big.bin" "$u/upload/up.bin")")"; rm -f "$work/$s/upload/up.bin"
+      fi
       bench_wait_quiet; bench_record "$s,list" "$(ms "$(curl_time -o /dev/null "$u/many/")")"
       [ $s = vsftpd ] || { bench_wait_quiet; bench_record "$s,mlsd" "$(ms "$(py_listing $s MLSD)")"; }
       bench_wait_quiet; bench_record "$s,pylist" "$(ms "$(py_listing $s LIST)")"
     done
     echo "  server run $run of $RUNS done (load $(bench_load))"
   done
-  for s in ours vsftpd pyftpdlib; do bench_wait_quiet; logins[$s]=$($PY "$work/logins.py" "$(port_of $s)" "$LOGINS" $(creds_of $s)); done
+  # CPU per LIST: CPU_LISTS curl LISTs in a row per server, the server's CPU time over them.
+  for s in ours vsftpd pyftpdlib; do
+    bench_wait_quiet; before=$(cpu_s "$(pid_of $s)")
+    for _ in $(seq "$CPU_LISTS"); do curl -sS -o /dev/null "$(url $s)/many/" 2>>"$work/curl.err"; done
+    bench_record "$s,cpu" "$(awk -v a="$before" -v b="$(cpu_s "$(pid_of $s)")" -v n="$CPU_LISTS" 'BEGIN { printf "%.2f\n", (b - a) * 1000 / n }')"
+  done
+  for s in ours vsftpd pyftpdlib; do
+    if [ "$LISTING_ONLY" = 1 ]; then logins[$s]="(not run: LISTING_ONLY)"; continue; fi
+    bench_wait_quiet; logins[$s]=$($PY "$work/logins.py" "$(port_of $s)" "$LOGINS" $(creds_of $s))
+  done
   rss[ours]=$(awk '/VmHWM/ {print $2/1024 " MiB"}' /proc/$pid_ours/status)
   rss[vsftpd]="$(awk '/VmHWM/ {print $2/1024 " MiB"}' /proc/$pid_vs/status) (+1 process per session)"
   rss[pyftpdlib]=$(awk '/VmHWM/ {print $2/1024 " MiB"}' /proc/$pid_py/status)
@@ -147,9 +174,13 @@ if [ "${CLIENT_ONLY:-0}" != 1 ]; then
   echo
   echo "== FTP servers, curl as the client (MLSD and the second LIST: python3 ftplib, data only), $SIZE_MIB MiB, $FILES files =="
   for s in ours vsftpd pyftpdlib; do
-    bench_row "$s: download" "$s,down" GB/s
-    bench_row "$s: upload" "$s,up" GB/s
+    if [ "$LISTING_ONLY" != 1 ]; then
+      bench_row "$s: download" "$s,down" GB/s
+      bench_row "$s: upload" "$s,up" GB/s
+    fi
+    [ $s = ours ] && bench_row "ours: first LIST after start (cold JIT), curl" "ours,cold" ms
     bench_row "$s: LIST of $FILES (curl, whole transfer)" "$s,list" ms
+    bench_row "$s: CPU per LIST (curl, $CPU_LISTS in a row)" "$s,cpu" ms
     bench_row "$s: LIST of $FILES (ftplib, data only)" "$s,pylist" ms
     [ $s = vsftpd ] || bench_row "$s: MLSD of $FILES (ftplib, data only)" "$s,mlsd" ms
     echo "    $s: $LOGINS concurrent logins: ${logins[$s]} s; peak RSS ${rss[$s]}"
@@ -157,11 +188,12 @@ if [ "${CLIENT_ONLY:-0}" != 1 ]; then
   echo "    ours / vsftpd:    download $(bench_ratio ours,down vsftpd,down higher), upload $(bench_ratio ours,up vsftpd,up higher), LIST $(bench_ratio ours,list vsftpd,list lower) (ftplib $(bench_ratio ours,pylist vsftpd,pylist lower))"
   echo "    ours / pyftpdlib: download $(bench_ratio ours,down pyftpdlib,down higher), upload $(bench_ratio ours,up pyftpdlib,up higher), LIST $(bench_ratio ours,list pyftpdlib,list lower), MLSD $(bench_ratio ours,mlsd pyftpdlib,mlsd lower)"
   echo "    ours MLSD vs vsftpd LIST (vsftpd has no MLSD): $(bench_ratio ours,mlsd vsftpd,pylist lower)"
+  echo "    CPU per LIST: ours / vsftpd $(bench_ratio ours,cpu vsftpd,cpu lower), ours / pyftpdlib $(bench_ratio ours,cpu pyftpdlib,cpu lower)"
   bench_summary "FTP LIST of $FILES files (curl)" "$(bench_med ours,list ms)" "vsftpd $(bench_med vsftpd,list); pyftpdlib $(bench_med pyftpdlib,list)" \
     "$(bench_ratio ours,list vsftpd,list lower) / $(bench_ratio ours,list pyftpdlib,list lower)"
   bench_summary "FTP MLSD of $FILES files (ftplib, data only)" "$(bench_med ours,mlsd ms)" "vsftpd LIST $(bench_med vsftpd,pylist) (no MLSD); pyftpdlib MLSD $(bench_med pyftpdlib,mlsd)" \
     "$(bench_ratio ours,mlsd vsftpd,pylist lower) / $(bench_ratio ours,mlsd pyftpdlib,mlsd lower)"
-  bench_summary "FTP server, curl download / upload $SIZE_MIB MiB" "$(bench_med ours,down) / $(bench_med ours,up) GB/s" \
+  [ "$LISTING_ONLY" = 1 ] || bench_summary "FTP server, curl download / upload $SIZE_MIB MiB" "$(bench_med ours,down) / $(bench_med ours,up) GB/s" \
     "vsftpd $(bench_med vsftpd,down) / $(bench_med vsftpd,up); pyftpdlib $(bench_med pyftpdlib,down) / $(bench_med pyftpdlib,up)" \
     "$(bench_ratio ours,down vsftpd,down higher) / $(bench_ratio ours,up vsftpd,up higher) vsftpd"
 fi

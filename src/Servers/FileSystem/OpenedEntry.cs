@@ -1,3 +1,4 @@
+using Protocols.Files;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
@@ -92,6 +93,12 @@ public sealed class OpenedEntry : IDisposable
     /// directory itself: one system call per entry on Linux.
     /// </summary>
     public IEnumerable<DirectoryEntry> ReadEntries() => DirectoryEntries.Read(Path);
+
+    /// <summary>
+    /// This directory read entry by entry, names as bytes and nothing allocated per entry (what
+    /// <see cref="ReadEntries"/> reads on Linux); null where that reader is not available (use <see cref="ReadEntries"/>).
+    /// </summary>
+    internal UnixDirectory? OpenReader() => UnixStatus.IsAvailable ? new UnixDirectory(Path) : null;
 
     /// <summary>Opens the file itself for reading (a new descriptor of the same file).</summary>
     public FileStream OpenRead(int bufferSize = 4096, FileOptions options = FileOptions.None) =>

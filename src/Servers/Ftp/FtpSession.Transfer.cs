@@ -164,20 +164,47 @@ public sealed partial class FtpSession
         {
             var output = data.Writer.Buffer;
             var now = DateTimeOffset.UtcNow;
-            await foreach (var item in EnumerateAsync(path, token).ConfigureAwait(false))
+            FtpListingFormatter.Reserve(output);
+            if (info.IsDirectory && Tree is DiskFileSystem disk)
             {
-                switch (kind)
+                // On disk: each line from the name's bytes and one status, no FtpFileInfo or string per entry.
+                using var listing = disk.OpenListing(path);
+                while (listing.MoveNext())
                 {
-                    case ListKind.List: FtpListingFormatter.WriteList(output, item, canWrite, now); break;
-                    case ListKind.Names: FtpListingFormatter.WriteName(output, item.Name); break;
-                    default: FtpListingFormatter.WriteMlsd(output, item, canWrite, facts); break;
+                    token.ThrowIfCancellationRequested();
+                    if (!FtpListingFormatter.IsListable(listing.Name)) continue;
+                    switch (kind)
+                    {
+                        case ListKind.List: FtpListingFormatter.WriteList(output, listing.Name, listing.Facts, canWrite, now.UtcDateTime); break;
+                        case ListKind.Names: FtpListingFormatter.WriteName(output, listing.Name); break;
+                        default: FtpListingFormatter.WriteMlsd(output, listing.Name, listing.Facts, canWrite, facts); break;
+                    }
+                    if (data.Writer.UnflushedBytes >= FtpListingFormatter.DrainBytes) await DrainListingAsync(data, token).ConfigureAwait(false);
                 }
-                if (data.Writer.UnflushedBytes >= 60 * 1024) await DrainDataAsync(data, token).ConfigureAwait(false);
+            }
+            else
+            {
+                await foreach (var item in EnumerateAsync(path, token).ConfigureAwait(false))
+                {
+                    switch (kind)
+                    {
+                        case ListKind.List: FtpListingFormatter.WriteList(output, item, canWrite, now); break;
+                        case ListKind.Names: FtpListingFormatter.WriteName(output, item.Name); break;
+                        default: FtpListingFormatter.WriteMlsd(output, item, canWrite, facts); break;
+                    }
+                    if (data.Writer.UnflushedBytes >= FtpListingFormatter.DrainBytes) await DrainListingAsync(data, token).ConfigureAwait(false);
+                }
             }
             await DrainDataAsync(data, token).ConfigureAwait(false);
             await data.CloseAsync(token).ConfigureAwait(false);
             return "Directory send OK.";
         }, () => ValueTask.CompletedTask, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task DrainListingAsync(Connection data, CancellationToken cancellationToken)
+    {
+        await DrainDataAsync(data, cancellationToken).ConfigureAwait(false);
+        FtpListingFormatter.Reserve(data.Writer.Buffer);
     }
 
     /// <summary>Sends what the data writer holds (its write timeout is the data idle timeout) and counts it.</summary>

@@ -93,6 +93,28 @@ public class ListingFormatterTests
     }
 
     [Test]
+    public async Task With_a_reserve_before_each_run_of_lines_each_drain_is_one_write()
+    {
+        var sink = new CountingStream();
+        var pipe = PipeWriter.Create(sink, new StreamPipeWriterOptions(leaveOpen: true)); // 4 KiB buffers by default
+        var drains = 0;
+        FtpListingFormatter.Reserve(pipe);
+        for (var i = 0; i < 10_000; i++)
+        {
+            FtpListingFormatter.WriteList(pipe, new FtpFileInfo($"file-{i:D5}.txt", false, i, Now.AddHours(-i)), true, Now);
+            if (pipe.UnflushedBytes < FtpListingFormatter.DrainBytes) continue; // as the session drains a listing
+            await pipe.FlushAsync();
+            drains++;
+            FtpListingFormatter.Reserve(pipe);
+        }
+        await pipe.FlushAsync();
+        drains++;
+        await pipe.CompleteAsync();
+        Assert.That(sink.Writes, Is.EqualTo(drains), $"{sink.Length} bytes in {drains} drains");
+        Assert.That(drains, Is.LessThanOrEqualTo(sink.Length / FtpListingFormatter.DrainBytes + 1), "each write 64 KiB or more but the last");
+    }
+
+    [Test]
     public void A_long_name_gets_the_room_it_needs()
     {
         var name = new string('\u00e9', 30_000); // 60,000 bytes of UTF-8, past one large buffer with the head

@@ -83,38 +83,37 @@ public sealed class DiskFileSystem : IFtpFileSystem
 
     public async IAsyncEnumerable<FtpFileInfo> ListAsync(string path, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        using var directory = Open(path) ?? throw FtpFileSystemException.NotFound(path);
-        if (!directory.IsDirectory)
-            throw new FtpFileSystemException(FtpFileSystemError.NotADirectory, $"{path}: not a directory");
-        // Read through the opened directory itself (/proc/self/fd/N): a swapped name cannot redirect the listing.
-        // One status per entry (its own, links not followed); who may write is asked once per listing.
-        foreach (var entry in directory.ReadEntries())
+        using var listing = OpenListing(path);
+        while (listing.MoveNext())
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var modified = new DateTimeOffset(entry.LastWriteTimeUtc, TimeSpan.Zero);
-            switch (entry.Kind)
-            {
-                case DirectoryEntryKind.File:
-                    yield return new FtpFileInfo(entry.Name, false, entry.Length, modified) { IsReadOnly = entry.IsReadOnly };
-                    break;
-                case DirectoryEntryKind.Directory:
-                    yield return new FtpFileInfo(entry.Name, true, 0, modified);
-                    break;
-                case DirectoryEntryKind.Link:
-                    // A link is listed as what it opens to, and only when that is under the root.
-                    FtpFileInfo target;
-                    using (var opened = _safe.Open(Path.Join(directory.Path, entry.Name)))
-                    {
-                        if (opened is null) continue;
-                        target = Describe(opened, entry.Name);
-                    }
-                    yield return target;
-                    break;
-                default:
-                    break; // devices, fifos and sockets are not files one can transfer: left out
-            }
+            yield return listing.Current;
         }
         await Task.CompletedTask.ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The directory at <paramref name="path"/> to list entry by entry, names as bytes (what <see cref="ListAsync"/>
+    /// reads; the FTP session formats its lines from it without an <see cref="FtpFileInfo"/> per entry). It reads the
+    /// opened directory itself (/proc/self/fd/N): a swapped name cannot redirect the listing.
+    /// </summary>
+    internal DiskListing OpenListing(string path)
+    {
+        var directory = Open(path) ?? throw FtpFileSystemException.NotFound(path);
+        if (!directory.IsDirectory)
+        {
+            directory.Dispose();
+            throw new FtpFileSystemException(FtpFileSystemError.NotADirectory, $"{path}: not a directory");
+        }
+        try
+        {
+            return new DiskListing(directory, _safe);
+        }
+        catch
+        {
+            directory.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Opens the file through the resolver and reads what was opened and checked (a <see cref="FileStream"/>).</summary>
