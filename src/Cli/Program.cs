@@ -1,1 +1,8 @@
+// Servers run their sockets as an event loop (one epoll thread, completions inline; SocketEngine), set before anything
+// opens a socket. Client verbs keep the runtime's default: their Ctrl+C path was not measured or tested with it.
+if (args is ["serve", ..] or [_, "serve", ..]) UseServerEventLoop();
 return await Protocols.Cli.ProtoCommand.RunAsync(args);
+
+// Apart, so that a client verb never loads the servers' assembly (compiling this file's main method would).
+[System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+static void UseServerEventLoop() => Protocols.Servers.Hosting.SocketEngine.UseEventLoop();

@@ -2,7 +2,10 @@
 # FTP servers and clients side by side on this machine, in one run, printing ratios:
 #   server: curl downloads and uploads SIZE_MIB (1 GiB) from/to ours, vsftpd and pyftpdlib; LIST of a
 #           10,000-file directory; 200 concurrent logins (python3 ftplib threads); peak RSS of the server process.
-#   client: ours (proto ftp get/put), curl and lftp downloading/uploading SIZE_MIB from/to vsftpd.
+#   client: ours (proto ftp get/put), curl and lftp downloading/uploading SIZE_MIB from/to vsftpd: wall clock of the
+#           whole process (start-up included) and its CPU (user + system) per GiB. Our client is the artifact users
+#           install: the linux-x64 ReadyToRun publish (dotnet publish -r linux-x64), the same bits as the proto.linux-x64
+#           tool package that `dotnet tool install` picks on this machine (the server rows use the build output).
 #   MLSD of the same directory (python3 ftplib, data transfer only): ours and pyftpdlib (vsftpd has no MLSD).
 # RUNS (3) interleaved runs, medians with min and max, ratios; each measured run waits for a quiet machine first
 # (bench-lib.sh). Files live in /dev/shm (or /tmp) and are deleted at the end. CLIENT_ONLY=1 / SERVER_ONLY=1.
@@ -27,6 +30,8 @@ for tool in vsftpd curl lftp; do command -v $tool >/dev/null || { echo "ftp-benc
 
 dotnet build src/Cli -c Release -v quiet -nologo >/dev/null
 PROTO=src/Cli/bin/Release/net10.0/proto
+dotnet publish src/Cli -c Release -r linux-x64 --self-contained false -v quiet -nologo >/dev/null
+CLIENT=src/Cli/bin/Release/net10.0/linux-x64/publish/proto
 
 base=/dev/shm
 [ -w "$base" ] || base=/tmp
@@ -202,23 +207,36 @@ fi
 [ "${SERVER_ONLY:-0}" = 1 ] && { echo; bench_footer; exit 0; }
 uv="$(url vsftpd)$work/vsftpd"   # ours: absolute paths
 uc="$(url vsftpd)"                # curl: paths relative to the login directory (anon_root)
-t() { BENCH_ERR="$work/client.err" bench_time "$@"; }
+# c KEY COMMAND...: records KEY (GB/s over the whole process's wall clock) and KEY,cpu (its CPU seconds per GiB).
+c() {
+  local key=$1; shift
+  local wall
+  wall=$(BENCH_ERR="$work/client.err" bench_time /usr/bin/time -f '%U %S' -o "$work/cpu" "$@")
+  bench_record "$key" "$(gbps "$wall")"
+  bench_record "$key,cpu" "$([ "$wall" = nan ] && echo nan || awk -v m="$SIZE_MIB" '{ printf "%.3f\n", ($1 + $2) * 1024 / m }' "$work/cpu")"
+}
 for run in $(seq "$RUNS"); do
-  bench_wait_quiet; bench_record "c,ours,down" "$(gbps "$(t $PROTO ftp get "$uv/big.bin" -o -)")"
-  bench_wait_quiet; bench_record "c,curl,down" "$(gbps "$(t curl -sS -o /dev/null "$uc/big.bin")")"
-  bench_wait_quiet; bench_record "c,lftp,down" "$(gbps "$(t lftp -p "$p_vs" -u anonymous,x -e "set ftp:ssl-allow false; set xfer:clobber on; get big.bin -o /dev/null; quit" 127.0.0.1)")"
-  bench_wait_quiet; bench_record "c,ours,up" "$(gbps "$(t $PROTO ftp put "$work/src/big.bin" "$uv/upload/c.bin")")"; rm -f "$work/vsftpd/upload/c.bin"
-  bench_wait_quiet; bench_record "c,curl,up" "$(gbps "$(t curl -sS -T "$work/src/big.bin" "$uc/upload/c.bin")")"; rm -f "$work/vsftpd/upload/c.bin"
-  bench_wait_quiet; bench_record "c,lftp,up" "$(gbps "$(t lftp -p "$p_vs" -u anonymous,x -e "set ftp:ssl-allow false; put $work/src/big.bin -o upload/c.bin; quit" 127.0.0.1)")"; rm -f "$work/vsftpd/upload/c.bin"
+  bench_wait_quiet; c c,ours,down $CLIENT ftp get "$uv/big.bin" -o -
+  bench_wait_quiet; c c,curl,down curl -sS -o /dev/null "$uc/big.bin"
+  bench_wait_quiet; c c,lftp,down lftp -p "$p_vs" -u anonymous,x -e "set ftp:ssl-allow false; set xfer:clobber on; get big.bin -o /dev/null; quit" 127.0.0.1
+  bench_wait_quiet; c c,ours,up $CLIENT ftp put "$work/src/big.bin" "$uv/upload/c.bin"; rm -f "$work/vsftpd/upload/c.bin"
+  bench_wait_quiet; c c,curl,up curl -sS -T "$work/src/big.bin" "$uc/upload/c.bin"; rm -f "$work/vsftpd/upload/c.bin"
+  bench_wait_quiet; c c,lftp,up lftp -p "$p_vs" -u anonymous,x -e "set ftp:ssl-allow false; put $work/src/big.bin -o upload/c.bin; quit" 127.0.0.1; rm -f "$work/vsftpd/upload/c.bin"
   echo "  client run $run of $RUNS done (load $(bench_load))"
 done
 echo
-echo "== FTP clients against vsftpd, $SIZE_MIB MiB, whole process wall clock =="
-for c in ours curl lftp; do bench_row "$c: download" "c,$c,down" GB/s; bench_row "$c: upload" "c,$c,up" GB/s; done
+echo "== FTP clients against vsftpd, $SIZE_MIB MiB, whole process: wall clock, and CPU (user + system) per GiB =="
+for c in ours curl lftp; do
+  bench_row "$c: download" "c,$c,down" GB/s; bench_row "$c: download CPU" "c,$c,down,cpu" s/GiB
+  bench_row "$c: upload" "c,$c,up" GB/s; bench_row "$c: upload CPU" "c,$c,up,cpu" s/GiB
+done
 echo "    ours / curl: download $(bench_ratio c,ours,down c,curl,down higher), upload $(bench_ratio c,ours,up c,curl,up higher)   ours / lftp: download $(bench_ratio c,ours,down c,lftp,down higher), upload $(bench_ratio c,ours,up c,lftp,up higher)"
+echo "    CPU per GiB, ours / curl (above 1.00x: ours uses less): download $(bench_ratio c,ours,down,cpu c,curl,down,cpu lower), upload $(bench_ratio c,ours,up,cpu c,curl,up,cpu lower)"
 echo "(ratios: of the medians; above 1.00x means ours is better)"
 bench_footer
-bench_summary "FTP upload $SIZE_MIB MiB, our client (to vsftpd)" "$(bench_med c,ours,up GB/s)" "curl $(bench_med c,curl,up); lftp $(bench_med c,lftp,up)" \
+bench_summary "FTP upload $SIZE_MIB MiB, our client (to vsftpd)" "$(bench_med c,ours,up GB/s), $(bench_med c,ours,up,cpu) s CPU/GiB" \
+  "curl $(bench_med c,curl,up), $(bench_med c,curl,up,cpu) s; lftp $(bench_med c,lftp,up), $(bench_med c,lftp,up,cpu) s" \
   "$(bench_ratio c,ours,up c,curl,up higher) / $(bench_ratio c,ours,up c,lftp,up higher)"
-bench_summary "FTP download $SIZE_MIB MiB, our client (from vsftpd)" "$(bench_med c,ours,down GB/s)" "curl $(bench_med c,curl,down); lftp $(bench_med c,lftp,down)" \
+bench_summary "FTP download $SIZE_MIB MiB, our client (from vsftpd)" "$(bench_med c,ours,down GB/s), $(bench_med c,ours,down,cpu) s CPU/GiB" \
+  "curl $(bench_med c,curl,down), $(bench_med c,curl,down,cpu) s; lftp $(bench_med c,lftp,down), $(bench_med c,lftp,down,cpu) s" \
   "$(bench_ratio c,ours,down c,curl,down higher) / $(bench_ratio c,ours,down c,lftp,down higher)"

@@ -14,7 +14,10 @@
 # env:   MESSAGES (10000), MIB_MESSAGES (300), CAPTURE_MESSAGES (3000), CLIENT_MESSAGES (10000), SESSIONS (20),
 #        WARMUP (5000 messages per size and .NET server before measuring), WARMUP_PAUSE (3 s),
 #        SMTP4DEV (1: include smtp4dev, installed into /tmp/protocols-bench-tools on first use),
-#        PARTS ("server capture client": which of the three to run), RUNS, QUIET_*
+#        PARTS ("server capture client": which of the three to run), RUNS, QUIET_*,
+#        NEW_CONNECTION_ONLY (1: only the 100 B and 10 KiB new-connection rows of the server part),
+#        BEFORE (1: also ours-mem-pool, the in-memory server with the runtime's default sockets and thread pool,
+#        as before the event loop of 2026-12-01: before/after in the same minute)
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 source tests/Protocols.Benchmarks/bench-lib.sh
@@ -28,6 +31,8 @@ WARMUP=${WARMUP:-5000}
 WARMUP_PAUSE=${WARMUP_PAUSE:-3}
 SMTP4DEV=${SMTP4DEV:-1}
 PARTS=${PARTS:-server capture client}
+NEW_CONNECTION_ONLY=${NEW_CONNECTION_ONLY:-0}
+BEFORE=${BEFORE:-0}
 has() { [[ " $PARTS " == *" $1 "* ]]; }
 has capture || SMTP4DEV=0
 TOOLS=${BENCH_TOOLS:-/tmp/protocols-bench-tools}
@@ -53,7 +58,9 @@ declare -A PORT PID
 start() {
   local port; port=$(bench_free_port)
   case "$1" in
-    ours-mem)   "${BENCH[@]}" smtp-serve-memory "$port" >"$WORK/$1.out" 2>"$WORK/$1.log" & ;;
+    # proto's runtimeconfig.template.json sets the thread pool's spin limit to 0; the benchmark exe (SmtpServer's host too) does not.
+    ours-mem)   DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0 "${BENCH[@]}" smtp-serve-memory "$port" >"$WORK/$1.out" 2>"$WORK/$1.log" & ;;
+    ours-mem-pool) "${BENCH[@]}" smtp-serve-memory "$port" pool >"$WORK/$1.out" 2>"$WORK/$1.log" & ;;
     ours)       "$PROTO" smtp serve --port "$port" --max-size 0 --keep 100 >/dev/null 2>"$WORK/$1.log" & ;;
     smtp-sink)  /usr/sbin/smtp-sink -u "$(id -un)" 127.0.0.1:"$port" 256 >/dev/null 2>"$WORK/$1.log" & ;;
     smtpserver) "${BENCH[@]}" smtpserver-sink "$port" >"$WORK/$1.out" 2>"$WORK/$1.log" & ;;
@@ -87,6 +94,7 @@ source_rate() {
 }
 
 SERVERS=(ours ours-mem smtp-sink smtpserver)
+[ "$BEFORE" = 1 ] && SERVERS+=(ours-mem-pool)
 CAPTURERS=(serve ours)
 [ "$SMTP4DEV" = 1 ] && CAPTURERS+=(smtp4dev)
 for s in "${SERVERS[@]}"; do start "$s"; done
@@ -95,7 +103,7 @@ has capture && start serve
 # The .NET servers JIT-compile their paths, then recompile the hot ones (tiered compilation with PGO) on a
 # background thread: with a short warm-up that thread took 44% of our server's CPU during a measured run (perf,
 # 2026-12-01). So: WARMUP messages at each size, then a pause for the recompiles to finish. Not measured.
-for s in ours ours-mem smtpserver $(has capture && echo serve) $([ "$SMTP4DEV" = 1 ] && echo smtp4dev); do
+for s in ours ours-mem $([ "$BEFORE" = 1 ] && echo ours-mem-pool) smtpserver $(has capture && echo serve) $([ "$SMTP4DEV" = 1 ] && echo smtp4dev); do
   n=$WARMUP; [ "$s" = smtp4dev ] && n=$((WARMUP / 10))
   for size in 100 10240; do
     /usr/sbin/smtp-source -s "$SESSIONS" -m "$n" -l "$size" -f w@example.org -t w@example.org 127.0.0.1:"${PORT[$s]}" >/dev/null 2>&1
@@ -105,6 +113,7 @@ done
 sleep "$WARMUP_PAUSE"
 
 WORKLOADS=("100 $MESSAGES conn" "10240 $MESSAGES conn" "10240 $MESSAGES reuse" "1048576 $MIB_MESSAGES conn")
+[ "$NEW_CONNECTION_ONLY" = 1 ] && WORKLOADS=("100 $MESSAGES conn" "10240 $MESSAGES conn")
 echo "smtp-bench: $RUNS interleaved runs; smtp-source -s $SESSIONS; $(nproc) cores"
 for run in $(seq "$RUNS"); do
   has server && for w in "${WORKLOADS[@]}"; do
@@ -140,7 +149,7 @@ if has server; then
       bench_row "$(label "$size"), $([ "$mode" = reuse ] && echo "connections reused" || echo "new connection per message"): $s" "$s,$size,$mode" msg/s
       bench_row "    server CPU per message" "cpu,$s,$size,$mode" us
     done
-    for o in ours ours-mem; do
+    for o in ours ours-mem $([ "$BEFORE" = 1 ] && echo ours-mem-pool); do
       echo "    $o / smtp-sink $(bench_ratio "$o,$size,$mode" "smtp-sink,$size,$mode" higher)   $o / SmtpServer $(bench_ratio "$o,$size,$mode" "smtpserver,$size,$mode" higher) (CPU per message $(bench_ratio "cpu,$o,$size,$mode" "cpu,smtpserver,$size,$mode" lower))"
     done
   done

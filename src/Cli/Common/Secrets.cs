@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using System.Text.RegularExpressions;
 
 namespace Protocols.Cli.Common;
@@ -20,12 +21,17 @@ internal static partial class Secrets
             var arg = args[i];
             if (arg is "--password" && i + 1 < args.Count) Remember(args[i + 1]);
             else if (arg.StartsWith("--password=", StringComparison.Ordinal)) Remember(arg["--password=".Length..]);
-            else if (UrlPassword().Match(arg) is { Success: true } m)
-            {
-                Remember(m.Groups["password"].Value);
-                Remember(Uri.UnescapeDataString(m.Groups["password"].Value));
-            }
+            else if (arg.Contains("://", StringComparison.Ordinal) && arg.Contains('@')) RememberUrlPassword(arg);
         }
+    }
+
+    /// <summary>Apart, so that a command line without a URL password never loads the regular-expression engine.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void RememberUrlPassword(string arg)
+    {
+        if (UrlPassword().Match(arg) is not { Success: true } m) return;
+        Remember(m.Groups["password"].Value);
+        Remember(Uri.UnescapeDataString(m.Groups["password"].Value));
     }
 
     public static void Remember(string? secret)

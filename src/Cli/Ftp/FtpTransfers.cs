@@ -10,7 +10,7 @@ internal static class FtpTransfers
     {
         if (local == "-")
         {
-            var stdout = Console.OpenStandardOutput();
+            var stdout = StandardOutput.Open();
             await using (stdout.ConfigureAwait(false)) await client.DownloadAsync(stdout, path, cancellationToken: ct).ConfigureAwait(false);
             return 0;
         }

@@ -53,7 +53,7 @@ internal static class SmtpServeRunner
         var print = new DelegateMessageStore((m, _) =>
         {
             var line = string.Create(CultureInfo.InvariantCulture,
-                $"{m.ReceivedAt:yyyy-MM-ddTHH:mm:ssZ} {m.Id} from <{m.From}> to {string.Join(", ", m.To.Select(t => $"<{t}>"))} {m.Raw.Length} bytes{(m.IsTls ? " tls" : "")}{(m.AuthenticatedUser is { } u ? " auth=" + u : "")}");
+                $"{m.ReceivedAt:yyyy-MM-ddTHH:mm:ssZ} {m.Id} from <{m.From}> to {string.Join(", ", m.To.Select(t => $"<{t}>"))} {m.Size} bytes{(m.IsTls ? " tls" : "")}{(m.AuthenticatedUser is { } u ? " auth=" + u : "")}");
             if (!s.Print)
             {
                 lock (stdout) stdout.WriteLine(line);

@@ -24,8 +24,8 @@ public sealed partial class FtpClient
         }
     }
 
-    /// <summary>Bytes of a file upload between progress reports.</summary>
-    private const int SendFileChunk = 8 << 20;
+    /// <summary>Bytes of a file upload or download between progress reports.</summary>
+    private const int TransferChunk = 8 << 20;
 
     /// <summary>Data connections: the transfer buffer, the read timeout as the idle limit each way, listing lines up to the parser's limit.</summary>
     private ConnectionOptions DataOptions() => new()
@@ -86,7 +86,11 @@ public sealed partial class FtpClient
                 dataPort = ParsePasv(pasv);
             }
             // Always the control connection's address, never the one PASV names (NAT and hijack safe, as curl).
-            channel.Connected = await Options.Network.ConnectAsync(ServerAddress.ToString(), dataPort, DataOptions(), cancellationToken).ConfigureAwait(false);
+            // Over real sockets the data connection stays out of .NET's event loop, so a file transfer's own thread wakes
+            // no other thread each time the socket turns readable or writable (Connection.ConnectForTransferAsync).
+            channel.Connected = Options.Network == SocketNetwork.Shared
+                ? await Connection.ConnectForTransferAsync(ServerAddress, dataPort, DataOptions(), cancellationToken).ConfigureAwait(false)
+                : await Options.Network.ConnectAsync(ServerAddress.ToString(), dataPort, DataOptions(), cancellationToken).ConfigureAwait(false);
             return channel;
         }
         catch
@@ -278,7 +282,24 @@ public sealed partial class FtpClient
             {
                 if (offset > 0) await ExpectAsync(string.Create(CultureInfo.InvariantCulture, $"REST {offset}"), 350, cancellationToken).ConfigureAwait(false);
                 var data = await StartTransferAsync(channel, command, cancellationToken).ConfigureAwait(false);
-                while (true)
+                if (destination is FileStream file)
+                {
+                    // Into a file: on a plain connection one thread receives into a large buffer and writes (progress
+                    // after each chunk); over TLS through the reader. Each wait is bounded by the read timeout.
+                    try
+                    {
+                        await data.ReceiveToFileAsync(file, TransferChunk, n =>
+                        {
+                            received += n;
+                            progress?.Report(new FtpProgress(remotePath, offset + received, totalBytes));
+                        }, cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (ConnectionClosedException e)
+                    {
+                        throw await DataConnectionFailedAsync(command, e).ConfigureAwait(false);
+                    }
+                }
+                while (destination is not FileStream)
                 {
                     ReadOnlySequence<byte> chunk;
                     try
@@ -374,7 +395,7 @@ public sealed partial class FtpClient
                 {
                     if (source is FileStream { CanSeek: true } file && data.CanSendFile)
                     {
-                        await data.SendFileRestAsync(file, SendFileChunk, n =>
+                        await data.SendFileRestAsync(file, TransferChunk, n =>
                         {
                             sent += n;
                             progress?.Report(new FtpProgress(remotePath, offset + sent, total));

@@ -5,7 +5,7 @@ using Microsoft.Win32.SafeHandles;
 namespace Protocols.Net;
 
 /// <summary>
-/// Sends a whole range of a file to a socket on one thread: pread into a 64 KiB buffer and send(2), waiting in poll(2)
+/// Sends a whole range of a file to a socket on one thread: pread into a 256 KiB buffer and send(2), waiting in poll(2)
 /// while the socket's buffer is full, as curl does. .NET's asynchronous send takes two wake-ups per full buffer (its
 /// epoll thread, then a thread-pool thread) and a chunked loop two more per chunk; on a busy machine each waits for a
 /// core while the peer drains the buffer and idles. Copies rather than sendfile(2): to vsftpd on this machine
@@ -17,10 +17,8 @@ internal static class BlockingFileSend
     /// <summary>How it ended: all sent, the peer gone (or the connection aborted meanwhile), nothing taken for the timeout, cancelled, or the file shorter than the range.</summary>
     public enum Outcome { Sent, Broken, TimedOut, Cancelled, FileEnded }
 
-    private const short PollOut = 0x4;
-    private const int Interrupted = 4, WouldBlock = 11; // EINTR, EAGAIN (Linux)
     private const int NoSignal = 0x4000; // MSG_NOSIGNAL
-    private const int CopyBufferSize = 64 * 1024;
+    private const int CopyBufferSize = 256 * 1024; // 1 GiB into vsftpd: 0.50-0.62 s of CPU; with 64 KiB (curl's) 0.63-0.73 s
     private const int PollSliceMilliseconds = 100; // how often a wait looks at the cancellation token and the clock
 
     public static bool IsSupported { get; } = OperatingSystem.IsLinux();
@@ -62,7 +60,7 @@ internal static class BlockingFileSend
                     offset += filled;
                     at = 0;
                 }
-                var n = (int)NativeMethods.send(outFd, address + at, (nuint)(filled - at), NoSignal);
+                var n = (int)SocketCalls.send(outFd, address + at, (nuint)(filled - at), NoSignal);
                 if (n > 0)
                 {
                     at += n;
@@ -77,11 +75,11 @@ internal static class BlockingFileSend
                     continue;
                 }
                 var error = Marshal.GetLastPInvokeError();
-                if (error == Interrupted) continue;
-                if (error != WouldBlock) return Outcome.Broken;
+                if (error == SocketCalls.Interrupted) continue;
+                if (error != SocketCalls.WouldBlock) return Outcome.Broken;
                 if (Environment.TickCount64 - lastTaken >= idleLimit) return Outcome.TimedOut;
-                var wait = new PollFd { Fd = outFd, Events = PollOut };
-                if (NativeMethods.poll(ref wait, 1, PollSliceMilliseconds) < 0 && Marshal.GetLastPInvokeError() != Interrupted) return Outcome.Broken;
+                var wait = new SocketCalls.PollFd { Fd = outFd, Events = SocketCalls.PollOut };
+                if (SocketCalls.poll(ref wait, 1, PollSliceMilliseconds) < 0 && Marshal.GetLastPInvokeError() != SocketCalls.Interrupted) return Outcome.Broken;
             }
             return Outcome.Sent;
         }
@@ -90,24 +88,5 @@ internal static class BlockingFileSend
             if (fileRef) file.DangerousRelease();
             if (socketRef) socket.DangerousRelease();
         }
-    }
-
-    [StructLayout(LayoutKind.Sequential)]
-    private struct PollFd
-    {
-        public int Fd;
-        public short Events;
-        public short Revents;
-    }
-
-    private static class NativeMethods
-    {
-        [DllImport("libc", SetLastError = true)]
-        [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
-        internal static extern nint send(int fd, nint buffer, nuint count, int flags);
-
-        [DllImport("libc", SetLastError = true)]
-        [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
-        internal static extern int poll(ref PollFd fds, nuint count, int timeoutMilliseconds);
     }
 }

@@ -78,6 +78,13 @@ public sealed class ProtocolsHost : IAsyncDisposable
         web.WebHost.UseKestrelCore().UseKestrelHttpsConfiguration();
         web.WebHost.UseSockets(sockets =>
         {
+            // Completions already run on the epoll thread: hopping from there to the pool to run the connection's code
+            // would undo it (see SocketEngine). A builder's own socket configuration still wins.
+            if (SocketEngine.IsEventLoop) sockets.UnsafePreferInlineScheduling = true;
+            // Receive into a buffer straight away instead of first waiting on a 1-byte peek: one syscall per read
+            // instead of two. A 1 MiB SMTP message arrives in ~256 reads, so this took its server CPU from 2.2-2.4 ms
+            // to 1.5-1.8 ms (in-memory store, branch bigmsg, load 30); the cost is a 4 KiB pool block per idle connection.
+            sockets.WaitForDataBeforeAllocatingBuffer = false;
             foreach (var configure in builder.SocketConfigurations) configure(sockets);
         });
         foreach (var service in builder.Services) web.Services.Add(service);

@@ -16,19 +16,31 @@ internal sealed partial record MailDigest(string? From, string? To, string? Cc, 
     /// <summary>Most bytes of decoded body text indexed per message (the rest is stored, not searchable).</summary>
     public const int MaxIndexedText = 64 * 1024;
 
-    public static MailDigest Create(ReadOnlyMemory<byte> raw, string envelopeFrom, IReadOnlyList<string> envelopeTo)
+    public static MailDigest Create(ReadOnlyMemory<byte> raw, string envelopeFrom, IReadOnlyList<string> envelopeTo) =>
+        Create(() => MailParser.Load(raw), () => Encoding.UTF8.GetString(raw.Span[..Math.Min(raw.Length, MaxIndexedText)]), envelopeFrom, envelopeTo);
+
+    /// <summary>The digest of a message in memory or spooled to a file: a spooled one is parsed from its file (parts point
+    /// into the file; only the first <see cref="MaxIndexedText"/> bytes of its text are decoded), never loaded whole.</summary>
+    public static MailDigest Create(MessageContent content, string envelopeFrom, IReadOnlyList<string> envelopeTo)
+    {
+        ArgumentNullException.ThrowIfNull(content);
+        if (!content.IsSpooled) return Create(content.Memory, envelopeFrom, envelopeTo);
+        using var stream = content.OpenRead();
+        return Create(() => MailParser.Load(stream), () => Head(stream), envelopeFrom, envelopeTo);
+    }
+
+    private static MailDigest Create(Func<MimeMessage> load, Func<string> head, string envelopeFrom, IReadOnlyList<string> envelopeTo)
     {
         var envelope = envelopeFrom + " " + string.Join(' ', envelopeTo);
         MimeMessage message;
         try
         {
-            message = MailParser.Load(raw);
+            message = load();
         }
         catch (Exception e) when (e is FormatException or MessageTooLargeToParseException)
         {
             // Over a parser limit: keep it, searchable by envelope and by the first of its text.
-            var head = Encoding.UTF8.GetString(raw.Span[..Math.Min(raw.Length, MaxIndexedText)]);
-            return new MailDigest(null, null, null, "(unparsable: " + e.Message + ")", null, false, 0, envelope, head);
+            return new MailDigest(null, null, null, "(unparsable: " + e.Message + ")", null, false, 0, envelope, head());
         }
         static string? Addresses(InternetAddressList list) => list.Count == 0 ? null : string.Join(", ", list.Select(Show));
         var from = Addresses(message.From);
@@ -66,6 +78,22 @@ internal sealed partial record MailDigest(string? From, string? To, string? Cc, 
         catch (Exception e) when (e is IOException or DecoderFallbackException or ArgumentException or FormatException)
         {
             return "";
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>The first <see cref="MaxIndexedText"/> bytes of a file-backed message as UTF-8.</summary>
+    private static string Head(Stream stream)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(MaxIndexedText);
+        try
+        {
+            stream.Position = 0;
+            var read = stream.ReadAtLeast(buffer.AsSpan(0, MaxIndexedText), MaxIndexedText, throwOnEndOfStream: false);
+            return Encoding.UTF8.GetString(buffer, 0, read);
         }
         finally
         {

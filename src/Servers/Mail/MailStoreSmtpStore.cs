@@ -11,6 +11,10 @@ public sealed class MailStoreSmtpStore(IMailStore store) : IMessageStore
 {
     private readonly IMailStore _store = store ?? throw new ArgumentNullException(nameof(store));
 
+    /// <summary>The store's own files directory (SQLite's <c>messages/</c>), so a spooled message is moved into place rather
+    /// than written twice; else the system's temporary directory.</summary>
+    public string? SpoolDirectory => (_store as Sql.SqlMailStore)?.SpoolDirectory ?? Path.GetTempPath();
+
     public async ValueTask SaveAsync(ReceivedMessage message, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
@@ -21,7 +25,7 @@ public sealed class MailStoreSmtpStore(IMailStore store) : IMessageStore
     public static MailToAppend ToAppend(ReceivedMessage message)
     {
         ArgumentNullException.ThrowIfNull(message);
-        return new MailToAppend(message.Raw, message.From, [.. message.To])
+        return new MailToAppend(message.Content, message.From, [.. message.To])
         {
             Id = message.Id,
             ReceivedAt = message.ReceivedAt,

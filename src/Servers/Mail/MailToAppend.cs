@@ -1,3 +1,5 @@
+using Protocols.Servers.Smtp;
+
 namespace Protocols.Servers.Mail;
 
 /// <summary>What the SMTP session knew about the client when the message came.</summary>
@@ -17,18 +19,33 @@ public sealed record MailToAppend
 {
     /// <param name="raw">The message as received (header, blank line, body), dot-stuffing removed.</param>
     public MailToAppend(ReadOnlyMemory<byte> raw, string envelopeFrom = "", IReadOnlyList<string>? envelopeTo = null)
+        : this(MessageContent.FromMemory(raw), envelopeFrom, envelopeTo)
     {
+    }
+
+    /// <param name="content">The message as received, in memory or spooled to a file (a store moves a spool file into
+    /// place when it keeps files on the same file system; else it streams it).</param>
+    public MailToAppend(MessageContent content, string envelopeFrom = "", IReadOnlyList<string>? envelopeTo = null)
+    {
+        ArgumentNullException.ThrowIfNull(content);
         ArgumentNullException.ThrowIfNull(envelopeFrom);
-        Raw = raw;
+        Content = content;
         EnvelopeFrom = envelopeFrom;
         EnvelopeTo = envelopeTo ?? [];
     }
+
+    /// <summary>The bytes, in memory or in a spool file.</summary>
+    public MessageContent Content { get; }
+
+    /// <summary>Size in octets.</summary>
+    public long Size => Content.Length;
 
     /// <summary>The id to store it under (the SMTP queue id: letters, digits, '-', up to 70), or null to have the store
     /// make one. An id already stored is refused with <see cref="MailStoreException"/>.</summary>
     public string? Id { get; init; }
 
-    public ReadOnlyMemory<byte> Raw { get; }
+    /// <summary>The whole message in memory: loads a spooled one (stores read <see cref="Content"/> instead).</summary>
+    public ReadOnlyMemory<byte> Raw => Content.Memory;
 
     /// <summary>MAIL FROM (empty for the null sender &lt;&gt;).</summary>
     public string EnvelopeFrom { get; }

@@ -29,8 +29,12 @@ public sealed class InMemoryMessageStore : IMessageStore
     /// <summary>Raised after each save (on the session's thread; keep it short).</summary>
     public event Action<ReceivedMessage>? Saved;
 
+    /// <summary>None: the store keeps every message's bytes in memory, so the session never spools them.</summary>
+    public string? SpoolDirectory => null;
+
     public ValueTask SaveAsync(ReceivedMessage message, CancellationToken cancellationToken)
     {
+        _ = message.Raw; // a spooled message (from another store's session) is read while its file is there
         List<TaskCompletionSource<ReceivedMessage>>? wake = null;
         lock (_gate)
         {

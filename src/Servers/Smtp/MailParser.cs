@@ -5,7 +5,7 @@ namespace Protocols.Servers.Smtp;
 
 /// <summary>
 /// The one place the servers hand received bytes to MimeKit. The whole message is parsed only when someone asks
-/// (a page, a test predicate); a summary needs only <see cref="LoadHeaders"/>, which stops at the blank line. A size
+/// (a page, a test predicate); a summary needs only <see cref="LoadHeaders(ReadOnlyMemory{byte})"/>, which stops at the blank line. A size
 /// cap stands in front of the full parser so a hostile message cannot cost unbounded time or memory, and the parse is
 /// persistent (parts point into the received bytes instead of copying them).
 /// </summary>
@@ -31,6 +31,19 @@ public static class MailParser
 
     /// <summary>The top-level header fields only (reads up to the first blank line).</summary>
     public static HeaderList LoadHeaders(ReadOnlyMemory<byte> raw) => HeaderList.Load(Options, Open(raw));
+
+    /// <summary>The top-level header fields of a message read from <paramref name="stream"/> (up to the first blank line).</summary>
+    public static HeaderList LoadHeaders(Stream stream) => HeaderList.Load(Options, stream);
+
+    /// <summary>The whole message from a seekable stream (a spool or store file), persistent: parts point into
+    /// <paramref name="stream"/>, which must stay open while they are read. Same size cap as the other overload.</summary>
+    public static MimeMessage Load(Stream stream, long maxSize = MaxParsedSize)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentOutOfRangeException.ThrowIfNegative(maxSize);
+        if (stream.Length > maxSize) throw new MessageTooLargeToParseException(stream.Length, maxSize);
+        return MimeMessage.Load(Options, stream, persistent: true);
+    }
 
     /// <summary>The whole message. Throws <see cref="MessageTooLargeToParseException"/> past <see cref="MaxParsedSize"/>.</summary>
     public static MimeMessage Load(ReadOnlyMemory<byte> raw) => Load(raw, MaxParsedSize);

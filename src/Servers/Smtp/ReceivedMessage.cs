@@ -3,7 +3,13 @@ using MimeKit;
 
 namespace Protocols.Servers.Smtp;
 
-/// <summary>A message the server accepted (or is about to: hooks see it before the 250).</summary>
+/// <summary>
+/// A message the server accepted (or is about to: hooks see it before the 250). Its bytes are <see cref="Content"/>:
+/// in memory up to <see cref="SmtpServerLimits.SpoolThreshold"/>, else in a spool file. <see cref="OpenRead"/> reads
+/// either with bounded memory; <see cref="Raw"/>, <see cref="RawText"/> and <see cref="Message"/> load a spooled message
+/// into memory on first use (what a test wants; a store should stream). A spool file lives until the store returns
+/// (see <see cref="MessageContent"/>); the test servers and the in-memory store read what they keep before that.
+/// </summary>
 public sealed class ReceivedMessage
 {
     public ReceivedMessage(
@@ -15,10 +21,24 @@ public sealed class ReceivedMessage
         string? heloName = null,
         bool isTls = false,
         string? authenticatedUser = null)
+        : this(id, envelope, MessageContent.FromMemory(raw), receivedAt, clientEndPoint, heloName, isTls, authenticatedUser)
     {
+    }
+
+    public ReceivedMessage(
+        string id,
+        SmtpEnvelope envelope,
+        MessageContent content,
+        DateTimeOffset receivedAt,
+        EndPoint? clientEndPoint = null,
+        string? heloName = null,
+        bool isTls = false,
+        string? authenticatedUser = null)
+    {
+        ArgumentNullException.ThrowIfNull(content);
         Id = id;
         Envelope = envelope;
-        Raw = raw;
+        Content = content;
         ReceivedAt = receivedAt;
         ClientEndPoint = clientEndPoint;
         HeloName = heloName;
@@ -33,8 +53,17 @@ public sealed class ReceivedMessage
     public SmtpEnvelope Envelope { get; }
 
     /// <summary>The message exactly as sent, dot-stuffing removed, without the end marker. Lines end in CRLF
-    /// as the client sent them.</summary>
-    public ReadOnlyMemory<byte> Raw { get; }
+    /// as the client sent them. For a spooled message this loads the file on first use (see <see cref="Content"/>).</summary>
+    public ReadOnlyMemory<byte> Raw => Content.Memory;
+
+    /// <summary>The bytes, in memory or in a spool file.</summary>
+    public MessageContent Content { get; }
+
+    /// <summary>Size in octets.</summary>
+    public long Size => Content.Length;
+
+    /// <summary>A read-only stream over the bytes; nothing is loaded for a spooled message.</summary>
+    public Stream OpenRead() => Content.OpenRead();
 
     /// <summary>When the end of data arrived.</summary>
     public DateTimeOffset ReceivedAt { get; }
@@ -73,7 +102,14 @@ public sealed class ReceivedMessage
 
     /// <summary>The top-level header fields (MimeKit's header parser, up to the blank line only: much cheaper than
     /// <see cref="Message"/>), read on first use and kept.</summary>
-    public HeaderList Headers => _headers ??= MailParser.LoadHeaders(Raw);
+    public HeaderList Headers => _headers ??= LoadHeaders();
+
+    private HeaderList LoadHeaders()
+    {
+        if (!Content.IsSpooled) return MailParser.LoadHeaders(Raw);
+        using var stream = OpenRead();
+        return MailParser.LoadHeaders(stream);
+    }
 
     private HeaderList? _headers;
 

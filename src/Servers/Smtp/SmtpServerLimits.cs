@@ -10,6 +10,7 @@ public sealed class SmtpServerLimits
     private int _maxCommandLineLength = 512;
     private int _maxTextLineLength = 1000;
     private long _maxMessageSize = 10_240_000;
+    private long _spoolThreshold = 1024 * 1024;
     private int _maxRecipients = 100;
     private int _maxConnections = 100;
     private int _maxConnectionsPerIp = 50;
@@ -52,6 +53,13 @@ public sealed class SmtpServerLimits
     /// reading with 552 after the end marker). Default 10,240,000: Postfix <c>message_size_limit</c>. 0 = no limit
     /// advertised (aiosmtpd's <c>data_size_limit=None</c>), still capped by <see cref="long.MaxValue"/>.</summary>
     public long MaxMessageSize { get => _maxMessageSize; set => _maxMessageSize = value >= 0 ? value : throw new ArgumentOutOfRangeException(nameof(value)); }
+
+    /// <summary>Largest message held in memory while it arrives: past this many octets the session writes it to a file
+    /// (in the store's directory when the store has one, so the store moves it into place instead of writing it twice;
+    /// else a temporary file deleted when the message is released), so memory per in-flight message stays bounded at
+    /// any message size. Default 1 MiB (1,048,576), the SQLite store's inline limit: smaller messages live in the
+    /// database, larger ones in files anyway. A message of exactly this size stays in memory. At least 64 KiB.</summary>
+    public long SpoolThreshold { get => _spoolThreshold; set => _spoolThreshold = value >= 64 * 1024 ? value : throw new ArgumentOutOfRangeException(nameof(value)); }
 
     /// <summary>Recipients per message. Default 100: RFC 5321 §4.5.3.1.8 (the minimum a server must accept; Postfix
     /// <c>smtpd_recipient_limit</c> is 1000). Past the limit: 452 (RFC 5321 §4.5.3.1.10).</summary>

@@ -15,7 +15,7 @@ public sealed partial class SmtpSession
         Reply(354, null, "End data with <CR><LF>.<CR><LF>");
         await Connection.Writer.DrainAsync(cancellationToken).ConfigureAwait(false);
 
-        _buffer.Reset();
+        StartMessage();
         if (_mailParameters is not null && _mailParameters.TryGetValue("SIZE", out var declared)
             && long.TryParse(declared, NumberStyles.None, CultureInfo.InvariantCulture, out var size))
             _buffer.Expect(size);
@@ -29,6 +29,7 @@ public sealed partial class SmtpSession
             ResetTransaction();
             return await Refused(SmtpRejectReason.MessageTooLarge).ConfigureAwait(false);
         }
+        if (_buffer.SpoolFailed) return StorageFailed();
         if (_limits.RejectLongTextLines && result.LineTooLong)
         {
             ResetTransaction();
@@ -79,7 +80,7 @@ public sealed partial class SmtpSession
         }
         if (State != SmtpState.Chunking)
         {
-            _buffer.Reset();
+            StartMessage();
             _buffer.Limit = _limits.MaxMessageSize > 0 ? _limits.MaxMessageSize : long.MaxValue;
         }
         await TransferAsync(async ct =>
@@ -93,6 +94,7 @@ public sealed partial class SmtpSession
             ResetTransaction();
             return await Refused(SmtpRejectReason.MessageTooLarge).ConfigureAwait(false);
         }
+        if (_buffer.SpoolFailed) return StorageFailed();
         if (!last)
         {
             State = SmtpState.Chunking;
@@ -100,6 +102,22 @@ public sealed partial class SmtpSession
             return true;
         }
         await DeliverAsync(cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+
+    /// <summary>An empty buffer for the next message, spooling past the threshold where the store says.</summary>
+    private void StartMessage()
+    {
+        _buffer.Reset();
+        _buffer.SpoolDirectory = _options.Store.SpoolDirectory;
+        _buffer.SpoolThreshold = _limits.SpoolThreshold;
+    }
+
+    /// <summary>The spool file could not be written: 451, the client may retry.</summary>
+    private bool StorageFailed()
+    {
+        ResetTransaction();
+        Reject(SmtpRejectReason.StorageFailed);
         return true;
     }
 
@@ -134,9 +152,24 @@ public sealed partial class SmtpSession
         var id = string.Create(CultureInfo.InvariantCulture,
             $"{now:yyyyMMddHHmmss}-{Environment.ProcessId:x}-{Interlocked.Increment(ref s_messageCounter):x}");
         var envelope = new SmtpEnvelope(_from ?? "", _mailParameters ?? [], [.. _recipients]);
-        var message = new ReceivedMessage(id, envelope, _buffer.TakeMessage(), now, RemoteEndPoint, HeloName,
+        var content = _buffer.TakeContent();
+        var message = new ReceivedMessage(id, envelope, content, now, RemoteEndPoint, HeloName,
             IsTls, AuthenticatedUser) { Transcript = Transcript?.TakeForMessage() };
         ResetTransaction();
+        try
+        {
+            await DeliverAsync(message, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            content.Release(); // a spool file the store did not take
+        }
+    }
+
+    private async ValueTask DeliverAsync(ReceivedMessage message, CancellationToken cancellationToken)
+    {
+        var envelope = message.Envelope;
+        var id = message.Id;
         if (!await StageFaultAsync(FaultStages.AfterData, envelope.From, cancellationToken).ConfigureAwait(false)) return;
 
         if (await CallHookAsync(static (h, s, m, t) => h.OnMessageAsync(s, m, t), message, cancellationToken).ConfigureAwait(false) is { IsPositive: false } refused)
@@ -156,7 +189,7 @@ public sealed partial class SmtpSession
             return;
         }
         MessageCount++;
-        Services.Metrics.MessageTransferred(Services.Protocol, message.Raw.Length);
+        Services.Metrics.MessageTransferred(Services.Protocol, message.Size);
         WriteReply(250, last: true, UseEnhanced ? "2.0.0" : null, "Ok: queued as ", id);
     }
 

@@ -8,7 +8,8 @@ namespace Protocols.Servers.Testing;
 /// What an <see cref="SmtpTestServer"/> received, read from its <see cref="IMailStore"/>: the SMTP server appends
 /// through <see cref="MailStoreSmtpStore"/>, and waits scan the store by UID (a page at a time, each message read back
 /// and dropped unless it matches). The newest messages are also kept as received (envelope parameters included) in a
-/// list bounded by <see cref="RecentCapacity"/> messages and <see cref="RecentMaxBytes"/> bytes.
+/// list bounded by <see cref="RecentCapacity"/> messages and <see cref="RecentMaxBytes"/> bytes. A message spooled to a
+/// file (past the server's spool threshold) is kept by reference to the store's file: its <c>Raw</c> loads on first use.
 /// </summary>
 internal sealed class SmtpTestMessages : IMessageStore, IDisposable
 {
@@ -33,6 +34,9 @@ internal sealed class SmtpTestMessages : IMessageStore, IDisposable
 
     public IReadOnlyList<ReceivedMessage> Recent { get { lock (_gate) return [.. _recent]; } }
 
+    /// <summary>The mail store's own: a spooled message is moved into place as the store's file.</summary>
+    public string? SpoolDirectory => _append.SpoolDirectory;
+
     public async ValueTask SaveAsync(ReceivedMessage message, CancellationToken cancellationToken)
     {
         // Kept before the append, so a waiter woken by the store's Added event finds it as received.
@@ -40,6 +44,9 @@ internal sealed class SmtpTestMessages : IMessageStore, IDisposable
         try
         {
             await _append.SaveAsync(message, cancellationToken).ConfigureAwait(false);
+            // A spooled message the store did not take as its file (PostgreSQL) loses its spool when this returns:
+            // read back from the store instead.
+            if (message.Content.OwnsFile) Forget(message);
         }
         catch
         {
@@ -113,10 +120,10 @@ internal sealed class SmtpTestMessages : IMessageStore, IDisposable
         lock (_gate)
         {
             _recent.AddLast(message);
-            _recentBytes += message.Raw.Length;
+            _recentBytes += message.Size;
             while (_recent.Count > 1 && (_recent.Count > RecentCapacity || _recentBytes > RecentMaxBytes))
             {
-                _recentBytes -= _recent.First!.Value.Raw.Length;
+                _recentBytes -= _recent.First!.Value.Size;
                 _recent.RemoveFirst();
             }
         }
@@ -126,7 +133,7 @@ internal sealed class SmtpTestMessages : IMessageStore, IDisposable
     {
         lock (_gate)
         {
-            if (_recent.Remove(message)) _recentBytes -= message.Raw.Length;
+            if (_recent.Remove(message)) _recentBytes -= message.Size;
         }
     }
 

@@ -9,7 +9,7 @@ namespace Protocols.Benchmarks.Peers;
 
 /// <summary>
 /// <c>smtpserver-sink PORT</c>: cosullivan's SmtpServer (NuGet SmtpServer 11.1.0) with a store that counts and
-/// discards, the peer smtp-bench.sh runs beside ours. Prints "ready" when listening; stops on SIGTERM or Ctrl+C and
+/// discards, the peer smtp-bench.sh runs beside ours. Prints "ready" when listening, its counters at SIGHUP; stops on SIGTERM or Ctrl+C and
 /// prints how many messages it accepted.
 /// </summary>
 internal static class SmtpServerHost
@@ -30,6 +30,7 @@ internal static class SmtpServerHost
         services.Add(store);
         var server = new SmtpServer.SmtpServer(options, services);
         var running = server.StartAsync(stop.Token);
+        using var counters = Profiling.ProcessCounters.PrintOnHangup(() => $"messages={store.Count}");
         Console.WriteLine($"ready smtpserver 127.0.0.1:{port}");
         try
         {

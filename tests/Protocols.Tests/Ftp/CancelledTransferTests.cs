@@ -140,4 +140,32 @@ public class CancelledTransferTests
         Assert.That(transcript.Lines, Does.Contain("> ABOR"));
         Assert.That(await client.GetFileSizeAsync("/big.bin").WaitAsync(Timeout), Is.EqualTo(32 * 1024 * 1024));
     }
+
+    /// <summary>A download into a file goes by the receiving thread; cancelled, it aborts, leaves no file, and the session goes on.</summary>
+    [Test]
+    public async Task Cancelled_file_download_aborts_leaves_no_file_and_the_session_goes_on()
+    {
+        var dir = Directory.CreateTempSubdirectory("ftp-cancel-down-").FullName;
+        try
+        {
+            await using var server = await FtpTestServer.StartAsync().WaitAsync(Timeout);
+            await server.AddFileAsync("/big.bin", new byte[64 * 1024 * 1024]);
+            var transcript = new MemoryProtocolLogger("> ", "< ");
+            await using var client = new FtpClient("127.0.0.1", server.Port, new NetworkCredential("user", "pass"),
+                new FtpClientOptions { ProtocolLogger = transcript });
+            await client.ConnectAsync().WaitAsync(Timeout);
+            using var cancel = new CancellationTokenSource();
+            var progress = new CancelAfter(1_000_000, cancel);
+            var local = Path.Combine(dir, "big.bin");
+            Assert.That(async () => await client.DownloadFileAsync(local, "/big.bin", progress: progress, cancellationToken: cancel.Token).WaitAsync(Timeout),
+                Throws.InstanceOf<OperationCanceledException>());
+            Assert.That(transcript.Lines, Does.Contain("> ABOR"));
+            Assert.That(Directory.GetFiles(dir), Is.Empty, "neither the file nor its temporary copy");
+            Assert.That(await client.GetFileSizeAsync("/big.bin").WaitAsync(Timeout), Is.EqualTo(64 * 1024 * 1024));
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
 }

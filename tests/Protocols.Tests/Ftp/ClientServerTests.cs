@@ -109,6 +109,38 @@ public class ClientServerTests
         }
     }
 
+    /// <summary>A download into a file: on a plain data connection by the receiving thread, over TLS through the reader; whole, then resumed.</summary>
+    [TestCase(FtpEncryption.None)]
+    [TestCase(FtpEncryption.Explicit)]
+    public async Task File_download_in_chunks_whole_and_resumed(FtpEncryption encryption)
+    {
+        var dir = Directory.CreateTempSubdirectory("ftp-receive-").FullName;
+        try
+        {
+            await using var server = await FtpTestServer.StartAsync(o => o.Tls = encryption != FtpEncryption.None).WaitAsync(Timeout);
+            await using var client = await ConnectAsync(server, new FtpClientOptions { Encryption = encryption, AcceptAnyCertificate = true });
+            var data = RandomNumberGenerator.GetBytes(20 * 1024 * 1024 + 7); // three 8 MiB chunks, the last one short
+            await server.AddFileAsync("/big.bin", data);
+            var local = Path.Combine(dir, "big.bin");
+            var progress = new List<FtpProgress>();
+            Assert.That(await client.DownloadFileAsync(local, "/big.bin", progress: new SyncProgress<FtpProgress>(progress.Add)).WaitAsync(Timeout),
+                Is.EqualTo(FtpStatus.Success));
+            Bytes.AssertSame(data, await File.ReadAllBytesAsync(local));
+            Assert.That(progress.Count, Is.GreaterThanOrEqualTo(3));
+            Assert.That(progress[^1].TransferredBytes, Is.EqualTo(data.Length));
+            Assert.That(Directory.GetFiles(dir), Is.EqualTo(new[] { local }), "no temporary file left");
+
+            var part = Path.Combine(dir, "part.bin");
+            await File.WriteAllBytesAsync(part, data.AsMemory(0, 9 * 1024 * 1024 + 3));
+            Assert.That(await client.DownloadFileAsync(part, "/big.bin", FtpExists.Resume, verify: true).WaitAsync(Timeout), Is.EqualTo(FtpStatus.Success));
+            Bytes.AssertSame(data, await File.ReadAllBytesAsync(part));
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+
     [Test]
     public async Task Files_resume_skip_verify_and_directories()
     {

@@ -19,9 +19,14 @@ public partial class ToolPackageTests
     public async Task PackAsync()
     {
         _work = Directory.CreateTempSubdirectory("proto-pack-").FullName;
-        // The suite runs after a Release build of the solution (./test.sh), so packing needs no second build.
-        var (code, output) = await RunAsync("dotnet", ["pack", Path.Combine(Repository.Root, "Protocols.sln"), "-c", "Release", "--no-build", "-nologo", "-o", Packages], TimeSpan.FromMinutes(3));
-        Assert.That(code, Is.Zero, output);
+        // The suite runs after a Release build of the solution (./test.sh), so the libraries pack with no second build;
+        // the tool builds its RID-specific packages itself (linux-x64 ReadyToRun, and any), which --no-build cannot.
+        foreach (var (project, build) in new[] { ("src/Protocols", false), ("src/Servers", false), ("src/Cli", true) })
+        {
+            string[] arguments = ["pack", Path.Combine(Repository.Root, project), "-c", "Release", "-nologo", "-o", Packages, .. build ? Array.Empty<string>() : ["--no-build"]];
+            var (code, output) = await RunAsync("dotnet", arguments, TimeSpan.FromMinutes(10));
+            Assert.That(code, Is.Zero, output);
+        }
     }
 
     [OneTimeTearDown]
@@ -37,7 +42,9 @@ public partial class ToolPackageTests
 
     [TestCase("Protocols", "lib/net10.0/Protocols.xml")]
     [TestCase("Protocols.Servers", "lib/net10.0/Protocols.Servers.xml")]
-    [TestCase("proto", "tools/net10.0/any/proto.dll")]
+    [TestCase("proto", "tools/any/any/DotnetToolSettings.xml")]
+    [TestCase("proto.linux-x64", "tools/net10.0/linux-x64/proto.dll")]
+    [TestCase("proto.any", "tools/net10.0/any/proto.dll")]
     public void Each_package_carries_description_readme_license_and_its_payload(string id, string payload)
     {
         var path = Path.Combine(Packages, $"{id}.0.1.0.nupkg");
@@ -65,6 +72,15 @@ public partial class ToolPackageTests
         (code, output) = await RunAsync(proto, ["--version"], TimeSpan.FromSeconds(30));
         Assert.That(code, Is.Zero, output);
         Assert.That(output.Trim(), Does.StartWith("0.1.0"));
+        // On linux-x64 the install picks the ReadyToRun package: its assemblies carry native code (a ManagedNativeHeader).
+        if (System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier == "linux-x64")
+        {
+            var installed = Directory.GetFiles(Path.Combine(tools, ".store"), "Protocols.dll", SearchOption.AllDirectories);
+            Assert.That(installed, Has.Length.EqualTo(1), string.Join(", ", installed));
+            Assert.That(installed[0], Does.Contain("proto.linux-x64"));
+            using var pe = new System.Reflection.PortableExecutable.PEReader(File.OpenRead(installed[0]));
+            Assert.That(pe.PEHeaders.CorHeader!.ManagedNativeHeaderDirectory.Size, Is.GreaterThan(0), "Protocols.dll is ReadyToRun");
+        }
 
         var root = Directory.CreateDirectory(Path.Combine(_work, "root")).FullName;
         await File.WriteAllTextAsync(Path.Combine(root, "hello.txt"), "hello from the root");

@@ -42,4 +42,25 @@ public class SmtpTestServerStoreTests
         Assert.That((await smtp.WaitForMessageAsync(TimeSpan.FromSeconds(5))).Message.Subject, Is.EqualTo("after"));
         Assert.That((await smtp.Store.GetStatsAsync()).Messages, Is.EqualTo(2));
     }
+
+    [Test]
+    public async Task A_message_past_the_spool_threshold_keeps_Raw_RawText_and_Message_working()
+    {
+        await using var smtp = await SmtpTestServer.StartAsync();
+        var sent = SmtpSpoolTests.Exact(3 * 1024 * 1024, "big one");
+        await using (var wire = await Hardening.SmtpWire.OpenAsync(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, smtp.Port)))
+        {
+            Assert.That((await wire.SendMessageAsync("a@example.com", "b@example.com", sent)).Code, Is.EqualTo(250));
+        }
+        var received = await smtp.WaitForMessageAsync(TimeSpan.FromSeconds(10));
+        Assert.That(received.Content.IsSpooled, Is.True, "3 MiB is past the 1 MiB default threshold");
+        Assert.That(received.Size, Is.EqualTo(sent.Length));
+        Assert.That(received.Raw.ToArray(), Is.EqualTo(sent));
+        Assert.That(received.RawText, Does.StartWith("Subject: big one\r\n"));
+        Assert.That(received.Message.Subject, Is.EqualTo("big one"));
+        Assert.That(received.GetHeader("Subject"), Is.EqualTo("big one"));
+        Assert.That(smtp.Messages.Single().Raw.Length, Is.EqualTo(sent.Length));
+        var stored = (await smtp.Store.ListAsync(new MailQuery())).Messages.Single();
+        Assert.That(stored.Subject, Is.EqualTo("big one"));
+    }
 }

@@ -58,7 +58,7 @@ public sealed partial class PostgresMailStore
             Add("hcc", p => p.Digest.Cc);
             Add("subject", p => p.Digest.Subject);
             Add("date", p => p.Digest.Date);
-            Add("size", p => (long)p.Mail.Raw.Length);
+            Add("size", p => p.Mail.Size);
             Add("html", p => p.Digest.HasHtml ? 1 : 0);
             Add("attachments", p => p.Digest.AttachmentCount);
             Add("flags", p => (int)p.Mail.Flags);
@@ -68,7 +68,7 @@ public sealed partial class PostgresMailStore
             Add("auth", p => p.Mail.Session.AuthenticatedUser);
             Add("transcript", p => p.Mail.Session.Transcript);
             Add("words", p => p.Words);
-            Add("raw", p => SqliteMailStore.WholeArray(p.Mail.Raw));
+            Add("raw", p => SqliteMailStore.WholeArray(p.Mail.Raw)); // a spooled message is read from its file here
             var views = batch.SelectMany((p, i) => p.Mail.EnvelopeTo.Select(MailIds.Mailbox).Distinct(StringComparer.Ordinal)
                 .Where(m => m != MailQuery.Inbox).Select(m => (Mailbox: m, Ord: i + 1L))).ToArray();
             command.Parameters.Add(new NpgsqlParameter<string[]>("rmailbox", [.. views.Select(v => v.Mailbox)]));

@@ -11,17 +11,21 @@ public abstract partial class SqlMailStore
     /// than in the one writer; null when the engine indexes <see cref="MailDigest"/> as it is.</summary>
     private protected virtual string? IndexWords(MailDigest digest) => null;
 
+    /// <summary>Where the SMTP session spools a large message so the append can move it into place: the files directory.</summary>
+    internal string? SpoolDirectory => FilesDirectory;
+
     public async ValueTask<MailSummary> AppendAsync(MailToAppend mail, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(mail);
         ObjectDisposedException.ThrowIf(IsDisposed, this);
         var id = MailIds.Check(mail.Id) ?? MailIds.New();
-        var digest = MailDigest.Create(mail.Raw, mail.EnvelopeFrom, mail.EnvelopeTo);
+        var digest = MailDigest.Create(mail.Content, mail.EnvelopeFrom, mail.EnvelopeTo);
         string? file = null;
-        if (FilesDirectory is { } directory && mail.Raw.Length > InlineLimit)
+        if (FilesDirectory is { } directory && mail.Size > InlineLimit)
         {
             file = id + ".eml";
-            await WriteFileAsync(Path.Combine(directory, file), mail.Raw, cancellationToken).ConfigureAwait(false);
+            var path = Path.Combine(directory, file);
+            if (!MoveSpool(mail.Content, directory, path)) await WriteFileAsync(path, mail.Content, cancellationToken).ConfigureAwait(false);
         }
         MailSummary? stored;
         try
@@ -41,8 +45,28 @@ public abstract partial class SqlMailStore
         return stored;
     }
 
+    /// <summary>A message the SMTP session spooled into the files directory becomes the message's file by a rename
+    /// (flushed, then the directory flushed, when durable): its bytes are written once. False when it is not there.</summary>
+    private bool MoveSpool(Smtp.MessageContent content, string directory, string path)
+    {
+        if (content.FilePath is not { } spool
+            || !string.Equals(Path.GetDirectoryName(Path.GetFullPath(spool)), Path.GetFullPath(directory), StringComparison.Ordinal)) return false;
+        try
+        {
+            return content.TryMoveTo(path, Durable);
+        }
+        catch (IOException) when (File.Exists(path))
+        {
+            throw new MailStoreException($"a message with id {Path.GetFileNameWithoutExtension(path)} is already stored");
+        }
+        catch (IOException e)
+        {
+            throw new MailStoreException("cannot move the message file into place: " + e.Message, e);
+        }
+    }
+
     /// <summary>Writes a new file (never over an existing one) and flushes it to disk before its row is committed.</summary>
-    private async Task WriteFileAsync(string path, ReadOnlyMemory<byte> raw, CancellationToken cancellationToken)
+    private async Task WriteFileAsync(string path, Smtp.MessageContent content, CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         FileStream stream;
@@ -53,7 +77,7 @@ public abstract partial class SqlMailStore
                 Mode = FileMode.CreateNew,
                 Access = FileAccess.Write,
                 Options = FileOptions.Asynchronous,
-                PreallocationSize = raw.Length,
+                PreallocationSize = content.Length,
             });
         }
         catch (IOException) when (File.Exists(path))
@@ -64,7 +88,12 @@ public abstract partial class SqlMailStore
         {
             await using (stream.ConfigureAwait(false))
             {
-                await stream.WriteAsync(raw, cancellationToken).ConfigureAwait(false);
+                if (content.IsSpooled)
+                {
+                    var source = content.OpenRead();
+                    await using (source.ConfigureAwait(false)) await source.CopyToAsync(stream, cancellationToken).ConfigureAwait(false);
+                }
+                else await stream.WriteAsync(content.Memory, cancellationToken).ConfigureAwait(false);
                 if (Durable) stream.Flush(flushToDisk: true);
             }
         }
@@ -110,7 +139,7 @@ public abstract partial class SqlMailStore
                 var (id, mail, digest, _, _) = batch[i];
                 last = uids[i];
                 results[i] = new MailSummary(id, uids[i], mail.ReceivedAt, mail.EnvelopeFrom, mail.EnvelopeTo, digest.From, digest.To, digest.Cc,
-                    digest.Subject, digest.Date, mail.Raw.Length, digest.HasHtml, digest.AttachmentCount, mail.Flags, []);
+                    digest.Subject, digest.Date, mail.Size, digest.HasHtml, digest.AttachmentCount, mail.Flags, []);
             }
             if (last > 0)
             {

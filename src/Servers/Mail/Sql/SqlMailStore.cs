@@ -23,7 +23,7 @@ public abstract partial class SqlMailStore : IMailStore
         Retention = retention;
         Logger = logger;
         UidValidity = uidValidity;
-        _commits = new GroupCommit<Prepared, MailSummary?>(CommitAsync, p => p.Mail.Raw.Length);
+        _commits = new GroupCommit<Prepared, MailSummary?>(CommitAsync, p => p.Mail.Size);
         if (retention.MaxAge is not null)
             _ageTimer = new Timer(_ => _ = PruneByAgeAsync(), null, TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(30));
     }

@@ -44,7 +44,7 @@ public sealed partial class SqliteMailStore
             if (await insert.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is not { } value || value is DBNull) continue;
             var uid = Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture);
             uids[i] = uid;
-            if (file is null) await WriteBodyAsync(connection, transaction, uid, mail.Raw, cancellationToken).ConfigureAwait(false);
+            if (file is null) await WriteBodyAsync(connection, transaction, uid, mail.Content, cancellationToken).ConfigureAwait(false);
             await IndexAsync(connection, transaction, uid, digest, cancellationToken).ConfigureAwait(false);
             foreach (var mailbox in mail.EnvelopeTo.Select(MailIds.Mailbox).Distinct(StringComparer.Ordinal))
             {
@@ -87,7 +87,7 @@ public sealed partial class SqliteMailStore
         Set(insert, "@hcc", digest.Cc);
         Set(insert, "@subject", digest.Subject);
         Set(insert, "@date", digest.Date);
-        Set(insert, "@size", (long)mail.Raw.Length);
+        Set(insert, "@size", mail.Size);
         Set(insert, "@html", digest.HasHtml ? 1 : 0);
         Set(insert, "@attachments", digest.AttachmentCount);
         Set(insert, "@flags", (int)mail.Flags);
@@ -99,11 +99,12 @@ public sealed partial class SqliteMailStore
         Set(insert, "@transcript", mail.Session.Transcript);
     }
 
-    private async Task WriteBodyAsync(DbConnection connection, DbTransaction transaction, long uid, ReadOnlyMemory<byte> raw,
+    private async Task WriteBodyAsync(DbConnection connection, DbTransaction transaction, long uid, Smtp.MessageContent content,
         CancellationToken cancellationToken)
     {
-        if (raw.Length <= BoundBodyLimit)
+        if (!content.IsSpooled && content.Length <= BoundBodyLimit)
         {
+            var raw = content.Memory;
             var insert = WriterCommand(connection, transaction, "INSERT INTO bodies(uid, raw) VALUES(@uid, @raw)");
             Set(insert, "@uid", uid);
             Set(insert, "@raw", WholeArray(raw));
@@ -113,10 +114,16 @@ public sealed partial class SqliteMailStore
         // zeroblob, then the bytes through the blob handle: no second copy of the message in memory.
         var reserve = WriterCommand(connection, transaction, "INSERT INTO bodies(uid, raw) VALUES(@uid, zeroblob(@length))");
         Set(reserve, "@uid", uid);
-        Set(reserve, "@length", (long)raw.Length);
+        Set(reserve, "@length", content.Length);
         await reserve.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         using var blob = new SqliteBlob((SqliteConnection)connection, "bodies", "raw", uid);
-        blob.Write(raw.Span);
+        if (!content.IsSpooled)
+        {
+            blob.Write(content.Memory.Span);
+            return;
+        }
+        var source = content.OpenRead(); // a spooled message below the inline limit: streamed, not loaded
+        await using (source.ConfigureAwait(false)) await source.CopyToAsync(blob, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The bytes as an array of exactly their length: the array itself when <paramref name="raw"/> is one (the

@@ -1,0 +1,129 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using Protocols.Net;
+
+namespace Protocols.Tests.Ftp;
+
+/// <summary>
+/// The file path of a download's data connection (<see cref="Connection.ReceiveToFileAsync"/>) over a connection made by
+/// <see cref="Connection.ConnectForTransferAsync"/>: one thread that receives and writes, waiting in poll(2). Every byte
+/// lands in order at the file's position, bytes the reader already held first, with a progress call per chunk; a peer
+/// that goes quiet is a timeout and a cancellation is seen at once (both reset the connection); a failed file write is
+/// thrown as it is, not as a connection error.
+/// </summary>
+public class ReceiveToFileTests
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
+    private string _dir = null!;
+
+    [SetUp]
+    public void SetUp() => _dir = Directory.CreateTempSubdirectory("receive-file-").FullName;
+
+    [TearDown]
+    public void TearDown() => Directory.Delete(_dir, true);
+
+    private static (TcpListener Listener, int Port) Listen()
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return (listener, ((IPEndPoint)listener.LocalEndpoint).Port);
+    }
+
+    [Test]
+    public async Task Everything_until_the_peer_closes_lands_at_the_file_position_held_bytes_first()
+    {
+        var data = RandomNumberGenerator.GetBytes(5 * 1024 * 1024 + 11);
+        var (listener, port) = Listen();
+        using var listening = listener;
+        var accepted = listener.AcceptSocketAsync();
+        await using var connection = await Connection.ConnectForTransferAsync(IPAddress.Loopback, port,
+            new ConnectionOptions { ReceiveBufferSize = 256 * 1024, ReadTimeout = Timeout }).WaitAsync(Timeout);
+        using var peer = await accepted.WaitAsync(Timeout);
+        var sending = Task.Run(() =>
+        {
+            peer.Send("HEAD"u8);
+            peer.Send(data);
+            peer.Shutdown(SocketShutdown.Send);
+        });
+        // The reader takes the first four bytes and may hold more: those must reach the file first.
+        Assert.That((await connection.Reader.ReadExactlyAsync(4).AsTask().WaitAsync(Timeout)).ToArray(), Is.EqualTo("HEAD"u8.ToArray()));
+        var path = Path.Combine(_dir, "f.bin");
+        await File.WriteAllBytesAsync(path, "kept"u8.ToArray());
+        await using var file = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.None, 1, FileOptions.Asynchronous);
+        var chunks = new List<int>();
+        var received = await connection.ReceiveToFileAsync(file, 1024 * 1024, chunks.Add).WaitAsync(Timeout);
+        await sending.WaitAsync(Timeout);
+        await file.DisposeAsync();
+        Assert.That(received, Is.EqualTo(data.Length));
+        Assert.That(chunks.Sum(), Is.EqualTo(data.Length));
+        Assert.That(chunks.Count, Is.InRange(5, 6 + 1), "about one call per chunk, plus the bytes the reader held");
+        Bytes.AssertSame([.. "kept"u8.ToArray(), .. data], await File.ReadAllBytesAsync(path));
+    }
+
+    [Test]
+    public async Task A_peer_that_goes_quiet_is_a_timeout_and_the_connection_is_reset()
+    {
+        var (listener, port) = Listen();
+        using var listening = listener;
+        var accepted = listener.AcceptSocketAsync();
+        await using var connection = await Connection.ConnectForTransferAsync(IPAddress.Loopback, port,
+            new ConnectionOptions { ReadTimeout = TimeSpan.FromMilliseconds(500) }).WaitAsync(Timeout);
+        using var peer = await accepted.WaitAsync(Timeout);
+        peer.Send(new byte[100_000]); // then nothing, and no close
+        await using var file = new FileStream(Path.Combine(_dir, "f.bin"), FileMode.Create, FileAccess.Write, FileShare.None, 1, FileOptions.Asynchronous);
+        long reported = 0;
+        var clock = Stopwatch.StartNew();
+        Assert.That(async () => await connection.ReceiveToFileAsync(file, 1024 * 1024, n => reported += n).WaitAsync(Timeout),
+            Throws.TypeOf<TimeoutException>());
+        Assert.That(clock.Elapsed, Is.LessThan(TimeSpan.FromSeconds(10)));
+        Assert.That(reported, Is.EqualTo(100_000), "what arrived is written and counted");
+        Assert.That(file.Length, Is.EqualTo(100_000));
+        Assert.That(() => peer.Send(new byte[1024 * 1024]) >= 0 && peer.Send(new byte[1024 * 1024]) > 0 && peer.Receive(new byte[1]) > 0,
+            Throws.InstanceOf<SocketException>(), "reset: the peer sees no orderly end");
+    }
+
+    [Test]
+    public async Task A_cancellation_stops_the_receive_at_once_and_resets_the_connection()
+    {
+        var (listener, port) = Listen();
+        using var listening = listener;
+        var accepted = listener.AcceptSocketAsync();
+        await using var connection = await Connection.ConnectForTransferAsync(IPAddress.Loopback, port).WaitAsync(Timeout);
+        using var peer = await accepted.WaitAsync(Timeout); // sends nothing: the receive waits in poll
+        await using var file = new FileStream(Path.Combine(_dir, "f.bin"), FileMode.Create, FileAccess.Write, FileShare.None, 1, FileOptions.Asynchronous);
+        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
+        var clock = Stopwatch.StartNew();
+        Assert.That(async () => await connection.ReceiveToFileAsync(file, 1024 * 1024, null, cancel.Token).WaitAsync(Timeout),
+            Throws.InstanceOf<OperationCanceledException>());
+        Assert.That(clock.Elapsed, Is.LessThan(TimeSpan.FromSeconds(5)));
+        Assert.That(() => peer.Receive(new byte[1]) > 0, Throws.InstanceOf<SocketException>());
+    }
+
+    [Test]
+    public async Task A_failed_write_is_the_file_error_not_a_connection_error()
+    {
+        var (listener, port) = Listen();
+        using var listening = listener;
+        var accepted = listener.AcceptSocketAsync();
+        await using var connection = await Connection.ConnectForTransferAsync(IPAddress.Loopback, port).WaitAsync(Timeout);
+        using var peer = await accepted.WaitAsync(Timeout);
+        peer.Send(new byte[1000]);
+        var path = Path.Combine(_dir, "f.bin");
+        await File.WriteAllBytesAsync(path, []);
+        await using var readOnly = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1);
+        var error = await Assert.ThrowsAsync<NotSupportedException>(async () => await connection.ReceiveToFileAsync(readOnly, 1024).WaitAsync(Timeout));
+        Assert.That(error, Is.Not.InstanceOf<IOException>());
+    }
+
+    [Test]
+    public async Task Connecting_for_a_transfer_to_a_closed_port_is_refused()
+    {
+        var (listener, port) = Listen();
+        listener.Stop(); // nothing listens there now
+        var error = await Assert.ThrowsAsync<SocketException>(async () => await Connection.ConnectForTransferAsync(IPAddress.Loopback, port).WaitAsync(Timeout));
+        Assert.That(error!.SocketErrorCode, Is.EqualTo(SocketError.ConnectionRefused));
+    }
+}
