@@ -21,7 +21,8 @@
 # usage: tests/Protocols.Benchmarks/store-bench.sh
 # env:   SMALL (100000) SMALL_SIZE (10240) SESSIONS (20) REPEAT (100) SLOW_SMALL (20000) SLOW_FSYNC_MS ("2 10")
 #        LARGE (300) LARGE_SIZE (10000000: under the 10240000 SMTP limit) LARGE_MODES (files) PG_SMALL (20000)
-#        S4D_SMALL (1000) PROTO (a proto built elsewhere, e.g. a copy of src/Cli/bin/Release/net10.0, so a build
+#        PROTO_STORE_CHECKPOINT_MS (unset; 100 = checkpoints on a background connection every 100 ms, inherited by proto:
+#        docs/store.md "Checkpoints") S4D_SMALL (1000) PROTO (a proto built elsewhere, e.g. a copy of src/Cli/bin/Release/net10.0, so a build
 #        meanwhile does not change it under the run; default: build src/Cli and use that) SKIP_BASE=1 (no step 1) SKIP_SLOW=1 SKIP_LARGE=1 SKIP_PG=1 SKIP_S4D=1 BENCH_TOOLS (/tmp/protocols-bench-tools)
 set -uo pipefail
 cd "$(dirname "$0")/../.."

@@ -27,7 +27,7 @@ public static class MailStores
         // For the store benchmark only (bytes in the database vs .eml files): PROTO_STORE_INLINE_LIMIT=bytes.
         if (long.TryParse(Environment.GetEnvironmentVariable("PROTO_STORE_INLINE_LIMIT"), System.Globalization.NumberStyles.None,
             System.Globalization.CultureInfo.InvariantCulture, out var inline)) options = options with { InlineLimit = inline };
-        // And for comparing where checkpoints run: PROTO_STORE_CHECKPOINT_MS=0 leaves them in the writer's commits.
+        // And for comparing where checkpoints run: PROTO_STORE_CHECKPOINT_MS=100 runs them in the background every 100 ms.
         if (int.TryParse(Environment.GetEnvironmentVariable("PROTO_STORE_CHECKPOINT_MS"), System.Globalization.NumberStyles.None,
             System.Globalization.CultureInfo.InvariantCulture, out var every))
             options = options with { CheckpointInterval = every == 0 ? null : TimeSpan.FromMilliseconds(every) };

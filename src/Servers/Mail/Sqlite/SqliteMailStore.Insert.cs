@@ -21,6 +21,11 @@ public sealed partial class SqliteMailStore
 
     private const string RecipientSql = "INSERT INTO recipients(mailbox, uid) VALUES(@m, @uid) ON CONFLICT DO NOTHING";
 
+    private const string TotalsSql = """
+        UPDATE totals SET messages = messages + (SELECT count(*) FROM messages WHERE uid BETWEEN @first AND @last),
+            bytes = bytes + (SELECT COALESCE(sum(size), 0) FROM messages WHERE uid BETWEEN @first AND @last)
+        """;
+
     private const string MailboxSql = "INSERT INTO mailboxes(name, uidnext) VALUES(@m, @next) ON CONFLICT(name) DO UPDATE SET uidnext = excluded.uidnext";
 
     /// <summary>Row by row with statements compiled once on the writer: in-process SQLite has no round trip to save. What
@@ -32,7 +37,6 @@ public sealed partial class SqliteMailStore
         var insert = WriterCommand(connection, transaction, InsertSql);
         var recipient = WriterCommand(connection, transaction, RecipientSql);
         Dictionary<string, long>? mailboxes = null;
-        long added = 0, bytes = 0;
         for (var i = 0; i < batch.Count; i++)
         {
             var (id, mail, digest, file, _) = batch[i];
@@ -40,8 +44,6 @@ public sealed partial class SqliteMailStore
             if (await insert.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is not { } value || value is DBNull) continue;
             var uid = Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture);
             uids[i] = uid;
-            added++;
-            bytes += mail.Size;
             if (file is null) await WriteBodyAsync(connection, transaction, uid, mail.Content, cancellationToken).ConfigureAwait(false);
             await IndexAsync(connection, transaction, uid, digest, cancellationToken).ConfigureAwait(false);
             foreach (var mailbox in mail.EnvelopeTo.Select(MailIds.Mailbox).Distinct(StringComparer.Ordinal))
@@ -53,11 +55,12 @@ public sealed partial class SqliteMailStore
                 (mailboxes ??= new(StringComparer.Ordinal))[mailbox] = uid + 1;
             }
         }
-        if (added > 0)
+        if (uids.LastOrDefault(u => u != 0) is var last and > 0)
         {
-            var totals = WriterCommand(connection, transaction, "UPDATE totals SET messages = messages + @n, bytes = bytes + @b");
-            Set(totals, "@n", added);
-            Set(totals, "@b", bytes);
+            // The batch's rows are every UID from its first to its last (one writer, UIDs ascending in batch order).
+            var totals = WriterCommand(connection, transaction, TotalsSql);
+            Set(totals, "@first", uids.First(u => u != 0));
+            Set(totals, "@last", last);
             await totals.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
         if (mailboxes is not null)
