@@ -42,6 +42,9 @@ public abstract partial class SqlMailStore
     private async Task<T> ReadAsync<T>(Func<DbConnection, Task<T>> read, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(IsDisposed, this);
+        // The engines' reads run synchronously. Called on a socket thread (`proto serve` runs its sockets as an event
+        // loop: Hosting/SocketEngine), a long search would stall every connection, so it moves to the thread pool.
+        if (!Thread.CurrentThread.IsThreadPoolThread) await Task.Yield();
         try
         {
             var connection = await OpenReaderAsync(cancellationToken).ConfigureAwait(false);
