@@ -5,13 +5,15 @@ namespace Protocols.Servers.Hosting;
 /// pool, and Kestrel hops again to run the connection's code and again to send. A short SMTP session (seven round trips)
 /// then costs about 12 thread-pool work items and 10-30 context switches; on this 2-core machine, where the client shares
 /// the cores, that scheduling was most of the server's CPU per message. <see cref="UseEventLoop"/> makes the process run
-/// like an event loop instead (smtp-sink's model): one epoll thread runs the completions inline
-/// (<c>DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1</c>, <c>DOTNET_SYSTEM_NET_SOCKETS_THREAD_COUNT=1</c>, read once by the
-/// runtime when it creates its first socket), and <see cref="ProtocolsHost"/> then runs Kestrel's pipes inline on it
+/// like an event loop per core instead (smtp-sink's model, one loop per processor): each epoll thread runs its sockets'
+/// completions inline (<c>DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1</c>, <c>DOTNET_SYSTEM_NET_SOCKETS_THREAD_COUNT</c> =
+/// the processor count, read once by the runtime when it creates its first socket; one loop for the whole process cost
+/// 1 MiB messages a third of their rate, because one thread then did every session's dot-unstuffing: 278-309 against
+/// 373-479 msg/s with two loops, 10 KiB 3,006-3,132 against 3,302-3,441, quiet, 2026-12-01 15:05), and <see cref="ProtocolsHost"/> then runs Kestrel's pipes inline on it
 /// (<c>UnsafePreferInlineScheduling</c>): 2 work items and 1-3 context switches per session; with proto's thread pool
 /// not spinning (src/Cli/runtimeconfig.template.json) server CPU per message 130 / 131 us instead of 155 / 203 us
 /// (in-memory store, 100 B / 10 KiB, a loaded machine; docs/performance.md, round three). The price: code that blocks
-/// on a socket thread stalls every connection, so sessions must never block (ours await; the mail store's commits
+/// on a socket thread stalls every connection on its loop, so sessions must never block (ours await; the mail store's commits
 /// complete on the thread pool).
 /// </summary>
 public static class SocketEngine
@@ -39,7 +41,8 @@ public static class SocketEngine
     {
         if (environment(InlineCompletionsVariable) is not null) yield break; // the user decided
         yield return (InlineCompletionsVariable, "1");
-        if (environment(ThreadCountVariable) is null) yield return (ThreadCountVariable, "1");
+        if (environment(ThreadCountVariable) is null)
+            yield return (ThreadCountVariable, Math.Max(1, Environment.ProcessorCount).ToString(System.Globalization.CultureInfo.InvariantCulture));
     }
 
     internal static bool IsOn(Func<string, string?> environment) => environment(InlineCompletionsVariable) == "1";
