@@ -1,4 +1,4 @@
-// Servers run their sockets as an event loop (one epoll thread per core, completions inline; SocketEngine), set before anything
+// Servers run their sockets as an event loop (an epoll thread per two cores, completions inline; SocketEngine), set before anything
 // opens a socket. Client verbs keep the runtime's default: their Ctrl+C path was not measured or tested with it.
 if (args is ["serve", ..] or [_, "serve", ..]) UseServerEventLoop();
 return await Protocols.Cli.ProtoCommand.RunAsync(args);

@@ -5,11 +5,13 @@ namespace Protocols.Servers.Hosting;
 /// pool, and Kestrel hops again to run the connection's code and again to send. A short SMTP session (seven round trips)
 /// then costs about 12 thread-pool work items and 10-30 context switches; on this 2-core machine, where the client shares
 /// the cores, that scheduling was most of the server's CPU per message. <see cref="UseEventLoop"/> makes the process run
-/// like an event loop per core instead (smtp-sink's model, one loop per processor): each epoll thread runs its sockets'
-/// completions inline (<c>DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1</c>, <c>DOTNET_SYSTEM_NET_SOCKETS_THREAD_COUNT</c> =
-/// the processor count, read once by the runtime when it creates its first socket; one loop for the whole process cost
-/// 1 MiB messages a third of their rate, because one thread then did every session's dot-unstuffing: 278-309 against
-/// 373-479 msg/s with two loops, 10 KiB 3,006-3,132 against 3,302-3,441, quiet, 2026-12-01 15:05), and <see cref="ProtocolsHost"/> then runs Kestrel's pipes inline on it
+/// like event loops instead (smtp-sink's model): each epoll thread runs its sockets' completions inline
+/// (<c>DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1</c>, <c>DOTNET_SYSTEM_NET_SOCKETS_THREAD_COUNT</c> = half the processors,
+/// at least one, read once by the runtime when it creates its first socket). Half, measured quietly on 2 cores with the
+/// client on the same machine (2026-12-01 14:58 and 15:04, in-memory store): one loop gave 10 KiB 5,558 msg/s new
+/// connection and 16,531 reused, two loops 5,064 and 9,747; but 1 MiB messages 489 against 592 msg/s, since one loop
+/// does every session's dot-unstuffing. The other half of the cores is left to the thread pool (the store's commits,
+/// MIME digests) and to clients on the same host. and <see cref="ProtocolsHost"/> then runs Kestrel's pipes inline on it
 /// (<c>UnsafePreferInlineScheduling</c>): 2 work items and 1-3 context switches per session; with proto's thread pool
 /// not spinning (src/Cli/runtimeconfig.template.json) server CPU per message 130 / 131 us instead of 155 / 203 us
 /// (in-memory store, 100 B / 10 KiB, a loaded machine; docs/performance.md, round three). The price: code that blocks
@@ -42,8 +44,11 @@ public static class SocketEngine
         if (environment(InlineCompletionsVariable) is not null) yield break; // the user decided
         yield return (InlineCompletionsVariable, "1");
         if (environment(ThreadCountVariable) is null)
-            yield return (ThreadCountVariable, Math.Max(1, Environment.ProcessorCount).ToString(System.Globalization.CultureInfo.InvariantCulture));
+            yield return (ThreadCountVariable, Loops.ToString(System.Globalization.CultureInfo.InvariantCulture));
     }
+
+    /// <summary>How many event loops: half the processors, at least one.</summary>
+    internal static int Loops => Math.Max(1, Environment.ProcessorCount / 2);
 
     internal static bool IsOn(Func<string, string?> environment) => environment(InlineCompletionsVariable) == "1";
 }
