@@ -1,3 +1,5 @@
+using Protocols.Servers.FileSystem;
+
 namespace Protocols.Servers.Smtp;
 
 /// <summary>

@@ -96,6 +96,8 @@ public abstract partial class SqlMailStore
                 else await stream.WriteAsync(content.Memory, cancellationToken).ConfigureAwait(false);
                 if (Durable) stream.Flush(flushToDisk: true);
             }
+            // The new name too, as the spool's move does: the file's data alone does not make its directory entry durable.
+            if (Durable) FileSystem.DirectorySync.Flush(Path.GetDirectoryName(path)!);
         }
         catch (Exception e)
         {
