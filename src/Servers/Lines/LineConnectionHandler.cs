@@ -60,13 +60,20 @@ public abstract class LineConnectionHandler : ConnectionHandler
     {
         ArgumentNullException.ThrowIfNull(connection);
         var conn = Connection.Create(connection.Transport, new ConnectionOptions(), connection.LocalEndPoint, connection.RemoteEndPoint, connection.Abort);
+        await RunAsync(conn, connection.ConnectionClosed).ConfigureAwait(false);
+    }
+
+    /// <summary>Runs one accepted connection to its end (the limiter's refusal or a session); owns <paramref name="conn"/>.</summary>
+    public async Task RunAsync(Connection conn, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(conn);
         OnAccepting();
-        var lease = Limiter.TryAcquire(connection.RemoteEndPoint, out var refusal);
+        var lease = Limiter.TryAcquire(conn.RemoteEndPoint, out var refusal);
         if (lease is null)
         {
             Metrics.ConnectionOpened(Protocol).Dispose(); // a refused connection is counted here; a session counts its own
-            LineLog.ConnectionRefused(Logger, Protocol, connection.RemoteEndPoint, refusal.ToString());
-            await RefuseAsync(conn, refusal, connection.ConnectionClosed).ConfigureAwait(false);
+            LineLog.ConnectionRefused(Logger, Protocol, conn.RemoteEndPoint, refusal.ToString());
+            await RefuseAsync(conn, refusal, cancellationToken).ConfigureAwait(false);
             return;
         }
         Interlocked.Increment(ref _active);
@@ -76,7 +83,7 @@ public abstract class LineConnectionHandler : ConnectionHandler
             await using (session.ConfigureAwait(false))
             {
                 session.Lease = lease;
-                await session.RunAsync(connection.ConnectionClosed).ConfigureAwait(false);
+                await session.RunAsync(cancellationToken).ConfigureAwait(false);
             }
         }
         finally

@@ -39,7 +39,7 @@ public sealed class SmtpServer : IAsyncDisposable
         var loggerFactory = logging is null ? null : LoggerFactory.Create(logging);
         var builder = new ProtocolsHostBuilder(loggerFactory);
         if (options.InlineScheduling) builder.ConfigureSockets(s => s.UnsafePreferInlineScheduling = true);
-        builder.AddEndpoint("smtp", EndpointKind.Tcp, endPoint, listen => listen.UseSmtp(options));
+        builder.AddLineEndpoint("smtp", endPoint, new SmtpConnectionHandler(options));
         if (implicitTlsEndPoint is not null)
             builder.AddEndpoint("smtps", EndpointKind.Tcp, implicitTlsEndPoint, listen => listen.UseSmtp(options, implicitTls: true));
         try
