@@ -15,7 +15,8 @@ public interface ILineSession : IAsyncDisposable
 }
 
 /// <summary>
-/// Hands Kestrel connections to line-protocol sessions: one instance per endpoint (per-connection state lives in the
+/// Hands connections to line-protocol sessions, from Kestrel (<see cref="OnConnectedAsync"/>) or from the host's own
+/// accept loop (<see cref="RunAsync"/>, <see cref="Hosting.ProtocolsHostBuilder.AddLineEndpoint"/>): one instance per endpoint (per-connection state lives in the
 /// session). Takes a slot from the <see cref="ConnectionLimiter"/> (the protocol's refusal line past it; such a
 /// connection is counted here, a session counts its own in <see cref="ProtocolsMetrics"/>), runs the session with the connection's lifetime token and
 /// disposes it. Implicit TLS is put in front by the host (Kestrel's TLS middleware), below this handler.
