@@ -18,7 +18,8 @@ namespace Protocols.Servers.Hosting;
 /// Built on the framework's supported lean builder (<c>WebApplication.CreateEmptyBuilder</c> with
 /// <c>UseKestrelCore</c>): Kestrel comes from its own DI registrations, nothing is reached by reflection. The server is
 /// started with one lean <see cref="Microsoft.AspNetCore.Hosting.Server.IHttpApplication{TContext}"/> for every HTTP
-/// endpoint; raw TCP endpoints get their connection handlers.
+/// endpoint; raw TCP endpoints get their connection handlers. Line endpoints (<see cref="ProtocolsHostBuilder.AddLineEndpoint"/>)
+/// are not Kestrel's: each has its own <see cref="LineListener"/>, bound before Kestrel starts and stopped with it.
 /// </summary>
 public sealed class ProtocolsHost : IAsyncDisposable
 {
