@@ -15,16 +15,18 @@ internal static class ProtoCommand
         new Verb("mail", Mail.MailCommand.Create));
 
     /// <summary>Parses (old option spellings rewritten, usage problems answered with exit 2) and runs the verb.</summary>
-    public static async Task<int> RunAsync(string[] args)
+    /// <remarks>Not an async method: each one that waits costs a client verb's start some dozen JIT compilations (ReadyToRun
+    /// cannot hold the runtime's async builders over our state machines).</remarks>
+    public static Task<int> RunAsync(string[] args)
     {
         var rewritten = LegacyOptions.Rewrite(args, Console.Error);
         Secrets.RememberFrom(rewritten);
         var parse = Build(rewritten).Parse(rewritten);
-        if (UsageCheck.Problem(parse) is { } problem) return VerbRunner.Usage(Console.Error, problem);
+        if (UsageCheck.Problem(parse) is { } problem) return Task.FromResult(VerbRunner.Usage(Console.Error, problem));
         // Ctrl+C cancels the verb's token; the verb then prints `proto: cancelled` and returns 130 itself. The
         // library's default grace (2 s) would end a slow process (a loaded machine, a large upload's ABOR) with 130
         // before it could say so or clean up; the verbs' own deadlines bound how long stopping takes.
         var configuration = new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(30) };
-        return await parse.InvokeAsync(configuration).ConfigureAwait(false);
+        return parse.InvokeAsync(configuration);
     }
 }
