@@ -248,7 +248,7 @@ for c in ours curl lftp; do
 done
 echo "    ours / curl: download $(bench_ratio c,ours,down c,curl,down higher), upload $(bench_ratio c,ours,up c,curl,up higher)   ours / lftp: download $(bench_ratio c,ours,down c,lftp,down higher), upload $(bench_ratio c,ours,up c,lftp,up higher)"
 echo "    CPU per GiB, ours / curl (above 1.00x: ours uses less): download $(bench_ratio c,ours,down,cpu c,curl,down,cpu lower), upload $(bench_ratio c,ours,up,cpu c,curl,up,cpu lower)"
-echo "    100-byte upload, the fixed cost of a run (ms): ours $(bench_med c,ours,tiny), curl $(bench_med c,curl,tiny), lftp $(bench_med c,lftp,tiny); ours' share of its 1 GiB upload: $(awk -v t="$(bench_stat c,ours,tiny median)" -v g="$(bench_stat c,ours,up median)" -v m="$SIZE_MIB" 'BEGIN { if (t == "nan" || g == "nan" || g == 0) print "n/a"; else printf "%.0f%%\n", t / 10 / (m * 1048576 / g / 1e9) }')"
+echo "    100-byte upload, the fixed cost of a run (ms): ours $(bench_med c,ours,tiny), curl $(bench_med c,curl,tiny), lftp $(bench_med c,lftp,tiny); ours' share of its $SIZE_MIB MiB upload: $(awk -v t="$(bench_stat c,ours,tiny median)" -v g="$(bench_stat c,ours,up median)" -v m="$SIZE_MIB" 'BEGIN { if (t == "nan" || g == "nan" || g == 0) print "n/a"; else printf "%.0f%%\n", t / 10 / (m * 1048576 / g / 1e9) }')"
 echo "(ratios: of the medians; above 1.00x means ours is better)"
 bench_footer
 bench_summary "FTP upload $SIZE_MIB MiB, our client (to vsftpd)" "$(bench_med c,ours,up GB/s), $(bench_med c,ours,up,cpu) s CPU/GiB" \
