@@ -2,8 +2,9 @@ using System.CommandLine;
 
 namespace Protocols.Cli.Common;
 
-/// <summary>A verb (or a group of verbs) by name, and how to build it given the arguments after its name.</summary>
-internal readonly record struct Verb(string Name, Func<string[], Command> Create)
+/// <summary>A verb (or a group of verbs) by name, and how to build it given the arguments after its name. A class: spans and
+/// arrays of a struct of ours are generic instantiations ReadyToRun leaves to the JIT.</summary>
+internal sealed record Verb(string Name, Func<string[], Command> Create)
 {
     public Verb(string name, Func<Command> create)
         : this(name, _ => create())
