@@ -157,6 +157,7 @@ public sealed partial class Http1Client : IAsyncDisposable
             await connection.Writer.DrainAsync(cancellationToken).ConfigureAwait(false);
         }
 
+        connection.WaitReadable(1);
         var parser = new ResponseHeadParser(_options) { Strings = strings };
         while (true)
         {

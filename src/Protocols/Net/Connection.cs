@@ -20,6 +20,7 @@ public sealed partial class Connection : IAsyncDisposable
     private SslStream? _tls;
     private PipeReader _input;
     private PipeWriter _output;
+    private readonly bool _completesInline;
     private int _closed;
     private int _disposed;
 
@@ -36,6 +37,12 @@ public sealed partial class Connection : IAsyncDisposable
         : this(options, new NetworkStream(socket, ownsSocket: true), ownsStream: true)
     {
         _socket = socket;
+        if (options.QuickReplies && options.Tls is null && SocketThread.TryCompleteInline(socket))
+        {
+            _completesInline = true;
+            Reader.CompletesInline = true;
+            Writer.CompletesInline = true;
+        }
         LocalEndPoint = socket.LocalEndPoint;
         RemoteEndPoint = socket.RemoteEndPoint;
     }

@@ -1,0 +1,56 @@
+namespace Protocols.Net;
+
+public sealed partial class Connection
+{
+    // Callers blocked in WaitReadable across the process: bounded, so that many requests at once cannot tie up the
+    // thread pool (the rest take the asynchronous path).
+    private static readonly int MaxCallerWaits = Math.Max(1, Environment.ProcessorCount / 2);
+    private static int s_callerWaits;
+
+    // After a wait that timed out, the next waits on this connection are skipped (the peer is slower than the wait).
+    private const int SkipAfterMiss = 16;
+    private int _waitsToSkip;
+
+    /// <summary>
+    /// For a reply expected in well under a millisecond (a keep-alive request to a near server): waits on the calling
+    /// thread, in poll(2), up to <paramref name="timeoutMilliseconds"/> for bytes, so that the next read completes at
+    /// once on this thread (the kernel wakes it directly; nothing goes through .NET's socket thread and the thread
+    /// pool). Only on a plain socket opened with <see cref="ConnectionOptions.QuickReplies"/>, with nothing buffered,
+    /// when few other callers wait so (<see cref="MaxCallerWaits"/>), and not for the next
+    /// <see cref="SkipAfterMiss"/> replies after one that took longer. True when bytes are there; false otherwise
+    /// (at once, or after the timeout): the read then waits asynchronously as usual.
+    /// </summary>
+    internal bool WaitReadable(int timeoutMilliseconds)
+    {
+        if (!_completesInline || _tls is not null || Reader.BufferedLength > 0 || Reader.IsCompleted) return false;
+        if (_waitsToSkip > 0)
+        {
+            _waitsToSkip--;
+            return false;
+        }
+        if (Interlocked.Increment(ref s_callerWaits) > MaxCallerWaits)
+        {
+            Interlocked.Decrement(ref s_callerWaits);
+            return false;
+        }
+        var handle = _socket!.SafeHandle;
+        var added = false;
+        try
+        {
+            handle.DangerousAddRef(ref added);
+            var wait = new SocketCalls.PollFd { Fd = (int)handle.DangerousGetHandle(), Events = SocketCalls.PollIn };
+            if (SocketCalls.poll(ref wait, 1, timeoutMilliseconds) > 0) return true;
+            _waitsToSkip = SkipAfterMiss;
+            return false;
+        }
+        catch (ObjectDisposedException)
+        {
+            return false; // closed meanwhile: the read tells
+        }
+        finally
+        {
+            if (added) handle.DangerousRelease();
+            Interlocked.Decrement(ref s_callerWaits);
+        }
+    }
+}
