@@ -4,12 +4,15 @@ public sealed partial class Connection
 {
     // Callers blocked in WaitReadable across the process: bounded, so that many requests at once cannot tie up the
     // thread pool (the rest take the asynchronous path).
-    private static readonly int MaxCallerWaits = Math.Max(1, Environment.ProcessorCount / 2);
+    internal static readonly int MaxCallerWaits = Math.Max(1, Environment.ProcessorCount / 2);
     private static int s_callerWaits;
 
     // After a wait that timed out, the next waits on this connection are skipped (the peer is slower than the wait).
     private const int SkipAfterMiss = 16;
     private int _waitsToSkip;
+
+    /// <summary>True when this socket's waits complete on .NET's socket thread (<see cref="ConnectionOptions.QuickReplies"/> on a plain socket, on Linux).</summary>
+    internal bool CompletesInline => _completesInline;
 
     /// <summary>
     /// For a reply expected in well under a millisecond (a keep-alive request to a near server): waits on the calling
