@@ -7,12 +7,20 @@ public sealed partial class Connection
     internal static readonly int MaxCallerWaits = Math.Max(1, Environment.ProcessorCount / 2);
     private static int s_callerWaits;
 
+    // How long WaitForReply waits: a peer on this machine that answers within this does so without any thread of
+    // .NET's event loop (its socket was connected outside it and never waited asynchronously); a farther peer's
+    // reply saves the hop from the socket thread to the pool when it comes within a millisecond.
+    internal const int LoopbackReplyWaitMilliseconds = 10, ReplyWaitMilliseconds = 1;
+
     // After a wait that timed out, the next waits on this connection are skipped (the peer is slower than the wait).
     private const int SkipAfterMiss = 16;
     private int _waitsToSkip;
 
     /// <summary>True when this socket's waits complete on .NET's socket thread (<see cref="ConnectionOptions.QuickReplies"/> on a plain socket, on Linux).</summary>
     internal bool CompletesInline => _completesInline;
+
+    /// <summary>After sending a request: <see cref="WaitReadable"/> for as long as suits the peer (<see cref="LoopbackReplyWaitMilliseconds"/> on this machine, else <see cref="ReplyWaitMilliseconds"/>).</summary>
+    internal bool WaitForReply() => WaitReadable(_loopbackPeer ? LoopbackReplyWaitMilliseconds : ReplyWaitMilliseconds);
 
     /// <summary>
     /// For a reply expected in well under a millisecond (a keep-alive request to a near server): waits on the calling
