@@ -19,6 +19,9 @@ public sealed partial class Connection
     /// <summary>True when this socket's waits complete on .NET's socket thread (<see cref="ConnectionOptions.QuickReplies"/> on a plain socket, on Linux).</summary>
     internal bool CompletesInline => _completesInline;
 
+    /// <summary>The socket's descriptor, for tests that look at it from outside (/proc); null when not a socket.</summary>
+    internal int? SocketDescriptor => _socket is { } socket ? (int)socket.SafeHandle.DangerousGetHandle() : null;
+
     /// <summary>After sending a request: <see cref="WaitReadable"/> for as long as suits the peer (<see cref="LoopbackReplyWaitMilliseconds"/> on this machine, else <see cref="ReplyWaitMilliseconds"/>).</summary>
     internal bool WaitForReply() => WaitReadable(_loopbackPeer ? LoopbackReplyWaitMilliseconds : ReplyWaitMilliseconds);
 

@@ -148,4 +148,49 @@ public class QuickRepliesTests
             }
         }
     }
+
+    /// <summary>Whether the descriptor is registered with an epoll instance of this process (the lines of /proc/self/fdinfo of each epoll descriptor).</summary>
+    private static bool InEventLoop(int descriptor)
+    {
+        foreach (var fd in Directory.GetFiles("/proc/self/fd"))
+        {
+            string target;
+            try
+            {
+                target = new FileInfo(fd).LinkTarget ?? "";
+            }
+            catch (IOException)
+            {
+                continue; // closed meanwhile
+            }
+            if (target != "anon_inode:[eventpoll]") continue;
+            var lines = File.ReadAllLines($"/proc/self/fdinfo/{Path.GetFileName(fd)}");
+            if (lines.Any(l => l.StartsWith("tfd:") && l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1] == descriptor.ToString(System.Globalization.CultureInfo.InvariantCulture))) return true;
+        }
+        return false;
+    }
+
+    [Test]
+    public async Task A_loopback_connection_with_quick_replies_stays_out_of_the_event_loop_until_it_waits_asynchronously()
+    {
+        var (client, server, listener) = await PairAsync();
+        using var _ = listener;
+        await using var __ = client;
+        await using var ___ = server;
+        var fd = client.SocketDescriptor!.Value;
+        for (var i = 0; i < 20; i++)
+        {
+            await client.Writer.WriteAsync("ping\r\n"u8.ToArray());
+            Assert.That(await server.Reader.ReadLineStringAsync().Seconds(), Is.EqualTo("ping"));
+            await server.Writer.WriteAsync("pong\r\n"u8.ToArray());
+            Assert.That(client.WaitForReply(), Is.True, $"reply {i} within the wait");
+            Assert.That(await client.Reader.ReadLineStringAsync().Seconds(), Is.EqualTo("pong"));
+        }
+        Assert.That(InEventLoop(fd), Is.False, "twenty quick replies, no asynchronous wait: not registered with epoll");
+        var reading = client.Reader.ReadLineStringAsync();
+        Assert.That(reading.IsCompleted, Is.False);
+        await server.Writer.WriteAsync("late\r\n"u8.ToArray());
+        Assert.That(await reading.ConfigureAwait(false), Is.EqualTo("late"));
+        Assert.That(InEventLoop(fd), Is.True, "an asynchronous wait registers it (the check sees registrations)");
+    }
 }
