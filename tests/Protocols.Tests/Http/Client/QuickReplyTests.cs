@@ -24,6 +24,7 @@ public class QuickReplyTests
 
     [TestCase(0, 0, TestName = "Quick replies")]
     [TestCase(50, 0, TestName = "Replies slower than the wait on the caller's thread")]
+    [TestCase(0, 2, TestName = "A body that comes just after the head")]
     [TestCase(0, 50, TestName = "A body that comes later than the head")]
     public async Task Every_continuation_of_the_caller_runs_on_the_thread_pool(int delay, int bodyDelay)
     {
