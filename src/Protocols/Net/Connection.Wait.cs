@@ -30,6 +30,7 @@ public sealed partial class Connection
     /// thread, in poll(2), up to <paramref name="timeoutMilliseconds"/> for bytes, so that the next read completes at
     /// once on this thread (the kernel wakes it directly; nothing goes through .NET's socket thread and the thread
     /// pool). Only on a plain socket opened with <see cref="ConnectionOptions.QuickReplies"/>, with nothing buffered,
+    /// on a thread without a <see cref="SynchronizationContext"/> of its own (a UI thread's, a test runner's),
     /// when few other callers wait so (<see cref="MaxCallerWaits"/>), and not for the next
     /// <see cref="SkipAfterMiss"/> replies after one that took longer. True when bytes are there; false otherwise
     /// (at once, or after the timeout): the read then waits asynchronously as usual.
@@ -37,6 +38,7 @@ public sealed partial class Connection
     internal bool WaitReadable(int timeoutMilliseconds)
     {
         if (!_completesInline || _tls is not null || Reader.BufferedLength > 0 || Reader.IsCompleted) return false;
+        if (SynchronizationContext.Current is { } context && context.GetType() != typeof(SynchronizationContext)) return false; // a UI thread (or the like) is never held up
         if (_waitsToSkip > 0)
         {
             _waitsToSkip--;

@@ -26,6 +26,28 @@ public class QuickRepliesTests
         return (client, server, listener);
     }
 
+    // The test runner's thread has a synchronization context of its own, on which WaitReadable never waits: these
+    // call it as the client does from the thread pool.
+    private static bool Wait(Connection connection, int timeoutMilliseconds) => WithoutContext(() => connection.WaitReadable(timeoutMilliseconds));
+
+    private static bool WaitForReply(Connection connection) => WithoutContext(connection.WaitForReply);
+
+    private static bool WithoutContext(Func<bool> wait)
+    {
+        var previous = SynchronizationContext.Current;
+        SynchronizationContext.SetSynchronizationContext(null);
+        try
+        {
+            return wait();
+        }
+        finally
+        {
+            SynchronizationContext.SetSynchronizationContext(previous);
+        }
+    }
+
+    private sealed class OwnContext : SynchronizationContext;
+
     private static async Task SendLaterAsync(Connection connection, string text, int delayMilliseconds)
     {
         await Task.Delay(delayMilliseconds);
@@ -76,12 +98,34 @@ public class QuickRepliesTests
         await using var __ = client;
         await using var ___ = server;
         var sending = SendLaterAsync(server, "a\r\nb\r\n", 100);
-        Assert.That(client.WaitReadable(5000), Is.True, "the bytes arrived within the wait");
+        Assert.That(Wait(client, 5000), Is.True, "the bytes arrived within the wait");
         await sending;
         Assert.That(await client.Reader.ReadLineStringAsync().Seconds(), Is.EqualTo("a"));
         Assert.That(client.Reader.BufferedLength, Is.GreaterThan(0));
-        Assert.That(client.WaitReadable(5000), Is.False, "something is buffered: no wait");
+        Assert.That(Wait(client, 5000), Is.False, "something is buffered: no wait");
         Assert.That(await client.Reader.ReadLineStringAsync().Seconds(), Is.EqualTo("b"));
+    }
+
+    [Test]
+    public async Task WaitReadable_never_holds_up_a_thread_with_a_synchronization_context()
+    {
+        var (client, server, listener) = await PairAsync();
+        using var _ = listener;
+        await using var __ = client;
+        await using var ___ = server;
+        await server.Writer.WriteAsync("x\r\n"u8.ToArray());
+        await Task.Delay(100);
+        var previous = SynchronizationContext.Current;
+        SynchronizationContext.SetSynchronizationContext(new OwnContext());
+        try
+        {
+            Assert.That(client.WaitReadable(1000), Is.False, "a thread with a context of its own: no wait");
+        }
+        finally
+        {
+            SynchronizationContext.SetSynchronizationContext(previous);
+        }
+        Assert.That(Wait(client, 1000), Is.True, "without one, the same call waits (and finds the bytes)");
     }
 
     [Test]
@@ -91,11 +135,11 @@ public class QuickRepliesTests
         using var _ = listener;
         await using var __ = client;
         await using var ___ = server;
-        Assert.That(client.WaitReadable(20), Is.False, "nothing sent: the wait times out");
+        Assert.That(Wait(client, 20), Is.False, "nothing sent: the wait times out");
         await server.Writer.WriteAsync("x\r\n"u8.ToArray());
         await Task.Delay(100);
-        for (var i = 0; i < 16; i++) Assert.That(client.WaitReadable(1000), Is.False, $"skipped wait {i + 1} after the miss");
-        Assert.That(client.WaitReadable(1000), Is.True, "the 17th waits again, and the bytes are there");
+        for (var i = 0; i < 16; i++) Assert.That(Wait(client, 1000), Is.False, $"skipped wait {i + 1} after the miss");
+        Assert.That(Wait(client, 1000), Is.True, "the 17th waits again, and the bytes are there");
         Assert.That(await client.Reader.ReadLineStringAsync().Seconds(), Is.EqualTo("x"));
     }
 
@@ -109,12 +153,12 @@ public class QuickRepliesTests
         await server.Writer.WriteAsync("x\r\n"u8.ToArray());
         await Task.Delay(100);
         Assert.That(client.CompletesInline, Is.False);
-        Assert.That(client.WaitReadable(1000), Is.False);
+        Assert.That(Wait(client, 1000), Is.False);
         var (memoryClient, memoryServer) = Connection.CreatePair(Quick);
         await using var ____ = memoryClient;
         await using var _____ = memoryServer;
         await memoryServer.Writer.WriteAsync("y\r\n"u8.ToArray());
-        Assert.That(memoryClient.WaitReadable(1000), Is.False);
+        Assert.That(Wait(memoryClient, 1000), Is.False);
     }
 
     [Test]
@@ -133,10 +177,10 @@ public class QuickRepliesTests
             var last = pairs[^1];
             await last.Server.Writer.WriteAsync("z\r\n"u8.ToArray());
             await Task.Delay(100);
-            Assert.That(last.Client.WaitReadable(10_000), Is.False, "no slot free: no wait");
+            Assert.That(Wait(last.Client, 10_000), Is.False, "no slot free: no wait");
             foreach (var p in pairs.Take(Connection.MaxCallerWaits)) await p.Server.Writer.WriteAsync("w\r\n"u8.ToArray());
             foreach (var w in waiting) Assert.That(await w.Seconds(), Is.True, "woken by the bytes");
-            Assert.That(last.Client.WaitReadable(10_000), Is.True, "a slot is free again");
+            Assert.That(Wait(last.Client, 10_000), Is.True, "a slot is free again");
         }
         finally
         {
@@ -183,7 +227,7 @@ public class QuickRepliesTests
             await client.Writer.WriteAsync("ping\r\n"u8.ToArray());
             Assert.That(await server.Reader.ReadLineStringAsync().Seconds(), Is.EqualTo("ping"));
             await server.Writer.WriteAsync("pong\r\n"u8.ToArray());
-            Assert.That(client.WaitForReply(), Is.True, $"reply {i} within the wait");
+            Assert.That(WaitForReply(client), Is.True, $"reply {i} within the wait");
             Assert.That(await client.Reader.ReadLineStringAsync().Seconds(), Is.EqualTo("pong"));
         }
         Assert.That(InEventLoop(fd), Is.False, "twenty quick replies, no asynchronous wait: not registered with epoll");
