@@ -95,6 +95,7 @@ public sealed class HttpClientOptions
             MaxLineLength = MaxLineLength,
             AcceptBareLf = AcceptBareLf,
             ReceiveBufferSize = ReceiveBufferSize,
+            QuickReplies = true,
         };
         if (origin.IsTls)
         {
