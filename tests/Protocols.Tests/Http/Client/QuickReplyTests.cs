@@ -30,10 +30,23 @@ public class QuickReplyTests
         // On the pool, as an application's requests run (the test runner's own context would turn the quick wait off).
         await Task.Run(() => RequestsAsync(delay, bodyDelay));
 
-    private static async Task RequestsAsync(int delay, int bodyDelay)
+    [TestCase(true)]
+    [TestCase(false)]
+    public void The_switch_reaches_the_connection_options(bool quick)
+    {
+        var options = new HttpClientOptions { QuickReplies = quick };
+        Assert.That(options.ToConnectionOptions(HttpOrigin.From(new Uri("http://127.0.0.1:8080/"))).QuickReplies, Is.EqualTo(quick));
+        Assert.That(new HttpClientOptions().QuickReplies, Is.True, "on by default");
+    }
+
+    [Test]
+    public async Task Without_quick_replies_the_same_requests_work() =>
+        await Task.Run(() => RequestsAsync(0, 2, quickReplies: false));
+
+    private static async Task RequestsAsync(int delay, int bodyDelay, bool quickReplies = true)
     {
         await using var server = Replying(delay, bodyDelay);
-        await using var client = new Http1Client(new HttpClientOptions { Timeout = Wait, ReadTimeout = Wait });
+        await using var client = new Http1Client(new HttpClientOptions { Timeout = Wait, ReadTimeout = Wait, QuickReplies = quickReplies });
         for (var i = 0; i < 40; i++)
         {
             // Not wrapped in WaitAsync (that would move the continuation itself): the client's timeouts bound these awaits.
