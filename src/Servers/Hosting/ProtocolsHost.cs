@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -87,6 +88,7 @@ public sealed class ProtocolsHost : IAsyncDisposable
             sockets.WaitForDataBeforeAllocatingBuffer = false;
             foreach (var configure in builder.SocketConfigurations) configure(sockets);
         });
+        web.Services.Replace(ServiceDescriptor.Singleton<IMemoryPoolFactory<byte>, ReceiveBufferPoolFactory>()); // 32 KiB receives
         foreach (var service in builder.Services) web.Services.Add(service);
         web.Services.Replace(ServiceDescriptor.Singleton(builder.LoggerFactory));
         var endpoints = new List<HostedEndpoint>();
