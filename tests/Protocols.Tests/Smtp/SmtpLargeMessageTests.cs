@@ -70,23 +70,6 @@ public class SmtpLargeMessageTests
     }
 
     [Test]
-    public async Task SizeLimitInBlocksAtTheLimitKeepsOnePastIsRefusedAndTheSessionGoesOn()
-    {
-        const int limit = 2 * MessageBuffer.ChunkSize + 100;
-        await using var h = await SmtpSessionHarness.StartAsync(new SmtpServerOptions { Limits = { MaxMessageSize = limit } });
-        var atLimit = Message(limit);
-        Assert.That(ReadAll(await SendAsync(h, atLimit)), Is.EqualTo(atLimit));
-        await h.CommandAsync("MAIL FROM:<a@example.org>", 250);
-        await h.CommandAsync("RCPT TO:<b@example.org>", 250);
-        await h.CommandAsync("DATA", 354);
-        await h.SendRawAsync(Message(limit + 1) + ".\r\n");
-        await h.ExpectAsync(552);
-        var next = Message(limit - 1);
-        Assert.That(ReadAll(await SendAsync(h, next)), Is.EqualTo(next));
-        Assert.That(h.Store.Messages, Has.Count.EqualTo(2));
-    }
-
-    [Test]
     public async Task StoreWithASpoolDirectoryGetsOneBlock()
     {
         var seen = new List<(bool Contiguous, string Text)>();
