@@ -34,7 +34,7 @@ public sealed class InMemoryMessageStore : IMessageStore
 
     public ValueTask SaveAsync(ReceivedMessage message, CancellationToken cancellationToken)
     {
-        if (message.Content.IsSpooled) _ = message.Raw; // a spooled message (from another store's session) is read while its file is there
+        _ = message.Raw; // a spooled message (from another store's session) is read while its file is there
         List<TaskCompletionSource<ReceivedMessage>>? wake = null;
         lock (_gate)
         {

@@ -4,19 +4,16 @@ using Microsoft.Win32.SafeHandles;
 namespace Protocols.Servers.Smtp;
 
 /// <summary>
-/// A write-only stream that collects one message in pooled 128 KiB chunks (no copy on growth), up to a limit past
-/// which it counts but stops storing. Past <see cref="SpoolThreshold"/> it moves what it has to a spool file in
-/// <see cref="SpoolDirectory"/> and writes the rest there through one chunk, so a message of any size costs at most
-/// the threshold plus 128 KiB of memory. <see cref="TakeContent"/> hands the message over: the spool file; or, when
-/// the store keeps messages in memory (no <see cref="SpoolDirectory"/>) and the message fills more than one chunk,
-/// the chunks themselves (no copy: they leave the pool with the message; 128 KiB puts them on the large-object heap,
-/// where the GC does not copy them as they age); else the one exact copy the message keeps. When the client declared
-/// the size (MAIL FROM SIZE=, <see cref="Expect"/>) the bytes go straight into the array the message keeps.
+/// A write-only stream that collects one message in pooled 64 KiB chunks (no large-object-heap churn, no copy on
+/// growth), up to a limit past which it counts but stops storing. Past <see cref="SpoolThreshold"/> it moves what it
+/// has to a spool file in <see cref="SpoolDirectory"/> and writes the rest there through one chunk, so a message of
+/// any size costs at most the threshold plus 64 KiB of memory. <see cref="TakeContent"/> hands the message over: the
+/// spool file, or the one exact copy the message keeps; when the client declared the size (MAIL FROM SIZE=,
+/// <see cref="Expect"/>) the bytes go straight into the array the message keeps, with no copy at the end.
 /// </summary>
 internal sealed class MessageBuffer : Stream
 {
-    /// <summary>Bytes per chunk: 128 KiB, past the large-object threshold (85,000 bytes).</summary>
-    public const int ChunkSize = 128 * 1024;
+    private const int ChunkSize = 64 * 1024;
 
     /// <summary>Largest declared size written into one array from the start (a larger or lying SIZE= gets chunks).</summary>
     public const int MaxExpected = 4 * 1024 * 1024;
@@ -155,7 +152,6 @@ internal sealed class MessageBuffer : Stream
     /// released), else the bytes in memory (<see cref="TakeMessage"/>).</summary>
     public MessageContent TakeContent()
     {
-        if (_file is null && _whole is null && SpoolDirectory is null && _chunks.Count > 1) return TakeChunks();
         if (_file is null) return MessageContent.FromMemory(TakeMessage());
         if (_lastUsed > 0) FlushChunk();
         _file.Dispose();
@@ -178,24 +174,6 @@ internal sealed class MessageBuffer : Stream
             return whole.AsMemory(0, (int)_stored);
         }
         return ToArray();
-    }
-
-    /// <summary>The chunks as the message's blocks (the last one copied to an exact array when less than half of it is
-    /// used, and returned to the pool); the buffer lets go of them.</summary>
-    private MessageContent TakeChunks()
-    {
-        var segments = new ReadOnlyMemory<byte>[_chunks.Count];
-        for (var i = 0; i < _chunks.Count - 1; i++) segments[i] = _chunks[i];
-        var last = _chunks[^1];
-        if (_lastUsed < ChunkSize / 2)
-        {
-            segments[^1] = last.AsSpan(0, _lastUsed).ToArray();
-            ArrayPool<byte>.Shared.Return(last);
-        }
-        else segments[^1] = last.AsMemory(0, _lastUsed);
-        _chunks.Clear();
-        Release();
-        return MessageContent.FromSegments(segments);
     }
 
     private void SpillWhole()

@@ -3,9 +3,8 @@ using Protocols.Servers.FileSystem;
 namespace Protocols.Servers.Smtp;
 
 /// <summary>
-/// The bytes of one received message: in memory (up to <see cref="SmtpServerLimits.SpoolThreshold"/>; one block, or
-/// several for a large message kept by a store that keeps messages in memory), or in a spool file the session wrote
-/// while the message arrived. Read it with <see cref="OpenRead"/> (a stream either way; bounded
+/// The bytes of one received message: in memory (up to <see cref="SmtpServerLimits.SpoolThreshold"/>), or in a spool
+/// file the session wrote while the message arrived. Read it with <see cref="OpenRead"/> (a stream either way; bounded
 /// memory) or <see cref="Memory"/> (the whole message as one block: free in memory, loaded from the file on first use
 /// for a spooled one). The session releases it after the store returns: a spool file the store did not take
 /// (<see cref="TryMoveTo"/>) is deleted then, so a store or hook that keeps the message past
@@ -15,7 +14,6 @@ public sealed class MessageContent
 {
     private readonly object _gate = new();
     private ReadOnlyMemory<byte> _memory;
-    private ReadOnlyMemory<byte>[]? _segments;
     private string? _path;
     private bool _loaded;
     private bool _owned;
@@ -28,12 +26,6 @@ public sealed class MessageContent
         Length = memory.Length;
     }
 
-    private MessageContent(ReadOnlyMemory<byte>[] segments, long length)
-    {
-        _segments = segments;
-        Length = length;
-    }
-
     private MessageContent(string path, long length)
     {
         _path = path;
@@ -43,17 +35,6 @@ public sealed class MessageContent
 
     /// <summary>Bytes already in memory.</summary>
     public static MessageContent FromMemory(ReadOnlyMemory<byte> bytes) => new(bytes);
-
-    /// <summary>Bytes in memory in several blocks (a large message as the session received it, when the store keeps
-    /// messages in memory: no copy into one array unless <see cref="Memory"/> asks for it). The blocks become the
-    /// content's: nobody else may write or reuse them.</summary>
-    internal static MessageContent FromSegments(ReadOnlyMemory<byte>[] segments)
-    {
-        ArgumentNullException.ThrowIfNull(segments);
-        long length = 0;
-        foreach (var segment in segments) length += segment.Length;
-        return new MessageContent(segments, length);
-    }
 
     /// <summary>A spool file of <paramref name="length"/> bytes, owned: deleted on <see cref="Release"/> unless moved.</summary>
     internal static MessageContent FromSpool(string path, long length) => new(path, length);
@@ -70,12 +51,9 @@ public sealed class MessageContent
     /// <summary>The spool file (or where the store moved it), or null in memory.</summary>
     public string? FilePath { get { lock (_gate) return _path; } }
 
-    /// <summary>Whether the bytes are one block in memory already (<see cref="Memory"/> costs nothing).</summary>
-    internal bool IsContiguous { get { lock (_gate) return _loaded; } }
-
     /// <summary>The whole message as one block. For a spooled message this reads the file into memory on first use
-    /// and keeps it (prefer <see cref="OpenRead"/>), for one in several blocks it joins them (once); throws
-    /// <see cref="InvalidOperationException"/> when the spool file was released before anyone read it.</summary>
+    /// and keeps it (prefer <see cref="OpenRead"/>); throws <see cref="InvalidOperationException"/> when the spool file
+    /// was released before anyone read it.</summary>
     public ReadOnlyMemory<byte> Memory
     {
         get
@@ -83,30 +61,20 @@ public sealed class MessageContent
             lock (_gate)
             {
                 if (_loaded) return _memory;
-                if (_segments is { } segments)
-                {
-                    _memory = Join(segments, Length);
-                    _segments = null;
-                }
-                else
-                {
-                    if (_released && _owned) throw Gone();
-                    _memory = File.ReadAllBytes(_path!);
-                }
+                if (_released && _owned) throw Gone();
+                _memory = File.ReadAllBytes(_path!);
                 _loaded = true;
                 return _memory;
             }
         }
     }
 
-    /// <summary>A read-only stream over the bytes (a file stream for a spooled message, nothing loaded; a stream over the
-    /// blocks for one in several, nothing joined).</summary>
+    /// <summary>A read-only stream over the bytes (a file stream for a spooled message, nothing loaded).</summary>
     public Stream OpenRead()
     {
         lock (_gate)
         {
             if (_loaded) return Open(_memory);
-            if (_segments is { } segments) return new SegmentStream(segments, Length);
             if (_released && _owned) throw Gone();
             return new FileStream(_path!, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 64 * 1024);
         }
@@ -147,18 +115,6 @@ public sealed class MessageContent
             _released = true;
             if (_owned && _path is not null) MessageSpool.Delete(_path);
         }
-    }
-
-    private static byte[] Join(ReadOnlyMemory<byte>[] segments, long length)
-    {
-        var whole = GC.AllocateUninitializedArray<byte>(checked((int)length));
-        var offset = 0;
-        foreach (var segment in segments)
-        {
-            segment.Span.CopyTo(whole.AsSpan(offset));
-            offset += segment.Length;
-        }
-        return whole;
     }
 
     private static MemoryStream Open(ReadOnlyMemory<byte> bytes) =>

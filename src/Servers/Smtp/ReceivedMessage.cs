@@ -106,7 +106,7 @@ public sealed class ReceivedMessage
 
     private HeaderList LoadHeaders()
     {
-        if (Content.IsContiguous) return MailParser.LoadHeaders(Raw);
+        if (!Content.IsSpooled) return MailParser.LoadHeaders(Raw);
         using var stream = OpenRead();
         return MailParser.LoadHeaders(stream);
     }
