@@ -29,7 +29,8 @@ public sealed partial class SqliteMailStore
     private const string MailboxSql = "INSERT INTO mailboxes(name, uidnext) VALUES(@m, @next) ON CONFLICT(name) DO UPDATE SET uidnext = excluded.uidnext";
 
     /// <summary>Row by row with statements compiled once on the writer: in-process SQLite has no round trip to save. What
-    /// sums over the batch (the totals, each recipient mailbox's UIDNEXT) is written once per batch.</summary>
+    /// sums over the batch (the totals, each recipient mailbox's UIDNEXT) is written once per batch. The full-text rows
+    /// follow in a transaction of their own (SqliteMailStore.Index.cs).</summary>
     private protected override async Task<long[]> InsertBatchAsync(DbConnection connection, DbTransaction transaction, IReadOnlyList<Prepared> batch,
         CancellationToken cancellationToken)
     {
@@ -45,7 +46,6 @@ public sealed partial class SqliteMailStore
             var uid = Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture);
             uids[i] = uid;
             if (file is null) await WriteBodyAsync(connection, transaction, uid, mail.Content, cancellationToken).ConfigureAwait(false);
-            await IndexAsync(connection, transaction, uid, digest, cancellationToken).ConfigureAwait(false);
             foreach (var mailbox in mail.EnvelopeTo.Select(MailIds.Mailbox).Distinct(StringComparer.Ordinal))
             {
                 if (mailbox == MailQuery.Inbox) continue;
@@ -130,14 +130,4 @@ public sealed partial class SqliteMailStore
     /// SMTP server's case), else a copy.</summary>
     internal static byte[] WholeArray(ReadOnlyMemory<byte> raw) =>
         MemoryMarshal.TryGetArray(raw, out var segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length ? segment.Array : raw.ToArray();
-
-    private async Task IndexAsync(DbConnection connection, DbTransaction transaction, long uid, MailDigest digest, CancellationToken cancellationToken)
-    {
-        var index = WriterCommand(connection, transaction, "INSERT INTO search(rowid, subject, addresses, body) VALUES(@uid, @subject, @addresses, @body)");
-        Set(index, "@uid", uid);
-        Set(index, "@subject", digest.Subject ?? "");
-        Set(index, "@addresses", digest.Addresses);
-        Set(index, "@body", digest.Text);
-        await index.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-    }
 }
