@@ -8,7 +8,7 @@ namespace Protocols.Servers.Mail.Sqlite;
 /// <summary>
 /// The full-text index follows the commits instead of riding in them: a commit (what the 250 waits for) writes the
 /// summary row, the bytes and the counters; the FTS5 rows follow in a transaction of their own for many commits at
-/// once (every <see cref="IndexBatch"/> messages under load, or <see cref="IndexDelay"/> after the last commit), which
+/// once (every <see cref="IndexBatch"/> messages under load, or 200 ms after the last commit), which
 /// writes one FTS5 segment where each commit wrote one. <c>meta.indexed_up_to</c> (in the same transaction as the
 /// rows) says up to which UID the index is complete; at start the messages above it are indexed again from their
 /// bytes (a crash in between). A search with free-text terms first indexes what is pending, so every acknowledged
@@ -21,9 +21,6 @@ public sealed partial class SqliteMailStore
 
     /// <summary>Or this much text (chars) is pending: the bound on what waits in memory.</summary>
     private const long IndexBatchChars = 4L * 1024 * 1024;
-
-    /// <summary>Or this long after the last commit (a quiet moment).</summary>
-    internal static readonly TimeSpan IndexDelay = TimeSpan.FromMilliseconds(200);
 
     private const string IndexSql = """
         INSERT INTO search(rowid, subject, addresses, body) SELECT @uid, @subject, @addresses, @body
@@ -67,7 +64,7 @@ public sealed partial class SqliteMailStore
             }
             if (_closing) return;
             _indexTimer ??= new Timer(_ => OnQuiet(), null, Timeout.Infinite, Timeout.Infinite);
-            _indexTimer.Change(IndexDelay, Timeout.InfiniteTimeSpan);
+            _indexTimer.Change(_options.IndexDelay, Timeout.InfiniteTimeSpan);
         }
     }
 
