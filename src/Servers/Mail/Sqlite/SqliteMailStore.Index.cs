@@ -34,6 +34,7 @@ public sealed partial class SqliteMailStore
     private readonly Lock _pendingGate = new();
     private List<ToIndex> _pending = [];
     private long _pendingChars;
+    private bool _indexing;
     private Timer? _indexTimer;
     private Task _idleIndex = Task.CompletedTask;
     private bool _closing;
@@ -102,7 +103,8 @@ public sealed partial class SqliteMailStore
     {
         lock (_pendingGate)
         {
-            if (_pending.Count == 0) return;
+            // Nothing pending and no index transaction under way (its rows may not be committed yet: wait for it).
+            if (_pending.Count == 0 && !_indexing) return;
         }
         // The index is written synchronously: off a socket thread first, as the reads are.
         if (!Thread.CurrentThread.IsThreadPoolThread) await Task.Yield();
@@ -122,6 +124,7 @@ public sealed partial class SqliteMailStore
                 batch = _pending;
                 _pending = [];
                 _pendingChars = 0;
+                _indexing = batch.Count > 0;
             }
             if (batch.Count == 0) return;
             try
@@ -143,6 +146,7 @@ public sealed partial class SqliteMailStore
         }
         finally
         {
+            lock (_pendingGate) _indexing = false;
             WriteGate.Release();
         }
     }
