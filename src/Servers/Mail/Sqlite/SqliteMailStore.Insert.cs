@@ -21,10 +21,7 @@ public sealed partial class SqliteMailStore
 
     private const string RecipientSql = "INSERT INTO recipients(mailbox, uid) VALUES(@m, @uid) ON CONFLICT DO NOTHING";
 
-    private const string TotalsSql = """
-        UPDATE totals SET messages = messages + (SELECT count(*) FROM messages WHERE uid BETWEEN @first AND @last),
-            bytes = bytes + (SELECT COALESCE(sum(size), 0) FROM messages WHERE uid BETWEEN @first AND @last)
-        """;
+    private const string TotalsSql = "UPDATE totals SET messages = messages + @messages, bytes = bytes + @bytes";
 
     private const string MailboxSql = "INSERT INTO mailboxes(name, uidnext) VALUES(@m, @next) ON CONFLICT(name) DO UPDATE SET uidnext = excluded.uidnext";
 
@@ -38,6 +35,7 @@ public sealed partial class SqliteMailStore
         var insert = WriterCommand(connection, transaction, InsertSql);
         var recipient = WriterCommand(connection, transaction, RecipientSql);
         Dictionary<string, long>? mailboxes = null;
+        long stored = 0, bytes = 0;
         for (var i = 0; i < batch.Count; i++)
         {
             var (id, mail, digest, file, _) = batch[i];
@@ -45,6 +43,8 @@ public sealed partial class SqliteMailStore
             if (await insert.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is not { } value || value is DBNull) continue;
             var uid = Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture);
             uids[i] = uid;
+            stored++;
+            bytes += mail.Size;
             if (file is null) await WriteBodyAsync(connection, transaction, uid, mail.Content, cancellationToken).ConfigureAwait(false);
             foreach (var mailbox in mail.EnvelopeTo.Select(MailIds.Mailbox).Distinct(StringComparer.Ordinal))
             {
@@ -55,12 +55,11 @@ public sealed partial class SqliteMailStore
                 (mailboxes ??= new(StringComparer.Ordinal))[mailbox] = uid + 1;
             }
         }
-        if (uids.LastOrDefault(u => u != 0) is var last and > 0)
+        if (stored > 0)
         {
-            // The batch's rows are every UID from its first to its last (one writer, UIDs ascending in batch order).
             var totals = WriterCommand(connection, transaction, TotalsSql);
-            Set(totals, "@first", uids.First(u => u != 0));
-            Set(totals, "@last", last);
+            Set(totals, "@messages", stored);
+            Set(totals, "@bytes", bytes);
             await totals.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
         if (mailboxes is not null)
