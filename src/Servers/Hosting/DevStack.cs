@@ -97,7 +97,7 @@ public sealed class DevStack : IAsyncDisposable
                 Faults = faults,
             };
             if (settings.MaxSize is { } maxSize) smtpOptions.Limits.MaxMessageSize = maxSize;
-            builder.AddEndpoint("smtp", EndpointKind.Tcp, new IPEndPoint(address, settings.SmtpPort), listen => listen.UseSmtp(smtpOptions));
+            builder.AddLineEndpoint("smtp", new IPEndPoint(address, settings.SmtpPort), new SmtpConnectionHandler(smtpOptions));
 
             var maildrop = Pop3MailboxProvider.Shared(new MailStorePop3Mailbox(mail), settings.User, settings.Password);
             builder.AddPop3Server(maildrop, new Pop3ServerOptions { Certificate = certificate }, new IPEndPoint(address, settings.Pop3Port), metrics: metrics);

@@ -18,27 +18,31 @@ namespace Protocols.Servers.Hosting;
 /// Built on the framework's supported lean builder (<c>WebApplication.CreateEmptyBuilder</c> with
 /// <c>UseKestrelCore</c>): Kestrel comes from its own DI registrations, nothing is reached by reflection. The server is
 /// started with one lean <see cref="Microsoft.AspNetCore.Hosting.Server.IHttpApplication{TContext}"/> for every HTTP
-/// endpoint; raw TCP endpoints get their connection handlers.
+/// endpoint; raw TCP endpoints get their connection handlers. Line endpoints (<see cref="ProtocolsHostBuilder.AddLineEndpoint"/>)
+/// are not Kestrel's: each has its own <see cref="LineListener"/>, bound before Kestrel starts and stopped with it.
 /// </summary>
 public sealed class ProtocolsHost : IAsyncDisposable
 {
-    private readonly IServer _server;
+    private readonly IServer? _server;
     private readonly WebApplication _app;
+    private readonly IReadOnlyList<LineListener> _listeners;
     private int _stopped;
 
-    private ProtocolsHost(IServer server, WebApplication app, IReadOnlyList<HostedEndpoint> endpoints)
+    private ProtocolsHost(IServer? server, WebApplication app, IReadOnlyList<LineListener> listeners, IReadOnlyList<HostedEndpoint> endpoints)
     {
         _server = server;
         _app = app;
+        _listeners = listeners;
         Endpoints = endpoints;
     }
 
     /// <summary>Every endpoint, bound, in registration order.</summary>
     public IReadOnlyList<HostedEndpoint> Endpoints { get; }
 
-    /// <summary>The addresses Kestrel reports as bound (its <see cref="IServerAddressesFeature"/>).</summary>
+    /// <summary>The addresses Kestrel reports as bound (its <see cref="IServerAddressesFeature"/>; line endpoints of
+    /// <see cref="ProtocolsHostBuilder.AddLineEndpoint"/> are not Kestrel's: see <see cref="Endpoints"/>).</summary>
     public IReadOnlyCollection<string> Addresses =>
-        _server.Features.Get<IServerAddressesFeature>()?.Addresses.ToList() ?? [];
+        _server?.Features.Get<IServerAddressesFeature>()?.Addresses.ToList() ?? [];
 
     /// <summary>The endpoint registered under <paramref name="name"/>.</summary>
     public HostedEndpoint this[string name] =>
@@ -61,7 +65,9 @@ public sealed class ProtocolsHost : IAsyncDisposable
         grace.CancelAfter(gracePeriod ?? TimeSpan.FromSeconds(5));
         try
         {
-            await _server.StopAsync(grace.Token).ConfigureAwait(false);
+            var stops = _listeners.Select(l => l.StopAsync(grace.Token)).ToList();
+            if (_server is not null) stops.Add(_server.StopAsync(grace.Token));
+            await Task.WhenAll(stops).ConfigureAwait(false);
         }
         finally
         {
@@ -89,15 +95,15 @@ public sealed class ProtocolsHost : IAsyncDisposable
         });
         foreach (var service in builder.Services) web.Services.Add(service);
         web.Services.Replace(ServiceDescriptor.Singleton(builder.LoggerFactory));
-        var endpoints = new List<HostedEndpoint>();
+        var endpoints = builder.Registrations.Select(r => r.Endpoint).ToList();
+        var kestrel = builder.Registrations.Where(r => r.Configure is not null).ToList();
         web.WebHost.ConfigureKestrel(options =>
         {
             options.AddServerHeader = false;
             foreach (var configure in builder.KestrelConfigurations) configure(options);
-            foreach (var registration in builder.Registrations)
+            foreach (var registration in kestrel)
             {
                 var endpoint = registration.Endpoint;
-                endpoints.Add(endpoint);
                 options.Listen(endpoint.Requested, listen =>
                 {
                     endpoint.ListenOptions = listen;
@@ -109,30 +115,49 @@ public sealed class ProtocolsHost : IAsyncDisposable
                             HandshakeTimeout = tls.HandshakeTimeout,
                         });
                     }
-                    registration.Configure(listen);
+                    registration.Configure!(listen);
                 });
             }
         });
         var app = web.Build();
-        var server = app.Services.GetRequiredService<IServer>();
+        var listeners = new List<LineListener>();
+        var logger = builder.LoggerFactory.CreateLogger("Protocols.Servers.Hosting");
+        foreach (var registration in builder.Registrations)
+        {
+            if (registration.Line is not { } handler) continue;
+            try
+            {
+                var listener = LineListener.Bind(registration.Endpoint.Requested, handler, logger);
+                listeners.Add(listener);
+                registration.Endpoint.Bound = listener.EndPoint;
+            }
+            catch (SocketException ex)
+            {
+                await StopQuietlyAsync(null, app, listeners).ConfigureAwait(false);
+                throw new EndpointBindException(registration.Endpoint.Name, registration.Endpoint.Requested, ex);
+            }
+        }
+        // Kestrel only when it has endpoints: started without any, it would bind its default localhost:5000.
+        var server = kestrel.Count > 0 ? app.Services.GetRequiredService<IServer>() : null;
         try
         {
-            await server.StartAsync(new EndpointDispatchApplication(), cancellationToken).ConfigureAwait(false);
+            if (server is not null) await server.StartAsync(new EndpointDispatchApplication(), cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is IOException or SocketException)
         {
-            await StopQuietlyAsync(server, app).ConfigureAwait(false);
-            var failed = endpoints.FirstOrDefault(e => !CanBind(e.Requested)) ?? endpoints[0];
+            await StopQuietlyAsync(server, app, listeners).ConfigureAwait(false);
+            var failed = kestrel.Select(r => r.Endpoint).FirstOrDefault(e => !CanBind(e.Requested)) ?? kestrel[0].Endpoint;
             throw new EndpointBindException(failed.Name, failed.Requested, ex);
         }
         catch
         {
-            await StopQuietlyAsync(server, app).ConfigureAwait(false);
+            await StopQuietlyAsync(server, app, listeners).ConfigureAwait(false);
             throw;
         }
-        foreach (var endpoint in endpoints)
-            endpoint.Bound = endpoint.ListenOptions?.IPEndPoint ?? endpoint.Requested;
-        return new ProtocolsHost(server, app, endpoints);
+        foreach (var registration in kestrel)
+            registration.Endpoint.Bound = registration.Endpoint.ListenOptions?.IPEndPoint ?? registration.Endpoint.Requested;
+        foreach (var listener in listeners) listener.Start();
+        return new ProtocolsHost(server, app, listeners, endpoints);
     }
 
     // After a failed start (everything of ours released), finds which requested endpoint cannot be bound.
@@ -151,10 +176,11 @@ public sealed class ProtocolsHost : IAsyncDisposable
         }
     }
 
-    private static async Task StopQuietlyAsync(IServer server, WebApplication app)
+    private static async Task StopQuietlyAsync(IServer? server, WebApplication app, List<LineListener> listeners)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-        await server.StopAsync(timeout.Token).ConfigureAwait(false);
+        foreach (var listener in listeners) await listener.StopAsync(timeout.Token).ConfigureAwait(false);
+        if (server is not null) await server.StopAsync(timeout.Token).ConfigureAwait(false);
         await app.DisposeAsync().ConfigureAwait(false);
     }
 }

@@ -62,6 +62,17 @@ public sealed class ProtocolsHostBuilder
         return Add(name, EndpointKind.Tcp, endPoint, tls, listen => listen.Run(connection => handler(connection)));
     }
 
+    /// <summary>
+    /// A plaintext line-protocol endpoint (SMTP, FTP, POP3...) served by the host's own accept loop instead of Kestrel's:
+    /// each connection goes to <paramref name="handler"/> on the thread that accepted it, with no thread-pool hop and no
+    /// pipes between the socket and the session (see <see cref="LineListener"/>). Implicit TLS endpoints stay on Kestrel.
+    /// </summary>
+    public HostedEndpoint AddLineEndpoint(string name, IPEndPoint endPoint, Lines.LineConnectionHandler handler)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        return Add(name, EndpointKind.Tcp, endPoint, null, null, handler);
+    }
+
     /// <summary>Low-level: any endpoint, configured on Kestrel's <see cref="ListenOptions"/> (called after TLS is set up).</summary>
     public HostedEndpoint AddEndpoint(string name, EndpointKind kind, IPEndPoint endPoint, Action<ListenOptions> configure, EndpointTls? tls = null)
     {
@@ -96,16 +107,18 @@ public sealed class ProtocolsHostBuilder
 
     internal IReadOnlyList<Action<KestrelServerOptions>> KestrelConfigurations => _kestrelConfigurations;
 
-    private HostedEndpoint Add(string name, EndpointKind kind, IPEndPoint endPoint, EndpointTls? tls, Action<ListenOptions> configure)
+    private HostedEndpoint Add(string name, EndpointKind kind, IPEndPoint endPoint, EndpointTls? tls, Action<ListenOptions>? configure,
+        Lines.LineConnectionHandler? line = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         ArgumentNullException.ThrowIfNull(endPoint);
         if (_registrations.Any(r => r.Endpoint.Name == name))
             throw new ArgumentException($"an endpoint named '{name}' is already registered", nameof(name));
         var endpoint = new HostedEndpoint(name, kind, endPoint, tls);
-        _registrations.Add(new Registration(endpoint, configure));
+        _registrations.Add(new Registration(endpoint, configure, line));
         return endpoint;
     }
 
-    internal sealed record Registration(HostedEndpoint Endpoint, Action<ListenOptions> Configure);
+    /// <summary>One endpoint: on Kestrel (<paramref name="Configure"/>) or on the host's own accept loop (<paramref name="Line"/>).</summary>
+    internal sealed record Registration(HostedEndpoint Endpoint, Action<ListenOptions>? Configure, Lines.LineConnectionHandler? Line);
 }

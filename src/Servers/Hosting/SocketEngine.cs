@@ -11,12 +11,14 @@ namespace Protocols.Servers.Hosting;
 /// client on the same machine (2026-12-01 14:58 and 15:04, in-memory store): one loop gave 10 KiB 5,558 msg/s new
 /// connection and 16,531 reused, two loops 5,064 and 9,747; but 1 MiB messages 489 against 592 msg/s, since one loop
 /// does every session's dot-unstuffing. The other half of the cores is left to the thread pool (the store's commits,
-/// MIME digests) and to clients on the same host. and <see cref="ProtocolsHost"/> then runs Kestrel's pipes inline on it
+/// MIME digests) and to clients on the same host. <see cref="ProtocolsHost"/> then runs Kestrel's pipes inline on it
 /// (<c>UnsafePreferInlineScheduling</c>): 2 work items and 1-3 context switches per session; with proto's thread pool
 /// not spinning (src/Cli/runtimeconfig.template.json) server CPU per message 130 / 131 us instead of 155 / 203 us
 /// (in-memory store, 100 B / 10 KiB, a loaded machine; docs/performance.md, round three). The price: code that blocks
 /// on a socket thread stalls every connection on its loop, so sessions must never block (ours await; the mail store's commits
-/// complete on the thread pool).
+/// complete on the thread pool). Plaintext line endpoints (<see cref="ProtocolsHostBuilder.AddLineEndpoint"/>) skip
+/// Kestrel's dispatch too: their accept loop runs on the same epoll thread and starts each session there, so a
+/// one-message SMTP session uses no thread-pool work item at all.
 /// </summary>
 public static class SocketEngine
 {

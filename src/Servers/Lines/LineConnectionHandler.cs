@@ -15,7 +15,8 @@ public interface ILineSession : IAsyncDisposable
 }
 
 /// <summary>
-/// Hands Kestrel connections to line-protocol sessions: one instance per endpoint (per-connection state lives in the
+/// Hands connections to line-protocol sessions, from Kestrel (<see cref="OnConnectedAsync"/>) or from the host's own
+/// accept loop (<see cref="RunAsync"/>, <see cref="Hosting.ProtocolsHostBuilder.AddLineEndpoint"/>): one instance per endpoint (per-connection state lives in the
 /// session). Takes a slot from the <see cref="ConnectionLimiter"/> (the protocol's refusal line past it; such a
 /// connection is counted here, a session counts its own in <see cref="ProtocolsMetrics"/>), runs the session with the connection's lifetime token and
 /// disposes it. Implicit TLS is put in front by the host (Kestrel's TLS middleware), below this handler.
@@ -60,13 +61,20 @@ public abstract class LineConnectionHandler : ConnectionHandler
     {
         ArgumentNullException.ThrowIfNull(connection);
         var conn = Connection.Create(connection.Transport, new ConnectionOptions(), connection.LocalEndPoint, connection.RemoteEndPoint, connection.Abort);
+        await RunAsync(conn, connection.ConnectionClosed).ConfigureAwait(false);
+    }
+
+    /// <summary>Runs one accepted connection to its end (the limiter's refusal or a session); owns <paramref name="conn"/>.</summary>
+    public async Task RunAsync(Connection conn, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(conn);
         OnAccepting();
-        var lease = Limiter.TryAcquire(connection.RemoteEndPoint, out var refusal);
+        var lease = Limiter.TryAcquire(conn.RemoteEndPoint, out var refusal);
         if (lease is null)
         {
             Metrics.ConnectionOpened(Protocol).Dispose(); // a refused connection is counted here; a session counts its own
-            LineLog.ConnectionRefused(Logger, Protocol, connection.RemoteEndPoint, refusal.ToString());
-            await RefuseAsync(conn, refusal, connection.ConnectionClosed).ConfigureAwait(false);
+            LineLog.ConnectionRefused(Logger, Protocol, conn.RemoteEndPoint, refusal.ToString());
+            await RefuseAsync(conn, refusal, cancellationToken).ConfigureAwait(false);
             return;
         }
         Interlocked.Increment(ref _active);
@@ -76,7 +84,7 @@ public abstract class LineConnectionHandler : ConnectionHandler
             await using (session.ConfigureAwait(false))
             {
                 session.Lease = lease;
-                await session.RunAsync(connection.ConnectionClosed).ConfigureAwait(false);
+                await session.RunAsync(cancellationToken).ConfigureAwait(false);
             }
         }
         finally

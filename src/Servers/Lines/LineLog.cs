@@ -44,4 +44,12 @@ internal static partial class LineLog
 
     [LoggerMessage(EventId = 1112, EventName = "TlsFailed", Level = LogLevel.Debug, Message = "{Protocol} [{Session}] TLS handshake failed: {Reason}")]
     public static partial void TlsFailed(ILogger logger, string protocol, string session, string reason);
+    [LoggerMessage(EventId = 1113, EventName = "AcceptFailed", Level = LogLevel.Warning, Message = "accepting on {Local} failed: {Reason}")]
+    public static partial void AcceptFailed(ILogger logger, EndPoint local, string reason);
+
+    [LoggerMessage(EventId = 1114, EventName = "ConnectionFailed", Level = LogLevel.Error, Message = "a connection on {Local} failed")]
+    public static partial void ConnectionFailed(ILogger logger, EndPoint local, Exception exception);
+
+    [LoggerMessage(EventId = 1115, EventName = "ShutdownLeft", Level = LogLevel.Warning, Message = "{Count} connections on {Local} did not end within the shutdown")]
+    public static partial void ShutdownLeft(ILogger logger, EndPoint local, int count);
 }

@@ -6,7 +6,8 @@ namespace Protocols.Servers.Smtp;
 
 /// <summary>
 /// A standalone SMTP server on the shared hosting path (<see cref="ProtocolsHostBuilder"/>): one plain endpoint
-/// (STARTTLS when a certificate is set) and optionally an implicit-TLS (SMTPS) one. Ready when
+/// (STARTTLS when a certificate is set) on the host's own accept loop (<see cref="ProtocolsHostBuilder.AddLineEndpoint"/>)
+/// and optionally an implicit-TLS (SMTPS) one on Kestrel (its TLS middleware). Ready when
 /// <see cref="StartAsync"/> returns; <see cref="EndPoint"/> holds the bound port (bind port 0 for any).
 /// </summary>
 public sealed class SmtpServer : IAsyncDisposable
@@ -39,7 +40,7 @@ public sealed class SmtpServer : IAsyncDisposable
         var loggerFactory = logging is null ? null : LoggerFactory.Create(logging);
         var builder = new ProtocolsHostBuilder(loggerFactory);
         if (options.InlineScheduling) builder.ConfigureSockets(s => s.UnsafePreferInlineScheduling = true);
-        builder.AddEndpoint("smtp", EndpointKind.Tcp, endPoint, listen => listen.UseSmtp(options));
+        builder.AddLineEndpoint("smtp", endPoint, new SmtpConnectionHandler(options));
         if (implicitTlsEndPoint is not null)
             builder.AddEndpoint("smtps", EndpointKind.Tcp, implicitTlsEndPoint, listen => listen.UseSmtp(options, implicitTls: true));
         try
