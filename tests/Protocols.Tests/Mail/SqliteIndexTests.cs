@@ -128,6 +128,40 @@ public sealed class SqliteIndexTests
     }
 
     [Test]
+    public async Task When_index_rows_cannot_be_written_appends_are_refused_at_the_bound_and_free_text_searches_fail()
+    {
+        await using var store = await SqliteMailStore.OpenAsync(_dir, Held() with { Durable = false });
+        await store.AppendAsync(Mail("before", "quokka"));
+        await using (var other = new SqliteConnection("Data Source=" + Path.Combine(_dir, "mail.db") + ";Pooling=false"))
+        {
+            await other.OpenAsync();
+            await using var drop = other.CreateCommand();
+            drop.CommandText = "DROP TABLE search"; // every index transaction fails from now on; the commits do not touch it
+            await drop.ExecuteNonQueryAsync();
+        }
+        var stored = 1;
+        MailStoreException? refused = null;
+        while (refused is null && stored <= SqliteMailStore.MaxPendingIndex + 1)
+        {
+            try
+            {
+                await store.AppendAsync(Mail("m" + stored, "quokka"));
+                stored++;
+            }
+            catch (MailStoreException e)
+            {
+                refused = e;
+            }
+        }
+        Assert.That(refused, Is.Not.Null, "acknowledged past the bound");
+        Assert.That(refused!.Message, Does.Contain("cannot index for search"));
+        Assert.That(stored, Is.EqualTo(SqliteMailStore.MaxPendingIndex), "refused exactly at the bound");
+        Assert.That(store.PendingIndex, Is.EqualTo(SqliteMailStore.MaxPendingIndex));
+        await Assert.ThrowsAsync<MailStoreException>(async () => await store.ListAsync(new MailQuery("quokka")), "a free-text search fails, never misses");
+        Assert.That((await store.ListAsync(new MailQuery("subject:m1"))).Matched, Is.GreaterThan(0), "other searches still answer");
+    }
+
+    [Test]
     public async Task Without_a_search_the_pending_rows_are_written_after_a_quiet_moment()
     {
         await using var store = await SqliteMailStore.OpenAsync(_dir, new SqliteMailStoreOptions { IndexDelay = TimeSpan.FromMilliseconds(50) });

@@ -19,8 +19,24 @@ public sealed partial class SqliteMailStore
     /// <summary>Index as soon as this many messages are pending (under load: one FTS5 segment per this many).</summary>
     internal const int IndexBatch = 256;
 
-    /// <summary>Or this much text (chars) is pending: the bound on what waits in memory.</summary>
+    /// <summary>Or this much text (chars) is pending.</summary>
     private const long IndexBatchChars = 4L * 1024 * 1024;
+
+    /// <summary>The bound on what waits in memory when index transactions keep failing: past it, appends are refused
+    /// (the SMTP session answers 451) rather than acknowledged unfindable.</summary>
+    internal const int MaxPendingIndex = 8 * IndexBatch;
+
+    private const long MaxPendingChars = 8 * IndexBatchChars;
+
+    /// <summary>Throws when <see cref="MaxPendingIndex"/> messages (or their text) wait for index rows that cannot be written.</summary>
+    private void CheckIndexKeepsUp()
+    {
+        int count;
+        long chars;
+        lock (_pendingGate) (count, chars) = (_pending.Count, _pendingChars);
+        if (count >= MaxPendingIndex || chars >= MaxPendingChars)
+            throw new MailStoreException($"the mail store cannot index for search: {count} messages wait for their index rows");
+    }
 
     private const string IndexSql = """
         INSERT INTO search(rowid, subject, addresses, body) SELECT @uid, @subject, @addresses, @body

@@ -31,6 +31,7 @@ public sealed partial class SqliteMailStore
     private protected override async Task<long[]> InsertBatchAsync(DbConnection connection, DbTransaction transaction, IReadOnlyList<Prepared> batch,
         CancellationToken cancellationToken)
     {
+        CheckIndexKeepsUp();
         var uids = new long[batch.Count];
         var insert = WriterCommand(connection, transaction, InsertSql);
         var recipient = WriterCommand(connection, transaction, RecipientSql);
