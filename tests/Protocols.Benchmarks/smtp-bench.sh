@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SMTP side by side, RUNS interleaved runs, medians with min and max, ratios (see bench-lib.sh for the quiet wait):
-#   server: postfix smtp-source -s SESSIONS against ours (`proto smtp serve`: its SQLite store, every message durable
-#           before the 250), ours with the in-memory store (the same server and hosting path in the benchmark exe,
+#   server: postfix smtp-source -s SESSIONS against ours (`proto smtp serve --keep 100` as users start it: its
+#           temporary SQLite store, deleted at exit and never flushed, synchronous=OFF), ours-durable (`proto smtp serve
+#           --store DIR --keep 100`: every message flushed to disk, fsync, before its 250), ours with the in-memory store (the same server and hosting path in the benchmark exe,
 #           `smtp-serve-memory`: the server's own cost without the store's), postfix smtp-sink (a C event loop that
 #           discards) and cosullivan's SmtpServer 11.1.0 (a discard host in this project): 100 B and 10 KiB with a new
 #           connection per message, 10 KiB with connections reused (-d), 1 MiB (with each server's peak RSS).
@@ -64,6 +65,7 @@ start() {
     ours-mem)   DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0 "${BENCH[@]}" smtp-serve-memory "$port" >"$WORK/$1.out" 2>"$WORK/$1.log" & ;;
     ours-mem-pool) "${BENCH[@]}" smtp-serve-memory "$port" pool >"$WORK/$1.out" 2>"$WORK/$1.log" & ;;
     ours)       "$PROTO" smtp serve --port "$port" --max-size 0 --keep 100 >/dev/null 2>"$WORK/$1.log" & ;;
+    ours-durable) "$PROTO" smtp serve --port "$port" --max-size 0 --keep 100 --store "$WORK/durable-store" >/dev/null 2>"$WORK/$1.log" & ;;
     smtp-sink)  /usr/sbin/smtp-sink -u "$(id -un)" 127.0.0.1:"$port" 256 >/dev/null 2>"$WORK/$1.log" & ;;
     smtpserver) "${BENCH[@]}" smtpserver-sink "$port" >"$WORK/$1.out" 2>"$WORK/$1.log" & ;;
     serve)      mkdir -p "$WORK/serve-root"
@@ -95,7 +97,7 @@ source_rate() {
   awk -v t="$t" -v n="$3" 'BEGIN { printf "%.1f\n", n / t }'
 }
 
-SERVERS=(ours ours-mem smtp-sink smtpserver)
+SERVERS=(ours ours-durable ours-mem smtp-sink smtpserver)
 [ "$BEFORE" = 1 ] && SERVERS+=(ours-mem-pool)
 CAPTURERS=(serve ours)
 [ "$SMTP4DEV" = 1 ] && CAPTURERS+=(smtp4dev)
@@ -105,7 +107,7 @@ has capture && start serve
 # The .NET servers JIT-compile their paths, then recompile the hot ones (tiered compilation with PGO) on a
 # background thread: with a short warm-up that thread took 44% of our server's CPU during a measured run (perf,
 # 2026-12-01). So: WARMUP messages at each size, then a pause for the recompiles to finish. Not measured.
-for s in ours ours-mem $([ "$BEFORE" = 1 ] && echo ours-mem-pool) smtpserver $(has capture && echo serve) $([ "$SMTP4DEV" = 1 ] && echo smtp4dev); do
+for s in ours ours-durable ours-mem $([ "$BEFORE" = 1 ] && echo ours-mem-pool) smtpserver $(has capture && echo serve) $([ "$SMTP4DEV" = 1 ] && echo smtp4dev); do
   n=$WARMUP; [ "$s" = smtp4dev ] && n=$((WARMUP / 10))
   for size in 100 10240; do
     /usr/sbin/smtp-source -s "$SESSIONS" -m "$n" -l "$size" -f w@example.org -t w@example.org 127.0.0.1:"${PORT[$s]}" >/dev/null 2>&1
@@ -151,7 +153,7 @@ if has server; then
       bench_row "$(label "$size"), $([ "$mode" = reuse ] && echo "connections reused" || echo "new connection per message"): $s" "$s,$size,$mode" msg/s
       bench_row "    server CPU per message" "cpu,$s,$size,$mode" us
     done
-    for o in ours ours-mem $([ "$BEFORE" = 1 ] && echo ours-mem-pool); do
+    for o in ours ours-durable ours-mem $([ "$BEFORE" = 1 ] && echo ours-mem-pool); do
       echo "    $o / smtp-sink $(bench_ratio "$o,$size,$mode" "smtp-sink,$size,$mode" higher)   $o / SmtpServer $(bench_ratio "$o,$size,$mode" "smtpserver,$size,$mode" higher) (CPU per message $(bench_ratio "cpu,$o,$size,$mode" "cpu,smtpserver,$size,$mode" lower))"
     done
   done
@@ -172,7 +174,7 @@ for c in ours mailkit; do
 done
 echo "    ours / MailKit: rate $(bench_ratio client,ours,rate client,mailkit,rate higher), CPU $(bench_ratio client,ours,cpu client,mailkit,cpu lower), allocation $(bench_ratio client,ours,alloc client,mailkit,alloc lower)"; }
 echo
-printf "peak RSS (1 MiB messages included): ours %s, ours-mem %s, smtp-sink %s, SmtpServer %s%s%s\n" "$(peak_rss "${PID[ours]}")" "$(peak_rss "${PID[ours-mem]}")" \
+printf "peak RSS (1 MiB messages included): ours %s, ours-durable %s, ours-mem %s, smtp-sink %s, SmtpServer %s%s%s\n" "$(peak_rss "${PID[ours]}")" "$(peak_rss "${PID[ours-durable]}")" "$(peak_rss "${PID[ours-mem]}")" \
   "$(peak_rss "${PID[smtp-sink]}")" "$(peak_rss "${PID[smtpserver]}")" "$(has capture && echo ", proto serve $(peak_rss "${PID[serve]}")")" \
   "$([ "$SMTP4DEV" = 1 ] && echo ", smtp4dev $(peak_rss "${PID[smtp4dev]}")")"
 echo "(ratios: of the medians; above 1.00x means ours is better)"
@@ -182,6 +184,9 @@ has server && for w in "${WORKLOADS[@]}"; do
   bench_summary "SMTP server, smtp-source -s $SESSIONS -m $count -l $size, $([ "$mode" = reuse ] && echo "connections reused (-d)" || echo "new connection per message")" \
     "$(bench_med "ours,$size,$mode" msg/s)" "smtp-sink $(bench_med "smtp-sink,$size,$mode"); SmtpServer $(bench_med "smtpserver,$size,$mode")" \
     "$(bench_ratio "ours,$size,$mode" "smtp-sink,$size,$mode" higher) / $(bench_ratio "ours,$size,$mode" "smtpserver,$size,$mode" higher)"
+  bench_summary "same, durable (\`--store DIR\`: fsync before each 250)" "$(bench_med "ours-durable,$size,$mode" msg/s)" \
+    "smtp-sink $(bench_med "smtp-sink,$size,$mode"); SmtpServer $(bench_med "smtpserver,$size,$mode")" \
+    "$(bench_ratio "ours-durable,$size,$mode" "smtp-sink,$size,$mode" higher) / $(bench_ratio "ours-durable,$size,$mode" "smtpserver,$size,$mode" higher)"
   bench_summary "same, ours with the in-memory store (smtp-serve-memory)" "$(bench_med "ours-mem,$size,$mode" msg/s)" \
     "smtp-sink $(bench_med "smtp-sink,$size,$mode"); SmtpServer $(bench_med "smtpserver,$size,$mode")" \
     "$(bench_ratio "ours-mem,$size,$mode" "smtp-sink,$size,$mode" higher) / $(bench_ratio "ours-mem,$size,$mode" "smtpserver,$size,$mode" higher)"
