@@ -91,20 +91,11 @@ public sealed class SqliteFileTests
     public async Task A_version_1_store_is_migrated_and_its_messages_stay_listed_searchable_and_readable()
     {
         var raw = Encoding.ASCII.GetBytes("Subject: from version one\r\n\r\nold body\r\n");
-        await using (var connection = new SqliteConnection("Data Source=" + Db + ";Pooling=false"))
-        {
-            await connection.OpenAsync();
-            SqliteSchema.Apply(connection, Db, upTo: 1);
-            await using var command = connection.CreateCommand();
-            command.CommandText = """
-                INSERT INTO messages(id, received_at, envelope_from, envelope_to, subject, size, has_html, attachments)
-                    VALUES('old-1', 1790000000000, 'old@example.org', 'bob@example.org', 'from version one', $n, 0, 0);
-                INSERT INTO bodies(uid, raw) VALUES(last_insert_rowid(), $raw);
-                """;
-            command.Parameters.AddWithValue("$n", raw.Length);
-            command.Parameters.AddWithValue("$raw", raw);
-            await command.ExecuteNonQueryAsync();
-        }
+        await WriteOldStoreAsync(1, raw, """
+            INSERT INTO messages(id, received_at, envelope_from, envelope_to, subject, size, has_html, attachments)
+                VALUES('old-1', 1790000000000, 'old@example.org', 'bob@example.org', 'from version one', $n, 0, 0);
+            INSERT INTO bodies(uid, raw) VALUES(last_insert_rowid(), $raw);
+            """);
         await using var store = await SqliteMailStore.OpenAsync(_dir);
         var page = await store.ListAsync(new MailQuery("version"));
         Assert.That(page.Messages.Select(m => m.Id), Is.EqualTo(new[] { "old-1" }), "the FTS index was backfilled");
@@ -125,20 +116,11 @@ public sealed class SqliteFileTests
     public async Task A_version_3_store_is_migrated_and_its_totals_move_with_the_writer()
     {
         var raw = Encoding.ASCII.GetBytes("From: Old Sender <sender@old.test>\r\nSubject: Quarterly numbers\r\n\r\nold body\r\n");
-        await using (var connection = new SqliteConnection("Data Source=" + Db + ";Pooling=false"))
-        {
-            await connection.OpenAsync();
-            SqliteSchema.Apply(connection, Db, upTo: 3);
-            await using var command = connection.CreateCommand();
-            command.CommandText = """
-                INSERT INTO messages(id, received_at, envelope_from, envelope_to, header_from, subject, size, has_html, attachments)
-                    VALUES('old-3', 1790000000000, 'bounce@old.test', 'bob@example.org', 'Old Sender <sender@old.test>', 'Quarterly numbers', $n, 0, 0);
-                INSERT INTO bodies(uid, raw) VALUES(last_insert_rowid(), $raw);
-                """;
-            command.Parameters.AddWithValue("$n", raw.Length);
-            command.Parameters.AddWithValue("$raw", raw);
-            await command.ExecuteNonQueryAsync();
-        }
+        await WriteOldStoreAsync(3, raw, """
+            INSERT INTO messages(id, received_at, envelope_from, envelope_to, header_from, subject, size, has_html, attachments)
+                VALUES('old-3', 1790000000000, 'bounce@old.test', 'bob@example.org', 'Old Sender <sender@old.test>', 'Quarterly numbers', $n, 0, 0);
+            INSERT INTO bodies(uid, raw) VALUES(last_insert_rowid(), $raw);
+            """);
         await using var store = await SqliteMailStore.OpenAsync(_dir);
         Assert.That((await store.ListAsync(new MailQuery("subject:ARTERLY"))).Messages.Select(m => m.Id), Is.EqualTo(new[] { "old-3" }),
             "substring of the subject");
@@ -158,23 +140,14 @@ public sealed class SqliteFileTests
     public async Task A_version_4_store_is_migrated_as_fully_indexed_and_its_rows_go_with_a_delete()
     {
         var raw = Encoding.ASCII.GetBytes("Subject: version four\r\n\r\nold capybara\r\n");
-        await using (var connection = new SqliteConnection("Data Source=" + Db + ";Pooling=false"))
-        {
-            await connection.OpenAsync();
-            SqliteSchema.Apply(connection, Db, upTo: 4);
-            await using var command = connection.CreateCommand();
-            // As version 4 wrote a message: its index row in the same transaction.
-            command.CommandText = """
-                INSERT INTO messages(id, received_at, envelope_from, envelope_to, subject, size, has_html, attachments)
-                    VALUES('old-4', 1790000000000, 'old@example.org', 'bob@example.org', 'version four', $n, 0, 0);
-                INSERT INTO bodies(uid, raw) VALUES(last_insert_rowid(), $raw);
-                INSERT INTO search(rowid, subject, addresses, body) VALUES(last_insert_rowid(), 'version four', 'old@example.org bob@example.org', 'old capybara');
-                UPDATE totals SET messages = 1, bytes = $n;
-                """;
-            command.Parameters.AddWithValue("$n", raw.Length);
-            command.Parameters.AddWithValue("$raw", raw);
-            await command.ExecuteNonQueryAsync();
-        }
+        // As version 4 wrote a message: its index row in the same transaction.
+        await WriteOldStoreAsync(4, raw, """
+            INSERT INTO messages(id, received_at, envelope_from, envelope_to, subject, size, has_html, attachments)
+                VALUES('old-4', 1790000000000, 'old@example.org', 'bob@example.org', 'version four', $n, 0, 0);
+            INSERT INTO bodies(uid, raw) VALUES(last_insert_rowid(), $raw);
+            INSERT INTO search(rowid, subject, addresses, body) VALUES(last_insert_rowid(), 'version four', 'old@example.org bob@example.org', 'old capybara');
+            UPDATE totals SET messages = 1, bytes = $n;
+            """);
         await using var store = await SqliteMailStore.OpenAsync(_dir);
         Assert.That((await store.ListAsync(new MailQuery("capybara"))).Matched, Is.EqualTo(1), "indexed once: not again at the start");
         var added = await store.AppendAsync(new MailToAppend(raw, "new@example.org", ["bob@example.org"]));
@@ -236,5 +209,18 @@ public sealed class SqliteFileTests
         await File.WriteAllTextAsync(path, "x");
         var e = await Assert.ThrowsAsync<MailStoreException>(async () => await MailStores.OpenAsync(path));
         AssertOneLine(e!, "must be a directory");
+    }
+
+    /// <summary>A store as version <paramref name="version"/> of the schema left it: <paramref name="sql"/> run with <c>$n</c> (the size) and <c>$raw</c> bound.</summary>
+    private async Task WriteOldStoreAsync(int version, byte[] raw, string sql)
+    {
+        await using var connection = new SqliteConnection("Data Source=" + Db + ";Pooling=false");
+        await connection.OpenAsync();
+        SqliteSchema.Apply(connection, Db, upTo: version);
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.Parameters.AddWithValue("$n", raw.Length);
+        command.Parameters.AddWithValue("$raw", raw);
+        await command.ExecuteNonQueryAsync();
     }
 }
