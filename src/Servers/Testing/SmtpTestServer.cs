@@ -90,9 +90,9 @@ public sealed class SmtpTestServer : IAsyncDisposable
         var faults = new SmtpFaultScript();
         options.Faults = faults;
 
-        // The one hosting path (ProtocolsHostBuilder), as SmtpServer and the dev stack use.
+        // The one hosting path (ProtocolsHostBuilder), as SmtpServer and the dev stack use: plain SMTP on its line listener.
         var builder = new ProtocolsHostBuilder();
-        builder.AddEndpoint("smtp", EndpointKind.Tcp, new IPEndPoint(IPAddress.Loopback, 0), l => l.UseSmtp(options));
+        builder.AddLineEndpoint("smtp", new IPEndPoint(IPAddress.Loopback, 0), new SmtpConnectionHandler(options));
         builder.AddEndpoint("smtps", EndpointKind.Tcp, new IPEndPoint(IPAddress.Loopback, 0), l => l.UseSmtp(options, implicitTls: true));
         try
         {
