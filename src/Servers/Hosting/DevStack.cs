@@ -113,11 +113,9 @@ public sealed class DevStack : IAsyncDisposable
                 Certificate = certificate,
             };
             var ftpState = new FtpServerState(ftpOptions);
-            builder.AddEndpoint("ftp", EndpointKind.Tcp, new IPEndPoint(address, settings.FtpPort), listen =>
-            {
-                listen.UseConnectionMetrics(metrics, "ftp");
-                listen.UseFtp(ftpState, metrics: metrics);
-            });
+            // The session counts its connection, refusals and transfers into the stack's metrics (as SMTP's and POP3's do).
+            builder.AddLineEndpoint("ftp", new IPEndPoint(address, settings.FtpPort),
+                new FtpConnectionHandler(ftpState, implicitTls: false, builder.LoggerFactory.CreateLogger<FtpConnectionHandler>(), metrics));
 
             var tls = certificate is null ? null : new EndpointTls(certificate);
             var mailApp = new CapturedMailApp(mail, metrics) { Faults = faults };
