@@ -9,9 +9,9 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace Protocols.Servers.Hosting;
 
 /// <summary>
-/// Collects the endpoints of one Kestrel server: HTTP endpoints with a request delegate and raw TCP endpoints with
-/// a connection handler (SMTP, FTP, POP3 add theirs as extension methods over <see cref="AddTcpEndpoint{THandler}"/>).
-/// Each endpoint may carry implicit TLS. <see cref="StartAsync"/> binds them all and returns when they listen.
+/// Collects the endpoints of one host. The rule: every plain line-protocol endpoint (SMTP, POP3, IMAP, FTP control) is a
+/// line endpoint on the host's own accept loop (<see cref="AddLineEndpoint"/>); HTTP endpoints (a request delegate) and
+/// implicit-TLS endpoints (raw TCP with a connection handler behind Kestrel's TLS middleware) are Kestrel's. <see cref="StartAsync"/> binds them all and returns when they listen.
 /// </summary>
 public sealed class ProtocolsHostBuilder
 {
@@ -65,7 +65,8 @@ public sealed class ProtocolsHostBuilder
     /// <summary>
     /// A plaintext line-protocol endpoint (SMTP, FTP, POP3...) served by the host's own accept loop instead of Kestrel's:
     /// each connection goes to <paramref name="handler"/> on the thread that accepted it, with no thread-pool hop and no
-    /// pipes between the socket and the session (see <see cref="LineListener"/>). Implicit TLS endpoints stay on Kestrel.
+    /// pipes between the socket and the session (see <see cref="LineListener"/>). Every plain line endpoint of this repo
+    /// is one (SmtpServer, FtpServer, AddPop3Server, AddImapServer, the test servers, DevStack); implicit TLS endpoints stay on Kestrel.
     /// </summary>
     public HostedEndpoint AddLineEndpoint(string name, IPEndPoint endPoint, Lines.LineConnectionHandler handler)
     {
