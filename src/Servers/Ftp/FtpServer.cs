@@ -6,8 +6,8 @@ namespace Protocols.Servers.Ftp;
 
 /// <summary>
 /// A standalone FTP server on the shared hosting path (ProtocolsHostBuilder): one plain/explicit-TLS control endpoint on the
-/// host's line listener (<see cref="ProtocolsHostBuilder.AddLineEndpoint"/>) and optionally an implicit FTPS one (on Kestrel's
-/// TLS middleware). Passive data connections are the session's own listeners. Ready when <see cref="StartAsync"/> returns; <see cref="EndPoint"/> holds the bound port (bind port 0 for any).
+/// host's line listener (<see cref="ProtocolsHostBuilder.AddLineEndpoint(string, System.Net.IPEndPoint, Protocols.Servers.Lines.LineConnectionHandler, Protocols.Servers.Hosting.EndpointTls)"/>)
+/// and optionally an implicit FTPS one there too (the handshake at accept). Passive data connections are the session's own listeners. Ready when <see cref="StartAsync"/> returns; <see cref="EndPoint"/> holds the bound port (bind port 0 for any).
 /// </summary>
 public sealed class FtpServer : IAsyncDisposable
 {
@@ -43,7 +43,10 @@ public sealed class FtpServer : IAsyncDisposable
         var builder = new ProtocolsHostBuilder(loggerFactory);
         builder.AddLineEndpoint("ftp", endPoint, new FtpConnectionHandler(state, implicitTls: false, builder.LoggerFactory.CreateLogger<FtpConnectionHandler>()));
         if (implicitTlsEndPoint is not null)
-            builder.AddEndpoint("ftps", EndpointKind.Tcp, implicitTlsEndPoint, listen => listen.UseFtp(state, implicitTls: true));
+        {
+            var handler = new FtpConnectionHandler(state, implicitTls: true, builder.LoggerFactory.CreateLogger<FtpConnectionHandler>());
+            builder.AddLineEndpoint("ftps", implicitTlsEndPoint, handler, new EndpointTls(options.Certificate!));
+        }
         try
         {
             var host = await builder.StartAsync(cancellationToken).ConfigureAwait(false);
