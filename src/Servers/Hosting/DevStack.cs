@@ -16,7 +16,7 @@ using Protocols.Servers.Smtp;
 namespace Protocols.Servers.Hosting;
 
 /// <summary>
-/// The whole dev stack (what <c>proto serve</c> runs) on one host (plain SMTP, POP3, IMAP and FTP on its line listener, HTTP and implicit TLS on Kestrel), as one library call: SMTP capturing every message into one mail store (SQLite in --store DIR, a temporary SQLite without it, or PostgreSQL), POP3 over the store, FTP over the root
+/// The whole dev stack (what <c>proto serve</c> runs) on one host (SMTP, POP3, IMAP and FTP, implicit TLS included, on its line listener; HTTP on Kestrel), as one library call: SMTP capturing every message into one mail store (SQLite in --store DIR, a temporary SQLite without it, or PostgreSQL), POP3 over the store, FTP over the root
 /// (read-only unless writable), HTTP serving the root, and the captured-mail page and API on a port of their own
 /// (<see cref="MailPage"/>): a page in the root is another origin and cannot read or delete mail. The file server's
 /// <c>/_proto/mail/</c> only redirects to it; its <c>/_proto/metrics</c> is the Prometheus scrape. Every HTTP endpoint refuses a foreign <c>Host</c> (DNS rebinding).

@@ -12,8 +12,8 @@ using Microsoft.Extensions.Logging;
 namespace Protocols.Servers.Hosting;
 
 /// <summary>
-/// One running host with several endpoints (HTTP, SMTP, FTP, POP3, IMAP...): plain line endpoints on its own line listeners,
-/// HTTP and implicit-TLS endpoints on one Kestrel server (started only when it has one). Made by
+/// One running host with several endpoints (HTTP, SMTP, FTP, POP3, IMAP...): line endpoints (implicit TLS included) on its own line
+/// listeners, HTTP endpoints on one Kestrel server (started only when it has one). Made by
 /// <see cref="ProtocolsHostBuilder.StartAsync"/>: every endpoint listens when you have it, and
 /// <see cref="HostedEndpoint.Bound"/> tells the real port of each. <see cref="DisposeAsync"/> stops and waits.
 /// Built on the framework's supported lean builder (<c>WebApplication.CreateEmptyBuilder</c> with

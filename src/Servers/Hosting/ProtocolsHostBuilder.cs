@@ -10,9 +10,10 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace Protocols.Servers.Hosting;
 
 /// <summary>
-/// Collects the endpoints of one host. The rule: every plain line-protocol endpoint (SMTP, POP3, IMAP, FTP control) is a
-/// line endpoint on the host's own accept loop (<see cref="AddLineEndpoint(string, System.Net.IPEndPoint, Protocols.Servers.Lines.LineConnectionHandler, Protocols.Servers.Hosting.EndpointTls)"/>); HTTP endpoints (a request delegate) and
-/// implicit-TLS endpoints (raw TCP with a connection handler behind Kestrel's TLS middleware) are Kestrel's. <see cref="StartAsync"/> binds them all and returns when they listen.
+/// Collects the endpoints of one host. The rule: every line-protocol endpoint (SMTP, POP3, IMAP, FTP control, implicit
+/// TLS included) is a line endpoint on the host's own accept loop
+/// (<see cref="AddLineEndpoint(string, System.Net.IPEndPoint, Protocols.Servers.Lines.LineConnectionHandler, Protocols.Servers.Hosting.EndpointTls)"/>);
+/// Kestrel hosts HTTP (and raw TCP endpoints for handlers of your own: <see cref="AddTcpEndpoint{THandler}"/>). <see cref="StartAsync"/> binds them all and returns when they listen.
 /// </summary>
 public sealed class ProtocolsHostBuilder
 {
