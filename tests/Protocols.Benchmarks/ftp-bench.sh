@@ -6,6 +6,7 @@
 #           whole process (start-up included) and its CPU (user + system) per GiB. Our client is the artifact users
 #           install: the linux-x64 ReadyToRun publish (dotnet publish -r linux-x64), the same bits as the proto.linux-x64
 #           tool package that `dotnet tool install` picks on this machine (the server rows use the build output).
+#           And a 100-byte upload (start-up, login, one STOR, QUIT: the fixed cost in each 1 GiB row), ms and CPU ms.
 #   MLSD of the same directory (python3 ftplib, data transfer only): ours and pyftpdlib (vsftpd has no MLSD).
 # RUNS (3) interleaved runs, medians with min and max, ratios; each measured run waits for a quiet machine first
 # (bench-lib.sh). Files live in /dev/shm (or /tmp) and are deleted at the end. CLIENT_ONLY=1 / SERVER_ONLY=1.
@@ -215,7 +216,21 @@ c() {
   bench_record "$key" "$(gbps "$wall")"
   bench_record "$key,cpu" "$([ "$wall" = nan ] && echo nan || awk -v m="$SIZE_MIB" '{ printf "%.3f\n", ($1 + $2) * 1024 / m }' "$work/cpu")"
 }
+# t KEY COMMAND...: records KEY (ms of the whole process) and KEY,cpu (its CPU ms).
+t() {
+  local key=$1; shift
+  local wall
+  wall=$(BENCH_ERR="$work/client.err" bench_time /usr/bin/time -f '%U %S' -o "$work/cpu" "$@")
+  bench_record "$key" "$(ms "$wall")"
+  bench_record "$key,cpu" "$([ "$wall" = nan ] && echo nan || awk '{ printf "%.0f\n", ($1 + $2) * 1000 }' "$work/cpu")"
+}
+head -c 100 /dev/zero > "$work/src/tiny.bin"
 for run in $(seq "$RUNS"); do
+  for _ in 1 2 3; do
+    bench_wait_quiet; t c,ours,tiny $CLIENT ftp put "$work/src/tiny.bin" "$uv/upload/t.bin"
+    bench_wait_quiet; t c,curl,tiny curl -sS -T "$work/src/tiny.bin" "$uc/upload/t.bin"
+    bench_wait_quiet; t c,lftp,tiny lftp -p "$p_vs" -u anonymous,x -e "set ftp:ssl-allow false; put $work/src/tiny.bin -o upload/t.bin; quit" 127.0.0.1
+  done
   bench_wait_quiet; c c,ours,down $CLIENT ftp get "$uv/big.bin" -o -
   bench_wait_quiet; c c,curl,down curl -sS -o /dev/null "$uc/big.bin"
   bench_wait_quiet; c c,lftp,down lftp -p "$p_vs" -u anonymous,x -e "set ftp:ssl-allow false; set xfer:clobber on; get big.bin -o /dev/null; quit" 127.0.0.1
@@ -229,14 +244,19 @@ echo "== FTP clients against vsftpd, $SIZE_MIB MiB, whole process: wall clock, a
 for c in ours curl lftp; do
   bench_row "$c: download" "c,$c,down" GB/s; bench_row "$c: download CPU" "c,$c,down,cpu" s/GiB
   bench_row "$c: upload" "c,$c,up" GB/s; bench_row "$c: upload CPU" "c,$c,up,cpu" s/GiB
+  bench_row "$c: 100-byte upload (start-up, login, STOR)" "c,$c,tiny" ms; bench_row "$c: 100-byte upload CPU" "c,$c,tiny,cpu" ms
 done
 echo "    ours / curl: download $(bench_ratio c,ours,down c,curl,down higher), upload $(bench_ratio c,ours,up c,curl,up higher)   ours / lftp: download $(bench_ratio c,ours,down c,lftp,down higher), upload $(bench_ratio c,ours,up c,lftp,up higher)"
 echo "    CPU per GiB, ours / curl (above 1.00x: ours uses less): download $(bench_ratio c,ours,down,cpu c,curl,down,cpu lower), upload $(bench_ratio c,ours,up,cpu c,curl,up,cpu lower)"
+echo "    100-byte upload, the fixed cost of a run (ms): ours $(bench_med c,ours,tiny), curl $(bench_med c,curl,tiny), lftp $(bench_med c,lftp,tiny); ours' share of its $SIZE_MIB MiB upload: $(awk -v t="$(bench_stat c,ours,tiny median)" -v g="$(bench_stat c,ours,up median)" -v m="$SIZE_MIB" 'BEGIN { if (t == "nan" || g == "nan" || g == 0) print "n/a"; else printf "%.0f%%\n", t / 10 / (m * 1048576 / g / 1e9) }')"
 echo "(ratios: of the medians; above 1.00x means ours is better)"
 bench_footer
 bench_summary "FTP upload $SIZE_MIB MiB, our client (to vsftpd)" "$(bench_med c,ours,up GB/s), $(bench_med c,ours,up,cpu) s CPU/GiB" \
   "curl $(bench_med c,curl,up), $(bench_med c,curl,up,cpu) s; lftp $(bench_med c,lftp,up), $(bench_med c,lftp,up,cpu) s" \
   "$(bench_ratio c,ours,up c,curl,up higher) / $(bench_ratio c,ours,up c,lftp,up higher)"
+bench_summary "FTP 100-byte upload, our client (start-up, login, STOR)" "$(bench_med c,ours,tiny ms), $(bench_med c,ours,tiny,cpu) ms CPU" \
+  "curl $(bench_med c,curl,tiny), $(bench_med c,curl,tiny,cpu) ms; lftp $(bench_med c,lftp,tiny), $(bench_med c,lftp,tiny,cpu) ms" \
+  "$(bench_ratio c,ours,tiny c,curl,tiny lower) / $(bench_ratio c,ours,tiny c,lftp,tiny lower)"
 bench_summary "FTP download $SIZE_MIB MiB, our client (from vsftpd)" "$(bench_med c,ours,down GB/s), $(bench_med c,ours,down,cpu) s CPU/GiB" \
   "curl $(bench_med c,curl,down), $(bench_med c,curl,down,cpu) s; lftp $(bench_med c,lftp,down), $(bench_med c,lftp,down,cpu) s" \
   "$(bench_ratio c,ours,down c,curl,down higher) / $(bench_ratio c,ours,down c,lftp,down higher)"

@@ -62,6 +62,8 @@ big="http://127.0.0.1:$port/big.bin"
 small="http://127.0.0.1:$port/1k.bin"
 bytes=$((SIZE_MIB * 1024 * 1024))
 
+# nginx's CPU time (user + system, in microseconds) from /proc: the server shares the two cores with the client.
+nginx_cpu_us() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.0f\n", ($14 + $15) * 1e6 / hz }' "/proc/$nginx_pid/stat"; }
 gbps() { awk -v t="$1" -v b="$bytes" 'BEGIN { if (t == "nan" || t == 0) print "nan"; else printf "%.3f\n", b / t / 1e9 }'; }
 echo "httpclient-bench: $RUNS interleaved runs; $(nproc) cores"
 for run in $(seq "$RUNS"); do
@@ -76,7 +78,10 @@ for run in $(seq "$RUNS"); do
   done
   for c in ours dotnet; do
     bench_wait_quiet
+    nginx_before=$(nginx_cpu_us)
     line=$("${BENCH[@]}" httpclient-requests "$small" "$COUNT" "$c")
+    # nginx's CPU over the whole run (the client's 1,000 warm-up GETs included) per GET
+    bench_record "nginx-cpu,$c" "$(awk -v a="$nginx_before" -v b="$(nginx_cpu_us)" -v n="$((COUNT + (COUNT < 1000 ? COUNT : 1000)))" 'BEGIN { printf "%.1f\n", (b - a) / n }')"
     bench_record "rps,$c" "$(bench_field rps <<<"$line")"; bench_record "cpu,$c" "$(bench_field cpuPerRequestUs <<<"$line")"
     bench_record "alloc,$c" "$(bench_field allocPerRequest <<<"$line")"
   done
@@ -96,11 +101,13 @@ bench_row "$COUNT keep-alive GETs of 1 KiB: ours" rps,ours req/s
 bench_row "$COUNT keep-alive GETs of 1 KiB: .NET HttpClient" rps,dotnet req/s
 bench_row "CPU per GET: ours" cpu,ours us
 bench_row "CPU per GET: .NET HttpClient" cpu,dotnet us
+bench_row "nginx CPU per GET, serving ours" nginx-cpu,ours us
+bench_row "nginx CPU per GET, serving .NET HttpClient" nginx-cpu,dotnet us
 bench_row "allocated per GET: ours" alloc,ours B
 bench_row "allocated per GET: .NET HttpClient" alloc,dotnet B
 echo "    download, whole process: ours / curl $(bench_ratio whole,ours whole,curl higher), ours / HttpClient $(bench_ratio whole,ours whole,dotnet higher)"
 echo "    download, in process: ours / HttpClient $(bench_ratio inproc,ours inproc,dotnet higher) (CPU $(bench_ratio inproc-cpu,ours inproc-cpu,dotnet lower))"
-echo "    keep-alive GETs: ours / HttpClient $(bench_ratio rps,ours rps,dotnet higher) req/s, CPU per GET $(bench_ratio cpu,ours cpu,dotnet lower), allocation $(bench_ratio alloc,ours alloc,dotnet lower)"
+echo "    keep-alive GETs: ours / HttpClient $(bench_ratio rps,ours rps,dotnet higher) req/s, CPU per GET $(bench_ratio cpu,ours cpu,dotnet lower), nginx's CPU per GET $(bench_ratio nginx-cpu,ours nginx-cpu,dotnet lower), allocation $(bench_ratio alloc,ours alloc,dotnet lower)"
 echo "(ratios: of the medians; above 1.00x means ours is better)"
 bench_footer
 bench_summary "HTTP client, $COUNT keep-alive GETs of 1 KiB (nginx)" "$(bench_med rps,ours req/s), $(bench_med cpu,ours) us CPU, $(bench_med alloc,ours) B alloc/GET" \

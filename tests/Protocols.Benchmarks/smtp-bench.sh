@@ -12,7 +12,8 @@
 #
 # usage: tests/Protocols.Benchmarks/smtp-bench.sh
 # env:   MESSAGES (10000), MIB_MESSAGES (300), CAPTURE_MESSAGES (3000), CLIENT_MESSAGES (10000), SESSIONS (20),
-#        WARMUP (5000 messages per size and .NET server before measuring), WARMUP_PAUSE (3 s),
+#        WARMUP (5000 messages per size and .NET server before measuring), MIB_WARMUP (300 of 1 MiB: with 20 the
+#        JIT still had a fifth of the server's samples in the measured 1 MiB run), WARMUP_PAUSE (3 s),
 #        SMTP4DEV (1: include smtp4dev, installed into /tmp/protocols-bench-tools on first use),
 #        PARTS ("server capture client": which of the three to run), RUNS, QUIET_*,
 #        NEW_CONNECTION_ONLY (1: only the 100 B and 10 KiB new-connection rows of the server part),
@@ -29,6 +30,7 @@ CLIENT_MESSAGES=${CLIENT_MESSAGES:-10000}
 SESSIONS=${SESSIONS:-20}
 WARMUP=${WARMUP:-5000}
 WARMUP_PAUSE=${WARMUP_PAUSE:-3}
+MIB_WARMUP=${MIB_WARMUP:-300}
 SMTP4DEV=${SMTP4DEV:-1}
 PARTS=${PARTS:-server capture client}
 NEW_CONNECTION_ONLY=${NEW_CONNECTION_ONLY:-0}
@@ -108,7 +110,7 @@ for s in ours ours-mem $([ "$BEFORE" = 1 ] && echo ours-mem-pool) smtpserver $(h
   for size in 100 10240; do
     /usr/sbin/smtp-source -s "$SESSIONS" -m "$n" -l "$size" -f w@example.org -t w@example.org 127.0.0.1:"${PORT[$s]}" >/dev/null 2>&1
   done
-  /usr/sbin/smtp-source -s 4 -m 20 -l 1048576 -f w@example.org -t w@example.org 127.0.0.1:"${PORT[$s]}" >/dev/null 2>&1
+  /usr/sbin/smtp-source -s "$SESSIONS" -m "$MIB_WARMUP" -l 1048576 -f w@example.org -t w@example.org 127.0.0.1:"${PORT[$s]}" >/dev/null 2>&1
 done
 sleep "$WARMUP_PAUSE"
 

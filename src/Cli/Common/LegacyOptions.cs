@@ -21,6 +21,16 @@ internal static class LegacyOptions
         ("serve", "--self-signed", "--tls"),
     ];
 
+    /// <summary>A plain loop: LINQ over this tuple type is a generic instantiation that every start would JIT.</summary>
+    private static (string Verb, string Old, string? New) Find(string verb, string name)
+    {
+        foreach (var entry in Table)
+        {
+            if (entry.Verb == verb && entry.Old == name) return entry;
+        }
+        return default;
+    }
+
     /// <summary>The arguments with old spellings replaced; warns once per old spelling used.</summary>
     public static string[] Rewrite(string[] args, TextWriter stderr)
     {
@@ -35,7 +45,7 @@ internal static class LegacyOptions
                 break;
             }
             var name = arg.Split('=', 2)[0];
-            var entry = Table.FirstOrDefault(e => e.Verb == verb && e.Old == name);
+            var entry = Find(verb, name);
             if (entry.Old is null)
             {
                 result.Add(arg);

@@ -9,20 +9,21 @@ namespace Protocols.Cli.Ftp;
 /// <summary><c>proto ftp ls|get|put|rm|mkdir|rmdir|mv</c> over <c>ftp://[user[:password]@]host[:port]/path</c> URLs.</summary>
 internal static class FtpClientCommands
 {
-    public static IEnumerable<Command> Create()
-    {
-        yield return Ls();
-        yield return Get();
-        yield return Put();
-        yield return Simple("rm", "Delete a file (-r: a directory tree)", recursiveOption: true, async (c, path, r, ct) =>
+    /// <summary>The client verbs, each built only when needed (<see cref="Common.Verbs"/>).</summary>
+    public static Verb[] Verbs =>
+    [
+        new("ls", Ls),
+        new("get", Get),
+        new("put", Put),
+        new("rm", () => Simple("rm", "Delete a file (-r: a directory tree)", recursiveOption: true, async (c, path, r, ct) =>
         {
             if (r) await c.DeleteDirectoryAsync(path, true, ct).ConfigureAwait(false);
             else await c.DeleteFileAsync(path, ct).ConfigureAwait(false);
-        });
-        yield return Simple("mkdir", "Create a directory and its parents", recursiveOption: false, (c, path, _, ct) => c.CreateDirectoryAsync(path, true, ct));
-        yield return Simple("rmdir", "Remove an empty directory", recursiveOption: false, (c, path, _, ct) => c.DeleteDirectoryAsync(path, false, ct));
-        yield return Mv();
-    }
+        })),
+        new("mkdir", () => Simple("mkdir", "Create a directory and its parents", recursiveOption: false, (c, path, _, ct) => c.CreateDirectoryAsync(path, true, ct))),
+        new("rmdir", () => Simple("rmdir", "Remove an empty directory", recursiveOption: false, (c, path, _, ct) => c.DeleteDirectoryAsync(path, false, ct))),
+        new("mv", Mv),
+    ];
 
     private static Argument<string> UrlArgument() => new("url") { Description = "ftp://[user[:password]@]host[:port]/path (ftps:// for implicit TLS)" };
 

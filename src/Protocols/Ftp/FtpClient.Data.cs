@@ -426,7 +426,9 @@ public sealed partial class FtpClient
                 {
                     throw await DataConnectionFailedAsync(command, e).ConfigureAwait(false);
                 }
-                await DrainUntilClosedAsync(data, cancellationToken).ConfigureAwait(false);
+                // A plain connection with nothing unread closes at once (the kernel sends what is queued, then FIN, as
+                // curl's close does); the server's 226 says when it has it all. Only TLS (tickets) waits for its FIN.
+                if (data.MayHaveUnreadInput) await DrainUntilClosedAsync(data, cancellationToken).ConfigureAwait(false);
                 await channel.DisposeAsync().ConfigureAwait(false);
                 await FinishTransferAsync(command, cancellationToken).ConfigureAwait(false);
             }

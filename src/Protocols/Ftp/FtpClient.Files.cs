@@ -90,8 +90,14 @@ public sealed partial class FtpClient
             await ExpectAsync("MKD " + path, 257, cancellationToken).ConfigureAwait(false);
             return;
         }
+        await CreateMissingDirectoriesAsync(path, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>mkdir -p: false when the whole path was already there (nothing created), true when directories were made.</summary>
+    private async Task<bool> CreateMissingDirectoriesAsync(string path, CancellationToken cancellationToken)
+    {
         // The whole path first: it usually exists (an upload's directory), and then one check does instead of one per parent.
-        if (await DirectoryExistsAsync(path, cancellationToken).ConfigureAwait(false)) return;
+        if (await DirectoryExistsAsync(path, cancellationToken).ConfigureAwait(false)) return false;
         var prefix = path.StartsWith('/') ? "" : null;
         foreach (var segment in path.Split('/', StringSplitOptions.RemoveEmptyEntries))
         {
@@ -101,6 +107,7 @@ public sealed partial class FtpClient
             if (reply.Code != 257 && !await DirectoryExistsAsync(prefix, cancellationToken).ConfigureAwait(false))
                 throw new FtpCommandException("MKD " + prefix, reply);
         }
+        return true;
     }
 
     public Task DeleteFileAsync(string path, CancellationToken cancellationToken = default) =>
@@ -179,11 +186,6 @@ public sealed partial class FtpClient
         bool createRemoteDirectory = false, bool verify = false, IProgress<FtpProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         await using var source = new FileStream(localPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.Asynchronous | FileOptions.SequentialScan);
-        if (createRemoteDirectory)
-        {
-            var slash = remotePath.LastIndexOf('/');
-            if (slash > 0) await CreateDirectoryAsync(remotePath[..slash], true, cancellationToken).ConfigureAwait(false);
-        }
         var append = exists == FtpExists.Append;
         if (exists is FtpExists.Skip or FtpExists.Resume)
         {
@@ -199,10 +201,27 @@ public sealed partial class FtpClient
                 }
             }
         }
-        await UploadAsync(source, remotePath, append, 0, progress, cancellationToken).ConfigureAwait(false);
+        // The remote directory is made only when the server refuses the file (mkdir -p after a 550/553 to STOR): it
+        // usually exists, and checking first cost three round trips on a server without MLST (PWD, CWD, CWD back).
+        var start = source.Position;
+        var slash = remotePath.LastIndexOf('/');
+        try
+        {
+            await UploadAsync(source, remotePath, append, 0, progress, cancellationToken).ConfigureAwait(false);
+        }
+        catch (FtpCommandException e) when (createRemoteDirectory && slash > 0 && source.Position == start && IsMissingDirectory(e))
+        {
+            // Nothing was missing: the refusal stands (permissions, a bad name).
+            if (!await CreateMissingDirectoriesAsync(remotePath[..slash], cancellationToken).ConfigureAwait(false)) throw;
+            await UploadAsync(source, remotePath, append, 0, progress, cancellationToken).ConfigureAwait(false);
+        }
         if (verify) await VerifyAsync(localPath, remotePath, cancellationToken).ConfigureAwait(false);
         return FtpStatus.Success;
     }
+
+    /// <summary>A refusal of the transfer command itself that a missing directory explains: 550 (no such file) or 553 (name not allowed; vsftpd's answer).</summary>
+    private static bool IsMissingDirectory(FtpCommandException e) =>
+        e.Code is 550 or 553 && (e.Command.StartsWith("STOR ", StringComparison.Ordinal) || e.Command.StartsWith("APPE ", StringComparison.Ordinal));
 
     /// <summary>Downloads a remote file to a local path; <see cref="FtpExists.Resume"/> continues a partial local copy with REST.</summary>
     public async Task<FtpStatus> DownloadFileAsync(string localPath, string remotePath, FtpExists exists = FtpExists.Overwrite,

@@ -47,6 +47,12 @@ internal abstract class BodyStream : Stream
     /// <summary>Where in the body a close would cut it, for the error message (built only when it happens).</summary>
     protected virtual string WhereCut => "in the middle of the body";
 
+    /// <summary>
+    /// Before waiting for the rest of a small body that is on its way (a head sent apart from its body): waits for it
+    /// on this thread when it comes quickly, as for the head (<see cref="Connection.WaitForReply"/>).
+    /// </summary>
+    protected void WaitForQuickRest() => _lease.Connection.WaitForReply();
+
     /// <summary>Waits for bytes, turning "the stream ended" into a typed truncation.</summary>
     protected ValueTask FillOrThrowAsync(CancellationToken cancellationToken) =>
         Reader.IsCompleted
@@ -151,9 +157,16 @@ internal sealed class ContentLengthBodyStream : BodyStream
             End(reusable: true);
             return 0;
         }
-        while (Reader.BufferedLength == 0) await FillOrThrowAsync(cancellationToken).ConfigureAwait(false);
+        while (Reader.BufferedLength == 0)
+        {
+            if (_remaining <= QuickRestLength) WaitForQuickRest();
+            await FillOrThrowAsync(cancellationToken).ConfigureAwait(false);
+        }
         return Math.Min(_remaining, Reader.BufferedLength);
     }
+
+    // The rest of a body up to this size is waited for like a reply; a larger one (a download) waits asynchronously.
+    private const long QuickRestLength = 64 * 1024;
 
     protected override string WhereCut => $"with {_remaining} bytes of the body still to come";
 

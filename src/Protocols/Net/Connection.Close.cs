@@ -38,6 +38,27 @@ public sealed partial class Connection
         }
     }
 
+    /// <summary>
+    /// True when the peer sent bytes nobody read yet (in the reader's buffer, or queued in a plain socket): closing then
+    /// makes the kernel answer with a reset, so drain first. Always true over TLS (a TLS 1.3 server's session tickets
+    /// may be on their way) and when the transport cannot tell.
+    /// </summary>
+    internal bool MayHaveUnreadInput
+    {
+        get
+        {
+            if (!Reader.Buffered.IsEmpty || _tls is not null || _socket is null) return true;
+            try
+            {
+                return _socket.Available > 0;
+            }
+            catch (Exception e) when (e is SocketException or ObjectDisposedException)
+            {
+                return true;
+            }
+        }
+    }
+
     /// <summary>Drops the connection at once (a TCP reset where the transport allows it); nothing more is sent.</summary>
     public void Abort()
     {

@@ -21,18 +21,27 @@ public sealed partial class Connection
         if (!OperatingSystem.IsLinux() || options.Tls is not null) return await ConnectAsync(address.ToString(), port, options, cancellationToken).ConfigureAwait(false);
         ArgumentOutOfRangeException.ThrowIfLessThan(port, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(port, 65535);
+        return new Connection(await ConnectOutsideEventLoopAsync(address, port, options, cancellationToken).ConfigureAwait(false), options);
+    }
+
+    /// <summary>
+    /// connect(2) blocking on a worker thread, bounded by <see cref="ConnectionOptions.ConnectTimeout"/> (SO_SNDTIMEO,
+    /// which Linux applies to a blocking connect; expiry is a <see cref="TimeoutException"/>); a cancel closes the
+    /// socket, which wakes the connect. The socket stays out of .NET's event loop until something waits on it asynchronously.
+    /// </summary>
+    private static async Task<Socket> ConnectOutsideEventLoopAsync(IPAddress address, int port, ConnectionOptions options, CancellationToken cancellationToken)
+    {
         var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
         {
             if (options.ConnectTimeout != Timeout.InfiniteTimeSpan) socket.SendTimeout = (int)Math.Max(1, options.ConnectTimeout.TotalMilliseconds);
-            // A cancel closes the socket, which wakes the blocked connect.
             await using (cancellationToken.UnsafeRegister(static s => ((Socket)s!).Dispose(), socket).ConfigureAwait(false))
             {
                 await Task.Factory.StartNew(() => socket.Connect(address, port), CancellationToken.None, TaskCreationOptions.DenyChildAttach, TaskScheduler.Default)
                     .ConfigureAwait(false);
             }
             socket.SendTimeout = 0;
-            return new Connection(socket, options);
+            return socket;
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException)
         {

@@ -20,6 +20,7 @@ public sealed partial class Connection : IAsyncDisposable
     private SslStream? _tls;
     private PipeReader _input;
     private PipeWriter _output;
+    private readonly bool _completesInline, _loopbackPeer;
     private int _closed;
     private int _disposed;
 
@@ -36,6 +37,13 @@ public sealed partial class Connection : IAsyncDisposable
         : this(options, new NetworkStream(socket, ownsSocket: true), ownsStream: true)
     {
         _socket = socket;
+        if (options.QuickReplies && options.Tls is null && SocketThread.TryCompleteInline(socket))
+        {
+            _completesInline = true;
+            Reader.CompletesInline = true;
+            Writer.CompletesInline = true;
+            _loopbackPeer = socket.RemoteEndPoint is IPEndPoint { Address: var peer } && IPAddress.IsLoopback(peer);
+        }
         LocalEndPoint = socket.LocalEndPoint;
         RemoteEndPoint = socket.RemoteEndPoint;
     }
@@ -96,7 +104,7 @@ public sealed partial class Connection : IAsyncDisposable
                 var addresses = IPAddress.TryParse(bare, out var literal)
                     ? [literal]
                     : await Dns.GetHostAddressesAsync(bare, timeout.Token).ConfigureAwait(false);
-                socket = await ConnectAnyAsync(addresses, port, timeout.Token).ConfigureAwait(false);
+                socket = await ConnectAnyAsync(addresses, port, options, timeout.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
             {
@@ -119,12 +127,26 @@ public sealed partial class Connection : IAsyncDisposable
         return connection;
     }
 
-    private static async Task<Socket> ConnectAnyAsync(IPAddress[] addresses, int port, CancellationToken cancellationToken)
+    private static async Task<Socket> ConnectAnyAsync(IPAddress[] addresses, int port, ConnectionOptions options, CancellationToken cancellationToken)
     {
         if (addresses.Length == 0) throw new SocketException((int)SocketError.HostNotFound);
         SocketException? last = null;
         foreach (var address in addresses)
         {
+            // Quick replies from this machine: a loopback connect completes within the call, and a socket that never
+            // waits asynchronously stays out of the event loop (no epoll wake-up per reply; see WaitReadable).
+            if (options.QuickReplies && options.Tls is null && OperatingSystem.IsLinux() && IPAddress.IsLoopback(address))
+            {
+                try
+                {
+                    return await ConnectOutsideEventLoopAsync(address, port, options, cancellationToken).ConfigureAwait(false);
+                }
+                catch (SocketException e)
+                {
+                    last = e;
+                    continue;
+                }
+            }
             var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
             try
             {

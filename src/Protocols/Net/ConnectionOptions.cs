@@ -48,6 +48,12 @@ public sealed class ConnectionOptions
         set => _receiveBufferSize = value >= 512 ? value : throw new ArgumentOutOfRangeException(nameof(value), "at least 512");
     }
 
+    /// <summary>
+    /// For a client that waits for short replies (HTTP keep-alive): a plain socket completes its waits on .NET's socket
+    /// thread and the caller may wait for a reply on its own thread (<see cref="Connection.WaitReadable"/>); see <see cref="SocketThread"/>.
+    /// </summary>
+    internal bool QuickReplies { get; set; }
+
     private static TimeSpan CheckTimeout(TimeSpan value) =>
         value > TimeSpan.Zero || value == Timeout.InfiniteTimeSpan
             ? value

@@ -62,6 +62,9 @@ public sealed partial class ConnectionReader
     /// <summary>Where consumed bytes are shown for the protocol log; null when the connection is not logged.</summary>
     internal ProtocolTap? Tap { get; set; }
 
+    /// <summary>True when the transport completes waits on .NET's socket thread (<see cref="SocketThread"/>): a wait that happened then hops to the thread pool.</summary>
+    internal bool CompletesInline { get; set; }
+
     /// <summary>True when the peer has finished sending (what is buffered is all there will be).</summary>
     internal bool IsCompleted => _completed;
 
@@ -94,7 +97,8 @@ public sealed partial class ConnectionReader
         var token = _timer.Start(cancellationToken);
         try
         {
-            result = await _input.ReadAsync(token).ConfigureAwait(false);
+            var read = _input.ReadAsync(token);
+            result = await (read.IsCompleted || !CompletesInline ? read : SocketThread.LeaveAsync(read)).ConfigureAwait(false);
         }
         catch (OperationCanceledException e)
         {

@@ -65,7 +65,8 @@ public sealed class ConnectionWriter : IDisposable
         var token = _timer.Start(cancellationToken);
         try
         {
-            result = await _output.FlushAsync(token).ConfigureAwait(false);
+            var flush = _output.FlushAsync(token);
+            result = await (flush.IsCompleted || !CompletesInline ? flush : SocketThread.LeaveAsync(flush)).ConfigureAwait(false);
         }
         catch (OperationCanceledException e)
         {
@@ -112,6 +113,9 @@ public sealed class ConnectionWriter : IDisposable
     }
 
     internal PipeWriter Output => _output;
+
+    /// <summary>True when the transport completes waits on .NET's socket thread (<see cref="SocketThread"/>): a wait that happened then hops to the thread pool.</summary>
+    internal bool CompletesInline { get; set; }
 
     public void Dispose() => _timer.Dispose();
 }

@@ -14,6 +14,7 @@ internal sealed class GroupCommit<TItem, TResult> : IAsyncDisposable
     private readonly int _maxBatch;
     private readonly long _maxBatchBytes;
     private readonly Func<TItem, long> _size;
+    private readonly Func<Task>? _afterBatch;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _writer;
     private long _batches;
@@ -25,11 +26,14 @@ internal sealed class GroupCommit<TItem, TResult> : IAsyncDisposable
     public const int BatchBuckets = 10;
 
     /// <param name="commit">Commits a batch durably and returns one result per item, in order; a throw fails the whole batch.</param>
+    /// <param name="afterBatch">Runs on the writer after each batch's items are completed (their callers already going on),
+    /// before the next batch is taken: work that follows the commits without being on their path. Must not throw.</param>
     public GroupCommit(Func<IReadOnlyList<TItem>, CancellationToken, Task<IReadOnlyList<TResult>>> commit, Func<TItem, long> size,
-        int maxBatch = 512, long maxBatchBytes = 64L * 1024 * 1024, int maxQueued = 4096)
+        int maxBatch = 512, long maxBatchBytes = 64L * 1024 * 1024, int maxQueued = 4096, Func<Task>? afterBatch = null)
     {
         _commit = commit;
         _size = size;
+        _afterBatch = afterBatch;
         _maxBatch = maxBatch;
         _maxBatchBytes = maxBatchBytes;
         _queue = Channel.CreateBounded<Pending>(new BoundedChannelOptions(maxQueued) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
@@ -87,6 +91,7 @@ internal sealed class GroupCommit<TItem, TResult> : IAsyncDisposable
                 var failure = e as MailStoreException ?? new MailStoreException("the mail store could not commit: " + e.Message, e);
                 foreach (var p in batch) p.Done.TrySetException(failure);
             }
+            if (_afterBatch is not null) await _afterBatch().ConfigureAwait(false);
         }
     }
 

@@ -6,8 +6,8 @@ namespace Protocols.Benchmarks.Smtp;
 
 /// <summary>
 /// The DATA unstuffing scanner over a 1 MiB message (76-byte base64-like lines, a stuffed dot every 64 lines, the end
-/// marker) cut into 4 KiB spans as a pipe delivers them: byte by byte (before) against the vector skip (after). One
-/// operation scans the whole message.
+/// marker) cut into spans as a pipe delivers them (4 KiB: Kestrel's own blocks; 32 KiB: the host's ReceiveBufferPool):
+/// byte by byte (before) against the vector skip (after). One operation scans the whole message.
 /// </summary>
 [MemoryDiagnoser]
 public class DotScannerBenchmarks
@@ -20,6 +20,9 @@ public class DotScannerBenchmarks
 
     [Params(76, 998)]
     public int LineLength { get; set; }
+
+    [Params(4096, 32768)]
+    public int SpanSize { get; set; }
 
     [GlobalSetup]
     public void Setup()
@@ -40,10 +43,10 @@ public class DotScannerBenchmarks
     {
         var scanner = new DotScanner(Vectorized);
         var kept = 0;
-        for (var at = 0; at < _message.Length; at += 4096)
+        for (var at = 0; at < _message.Length; at += SpanSize)
         {
             _runs.Clear();
-            var span = _message.AsSpan(at, Math.Min(4096, _message.Length - at));
+            var span = _message.AsSpan(at, Math.Min(SpanSize, _message.Length - at));
             var end = scanner.Scan(span, _runs);
             foreach (var run in _runs) kept += run.Length;
             if (end >= 0) break;

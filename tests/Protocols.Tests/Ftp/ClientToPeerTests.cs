@@ -85,6 +85,48 @@ public class ClientToPeerTests
     }
 
     /// <summary>
+    /// An upload with createRemoteDirectory sends STOR first and makes the directory (mkdir -p) only when the server
+    /// refuses the file: into an existing directory no PWD, CWD, MLST or MKD goes out; into a missing one the parents
+    /// are made and the STOR is sent again.
+    /// </summary>
+    [TestCase("vsftpd")]
+    [TestCase("pyftpdlib")]
+    public async Task Upload_makes_the_remote_directory_only_after_a_refusal(string server)
+    {
+        await using var peer = server == "vsftpd" ? await FtpPeer.StartVsftpdAsync(_root, false) : await FtpPeer.StartPyftpdlibAsync(_root, false);
+        var credentials = server == "vsftpd" ? new NetworkCredential("anonymous", "test@") : new NetworkCredential("user", "pass");
+        var transcript = new MemoryProtocolLogger("> ", "< ");
+        var client = new FtpClient("127.0.0.1", peer.Port, credentials, new FtpClientOptions { ProtocolLogger = transcript });
+        await using (client)
+        {
+            await client.ConnectAsync().WaitAsync(Timeout);
+            var home = (await client.GetWorkingDirectoryAsync().WaitAsync(Timeout)).TrimEnd('/');
+            var local = Path.Combine(_root, "data.bin");
+            string[] Commands() => transcript.Lines.Where(l => l.StartsWith("> ", StringComparison.Ordinal)).Select(l => l[2..].Split(' ')[0]).ToArray();
+
+            var before = Commands().Length;
+            Assert.That(await client.UploadFileAsync(local, home + "/upload/same.bin", createRemoteDirectory: true).WaitAsync(Timeout), Is.EqualTo(FtpStatus.Success));
+            Assert.That(Commands()[before..], Is.EquivalentTo(new[] { "TYPE", "EPSV", "STOR" }), transcript.ToString());
+            Bytes.AssertSame(_data, await File.ReadAllBytesAsync(Path.Combine(_root, "upload", "same.bin")));
+
+            before = Commands().Length;
+            Assert.That(await client.UploadFileAsync(local, home + "/upload/new/deeper/f.bin", createRemoteDirectory: true).WaitAsync(Timeout), Is.EqualTo(FtpStatus.Success));
+            var sent = Commands()[before..];
+            Assert.That(sent.Count(c => c == "STOR"), Is.EqualTo(2), transcript.ToString());
+            Assert.That(sent.Count(c => c == "MKD"), Is.EqualTo(2), transcript.ToString());
+            Bytes.AssertSame(_data, await File.ReadAllBytesAsync(Path.Combine(_root, "upload", "new", "deeper", "f.bin")));
+
+            // A refusal that no missing directory explains stands, after one check: the parent is there.
+            Directory.CreateDirectory(Path.Combine(_root, "upload", "taken"));
+            before = Commands().Length;
+            Assert.That(async () => await client.UploadFileAsync(local, home + "/upload/taken", createRemoteDirectory: true).WaitAsync(Timeout),
+                Throws.TypeOf<FtpCommandException>().With.Property(nameof(FtpCommandException.Command)).StartsWith("STOR "));
+            Assert.That(Commands()[before..].Count(c => c == "STOR"), Is.EqualTo(1), transcript.ToString());
+            Assert.That(Commands()[before..], Has.None.EqualTo("MKD"), transcript.ToString());
+        }
+    }
+
+    /// <summary>
     /// vsftpd with its default <c>require_ssl_reuse=YES</c>: every protected data connection must resume the control
     /// connection's TLS session. .NET on Linux resumes client sessions keyed by the target host name (never an IP literal).
     /// </summary>

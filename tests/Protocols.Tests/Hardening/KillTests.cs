@@ -140,6 +140,9 @@ public class KillTests
         }
         var stats = await store.GetStatsAsync();
         Assert.That(stats.Messages, Is.EqualTo(bodies.Count), "the totals match the rows");
+        // Every envelope names kill.test: every stored message is found by free text, those whose index rows the kill
+        // left unwritten too (indexed again at the start).
+        Assert.That((await store.ListAsync(new Protocols.Servers.Mail.MailQuery("kill"))).Matched, Is.EqualTo(bodies.Count), "found by free text");
         return (bodies.Count, stats.Bytes, (await store.GetMailboxAsync("INBOX"))!.UidNext, bodies);
     }
 }

@@ -155,6 +155,36 @@ public sealed class SqliteFileTests
     }
 
     [Test]
+    public async Task A_version_4_store_is_migrated_as_fully_indexed_and_its_rows_go_with_a_delete()
+    {
+        var raw = Encoding.ASCII.GetBytes("Subject: version four\r\n\r\nold capybara\r\n");
+        await using (var connection = new SqliteConnection("Data Source=" + Db + ";Pooling=false"))
+        {
+            await connection.OpenAsync();
+            SqliteSchema.Apply(connection, Db, upTo: 4);
+            await using var command = connection.CreateCommand();
+            // As version 4 wrote a message: its index row in the same transaction.
+            command.CommandText = """
+                INSERT INTO messages(id, received_at, envelope_from, envelope_to, subject, size, has_html, attachments)
+                    VALUES('old-4', 1790000000000, 'old@example.org', 'bob@example.org', 'version four', $n, 0, 0);
+                INSERT INTO bodies(uid, raw) VALUES(last_insert_rowid(), $raw);
+                INSERT INTO search(rowid, subject, addresses, body) VALUES(last_insert_rowid(), 'version four', 'old@example.org bob@example.org', 'old capybara');
+                UPDATE totals SET messages = 1, bytes = $n;
+                """;
+            command.Parameters.AddWithValue("$n", raw.Length);
+            command.Parameters.AddWithValue("$raw", raw);
+            await command.ExecuteNonQueryAsync();
+        }
+        await using var store = await SqliteMailStore.OpenAsync(_dir);
+        Assert.That((await store.ListAsync(new MailQuery("capybara"))).Matched, Is.EqualTo(1), "indexed once: not again at the start");
+        var added = await store.AppendAsync(new MailToAppend(raw, "new@example.org", ["bob@example.org"]));
+        Assert.That((await store.ListAsync(new MailQuery("capybara"))).Matched, Is.EqualTo(2));
+        await store.DeleteAsync(["old-4"]);
+        var left = await store.ListAsync(new MailQuery("capybara"));
+        Assert.That((left.Matched, left.Messages.Single().Id), Is.EqualTo((1L, added.Id)), "the old row went with its message");
+    }
+
+    [Test]
     public async Task The_wal_is_copied_into_the_database_in_the_background_and_not_when_idle()
     {
         await using var store = await SqliteMailStore.OpenAsync(_dir, new SqliteMailStoreOptions { CheckpointInterval = TimeSpan.FromMilliseconds(20) });

@@ -153,6 +153,7 @@ public abstract partial class SqlMailStore
                 .Concat(pruned.Select(p => new MailChange(MailChangeKind.Pruned, p.Id, p.Uid))).ToList();
             return changes;
         }, cancellationToken, "commit", whileDisposing: true).ConfigureAwait(false);
+        Committed(batch, results);
         AfterPrune(pruned);
         foreach (var summary in results)
         {

@@ -60,7 +60,9 @@ public abstract partial class SqlMailStore
     {
         ArgumentNullException.ThrowIfNull(query);
         var limit = Math.Clamp(query.Limit, 1, MailQuery.MaxLimit);
-        var filter = MailSqlFilter.Build(MailSearch.Parse(query.Search), Dialect);
+        var terms = MailSearch.Parse(query.Search);
+        if (terms.Any(t => t.Field == MailSearchField.Text)) await BeforeTextSearchAsync(cancellationToken).ConfigureAwait(false);
+        var filter = MailSqlFilter.Build(terms, Dialect);
         var before = MailCursor.Parse(query.Cursor);
         var mailbox = MailIds.Mailbox(query.Mailbox);
         var from = "messages m";

@@ -6,7 +6,8 @@ public abstract partial class SqlMailStore
 {
     private protected sealed record Gone(long Uid, string Id, long Size, string? File, string Rule);
 
-    /// <summary>Retention, inside the commit that added messages: the oldest go first until every limit holds.</summary>
+    /// <summary>Retention, inside the commit that added messages: the oldest go first until every limit holds. Every
+    /// statement is one of the writer's, compiled once (with --keep every commit prunes).</summary>
     private async Task<List<Gone>> PruneAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken)
     {
         List<Gone> pruned = [];
@@ -14,11 +15,11 @@ public abstract partial class SqlMailStore
         if (Retention.MaxAge is { } age)
         {
             var cut = DateTimeOffset.UtcNow.Subtract(age).ToUnixTimeMilliseconds();
-            pruned.AddRange(await OldestAsync(connection, transaction, "received_at < " + Invariant(cut), "--max-age", 100_000, cancellationToken).ConfigureAwait(false));
+            pruned.AddRange(await OldestAsync(connection, transaction, OlderSql, cut, "--max-age", 100_000, cancellationToken).ConfigureAwait(false));
         }
         if (Retention.Keep is not null || Retention.MaxBytes is not null)
         {
-            var (count, bytes) = await TotalsAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
+            var (count, bytes) = await WriterTotalsAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
             count -= pruned.Count;
             bytes -= pruned.Sum(p => p.Size);
             var keep = Retention.Keep ?? long.MaxValue;
@@ -26,7 +27,9 @@ public abstract partial class SqlMailStore
             var after = pruned.Count == 0 ? 0 : pruned.Max(p => p.Uid);
             while (count > keep || bytes > maxBytes)
             {
-                var chunk = await OldestAsync(connection, transaction, "uid > " + Invariant(after), "", 500, cancellationToken).ConfigureAwait(false);
+                // A --keep prune alone asks for as many as the count says must go: one short look-up per commit.
+                var want = Retention.MaxBytes is null ? (int)Math.Clamp(count - keep, 1, 500) : 500;
+                var chunk = await OldestAsync(connection, transaction, AfterSql, after, "", want, cancellationToken).ConfigureAwait(false);
                 if (chunk.Count == 0) break;
                 foreach (var p in chunk)
                 {
@@ -39,36 +42,48 @@ public abstract partial class SqlMailStore
             }
         }
         if (pruned.Count == 0) return pruned;
-        var delete = Command(connection, "DELETE FROM messages WHERE uid = @p0", transaction, 0L);
-        await using (delete.ConfigureAwait(false))
+        var delete = WriterCommand(connection, transaction, "DELETE FROM messages WHERE uid = @uid");
+        foreach (var p in pruned)
         {
-            foreach (var p in pruned)
-            {
-                delete.Parameters[0].Value = p.Uid;
-                await delete.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            }
+            Set(delete, "@uid", p.Uid);
+            await delete.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
-        await ExecuteAsync(connection, """
-            UPDATE meta SET value = value + @p0 WHERE key = 'pruned_messages';
-            UPDATE meta SET value = value + @p1 WHERE key = 'pruned_bytes'
-            """, transaction, cancellationToken, (long)pruned.Count, pruned.Sum(p => p.Size)).ConfigureAwait(false);
+        var counters = WriterCommand(connection, transaction,
+            "UPDATE meta SET value = value + CASE key WHEN 'pruned_messages' THEN @messages ELSE @bytes END WHERE key IN ('pruned_messages', 'pruned_bytes')");
+        Set(counters, "@messages", (long)pruned.Count);
+        Set(counters, "@bytes", pruned.Sum(p => p.Size));
+        await counters.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         return pruned;
     }
 
-    private static async Task<List<Gone>> OldestAsync(DbConnection connection, DbTransaction transaction, string where, string rule, int limit,
+    private const string OlderSql = "SELECT uid, id, size, body_file FROM messages WHERE received_at < @bound ORDER BY uid LIMIT @limit";
+
+    private const string AfterSql = "SELECT uid, id, size, body_file FROM messages WHERE uid > @bound ORDER BY uid LIMIT @limit";
+
+    private async Task<(long Messages, long Bytes)> WriterTotalsAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken)
+    {
+        var command = WriterCommand(connection, transaction, "SELECT messages, bytes FROM totals");
+        var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using (reader.ConfigureAwait(false))
+        {
+            if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) return (0, 0);
+            return (reader.GetInt64(0), reader.GetInt64(1));
+        }
+    }
+
+    private async Task<List<Gone>> OldestAsync(DbConnection connection, DbTransaction transaction, string sql, long bound, string rule, int limit,
         CancellationToken cancellationToken)
     {
-        var command = Command(connection, $"SELECT uid, id, size, body_file FROM messages WHERE {where} ORDER BY uid LIMIT {Invariant(limit)}", transaction);
-        await using (command.ConfigureAwait(false))
+        var command = WriterCommand(connection, transaction, sql);
+        Set(command, "@bound", bound);
+        Set(command, "@limit", limit);
+        var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using (reader.ConfigureAwait(false))
         {
-            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            await using (reader.ConfigureAwait(false))
-            {
-                List<Gone> rows = [];
-                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-                    rows.Add(new Gone(reader.GetInt64(0), reader.GetString(1), reader.GetInt64(2), reader.IsDBNull(3) ? null : reader.GetString(3), rule));
-                return rows;
-            }
+            List<Gone> rows = [];
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                rows.Add(new Gone(reader.GetInt64(0), reader.GetString(1), reader.GetInt64(2), reader.IsDBNull(3) ? null : reader.GetString(3), rule));
+            return rows;
         }
     }
 

@@ -23,7 +23,7 @@ public abstract partial class SqlMailStore : IMailStore
         Retention = retention;
         Logger = logger;
         UidValidity = uidValidity;
-        _commits = new GroupCommit<Prepared, MailSummary?>(CommitAsync, p => p.Mail.Size);
+        _commits = new GroupCommit<Prepared, MailSummary?>(CommitAsync, p => p.Mail.Size, afterBatch: () => AfterCommitsAsync());
         if (retention.MaxAge is not null)
             _ageTimer = new Timer(_ => _ = PruneByAgeAsync(), null, TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(30));
     }
@@ -71,6 +71,21 @@ public abstract partial class SqlMailStore : IMailStore
     /// <summary>Opens the bytes of message <paramref name="uid"/> in the bodies table as a stream owning <paramref name="connection"/>; null when gone.</summary>
     private protected abstract Task<Stream?> OpenBodyAsync(DbConnection connection, long uid, CancellationToken cancellationToken);
 
+    /// <summary>Called after each commit of appended messages, before readers hear of them (<paramref name="stored"/>: one
+    /// entry per message of <paramref name="batch"/>, null where it was not stored).</summary>
+    private protected virtual void Committed(IReadOnlyList<Prepared> batch, IReadOnlyList<MailSummary?> stored)
+    {
+    }
+
+    /// <summary>Runs on the writer after each batch's sessions have their answer, before the next batch (must not throw).</summary>
+    private protected virtual Task AfterCommitsAsync() => Task.CompletedTask;
+
+    /// <summary>Before a search with free-text terms runs: the engine makes every committed message findable by them.</summary>
+    private protected virtual ValueTask BeforeTextSearchAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
+    /// <summary>After the last commit, before the writer closes (the write gate is free).</summary>
+    private protected virtual Task BeforeCloseAsync() => Task.CompletedTask;
+
     /// <summary>Statements that empty every table (in a transaction).</summary>
     private protected abstract string ClearSql { get; }
 
@@ -86,6 +101,7 @@ public abstract partial class SqlMailStore : IMailStore
         if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
         if (_ageTimer is not null) await _ageTimer.DisposeAsync().ConfigureAwait(false);
         await _commits.DisposeAsync().ConfigureAwait(false);
+        await BeforeCloseAsync().ConfigureAwait(false);
         await WriteGate.WaitAsync().ConfigureAwait(false);
         var (batches, messages, largest) = _commits.Counts;
         if (batches > 0) LogCommits(Logger, messages, batches, (double)messages / batches, largest, BatchSizes.Describe(_commits.BatchSizes));

@@ -21,22 +21,22 @@ public sealed partial class SqliteMailStore
 
     private const string RecipientSql = "INSERT INTO recipients(mailbox, uid) VALUES(@m, @uid) ON CONFLICT DO NOTHING";
 
-    private const string TotalsSql = """
-        UPDATE totals SET messages = messages + (SELECT count(*) FROM messages WHERE uid BETWEEN @first AND @last),
-            bytes = bytes + (SELECT COALESCE(sum(size), 0) FROM messages WHERE uid BETWEEN @first AND @last)
-        """;
+    private const string TotalsSql = "UPDATE totals SET messages = messages + @messages, bytes = bytes + @bytes";
 
     private const string MailboxSql = "INSERT INTO mailboxes(name, uidnext) VALUES(@m, @next) ON CONFLICT(name) DO UPDATE SET uidnext = excluded.uidnext";
 
     /// <summary>Row by row with statements compiled once on the writer: in-process SQLite has no round trip to save. What
-    /// sums over the batch (the totals, each recipient mailbox's UIDNEXT) is written once per batch.</summary>
+    /// sums over the batch (the totals, each recipient mailbox's UIDNEXT) is written once per batch. The full-text rows
+    /// follow in a transaction of their own (SqliteMailStore.Index.cs).</summary>
     private protected override async Task<long[]> InsertBatchAsync(DbConnection connection, DbTransaction transaction, IReadOnlyList<Prepared> batch,
         CancellationToken cancellationToken)
     {
+        CheckIndexKeepsUp();
         var uids = new long[batch.Count];
         var insert = WriterCommand(connection, transaction, InsertSql);
         var recipient = WriterCommand(connection, transaction, RecipientSql);
         Dictionary<string, long>? mailboxes = null;
+        long stored = 0, bytes = 0;
         for (var i = 0; i < batch.Count; i++)
         {
             var (id, mail, digest, file, _) = batch[i];
@@ -44,8 +44,9 @@ public sealed partial class SqliteMailStore
             if (await insert.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is not { } value || value is DBNull) continue;
             var uid = Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture);
             uids[i] = uid;
+            stored++;
+            bytes += mail.Size;
             if (file is null) await WriteBodyAsync(connection, transaction, uid, mail.Content, cancellationToken).ConfigureAwait(false);
-            await IndexAsync(connection, transaction, uid, digest, cancellationToken).ConfigureAwait(false);
             foreach (var mailbox in mail.EnvelopeTo.Select(MailIds.Mailbox).Distinct(StringComparer.Ordinal))
             {
                 if (mailbox == MailQuery.Inbox) continue;
@@ -55,12 +56,11 @@ public sealed partial class SqliteMailStore
                 (mailboxes ??= new(StringComparer.Ordinal))[mailbox] = uid + 1;
             }
         }
-        if (uids.LastOrDefault(u => u != 0) is var last and > 0)
+        if (stored > 0)
         {
-            // The batch's rows are every UID from its first to its last (one writer, UIDs ascending in batch order).
             var totals = WriterCommand(connection, transaction, TotalsSql);
-            Set(totals, "@first", uids.First(u => u != 0));
-            Set(totals, "@last", last);
+            Set(totals, "@messages", stored);
+            Set(totals, "@bytes", bytes);
             await totals.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
         if (mailboxes is not null)
@@ -130,14 +130,4 @@ public sealed partial class SqliteMailStore
     /// SMTP server's case), else a copy.</summary>
     internal static byte[] WholeArray(ReadOnlyMemory<byte> raw) =>
         MemoryMarshal.TryGetArray(raw, out var segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length ? segment.Array : raw.ToArray();
-
-    private async Task IndexAsync(DbConnection connection, DbTransaction transaction, long uid, MailDigest digest, CancellationToken cancellationToken)
-    {
-        var index = WriterCommand(connection, transaction, "INSERT INTO search(rowid, subject, addresses, body) VALUES(@uid, @subject, @addresses, @body)");
-        Set(index, "@uid", uid);
-        Set(index, "@subject", digest.Subject ?? "");
-        Set(index, "@addresses", digest.Addresses);
-        Set(index, "@body", digest.Text);
-        await index.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-    }
 }

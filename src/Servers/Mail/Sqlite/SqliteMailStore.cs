@@ -89,6 +89,7 @@ public sealed partial class SqliteMailStore : SqlMailStore
             await ScalarAsync(writer, "SELECT count(*) FROM (SELECT uid FROM messages ORDER BY uid DESC LIMIT 100)", null, cancellationToken).ConfigureAwait(false);
             var store = new SqliteMailStore(full, path, connectionString, writer, uidValidity, options, logger ?? NullLogger.Instance);
             await store.SweepOrphanFilesAsync(cancellationToken).ConfigureAwait(false);
+            await store.IndexTailAsync(cancellationToken).ConfigureAwait(false);
             return store;
         }
         catch (SqliteException e)

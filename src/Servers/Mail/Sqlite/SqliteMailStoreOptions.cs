@@ -28,6 +28,11 @@ public sealed record SqliteMailStoreOptions
     /// </summary>
     public TimeSpan? CheckpointInterval { get; init; }
 
+    /// <summary>How long after the last commit the pending full-text rows are written when fewer than
+    /// <see cref="SqliteMailStore.IndexBatch"/> are waiting (searches write them first anyway). Tests set it long to
+    /// hold rows pending.</summary>
+    internal TimeSpan IndexDelay { get; init; } = TimeSpan.FromMilliseconds(200);
+
     /// <summary>Deletes the directory when the store is disposed (the temporary store of <c>proto serve</c> without --store).</summary>
     public bool DeleteOnDispose { get; init; }
 }

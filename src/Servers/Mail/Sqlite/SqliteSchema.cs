@@ -13,7 +13,8 @@ internal static class SqliteSchema
 
     /// <summary>Version 1: messages, bodies, totals. Version 2: per-recipient mailboxes with their UIDNEXT, keywords and
     /// the session transcript, the full-text index (backfilled from the summaries of version 1 messages). Version 3: a
-    /// covering index for the substring terms. Version 4: totals added by the writer, once per commit.</summary>
+    /// covering index for the substring terms. Version 4: totals added by the writer, once per commit. Version 5: the
+    /// full-text index written after the commits, up to meta.indexed_up_to.</summary>
     public static readonly string[] Versions =
     [
         """
@@ -67,6 +68,17 @@ internal static class SqliteSchema
         // Version 4: the totals move once per commit (the writer adds its batch) instead of by a trigger per inserted row.
         """
         DROP TRIGGER messages_added;
+        """,
+        // Version 5: the full-text rows follow the commits (SqliteMailStore.Index.cs); indexed_up_to is the UID up to which
+        // they are written, so a message deleted before its rows were written has none to delete.
+        """
+        INSERT INTO meta VALUES('indexed_up_to', COALESCE((SELECT max(uid) FROM messages), 0));
+        DROP TRIGGER messages_gone;
+        CREATE TRIGGER messages_gone AFTER DELETE ON messages BEGIN
+            UPDATE totals SET messages = messages - 1, bytes = bytes - OLD.size;
+            DELETE FROM bodies WHERE uid = OLD.uid;
+            DELETE FROM recipients WHERE uid = OLD.uid;
+            DELETE FROM search WHERE rowid = OLD.uid AND OLD.uid <= (SELECT value FROM meta WHERE key = 'indexed_up_to'); END;
         """,
     ];
 

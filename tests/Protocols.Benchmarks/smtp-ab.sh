@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Before/after of two builds of the SMTP server in the same minutes, with SmtpServer 11.1.0 beside them: each NAME=WHAT
+# is started once, warmed up (2 x WARMUP messages, so the JIT has tiered the DATA path), then RUNS rounds of
+# `smtp-source -s SESSIONS -m MESSAGES -l SIZE` go to each in turn; prints msg/s and server CPU per message (utime +
+# stime from /proc), medians with min and max, ratios to the first and to PEER (default: the one named smtpserver), and
+# each server's peak RSS.
+#   WHAT: a benchmark build folder (its Protocols.Benchmarks.dll runs `smtp-serve-memory`, the in-memory store),
+#         proto:FOLDER (`FOLDER/proto smtp serve`, the SQLite store, --keep 100), or smtpserver (the peer, from
+#         this tree's build).
+# usage: tests/Protocols.Benchmarks/smtp-ab.sh before=/tmp/main-bench after=tests/Protocols.Benchmarks/bin/Release/net10.0 peer=smtpserver
+#   (keep a copy of main's bin/Release/net10.0 as the "before"; build this tree's first)
+# env:   SIZE (1048576), MESSAGES (300), WARMUP (300), SESSIONS (20), RUNS (3), QUIET_* (bench-lib.sh)
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+source tests/Protocols.Benchmarks/bench-lib.sh
+SIZE=${SIZE:-1048576}
+MESSAGES=${MESSAGES:-300}
+WARMUP=${WARMUP:-300}
+SESSIONS=${SESSIONS:-20}
+[ $# -ge 1 ] || { sed -n 2,12p "$0" >&2; exit 2; }
+PEER_DLL=tests/Protocols.Benchmarks/bin/Release/net10.0/Protocols.Benchmarks.dll
+WORK=$(mktemp -d /tmp/smtp-ab.XXXXXX)
+declare -A PORT PID
+NAMES=()
+cleanup() { for n in "${NAMES[@]}"; do kill "${PID[$n]}" 2>/dev/null; wait "${PID[$n]}" 2>/dev/null; done; rm -rf "$WORK"; bench_cleanup_lib; }
+trap cleanup EXIT
+cpu_of() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.3f\n", ($14 + $15) / hz }' /proc/"$1"/stat 2>/dev/null || echo nan; }
+source_run() { /usr/sbin/smtp-source -s "$SESSIONS" -m "$2" -l "$SIZE" -f w@example.org -t w@example.org 127.0.0.1:"${PORT[$1]}"; }
+
+for spec in "$@"; do
+  name=${spec%%=*}; what=${spec#*=}; port=$(bench_free_port)
+  case "$what" in
+    smtpserver) dotnet "$PEER_DLL" smtpserver-sink "$port" >/dev/null 2>"$WORK/$name.log" & ;;
+    proto:*)    mkdir -p "$WORK/$name"
+                (cd "$WORK/$name" && exec "${what#proto:}/proto" smtp serve --port "$port" --max-size 0 --keep 100 >/dev/null 2>"$WORK/$name.log") & ;;
+    *)          DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0 dotnet "$what/Protocols.Benchmarks.dll" smtp-serve-memory "$port" >/dev/null 2>"$WORK/$name.log" & ;;
+  esac
+  PID[$name]=$!; PORT[$name]=$port; NAMES+=("$name")
+  bench_wait_port "$port" || { echo "smtp-ab: $name did not start:" >&2; tail -5 "$WORK/$name.log" >&2; exit 1; }
+done
+for round in 1 2; do for n in "${NAMES[@]}"; do source_run "$n" "$WARMUP" >/dev/null 2>&1; sleep 1; done; done
+
+echo "smtp-ab: smtp-source -s $SESSIONS -m $MESSAGES -l $SIZE, $RUNS interleaved runs; $(nproc) cores"
+for run in $(seq "$RUNS"); do
+  for n in "${NAMES[@]}"; do
+    bench_wait_quiet
+    c0=$(cpu_of "${PID[$n]}")
+    t=$(bench_time source_run "$n" "$MESSAGES")
+    c1=$(cpu_of "${PID[$n]}")
+    bench_record "$n,rate" "$(awk -v t="$t" -v m="$MESSAGES" 'BEGIN { print (t == "nan" ? "nan" : m / t) }')"
+    bench_record "$n,cpu" "$(awk -v a="$c0" -v b="$c1" -v m="$MESSAGES" 'BEGIN { printf "%.0f\n", (b - a) * 1e6 / m }')"
+  done
+done
+first=${NAMES[0]}
+peer=${PEER:-smtpserver}
+for n in "${NAMES[@]}"; do
+  bench_row "$n: msg/s" "$n,rate" msg/s
+  bench_row "$n: server CPU per message" "$n,cpu" us
+  printf '    %s against %s: rate %s, CPU %s' "$n" "$first" "$(bench_ratio "$n,rate" "$first,rate" higher)" "$(bench_ratio "$n,cpu" "$first,cpu" lower)"
+  [ -n "${PID[$peer]:-}" ] && printf '; against %s: rate %s, CPU %s' "$peer" "$(bench_ratio "$n,rate" "$peer,rate" higher)" "$(bench_ratio "$n,cpu" "$peer,cpu" lower)"
+  printf '; peak RSS %s\n' "$(awk '/VmHWM/ {printf "%.0f MiB", $2/1024}' /proc/"${PID[$n]}"/status)"
+done
+echo "(ratios above 1.00x: better than the other, for CPU too)"
+bench_footer
