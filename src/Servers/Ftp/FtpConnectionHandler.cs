@@ -7,7 +7,8 @@ using Protocols.Servers.Metrics;
 namespace Protocols.Servers.Ftp;
 
 /// <summary>
-/// Hands each Kestrel connection of an FTP endpoint to an <see cref="FtpSession"/> through the kernel's
+/// Hands each connection of an FTP control endpoint (the host's line listener's, or Kestrel's for implicit FTPS) to an
+/// <see cref="FtpSession"/> through the kernel's
 /// <see cref="LineConnectionHandler"/>: the server's <see cref="ConnectionLimiter"/> (total and per IP, 421 when over;
 /// idle sessions evicted under stress), one connection count. One instance per endpoint; per-connection state lives in
 /// the session. Implicit FTPS is TLS put in front of this handler by the host (<c>listen.UseFtp(state, implicitTls: true)</c>).

@@ -5,8 +5,9 @@ using Microsoft.Extensions.Logging;
 namespace Protocols.Servers.Ftp;
 
 /// <summary>
-/// A standalone FTP server on the shared hosting path (ProtocolsHostBuilder): one plain/explicit-TLS endpoint and optionally an implicit FTPS
-/// one. Ready when <see cref="StartAsync"/> returns; <see cref="EndPoint"/> holds the bound port (bind port 0 for any).
+/// A standalone FTP server on the shared hosting path (ProtocolsHostBuilder): one plain/explicit-TLS control endpoint on the
+/// host's line listener (<see cref="ProtocolsHostBuilder.AddLineEndpoint(string, System.Net.IPEndPoint, Protocols.Servers.Lines.LineConnectionHandler, Protocols.Servers.Hosting.EndpointTls)"/>)
+/// and optionally an implicit FTPS one there too (the handshake at accept). Passive data connections are the session's own listeners. Ready when <see cref="StartAsync"/> returns; <see cref="EndPoint"/> holds the bound port (bind port 0 for any).
 /// </summary>
 public sealed class FtpServer : IAsyncDisposable
 {
@@ -40,9 +41,12 @@ public sealed class FtpServer : IAsyncDisposable
         var state = new FtpServerState(options);
         var loggerFactory = logging is null ? null : LoggerFactory.Create(logging);
         var builder = new ProtocolsHostBuilder(loggerFactory);
-        builder.AddEndpoint("ftp", EndpointKind.Tcp, endPoint, listen => listen.UseFtp(state));
+        builder.AddLineEndpoint("ftp", endPoint, new FtpConnectionHandler(state, implicitTls: false, builder.LoggerFactory.CreateLogger<FtpConnectionHandler>()));
         if (implicitTlsEndPoint is not null)
-            builder.AddEndpoint("ftps", EndpointKind.Tcp, implicitTlsEndPoint, listen => listen.UseFtp(state, implicitTls: true));
+        {
+            var handler = new FtpConnectionHandler(state, implicitTls: true, builder.LoggerFactory.CreateLogger<FtpConnectionHandler>());
+            builder.AddLineEndpoint("ftps", implicitTlsEndPoint, handler, new EndpointTls(options.Certificate!));
+        }
         try
         {
             var host = await builder.StartAsync(cancellationToken).ConfigureAwait(false);

@@ -16,7 +16,7 @@ using Protocols.Servers.Smtp;
 namespace Protocols.Servers.Hosting;
 
 /// <summary>
-/// The whole dev stack (what <c>proto serve</c> runs) on one Kestrel server, as one library call: SMTP capturing every message into one mail store (SQLite in --store DIR, a temporary SQLite without it, or PostgreSQL), POP3 over the store, FTP over the root
+/// The whole dev stack (what <c>proto serve</c> runs) on one host (SMTP, POP3, IMAP and FTP, implicit TLS included, on its line listener; HTTP on Kestrel), as one library call: SMTP capturing every message into one mail store (SQLite in --store DIR, a temporary SQLite without it, or PostgreSQL), POP3 over the store, FTP over the root
 /// (read-only unless writable), HTTP serving the root, and the captured-mail page and API on a port of their own
 /// (<see cref="MailPage"/>): a page in the root is another origin and cannot read or delete mail. The file server's
 /// <c>/_proto/mail/</c> only redirects to it; its <c>/_proto/metrics</c> is the Prometheus scrape. Every HTTP endpoint refuses a foreign <c>Host</c> (DNS rebinding).
@@ -113,11 +113,9 @@ public sealed class DevStack : IAsyncDisposable
                 Certificate = certificate,
             };
             var ftpState = new FtpServerState(ftpOptions);
-            builder.AddEndpoint("ftp", EndpointKind.Tcp, new IPEndPoint(address, settings.FtpPort), listen =>
-            {
-                listen.UseConnectionMetrics(metrics, "ftp");
-                listen.UseFtp(ftpState, metrics: metrics);
-            });
+            // The session counts its connection, refusals and transfers into the stack's metrics (as SMTP's and POP3's do).
+            builder.AddLineEndpoint("ftp", new IPEndPoint(address, settings.FtpPort),
+                new FtpConnectionHandler(ftpState, implicitTls: false, builder.LoggerFactory.CreateLogger<FtpConnectionHandler>(), metrics));
 
             var tls = certificate is null ? null : new EndpointTls(certificate);
             var mailApp = new CapturedMailApp(mail, metrics) { Faults = faults };

@@ -1,15 +1,22 @@
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
+using System.Security.Authentication;
 using Microsoft.Extensions.Logging;
 using Protocols.Net;
 using Protocols.Servers.Lines;
 
 namespace Protocols.Servers.Hosting;
 
+/// <summary>Implicit TLS on a line endpoint: the server-side handshake (the stream layer's, as STARTTLS) at accept, within its timeout.</summary>
+internal sealed record LineTls(SslServerAuthenticationOptions Options, TimeSpan HandshakeTimeout);
+
 /// <summary>
-/// A plaintext line-protocol endpoint served without Kestrel (<see cref="ProtocolsHostBuilder.AddLineEndpoint"/>): one
+/// A line-protocol endpoint served without Kestrel (<see cref="ProtocolsHostBuilder.AddLineEndpoint(string, System.Net.IPEndPoint, Protocols.Servers.Lines.LineConnectionHandler, Protocols.Servers.Hosting.EndpointTls)"/>): one
 /// listening socket, one accept loop, and each accepted socket handed to its <see cref="LineConnectionHandler"/> as a
-/// <see cref="Connection"/> at once, on the thread that accepted it. With the event loop (<see cref="SocketEngine"/>) the
+/// <see cref="Connection"/> at once, on the thread that accepted it (for an implicit-TLS endpoint after the server-side
+/// handshake, <see cref="Connection.UpgradeToTlsAsync(SslServerAuthenticationOptions, PlaintextPolicy, CancellationToken)"/>:
+/// the code STARTTLS uses; a handshake that fails or outlasts its timeout closes the connection). With the event loop (<see cref="SocketEngine"/>) the
 /// accept, the session and its sends all run on the epoll thread: Kestrel queued every new connection to the thread pool
 /// and its closed-token callback there again, two pool wake-ups per connection, and kept two pipes per connection between
 /// the socket and the session. A one-message SMTP session cost 130-190 us of server CPU that way and 114 us this way
@@ -25,14 +32,16 @@ internal sealed class LineListener
     private readonly Socket _socket;
     private readonly LineConnectionHandler _handler;
     private readonly ILogger _logger;
+    private readonly LineTls? _tls;
     private readonly CancellationTokenSource _stopping = new();
     private readonly Dictionary<Connection, byte> _open = [];
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task _accepting = Task.CompletedTask;
     private int _stopped;
 
-    private LineListener(Socket socket, LineConnectionHandler handler, ILogger logger)
+    private LineListener(Socket socket, LineConnectionHandler handler, ILogger logger, LineTls? tls)
     {
+        _tls = tls;
         _socket = socket;
         _handler = handler;
         _logger = logger;
@@ -44,7 +53,7 @@ internal sealed class LineListener
 
     /// <summary>Binds and listens (as Kestrel does: dual-mode on the IPv6 any address, a backlog of 512).</summary>
     /// <exception cref="SocketException">The address is in use or cannot be bound.</exception>
-    public static LineListener Bind(IPEndPoint endPoint, LineConnectionHandler handler, ILogger logger)
+    public static LineListener Bind(IPEndPoint endPoint, LineConnectionHandler handler, ILogger logger, LineTls? tls = null)
     {
         var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
@@ -52,7 +61,7 @@ internal sealed class LineListener
             if (endPoint.Address.Equals(IPAddress.IPv6Any)) socket.DualMode = true;
             socket.Bind(endPoint);
             socket.Listen(512);
-            return new LineListener(socket, handler, logger);
+            return new LineListener(socket, handler, logger, tls);
         }
         catch
         {
@@ -113,7 +122,8 @@ internal sealed class LineListener
         }
         try
         {
-            await _handler.RunAsync(connection, _stopping.Token).ConfigureAwait(false);
+            if (_tls is null || await HandshakeAsync(connection, _tls).ConfigureAwait(false))
+                await _handler.RunAsync(connection, _stopping.Token).ConfigureAwait(false);
         }
         catch (Exception e)
         {
@@ -129,6 +139,25 @@ internal sealed class LineListener
                 _open.Remove(connection);
                 if (_open.Count == 0 && Volatile.Read(ref _stopped) != 0) _drained.TrySetResult();
             }
+        }
+    }
+
+    // Implicit TLS: the handshake before the first byte of the protocol, bounded by its timeout and by the stop.
+    private async Task<bool> HandshakeAsync(Connection connection, LineTls tls)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
+        deadline.CancelAfter(tls.HandshakeTimeout);
+        try
+        {
+            await connection.UpgradeToTlsAsync(tls.Options, PlaintextPolicy.Reject, deadline.Token).ConfigureAwait(false);
+            return true;
+        }
+        catch (Exception e) when (e is AuthenticationException or IOException or OperationCanceledException or TimeoutException
+                                      or PlaintextInjectionException or InvalidOperationException)
+        {
+            LineLog.TlsFailed(_logger, _handler.Protocol, EndPoint.ToString(), e.GetType().Name + ": " + e.Message);
+            connection.Abort();
+            return false;
         }
     }
 

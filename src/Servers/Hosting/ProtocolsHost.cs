@@ -13,13 +13,14 @@ using Microsoft.Extensions.Logging;
 namespace Protocols.Servers.Hosting;
 
 /// <summary>
-/// One running Kestrel server with several endpoints (HTTP, SMTP, FTP, POP3...). Made by
+/// One running host with several endpoints (HTTP, SMTP, FTP, POP3, IMAP...): line endpoints (implicit TLS included) on its own line
+/// listeners, HTTP endpoints on one Kestrel server (started only when it has one). Made by
 /// <see cref="ProtocolsHostBuilder.StartAsync"/>: every endpoint listens when you have it, and
 /// <see cref="HostedEndpoint.Bound"/> tells the real port of each. <see cref="DisposeAsync"/> stops and waits.
 /// Built on the framework's supported lean builder (<c>WebApplication.CreateEmptyBuilder</c> with
 /// <c>UseKestrelCore</c>): Kestrel comes from its own DI registrations, nothing is reached by reflection. The server is
 /// started with one lean <see cref="Microsoft.AspNetCore.Hosting.Server.IHttpApplication{TContext}"/> for every HTTP
-/// endpoint; raw TCP endpoints get their connection handlers. Line endpoints (<see cref="ProtocolsHostBuilder.AddLineEndpoint"/>)
+/// endpoint; raw TCP endpoints get their connection handlers. Line endpoints (<see cref="ProtocolsHostBuilder.AddLineEndpoint(string, System.Net.IPEndPoint, Protocols.Servers.Lines.LineConnectionHandler, Protocols.Servers.Hosting.EndpointTls)"/>)
 /// are not Kestrel's: each has its own <see cref="LineListener"/>, bound before Kestrel starts and stopped with it.
 /// </summary>
 public sealed class ProtocolsHost : IAsyncDisposable
@@ -41,7 +42,7 @@ public sealed class ProtocolsHost : IAsyncDisposable
     public IReadOnlyList<HostedEndpoint> Endpoints { get; }
 
     /// <summary>The addresses Kestrel reports as bound (its <see cref="IServerAddressesFeature"/>; line endpoints of
-    /// <see cref="ProtocolsHostBuilder.AddLineEndpoint"/> are not Kestrel's: see <see cref="Endpoints"/>).</summary>
+    /// <see cref="ProtocolsHostBuilder.AddLineEndpoint(string, System.Net.IPEndPoint, Protocols.Servers.Lines.LineConnectionHandler, Protocols.Servers.Hosting.EndpointTls)"/> are not Kestrel's: see <see cref="Endpoints"/>).</summary>
     public IReadOnlyCollection<string> Addresses =>
         _server?.Features.Get<IServerAddressesFeature>()?.Addresses.ToList() ?? [];
 
@@ -130,7 +131,7 @@ public sealed class ProtocolsHost : IAsyncDisposable
             if (registration.Line is not { } handler) continue;
             try
             {
-                var listener = LineListener.Bind(registration.Endpoint.Requested, handler, logger);
+                var listener = LineListener.Bind(registration.Endpoint.Requested, handler, logger, registration.LineTls);
                 listeners.Add(listener);
                 registration.Endpoint.Bound = listener.EndPoint;
             }

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Security;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -9,9 +10,10 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace Protocols.Servers.Hosting;
 
 /// <summary>
-/// Collects the endpoints of one Kestrel server: HTTP endpoints with a request delegate and raw TCP endpoints with
-/// a connection handler (SMTP, FTP, POP3 add theirs as extension methods over <see cref="AddTcpEndpoint{THandler}"/>).
-/// Each endpoint may carry implicit TLS. <see cref="StartAsync"/> binds them all and returns when they listen.
+/// Collects the endpoints of one host. The rule: every line-protocol endpoint (SMTP, POP3, IMAP, FTP control, implicit
+/// TLS included) is a line endpoint on the host's own accept loop
+/// (<see cref="AddLineEndpoint(string, System.Net.IPEndPoint, Protocols.Servers.Lines.LineConnectionHandler, Protocols.Servers.Hosting.EndpointTls)"/>);
+/// Kestrel hosts HTTP (and raw TCP endpoints for handlers of your own: <see cref="AddTcpEndpoint{THandler}"/>). <see cref="StartAsync"/> binds them all and returns when they listen.
 /// </summary>
 public sealed class ProtocolsHostBuilder
 {
@@ -63,14 +65,29 @@ public sealed class ProtocolsHostBuilder
     }
 
     /// <summary>
-    /// A plaintext line-protocol endpoint (SMTP, FTP, POP3...) served by the host's own accept loop instead of Kestrel's:
+    /// A line-protocol endpoint (SMTP, FTP, POP3, IMAP) served by the host's own accept loop instead of Kestrel's:
     /// each connection goes to <paramref name="handler"/> on the thread that accepted it, with no thread-pool hop and no
-    /// pipes between the socket and the session (see <see cref="LineListener"/>). Implicit TLS endpoints stay on Kestrel.
+    /// pipes between the socket and the session (see <see cref="LineListener"/>). With <paramref name="tls"/>, implicit
+    /// TLS (SMTPS, POP3S, IMAPS, implicit FTPS): the stream layer's server-side handshake at accept, within
+    /// <see cref="EndpointTls.HandshakeTimeout"/>. Every line endpoint of this repo is one (SmtpServer, FtpServer,
+    /// AddPop3Server, AddImapServer, the test servers, DevStack); Kestrel hosts HTTP.
     /// </summary>
-    public HostedEndpoint AddLineEndpoint(string name, IPEndPoint endPoint, Lines.LineConnectionHandler handler)
+    public HostedEndpoint AddLineEndpoint(string name, IPEndPoint endPoint, Lines.LineConnectionHandler handler, EndpointTls? tls = null)
     {
         ArgumentNullException.ThrowIfNull(handler);
-        return Add(name, EndpointKind.Tcp, endPoint, null, null, handler);
+        var lineTls = tls is null ? null : new LineTls(new SslServerAuthenticationOptions { ServerCertificate = tls.Certificate }, tls.HandshakeTimeout);
+        return Add(name, EndpointKind.Tcp, endPoint, tls, null, handler, lineTls);
+    }
+
+    /// <summary>An implicit-TLS line endpoint with server authentication options of its own (a certificate selection
+    /// callback for SNI, protocols): as <see cref="AddLineEndpoint(string, System.Net.IPEndPoint, Protocols.Servers.Lines.LineConnectionHandler, Protocols.Servers.Hosting.EndpointTls)"/>.</summary>
+    public HostedEndpoint AddLineEndpoint(string name, IPEndPoint endPoint, Lines.LineConnectionHandler handler, SslServerAuthenticationOptions tls,
+        TimeSpan handshakeTimeout)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        ArgumentNullException.ThrowIfNull(tls);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(handshakeTimeout, TimeSpan.Zero);
+        return Add(name, EndpointKind.Tcp, endPoint, null, null, handler, new LineTls(tls, handshakeTimeout));
     }
 
     /// <summary>Low-level: any endpoint, configured on Kestrel's <see cref="ListenOptions"/> (called after TLS is set up).</summary>
@@ -108,17 +125,17 @@ public sealed class ProtocolsHostBuilder
     internal IReadOnlyList<Action<KestrelServerOptions>> KestrelConfigurations => _kestrelConfigurations;
 
     private HostedEndpoint Add(string name, EndpointKind kind, IPEndPoint endPoint, EndpointTls? tls, Action<ListenOptions>? configure,
-        Lines.LineConnectionHandler? line = null)
+        Lines.LineConnectionHandler? line = null, LineTls? lineTls = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         ArgumentNullException.ThrowIfNull(endPoint);
         if (_registrations.Any(r => r.Endpoint.Name == name))
             throw new ArgumentException($"an endpoint named '{name}' is already registered", nameof(name));
         var endpoint = new HostedEndpoint(name, kind, endPoint, tls);
-        _registrations.Add(new Registration(endpoint, configure, line));
+        _registrations.Add(new Registration(endpoint, configure, line, lineTls));
         return endpoint;
     }
 
     /// <summary>One endpoint: on Kestrel (<paramref name="Configure"/>) or on the host's own accept loop (<paramref name="Line"/>).</summary>
-    internal sealed record Registration(HostedEndpoint Endpoint, Action<ListenOptions>? Configure, Lines.LineConnectionHandler? Line);
+    internal sealed record Registration(HostedEndpoint Endpoint, Action<ListenOptions>? Configure, Lines.LineConnectionHandler? Line, LineTls? LineTls = null);
 }

@@ -16,7 +16,7 @@ namespace Protocols.Servers.Hosting;
 /// not spinning (src/Cli/runtimeconfig.template.json) server CPU per message 130 / 131 us instead of 155 / 203 us
 /// (in-memory store, 100 B / 10 KiB, a loaded machine; docs/performance.md, round three). The price: code that blocks
 /// on a socket thread stalls every connection on its loop, so sessions must never block (ours await; the mail store's commits
-/// complete on the thread pool). Plaintext line endpoints (<see cref="ProtocolsHostBuilder.AddLineEndpoint"/>) skip
+/// complete on the thread pool). Plaintext line endpoints (<see cref="ProtocolsHostBuilder.AddLineEndpoint(string, System.Net.IPEndPoint, Protocols.Servers.Lines.LineConnectionHandler, Protocols.Servers.Hosting.EndpointTls)"/>) skip
 /// Kestrel's dispatch too: their accept loop runs on the same epoll thread and starts each session there, so a
 /// one-message SMTP session uses no thread-pool work item at all.
 /// </summary>

@@ -10,8 +10,9 @@ namespace Protocols.Servers.Imap;
 public static class ImapHostingExtensions
 {
     /// <summary>
-    /// Serves IMAP on <paramref name="endPoint"/> (port 0 for any free port). With <paramref name="tls"/>, the endpoint is
-    /// IMAPS (implicit TLS, RFC 8314); STARTTLS is offered when <see cref="ImapServerOptions.Certificate"/> is set on a
+    /// Serves IMAP on <paramref name="endPoint"/> (port 0 for any free port), on the host's line listener
+    /// (<see cref="ProtocolsHostBuilder.AddLineEndpoint(string, System.Net.IPEndPoint, Protocols.Servers.Lines.LineConnectionHandler, Protocols.Servers.Hosting.EndpointTls)"/>). With <paramref name="tls"/>, the endpoint is IMAPS (implicit
+    /// TLS, RFC 8314, the handshake at accept); STARTTLS is offered when <see cref="ImapServerOptions.Certificate"/> is set on a
     /// plain endpoint. Endpoints of one <see cref="ImapServer"/> share its <see cref="ImapServer.Limiter"/>.
     /// </summary>
     public static HostedEndpoint AddImapServer(this ProtocolsHostBuilder builder, ImapServer server, IPEndPoint endPoint,
@@ -20,7 +21,7 @@ public static class ImapHostingExtensions
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(server);
         var handler = new ImapConnectionHandler(server, implicitTls: tls is not null);
-        return builder.AddTcpEndpoint(name, endPoint, handler.OnConnectedAsync, tls);
+        return builder.AddLineEndpoint(name, endPoint, handler, tls);
     }
 }
 

@@ -9,7 +9,7 @@ namespace Protocols.Servers.Imap;
 
 /// <summary>
 /// An IMAP server over a mail store: what the sessions of one endpoint share (the store, the options, the cache of
-/// message structures). Each connection runs an <see cref="ImapSession"/>: from Kestrel through
+/// message structures). Each connection runs an <see cref="ImapSession"/>: from the host's line listener (IMAPS: Kestrel) through
 /// <see cref="ImapHostingExtensions"/>, or over any <see cref="Connection"/> with <see cref="RunSessionAsync(Connection, CancellationToken)"/>.
 /// </summary>
 public sealed class ImapServer

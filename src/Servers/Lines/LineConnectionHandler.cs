@@ -16,7 +16,7 @@ public interface ILineSession : IAsyncDisposable
 
 /// <summary>
 /// Hands connections to line-protocol sessions, from Kestrel (<see cref="OnConnectedAsync"/>) or from the host's own
-/// accept loop (<see cref="RunAsync"/>, <see cref="Hosting.ProtocolsHostBuilder.AddLineEndpoint"/>): one instance per endpoint (per-connection state lives in the
+/// accept loop (<see cref="RunAsync"/>, <see cref="Hosting.ProtocolsHostBuilder.AddLineEndpoint(string, System.Net.IPEndPoint, Protocols.Servers.Lines.LineConnectionHandler, Protocols.Servers.Hosting.EndpointTls)"/>): one instance per endpoint (per-connection state lives in the
 /// session). Takes a slot from the <see cref="ConnectionLimiter"/> (the protocol's refusal line past it; such a
 /// connection is counted here, a session counts its own in <see cref="ProtocolsMetrics"/>), runs the session with the connection's lifetime token and
 /// disposes it. Implicit TLS is put in front by the host (Kestrel's TLS middleware), below this handler.

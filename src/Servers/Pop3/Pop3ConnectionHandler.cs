@@ -10,7 +10,7 @@ using Protocols.Servers.Metrics;
 namespace Protocols.Servers.Pop3;
 
 /// <summary>
-/// Hands each Kestrel connection on a POP3 endpoint to a new <see cref="Pop3Session"/> through the kernel's
+/// Hands each connection on a POP3 endpoint (the host's line listener's, or Kestrel's for POP3S) to a new <see cref="Pop3Session"/> through the kernel's
 /// <see cref="LineConnectionHandler"/>: connection limits (in total and per address, <c>-ERR [SYS/TEMP]</c> past them),
 /// one connection count. One instance per endpoint.
 /// </summary>

@@ -9,8 +9,9 @@ namespace Protocols.Servers.Pop3;
 public static class Pop3HostingExtensions
 {
     /// <summary>
-    /// Serves POP3 on <paramref name="endPoint"/> (port 0 for any free port). With <paramref name="tls"/>, the endpoint is
-    /// POP3S (implicit TLS, RFC 8314) and <paramref name="options"/> is marked so; STLS is offered when
+    /// Serves POP3 on <paramref name="endPoint"/> (port 0 for any free port), on the host's line listener
+    /// (<see cref="ProtocolsHostBuilder.AddLineEndpoint(string, System.Net.IPEndPoint, Protocols.Servers.Lines.LineConnectionHandler, Protocols.Servers.Hosting.EndpointTls)"/>). With <paramref name="tls"/>, the endpoint is POP3S (implicit
+    /// TLS, RFC 8314, the handshake at accept) and <paramref name="options"/> is marked so; STLS is offered when
     /// <see cref="Pop3ServerOptions.Certificate"/> is set on a plain endpoint.
     /// </summary>
     public static HostedEndpoint AddPop3Server(this ProtocolsHostBuilder builder, IPop3MailboxProvider provider, Pop3ServerOptions options,
@@ -24,6 +25,6 @@ public static class Pop3HostingExtensions
             options.Certificate ??= tls.Certificate;
         }
         var handler = new Pop3ConnectionHandler(provider, options, metrics, builder.LoggerFactory.CreateLogger("Protocols.Servers.Pop3"));
-        return builder.AddTcpEndpoint(name, endPoint, handler.OnConnectedAsync, tls);
+        return builder.AddLineEndpoint(name, endPoint, handler, tls);
     }
 }

@@ -6,12 +6,15 @@ namespace Protocols.Servers.Smtp;
 
 /// <summary>
 /// A standalone SMTP server on the shared hosting path (<see cref="ProtocolsHostBuilder"/>): one plain endpoint
-/// (STARTTLS when a certificate is set) on the host's own accept loop (<see cref="ProtocolsHostBuilder.AddLineEndpoint"/>)
-/// and optionally an implicit-TLS (SMTPS) one on Kestrel (its TLS middleware). Ready when
+/// (STARTTLS when a certificate is set) on the host's own accept loop (<see cref="ProtocolsHostBuilder.AddLineEndpoint(string, System.Net.IPEndPoint, Protocols.Servers.Lines.LineConnectionHandler, Protocols.Servers.Hosting.EndpointTls)"/>)
+/// and optionally an implicit-TLS (SMTPS) one, also a line endpoint (the handshake at accept). Ready when
 /// <see cref="StartAsync"/> returns; <see cref="EndPoint"/> holds the bound port (bind port 0 for any).
 /// </summary>
 public sealed class SmtpServer : IAsyncDisposable
 {
+    // How long a client gets for the SMTPS handshake.
+    internal static readonly TimeSpan ImplicitTlsHandshakeTimeout = TimeSpan.FromSeconds(30);
+
     private readonly ProtocolsHost _host;
     private readonly ILoggerFactory? _loggerFactory;
     private readonly bool _implicitTls;
@@ -42,7 +45,7 @@ public sealed class SmtpServer : IAsyncDisposable
         if (options.InlineScheduling) builder.ConfigureSockets(s => s.UnsafePreferInlineScheduling = true);
         builder.AddLineEndpoint("smtp", endPoint, new SmtpConnectionHandler(options));
         if (implicitTlsEndPoint is not null)
-            builder.AddEndpoint("smtps", EndpointKind.Tcp, implicitTlsEndPoint, listen => listen.UseSmtp(options, implicitTls: true));
+            builder.AddLineEndpoint("smtps", implicitTlsEndPoint, new SmtpConnectionHandler(options, implicitTls: true), options.GetTlsOptions()!, ImplicitTlsHandshakeTimeout);
         try
         {
             var host = await builder.StartAsync(cancellationToken).ConfigureAwait(false);

@@ -90,10 +90,11 @@ public sealed class SmtpTestServer : IAsyncDisposable
         var faults = new SmtpFaultScript();
         options.Faults = faults;
 
-        // The one hosting path (ProtocolsHostBuilder), as SmtpServer and the dev stack use.
+        // The one hosting path (ProtocolsHostBuilder), as SmtpServer and the dev stack use: SMTP and SMTPS on its line listener.
         var builder = new ProtocolsHostBuilder();
-        builder.AddEndpoint("smtp", EndpointKind.Tcp, new IPEndPoint(IPAddress.Loopback, 0), l => l.UseSmtp(options));
-        builder.AddEndpoint("smtps", EndpointKind.Tcp, new IPEndPoint(IPAddress.Loopback, 0), l => l.UseSmtp(options, implicitTls: true));
+        builder.AddLineEndpoint("smtp", new IPEndPoint(IPAddress.Loopback, 0), new SmtpConnectionHandler(options));
+        builder.AddLineEndpoint("smtps", new IPEndPoint(IPAddress.Loopback, 0), new SmtpConnectionHandler(options, implicitTls: true), options.GetTlsOptions()!,
+            SmtpServer.ImplicitTlsHandshakeTimeout);
         try
         {
             var host = await builder.StartAsync(cancellationToken).ConfigureAwait(false);

@@ -95,6 +95,7 @@ public class ServeTests
 
             var stats = await http.GetStringAsync("api/stats").WaitAsync(Timeout);
             Assert.That(stats, Does.Contain("\"protocol\":\"smtp\",\"connections\":1,\"activeConnections\":0,\"messages\":1"));
+            Assert.That(stats, Does.Contain("\"protocol\":\"ftp\",\"connections\":2,"), "each FTP control connection counted once");
             Assert.That(output.ToString(), Does.Contain("mail alice@example.com -> bob@example.com: served"));
 
             stop.Cancel();
