@@ -33,7 +33,7 @@ public sealed partial class SqliteMailStore
     {
         int count;
         long chars;
-        lock (_pendingGate) (count, chars) = (_pending.Count, _pendingChars);
+        lock (_pendingGate) (count, chars) = (_pending.Count + _inFlight, _pendingChars + _inFlightChars);
         if (count >= MaxPendingIndex || chars >= MaxPendingChars)
             throw new MailStoreException($"the mail store cannot index for search: {count} messages wait for their index rows");
     }
@@ -51,6 +51,8 @@ public sealed partial class SqliteMailStore
     private List<ToIndex> _pending = [];
     private long _pendingChars;
     private bool _indexing;
+    private int _inFlight; // messages in the index transaction under way (taken out of _pending, not yet written)
+    private long _inFlightChars;
     private Timer? _indexTimer;
     private Task _idleIndex = Task.CompletedTask;
     private bool _closing;
@@ -64,7 +66,7 @@ public sealed partial class SqliteMailStore
     {
         get
         {
-            lock (_pendingGate) return _pending.Count;
+            lock (_pendingGate) return _pending.Count + _inFlight;
         }
     }
 
@@ -138,6 +140,7 @@ public sealed partial class SqliteMailStore
             lock (_pendingGate)
             {
                 batch = _pending;
+                (_inFlight, _inFlightChars) = (batch.Count, _pendingChars);
                 _pending = [];
                 _pendingChars = 0;
                 _indexing = batch.Count > 0;
@@ -154,6 +157,7 @@ public sealed partial class SqliteMailStore
                 {
                     batch.AddRange(_pending);
                     _pending = batch;
+                    (_inFlight, _inFlightChars) = (0, 0);
                     _pendingChars = batch.Sum(b => (long)b.Body.Length + b.Addresses.Length);
                 }
                 if (e is OperationCanceledException) throw;
@@ -162,7 +166,7 @@ public sealed partial class SqliteMailStore
         }
         finally
         {
-            lock (_pendingGate) _indexing = false;
+            lock (_pendingGate) (_indexing, _inFlight, _inFlightChars) = (false, 0, 0);
             WriteGate.Release();
         }
     }
