@@ -106,11 +106,13 @@ internal static class ClientModes
         }
     }
 
-    /// <summary>Our defaults without decompression; PROTO_RECEIVE_BUFFER overrides the receive buffer size for experiments.</summary>
+    /// <summary>Our defaults without decompression; PROTO_RECEIVE_BUFFER overrides the receive buffer size and
+    /// PROTO_QUICK_REPLIES=0 turns <see cref="HttpClientOptions.QuickReplies"/> off, for experiments.</summary>
     private static HttpClientOptions Tuned()
     {
         var options = new HttpClientOptions { AutomaticDecompression = false };
         if (Environment.GetEnvironmentVariable("PROTO_RECEIVE_BUFFER") is { } size) options.ReceiveBufferSize = int.Parse(size, CultureInfo.InvariantCulture);
+        if (Environment.GetEnvironmentVariable("PROTO_QUICK_REPLIES") == "0") options.QuickReplies = false;
         return options;
     }
 
