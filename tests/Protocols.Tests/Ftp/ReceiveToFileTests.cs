@@ -14,24 +14,8 @@ namespace Protocols.Tests.Ftp;
 /// that goes quiet is a timeout and a cancellation is seen at once (both reset the connection); a failed file write is
 /// thrown as it is, not as a connection error.
 /// </summary>
-public class ReceiveToFileTests
+public class ReceiveToFileTests() : DataPathFixture("receive-file-")
 {
-    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
-    private string _dir = null!;
-
-    [SetUp]
-    public void SetUp() => _dir = Directory.CreateTempSubdirectory("receive-file-").FullName;
-
-    [TearDown]
-    public void TearDown() => Directory.Delete(_dir, true);
-
-    private static (TcpListener Listener, int Port) Listen()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return (listener, ((IPEndPoint)listener.LocalEndpoint).Port);
-    }
-
     [Test]
     public async Task Everything_until_the_peer_closes_lands_at_the_file_position_held_bytes_first()
     {
@@ -50,7 +34,7 @@ public class ReceiveToFileTests
         });
         // The reader takes the first four bytes and may hold more: those must reach the file first.
         Assert.That((await connection.Reader.ReadExactlyAsync(4).AsTask().WaitAsync(Timeout)).ToArray(), Is.EqualTo("HEAD"u8.ToArray()));
-        var path = Path.Combine(_dir, "f.bin");
+        var path = Path.Combine(Dir, "f.bin");
         await File.WriteAllBytesAsync(path, "kept"u8.ToArray());
         await using var file = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.None, 1, FileOptions.Asynchronous);
         var chunks = new List<int>();
@@ -73,7 +57,7 @@ public class ReceiveToFileTests
             new ConnectionOptions { ReadTimeout = TimeSpan.FromMilliseconds(500) }).WaitAsync(Timeout);
         using var peer = await accepted.WaitAsync(Timeout);
         peer.Send(new byte[100_000]); // then nothing, and no close
-        await using var file = new FileStream(Path.Combine(_dir, "f.bin"), FileMode.Create, FileAccess.Write, FileShare.None, 1, FileOptions.Asynchronous);
+        await using var file = new FileStream(Path.Combine(Dir, "f.bin"), FileMode.Create, FileAccess.Write, FileShare.None, 1, FileOptions.Asynchronous);
         long reported = 0;
         var clock = Stopwatch.StartNew();
         Assert.That(async () => await connection.ReceiveToFileAsync(file, 1024 * 1024, n => reported += n).WaitAsync(Timeout),
@@ -93,7 +77,7 @@ public class ReceiveToFileTests
         var accepted = listener.AcceptSocketAsync();
         await using var connection = await Connection.ConnectForTransferAsync(IPAddress.Loopback, port).WaitAsync(Timeout);
         using var peer = await accepted.WaitAsync(Timeout); // sends nothing: the receive waits in poll
-        await using var file = new FileStream(Path.Combine(_dir, "f.bin"), FileMode.Create, FileAccess.Write, FileShare.None, 1, FileOptions.Asynchronous);
+        await using var file = new FileStream(Path.Combine(Dir, "f.bin"), FileMode.Create, FileAccess.Write, FileShare.None, 1, FileOptions.Asynchronous);
         using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
         var clock = Stopwatch.StartNew();
         Assert.That(async () => await connection.ReceiveToFileAsync(file, 1024 * 1024, null, cancel.Token).WaitAsync(Timeout),
@@ -111,7 +95,7 @@ public class ReceiveToFileTests
         await using var connection = await Connection.ConnectForTransferAsync(IPAddress.Loopback, port).WaitAsync(Timeout);
         using var peer = await accepted.WaitAsync(Timeout);
         peer.Send(new byte[1000]);
-        var path = Path.Combine(_dir, "f.bin");
+        var path = Path.Combine(Dir, "f.bin");
         await File.WriteAllBytesAsync(path, []);
         await using var readOnly = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1);
         var error = await Assert.ThrowsAsync<NotSupportedException>(async () => await connection.ReceiveToFileAsync(readOnly, 1024).WaitAsync(Timeout));

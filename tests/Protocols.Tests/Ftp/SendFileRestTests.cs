@@ -11,29 +11,12 @@ namespace Protocols.Tests.Ftp;
 /// and sends, waiting in poll(2). Every byte arrives in order with a progress call per chunk; a peer that stops reading
 /// is a timeout (the connection reset); a cancellation is seen at once and resets it too.
 /// </summary>
-public class SendFileRestTests
+public class SendFileRestTests() : DataPathFixture("sendfile-rest-")
 {
-    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
-    private string _dir = null!;
-
-    [SetUp]
-    public void SetUp() => _dir = Directory.CreateTempSubdirectory("sendfile-rest-").FullName;
-
-    [TearDown]
-    public void TearDown() => Directory.Delete(_dir, true);
-
-    private static (TcpListener Listener, int Port) Listen(int receiveBuffer = 0)
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        if (receiveBuffer > 0) listener.Server.ReceiveBufferSize = receiveBuffer; // inherited by the accepted socket
-        listener.Start();
-        return (listener, ((IPEndPoint)listener.LocalEndpoint).Port);
-    }
-
     private string MakeFile(int length, out byte[] data)
     {
         data = RandomNumberGenerator.GetBytes(length);
-        var path = Path.Combine(_dir, "f.bin");
+        var path = Path.Combine(Dir, "f.bin");
         File.WriteAllBytes(path, data);
         return path;
     }
