@@ -98,10 +98,8 @@ public class CancelledTransferTests
             await using var server = await FtpTestServer.StartAsync(o => o.RootDirectory = Path.Combine(dir, "root")).WaitAsync(Timeout);
             var local = Path.Combine(dir, "big.bin");
             await File.WriteAllBytesAsync(local, new byte[64 * 1024 * 1024]);
-            var transcript = new MemoryProtocolLogger("> ", "< ");
-            await using var client = new FtpClient("127.0.0.1", server.Port, new NetworkCredential("user", "pass"),
-                new FtpClientOptions { ProtocolLogger = transcript });
-            await client.ConnectAsync().WaitAsync(Timeout);
+            var (client, transcript) = await LoggedClientAsync(server);
+            await using var connected = client;
             using var cancel = new CancellationTokenSource();
             Assert.That(async () => await client.UploadFileAsync(local, "/big.bin", progress: new CancelAfter(1, cancel), cancellationToken: cancel.Token).WaitAsync(Timeout),
                 Throws.InstanceOf<OperationCanceledException>());
@@ -112,6 +110,23 @@ public class CancelledTransferTests
         finally
         {
             Directory.Delete(dir, true);
+        }
+    }
+
+    /// <summary>A client of <paramref name="server"/>, logged in, with its protocol log kept.</summary>
+    private static async Task<(FtpClient Client, MemoryProtocolLogger Transcript)> LoggedClientAsync(FtpTestServer server)
+    {
+        var transcript = new MemoryProtocolLogger("> ", "< ");
+        var client = new FtpClient("127.0.0.1", server.Port, new NetworkCredential("user", "pass"), new FtpClientOptions { ProtocolLogger = transcript });
+        try
+        {
+            await client.ConnectAsync().WaitAsync(Timeout);
+            return (client, transcript);
+        }
+        catch
+        {
+            await client.DisposeAsync();
+            throw;
         }
     }
 
@@ -129,10 +144,8 @@ public class CancelledTransferTests
     {
         await using var server = await FtpTestServer.StartAsync().WaitAsync(Timeout);
         await server.AddFileAsync("/big.bin", new byte[32 * 1024 * 1024]);
-        var transcript = new MemoryProtocolLogger("> ", "< ");
-        await using var client = new FtpClient("127.0.0.1", server.Port, new NetworkCredential("user", "pass"),
-            new FtpClientOptions { ProtocolLogger = transcript });
-        await client.ConnectAsync().WaitAsync(Timeout);
+        var (client, transcript) = await LoggedClientAsync(server);
+        await using var connected = client;
         using var cancel = new CancellationTokenSource();
         var progress = new CancelAfter(1_000_000, cancel);
         Assert.That(async () => await client.DownloadAsync(Stream.Null, "/big.bin", progress: progress, cancellationToken: cancel.Token).WaitAsync(Timeout),
@@ -150,10 +163,8 @@ public class CancelledTransferTests
         {
             await using var server = await FtpTestServer.StartAsync().WaitAsync(Timeout);
             await server.AddFileAsync("/big.bin", new byte[64 * 1024 * 1024]);
-            var transcript = new MemoryProtocolLogger("> ", "< ");
-            await using var client = new FtpClient("127.0.0.1", server.Port, new NetworkCredential("user", "pass"),
-                new FtpClientOptions { ProtocolLogger = transcript });
-            await client.ConnectAsync().WaitAsync(Timeout);
+            var (client, transcript) = await LoggedClientAsync(server);
+            await using var connected = client;
             using var cancel = new CancellationTokenSource();
             var progress = new CancelAfter(1_000_000, cancel);
             var local = Path.Combine(dir, "big.bin");
