@@ -148,9 +148,13 @@ public class KernelTests
     [Test]
     public async Task Beside_work_suspends_the_idle_limit_which_starts_again_when_it_ends()
     {
-        await using var h = await ToyHarness.StartAsync(new CrlfFraming(128), limits => limits.IdleTimeout = TimeSpan.FromMilliseconds(300));
+        // The short idle limit is set once the work runs (the kernel reads its limits live): set from the start, a loaded
+        // machine could take longer than it to send WORK.
+        SessionLimits? limits = null;
+        await using var h = await ToyHarness.StartAsync(new CrlfFraming(128), l => limits = l);
         await h.SendAsync("WORK\r\n");
         Assert.That(await h.LineAsync(), Is.EqualTo("OK WORK"));
+        limits!.IdleTimeout = TimeSpan.FromMilliseconds(300);
         var next = h.LineAsync();
         await Task.Delay(900);
         Assert.That(next.IsCompleted, Is.False, "no timeout while the work runs (three idle limits long)");
