@@ -37,6 +37,7 @@ internal sealed class LineListener
     private readonly Dictionary<Connection, byte> _open = [];
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task _accepting = Task.CompletedTask;
+    private EpollListener? _epoll;
     private int _stopped;
 
     private LineListener(Socket socket, LineConnectionHandler handler, ILogger logger, LineTls? tls)
@@ -70,8 +71,15 @@ internal sealed class LineListener
         }
     }
 
-    /// <summary>Starts accepting.</summary>
-    public void Start() => _accepting = AcceptLoopAsync();
+    /// <summary>Starts accepting: on Linux on the raw event loop (<see cref="EpollListener"/>), elsewhere with .NET's sockets.</summary>
+    public void Start()
+    {
+        if (EpollLoop.IsSupported)
+            _epoll = EpollListener.Start(_socket, (stream, local, remote) => _ = RunAsync(Connection.Create(stream, local, remote, new ConnectionOptions())),
+                error => LineLog.AcceptFailed(_logger, EndPoint, error.ToString()));
+        else
+            _accepting = AcceptLoopAsync();
+    }
 
     private async Task AcceptLoopAsync()
     {
@@ -93,23 +101,23 @@ internal sealed class LineListener
                 await Task.Delay(TimeSpan.FromMilliseconds(10)).ConfigureAwait(false);
                 continue;
             }
-            _ = RunAsync(accepted);
+            Connection connection;
+            try
+            {
+                accepted.NoDelay = true;
+                connection = Connection.Create(accepted, new ConnectionOptions());
+            }
+            catch (Exception e) when (e is SocketException or ObjectDisposedException)
+            {
+                accepted.Dispose(); // the client was gone before it was served
+                continue;
+            }
+            _ = RunAsync(connection);
         }
     }
 
-    private async Task RunAsync(Socket socket)
+    private async Task RunAsync(Connection connection)
     {
-        Connection connection;
-        try
-        {
-            socket.NoDelay = true;
-            connection = Connection.Create(socket, new ConnectionOptions());
-        }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException)
-        {
-            socket.Dispose(); // the client was gone before it was served
-            return;
-        }
         lock (_open)
         {
             if (Volatile.Read(ref _stopped) != 0)
@@ -168,6 +176,7 @@ internal sealed class LineListener
     public async Task StopAsync(CancellationToken grace)
     {
         if (Interlocked.Exchange(ref _stopped, 1) != 0) return;
+        _epoll?.Dispose();
         _socket.Dispose();
         await _accepting.ConfigureAwait(false);
         lock (_open)
