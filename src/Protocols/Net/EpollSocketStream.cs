@@ -21,6 +21,7 @@ internal sealed class EpollSocketStream : Stream, IEpollEntry
     private int _readEdges, _writeEdges; // bumped by the loop at each edge
     private int _readSeen; // the read edge count at the last recv that found the socket drained
     private volatile bool _peerDone; // the peer has sent FIN (a read returned 0) or reset
+    private volatile bool _finPending; // ShutdownSend was asked: sent at the next read, or by the close itself
     private int _closed;
 
     private EpollSocketStream(EpollLoop loop, int fd)
@@ -70,11 +71,13 @@ internal sealed class EpollSocketStream : Stream, IEpollEntry
     public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
         if (buffer.IsEmpty) return ValueTask.FromResult(0);
+        if (_finPending) SendFin(); // the peer may be waiting for our FIN before it closes
         var edges = Volatile.Read(ref _readEdges);
         if (edges != _readSeen && TryReceive(buffer.Span, edges, out var read)) return ValueTask.FromResult(read);
         return ReadAfterWaitAsync(buffer, cancellationToken);
     }
 
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<int> ReadAfterWaitAsync(Memory<byte> buffer, CancellationToken cancellationToken)
     {
         while (true)
@@ -137,6 +140,7 @@ internal sealed class EpollSocketStream : Stream, IEpollEntry
         return ValueTask.CompletedTask;
     }
 
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask WriteAfterWaitAsync(ReadOnlyMemory<byte> buffer, int edges, CancellationToken cancellationToken)
     {
         while (!buffer.IsEmpty)
@@ -206,10 +210,18 @@ internal sealed class EpollSocketStream : Stream, IEpollEntry
         return new IOException($"{what} failed: {socket.Message} (errno {errno})", socket);
     }
 
-    /// <summary>Sends FIN, unless the peer has already quit (then the close says all there is to say).</summary>
+    /// <summary>
+    /// Sends FIN: at once if a read follows (the peer may wait for it), else with the close, which sends it anyway
+    /// (shutdown(2) then close(2) put the same packets on the wire as close(2) alone). Nothing when the peer has quit.
+    /// </summary>
     public void ShutdownSend()
     {
-        if (_peerDone || IsClosed) return;
+        if (!_peerDone && !IsClosed) _finPending = true;
+    }
+
+    private void SendFin()
+    {
+        _finPending = false;
         var added = false;
         try
         {
