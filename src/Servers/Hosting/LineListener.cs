@@ -22,7 +22,13 @@ internal sealed record LineTls(SslServerAuthenticationOptions Options, TimeSpan 
 /// the socket and the session. A one-message SMTP session cost 130-190 us of server CPU that way and 114 us this way
 /// (docs/performance.md, "branch conn"). The limits, the refusal line, metrics and logs stay the handler's; stopping is
 /// <see cref="StopAsync"/>: no new connections, the sessions in flight finish within the grace, then the ones left get
-/// the protocol's shutdown reply (the handler's token is cancelled) and, a second later, a reset.
+/// the protocol's shutdown reply (the handler's token is cancelled) and, a second later, a reset. On Linux (x64, arm64)
+/// the accepted sockets never become .NET <see cref="Socket"/>s: the listener runs on the raw event loop
+/// (<see cref="EpollListener"/>: accept4 without the fcntl pair after it, recv only after a readiness edge, no shutdown
+/// before a close that sends the FIN anyway), and each session gets a <see cref="Connection"/> over an
+/// <see cref="EpollSocketStream"/>, the same pipes and the same STARTTLS code (an <see cref="SslStream"/> over that
+/// stream) as anywhere; <c>PROTOCOLS_LINE_TRANSPORT=socket</c> keeps .NET's sockets, as Windows and macOS do
+/// (docs/performance.md, "Branch native").
 /// </summary>
 internal sealed class LineListener
 {
