@@ -88,16 +88,6 @@ internal sealed class EpollLoop
         return false;
     }
 
-    /// <summary>Changes the events <paramref name="entry"/>'s descriptor is watched for; errno, or 0.</summary>
-    public int Modify(IEpollEntry entry, uint events)
-    {
-        Span<byte> evt = stackalloc byte[16];
-        evt.Clear();
-        BinaryPrimitives.WriteUInt32LittleEndian(evt, events);
-        BinaryPrimitives.WriteUInt64LittleEndian(evt[s_dataOffset..], (ulong)entry.Descriptor);
-        return SocketCalls.epoll_ctl(_epoll, SocketCalls.EpollCtlMod, entry.Descriptor, ref MemoryMarshal.GetReference(evt)) == 0 ? 0 : Marshal.GetLastPInvokeError();
-    }
-
     /// <summary>Takes <paramref name="entry"/>'s descriptor out of the set (before it is closed: a closed descriptor leaves by itself, but its number may be reused at once).</summary>
     public void Remove(IEpollEntry entry)
     {

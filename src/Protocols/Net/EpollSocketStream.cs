@@ -9,8 +9,7 @@ namespace Protocols.Net;
 /// the loop's edges: a read is tried only after an edge it has not seen yet, and a read that filled less than its
 /// buffer counts as having drained the socket (the next bytes bring a new edge), so a command costs one recv, not a
 /// recv that finds nothing before each wait. A send is always tried first and waits only when the socket's buffer is
-/// full; only then is the socket watched for writability too (one epoll_ctl in its life: a fresh socket is writable,
-/// so watching from the start cost every connection an event at its first wait). <see cref="ShutdownSend"/> sends FIN (skipped when the peer has quit), <see cref="Reset"/> closes with a
+/// full. <see cref="ShutdownSend"/> sends FIN (skipped when the peer has quit), <see cref="Reset"/> closes with a
 /// reset, disposing closes. One reader and one writer at a time, as for any stream; either may run on any thread.
 /// </summary>
 internal sealed class EpollSocketStream : Stream, IEpollEntry
@@ -24,8 +23,6 @@ internal sealed class EpollSocketStream : Stream, IEpollEntry
     private volatile bool _peerDone; // the peer has sent FIN (a read returned 0) or reset
     private volatile bool _finPending; // ShutdownSend was asked: sent at the next read, or by the close itself
     private int _closed;
-    private bool _watchingWrites;
-    private const uint ReadEvents = SocketCalls.EpollIn | SocketCalls.EpollRdHup | SocketCalls.EpollEt;
 
     private EpollSocketStream(EpollLoop loop, int fd)
     {
@@ -38,7 +35,7 @@ internal sealed class EpollSocketStream : Stream, IEpollEntry
     public static EpollSocketStream? Register(EpollLoop loop, int fd)
     {
         var stream = new EpollSocketStream(loop, fd);
-        if (loop.TryAdd(stream, ReadEvents, out _)) return stream;
+        if (loop.TryAdd(stream, SocketCalls.EpollIn | SocketCalls.EpollOut | SocketCalls.EpollRdHup | SocketCalls.EpollEt, out _)) return stream;
         stream._handle.Dispose();
         return null;
     }
@@ -146,7 +143,6 @@ internal sealed class EpollSocketStream : Stream, IEpollEntry
     [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask WriteAfterWaitAsync(ReadOnlyMemory<byte> buffer, int edges, CancellationToken cancellationToken)
     {
-        if (!_watchingWrites) WatchWrites(); // an edge after the full send above is reported (epoll checks at the change)
         while (!buffer.IsEmpty)
         {
             await _writeWait.WaitAsync(this, ref _writeEdges, edges, cancellationToken).ConfigureAwait(false);
@@ -158,22 +154,6 @@ internal sealed class EpollSocketStream : Stream, IEpollEntry
                 buffer = buffer[sent..];
             }
         }
-    }
-
-    private void WatchWrites()
-    {
-        int errno;
-        var added = Enter();
-        try
-        {
-            errno = _loop.Modify(this, ReadEvents | SocketCalls.EpollOut);
-        }
-        finally
-        {
-            if (added) _handle.DangerousRelease();
-        }
-        if (errno != 0) throw Failure("watching for writes", errno);
-        _watchingWrites = true;
     }
 
     // One send; the count sent, or -1 when the socket's buffer is full.
