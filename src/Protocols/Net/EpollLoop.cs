@@ -48,7 +48,7 @@ internal sealed class EpollLoop
     /// </summary>
     public static bool InlineCompletions { get; } = Environment.GetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS") == "1";
 
-    /// <summary>How many loops: half the processors, at least one (as <c>SocketEngine</c> sizes .NET's).</summary>
+    /// <summary>How many loops: half the processors, at least one (<c>SocketEngine</c> sizes .NET's epoll threads by it too).</summary>
     public static int Count => Math.Max(1, Environment.ProcessorCount / 2);
 
     /// <summary>The next loop, round robin (made on first use).</summary>

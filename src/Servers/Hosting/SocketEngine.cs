@@ -52,7 +52,7 @@ public static class SocketEngine
     }
 
     /// <summary>How many event loops: half the processors, at least one.</summary>
-    internal static int Loops => Math.Max(1, Environment.ProcessorCount / 2);
+    internal static int Loops => Protocols.Net.EpollLoop.Count; // one formula for both engines
 
     internal static bool IsOn(Func<string, string?> environment) => environment(InlineCompletionsVariable) == "1";
 }
