@@ -33,14 +33,15 @@ public class EpollSocketStreamTests
         public EndPoint Local { get; }
         public EndPoint Remote { get; }
 
-        public static async Task<Pair> OpenAsync()
+        public static async Task<Pair> OpenAsync(IPAddress? address = null)
         {
-            var listening = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-            listening.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+            address ??= IPAddress.Loopback;
+            var listening = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+            listening.Bind(new IPEndPoint(address, 0));
             listening.Listen(16);
             var accepted = new TaskCompletionSource<(EpollSocketStream, EndPoint, EndPoint)>(TaskCreationOptions.RunContinuationsAsynchronously);
             var listener = EpollListener.Start(listening, (s, l, r) => accepted.TrySetResult((s, l, r)), e => accepted.TrySetException(new SocketException((int)e)));
-            var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            var client = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
             await client.ConnectAsync(listening.LocalEndPoint!).WaitAsync(Timeout);
             var (server, local, remote) = await accepted.Task.WaitAsync(Timeout);
             return new Pair(listening, listener, client, server, local, remote);
@@ -71,6 +72,17 @@ public class EpollSocketStreamTests
         int value = 0, length = sizeof(int);
         Assert.That(SocketCalls.getsockopt(pair.Server.Descriptor, SocketCalls.IpProtoTcp, SocketCalls.TcpNoDelay, ref value, ref length), Is.Zero);
         Assert.That(value, Is.Not.Zero, "TCP_NODELAY, inherited");
+    }
+
+    [Test]
+    public async Task An_ipv6_peer_has_its_own_end()
+    {
+        await using var pair = await Pair.OpenAsync(IPAddress.IPv6Loopback);
+        Assert.That(pair.Remote, Is.EqualTo(pair.Client.LocalEndPoint), "from accept's sockaddr_in6");
+        Assert.That(pair.Local, Is.EqualTo(pair.Client.RemoteEndPoint));
+        await pair.Client.SendAsync("v6"u8.ToArray());
+        var buffer = new byte[8];
+        Assert.That(await pair.Server.ReadAsync(buffer).AsTask().WaitAsync(Timeout), Is.EqualTo(2));
     }
 
     [Test]
