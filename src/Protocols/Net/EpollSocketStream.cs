@@ -9,8 +9,8 @@ namespace Protocols.Net;
 /// the loop's edges: a read is tried only after an edge it has not seen yet, and a read that filled less than its
 /// buffer counts as having drained the socket (the next bytes bring a new edge), so a command costs one recv, not a
 /// recv that finds nothing before each wait. A send is always tried first and waits only when the socket's buffer is
-/// full. <see cref="ShutdownSend"/> sends FIN (skipped when the peer has quit), <see cref="Reset"/> closes with a
-/// reset, disposing closes. One reader and one writer at a time, as for any stream; either may run on any thread.
+/// full. <see cref="ShutdownSend"/> asks for the FIN (sent before the next read or by the close, nothing when the peer
+/// has quit), <see cref="Reset"/> closes with a reset, disposing closes. One reader and one writer at a time, as for any stream; either may run on any thread.
 /// </summary>
 internal sealed class EpollSocketStream : Stream, IEpollEntry
 {
