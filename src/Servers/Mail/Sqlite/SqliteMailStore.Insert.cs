@@ -13,24 +13,30 @@ public sealed partial class SqliteMailStore
 
     private const string InsertSql = """
         INSERT INTO messages(id, received_at, envelope_from, envelope_to, header_from, header_to, header_cc, subject, date, size,
-            has_html, attachments, flags, client_address, helo, tls, auth_user, body_file, keywords, transcript)
-        VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, '', ?19)
+            has_html, attachments, flags, client_address, helo, tls, auth_user, body_file, keywords, transcript, uid)
+        VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, '', ?19, ?20)
         ON CONFLICT(id) DO NOTHING RETURNING uid
         """;
+
+    /// <summary>The next UID (schema 6: the writer gives them, in the transaction, from the INBOX's UIDNEXT).</summary>
+    private const string NextUidSql = "SELECT uidnext FROM mailboxes WHERE name = 'INBOX'";
+
+    /// <summary>Once per commit: the INBOX's UIDNEXT and the totals, one row (one page).</summary>
+    private const string InboxSql = "UPDATE mailboxes SET uidnext = ?1, messages = messages + ?2, bytes = bytes + ?3 WHERE name = 'INBOX'";
 
     private const string BodySql = "INSERT INTO bodies(uid, raw) VALUES(?1, ?2)";
 
     private const string RecipientSql = "INSERT INTO recipients(mailbox, uid) VALUES(?1, ?2) ON CONFLICT DO NOTHING";
 
     /// <summary>The per-message statements, compiled on first use and kept for the writer's life (closed before it).</summary>
-    private SqliteStatement? _insert, _body, _recipient;
+    private SqliteStatement? _insert, _body, _recipient, _nextUid, _inbox, _mailbox;
 
-    private const string TotalsSql = "UPDATE totals SET messages = messages + @messages, bytes = bytes + @bytes";
+    private const string MailboxSql = "INSERT INTO mailboxes(name, uidnext) VALUES(?1, ?2) ON CONFLICT(name) DO UPDATE SET uidnext = excluded.uidnext";
 
-    private const string MailboxSql = "INSERT INTO mailboxes(name, uidnext) VALUES(@m, @next) ON CONFLICT(name) DO UPDATE SET uidnext = excluded.uidnext";
+    private protected override bool InsertSetsUidNext => true;
 
     /// <summary>Row by row with statements compiled once on the writer: in-process SQLite has no round trip to save. What
-    /// sums over the batch (the totals, each recipient mailbox's UIDNEXT) is written once per batch. The full-text rows
+    /// sums over the batch (the INBOX's UIDNEXT with the totals, each recipient mailbox's UIDNEXT) is written once per batch. The full-text rows
     /// follow in a transaction of their own (SqliteMailStore.Index.cs).</summary>
     private protected override async Task<long[]> InsertBatchAsync(DbConnection connection, DbTransaction transaction, IReadOnlyList<Prepared> batch,
         CancellationToken cancellationToken)
@@ -39,13 +45,16 @@ public sealed partial class SqliteMailStore
         var uids = new long[batch.Count];
         var sqlite = (SqliteConnection)connection;
         var insert = _insert ??= new SqliteStatement(sqlite, InsertSql);
+        var next = (_nextUid ??= new SqliteStatement(sqlite, NextUidSql)).Run() ?? throw new MailStoreException("the mail store has no INBOX row");
         Dictionary<string, long>? mailboxes = null;
         long stored = 0, bytes = 0;
         for (var i = 0; i < batch.Count; i++)
         {
             var (_, mail, _, file, _) = batch[i];
             Bind(insert, batch[i]);
-            if (insert.Run() is not { } uid) continue;
+            insert.Bind(20, next);
+            if (insert.Run() is not { } uid) continue; // the id is stored already: the UID stays for the next message
+            next = uid + 1;
             uids[i] = uid;
             stored++;
             bytes += mail.Size;
@@ -63,19 +72,20 @@ public sealed partial class SqliteMailStore
         }
         if (stored > 0)
         {
-            var totals = WriterCommand(connection, transaction, TotalsSql);
-            Set(totals, "@messages", stored);
-            Set(totals, "@bytes", bytes);
-            await totals.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            var inbox = _inbox ??= new SqliteStatement(sqlite, InboxSql);
+            inbox.Bind(1, next);
+            inbox.Bind(2, stored);
+            inbox.Bind(3, bytes);
+            inbox.Run();
         }
         if (mailboxes is not null)
         {
-            var next = WriterCommand(connection, transaction, MailboxSql);
+            var view = _mailbox ??= new SqliteStatement(sqlite, MailboxSql);
             foreach (var (mailbox, uidNext) in mailboxes)
             {
-                Set(next, "@m", mailbox);
-                Set(next, "@next", uidNext);
-                await next.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                view.Bind(1, mailbox);
+                view.Bind(2, uidNext);
+                view.Run();
             }
         }
         return uids;
