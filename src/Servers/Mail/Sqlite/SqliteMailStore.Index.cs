@@ -43,7 +43,7 @@ public sealed partial class SqliteMailStore
         WHERE EXISTS(SELECT 1 FROM messages WHERE uid = ?1)
         """;
 
-    /// <summary>Compiled once on the writer (closed before it); the text is bound as it is (UTF-16), not copied to UTF-8 first.</summary>
+    /// <summary>Compiled once on the writer (closed before it).</summary>
     private SqliteStatement? _index;
 
     private const string WatermarkSql = "UPDATE meta SET value = @uid WHERE key = 'indexed_up_to'";

@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Text;
 using Microsoft.Data.Sqlite;
 using SQLitePCL;
 
@@ -26,8 +28,26 @@ internal sealed class SqliteStatement : IDisposable
     /// <summary>Parameters are numbered from 1, as in the SQL (<c>?1</c>, <c>?2</c>, ...).</summary>
     public void Bind(int index, long value) => Check(raw.sqlite3_bind_int64(_statement, index, value));
 
-    public void Bind(int index, string? value) =>
-        Check(value is null ? raw.sqlite3_bind_null(_statement, index) : raw.sqlite3_bind_text16(_statement, index, value.AsSpan()));
+    /// <summary>Text goes in as UTF-8, encoded here through a pooled buffer (SQLite copies it at the bind): .NET's encoder
+    /// is several times faster than SQLite's own UTF-16 conversion on a long body.</summary>
+    public void Bind(int index, string? value)
+    {
+        if (value is null)
+        {
+            Check(raw.sqlite3_bind_null(_statement, index));
+            return;
+        }
+        var buffer = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(value.Length));
+        try
+        {
+            var length = Encoding.UTF8.GetBytes(value, buffer);
+            Check(raw.sqlite3_bind_text(_statement, index, buffer.AsSpan(0, length)));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
 
     /// <summary>The bytes are copied by SQLite at the bind (no array of their exact length is needed).</summary>
     public void Bind(int index, ReadOnlySpan<byte> value) => Check(raw.sqlite3_bind_blob(_statement, index, value));
