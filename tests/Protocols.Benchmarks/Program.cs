@@ -19,4 +19,5 @@ static async Task<int?> RunModeAsync(string[] args) =>
     await Protocols.Benchmarks.Peers.SmtpServerHost.TryRunAsync(args) ??
     await Protocols.Benchmarks.Peers.SmtpClientModes.TryRunAsync(args) ??
     await Protocols.Benchmarks.Http.ServerModes.TryRunAsync(args) ??
-    await Protocols.Benchmarks.Hardening.HardeningModes.TryRunAsync(args);
+    await Protocols.Benchmarks.Hardening.HardeningModes.TryRunAsync(args) ??
+    await Protocols.Benchmarks.Mail.StoreAppendMode.TryRunAsync(args);

@@ -16,19 +16,23 @@
 #      CPU of proto and of the server per message, commits; then restarted: startup, the list, subject:, from: and
 #      free-text queries matching all and none, a page by cursor;
 #   7. smtp4dev 3.15.0 (its SQLite store in a file) on the same 10 KiB load, as a ratio (S4D_SMALL messages).
-# Seeding is through SMTP (the real path) in every step. No loop: rerun by hand on a quiet machine.
+#   0. the store alone in process (`Protocols.Benchmarks store-append`: 20 appenders, no SMTP), APPEND messages of each
+#      of APPEND_SIZES, durable and temporary, 3 rounds: CPU us and bytes allocated per append; with BENCH_BEFORE (a copy of
+#      another benchmark build) the two builds alternate, so a change to the store shows above the machine's noise.
+# Seeding is through SMTP (the real path) in steps 1-7. No loop: rerun by hand on a quiet machine.
 #
 # usage: tests/Protocols.Benchmarks/store-bench.sh
 # env:   SMALL (100000) SMALL_SIZE (10240) SESSIONS (20) REPEAT (100) SLOW_SMALL (20000) SLOW_FSYNC_MS ("2 10")
 #        LARGE (300) LARGE_SIZE (10000000: under the 10240000 SMTP limit) LARGE_MODES (files) PG_SMALL (20000)
 #        PROTO_STORE_CHECKPOINT_MS (unset; 100 = checkpoints on a background connection every 100 ms, inherited by proto:
 #        docs/store.md "Checkpoints") S4D_SMALL (1000) PROTO (a proto built elsewhere, e.g. a copy of src/Cli/bin/Release/net10.0, so a build
-#        meanwhile does not change it under the run; default: build src/Cli and use that) SKIP_BASE=1 (no step 1) SKIP_SLOW=1 SKIP_LARGE=1 SKIP_PG=1 SKIP_S4D=1 BENCH_TOOLS (/tmp/protocols-bench-tools)
+#        meanwhile does not change it under the run; default: build src/Cli and use that) BENCH (the benchmark build for step 0; default: build tests/Protocols.Benchmarks) BENCH_BEFORE (a second one, alternated with it)
+#        APPEND (20000) APPEND_SIZES ("100 10240") SKIP_APPEND=1 (no step 0) SKIP_BASE=1 (no step 1) SKIP_SLOW=1 SKIP_LARGE=1 SKIP_PG=1 SKIP_S4D=1 BENCH_TOOLS (/tmp/protocols-bench-tools)
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 
 SMALL=${SMALL:-100000}; SMALL_SIZE=${SMALL_SIZE:-10240}; SESSIONS=${SESSIONS:-20}; REPEAT=${REPEAT:-100}
-SLOW_SMALL=${SLOW_SMALL:-20000}; SLOW_FSYNC_MS=${SLOW_FSYNC_MS:-2 10}
+SLOW_SMALL=${SLOW_SMALL:-20000}; SLOW_FSYNC_MS=${SLOW_FSYNC_MS:-2 10}; APPEND=${APPEND:-20000}; APPEND_SIZES=${APPEND_SIZES:-100 10240}
 LARGE=${LARGE:-300}; LARGE_SIZE=${LARGE_SIZE:-10000000}; LARGE_MODES=${LARGE_MODES:-files}
 PG_SMALL=${PG_SMALL:-20000}; S4D_SMALL=${S4D_SMALL:-1000}
 TOOLS=${BENCH_TOOLS:-/tmp/protocols-bench-tools}
@@ -126,6 +130,20 @@ load() { cut -d' ' -f1 /proc/loadavg; }
 printf "load average at start: %s (2 cores shared with other builds and tests: rates are indicative; CPU ms/message is steadier)\n" "$(cut -d' ' -f1-3 /proc/loadavg)"
 echo "| load | result |"
 echo "|---|---|"
+
+# 0. the store alone, in process (no SMTP, no sockets): CPU and allocation per append, before/after in alternation
+if [ -z "${SKIP_APPEND:-}" ]; then
+  if [ -z "${BENCH:-}" ]; then
+    dotnet build tests/Protocols.Benchmarks -c Release -v quiet -nologo >/dev/null || { echo "store-bench: the benchmark build failed" >&2; exit 1; }
+    BENCH=tests/Protocols.Benchmarks/bin/Release/net10.0
+  fi
+  for size in $APPEND_SIZES; do for mode in durable temp; do for round in 1 2 3; do
+    for build in ${BENCH_BEFORE:+before} after; do
+      dir=$BENCH; [ "$build" = before ] && dir=$BENCH_BEFORE
+      echo "| store alone ($build), 20 appenders | $(dotnet "$dir/Protocols.Benchmarks.dll" store-append "$size" "$APPEND" "$mode") (load $(load)) |"
+    done
+  done; done; done
+fi
 
 # 1. the ceiling and the path without durability, same load, same run
 if [ -z "${SKIP_BASE:-}" ]; then

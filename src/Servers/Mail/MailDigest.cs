@@ -70,8 +70,18 @@ internal sealed partial record MailDigest(string? From, string? To, string? Cc, 
         var buffer = ArrayPool<byte>.Shared.Rent(MaxIndexedText);
         try
         {
-            using var decoded = part.Content.Open();
-            var read = decoded.ReadAtLeast(buffer.AsSpan(0, MaxIndexedText), MaxIndexedText, throwOnEndOfStream: false);
+            int read;
+            if (part.Content is { Stream: { } raw } && part.Content.Encoding is ContentEncoding.Default or ContentEncoding.SevenBit or ContentEncoding.EightBit or ContentEncoding.Binary)
+            {
+                // Nothing to decode: read the part's bytes as they are, without the decoding stream's buffers (4 KiB a message).
+                raw.Position = 0;
+                read = raw.ReadAtLeast(buffer.AsSpan(0, MaxIndexedText), MaxIndexedText, throwOnEndOfStream: false);
+            }
+            else
+            {
+                using var decoded = part.Content.Open();
+                read = decoded.ReadAtLeast(buffer.AsSpan(0, MaxIndexedText), MaxIndexedText, throwOnEndOfStream: false);
+            }
             var encoding = part.ContentType.CharsetEncoding ?? Encoding.UTF8;
             return encoding.GetString(buffer, 0, read);
         }

@@ -62,6 +62,7 @@ public class KillTests
             var elapsed = watch.Elapsed;
 
             var (intact, torn, temporary) = await InspectAsync(dir, messages);
+            var (_, _, uidNextAfterKill, _, _) = await ReadStoreWithUidsAsync(dir);
             var lost = acknowledged.Keys.Count(i => !intact.Contains(i));
             HardeningReport.Row(HardeningReport.Fault, $"kill -9 of the SMTP server mid-load ({planned} planned)", acknowledged.Count, lost + torn, elapsed,
                 $"{acknowledged.Count} acknowledged, {intact.Count} intact in the store, {torn} torn, {temporary} stored but never acknowledged; {description}");
@@ -75,8 +76,9 @@ public class KillTests
             {
                 var after = Encoding.ASCII.GetBytes("Subject: after restart\r\nX-Kill-Id: restart\r\n\r\nstill serving\r\n");
                 Assert.That((await wire.SendMessageAsync("r@kill.test", "sink@kill.test", after)).Code, Is.EqualTo(250));
-                var (_, _, _, bodies) = await ReadStoreAsync(dir);
+                var (_, _, _, bodies, newest) = await ReadStoreWithUidsAsync(dir);
                 Assert.That(bodies.Any(b => b.AsSpan().SequenceEqual(after)), Is.True, "the message sent after the restart is not in the store");
+                Assert.That(newest, Is.GreaterThanOrEqualTo(uidNextAfterKill), "the message after the restart got a UID not used before");
             }
         }
         finally
@@ -122,14 +124,23 @@ public class KillTests
     /// <summary>Opens the store the server left (after the kill, so a recovery of its WAL) and reads every message.</summary>
     private static async Task<(int Count, long Bytes, long Uidnext, List<byte[]> Bodies)> ReadStoreAsync(string dir)
     {
+        var (count, bytes, uidNext, bodies, _) = await ReadStoreWithUidsAsync(dir);
+        return (count, bytes, uidNext, bodies);
+    }
+
+    /// <summary>As <see cref="ReadStoreAsync"/>, with the highest stored UID, which must be below the INBOX's UIDNEXT (the
+    /// writer gives UIDs from it, in the commit: a kill between two commits must not make it hand one out twice).</summary>
+    private static async Task<(int Count, long Bytes, long Uidnext, List<byte[]> Bodies, long MaxUid)> ReadStoreWithUidsAsync(string dir)
+    {
         await using var store = await Protocols.Servers.Mail.Sqlite.SqliteMailStore.OpenAsync(dir);
         var bodies = new List<byte[]>();
-        long after = 0;
+        long after = 0, maxUid = 0;
         while (true)
         {
             var page = await store.ListByUidAsync("INBOX", after, 1000);
             foreach (var m in page)
             {
+                maxUid = Math.Max(maxUid, m.Uid);
                 await using var raw = (await store.OpenRawAsync(m.Id))!;
                 using var copy = new MemoryStream();
                 await raw.CopyToAsync(copy);
@@ -140,9 +151,11 @@ public class KillTests
         }
         var stats = await store.GetStatsAsync();
         Assert.That(stats.Messages, Is.EqualTo(bodies.Count), "the totals match the rows");
+        var uidNext = (await store.GetMailboxAsync("INBOX"))!.UidNext;
+        Assert.That(uidNext, Is.GreaterThan(maxUid), "UIDNEXT is past every stored UID");
         // Every envelope names kill.test: every stored message is found by free text, those whose index rows the kill
         // left unwritten too (indexed again at the start).
         Assert.That((await store.ListAsync(new Protocols.Servers.Mail.MailQuery("kill"))).Matched, Is.EqualTo(bodies.Count), "found by free text");
-        return (bodies.Count, stats.Bytes, (await store.GetMailboxAsync("INBOX"))!.UidNext, bodies);
+        return (bodies.Count, stats.Bytes, uidNext, bodies, maxUid);
     }
 }

@@ -158,6 +158,60 @@ public sealed class SqliteFileTests
     }
 
     [Test]
+    public async Task A_version_5_store_is_migrated_with_its_uids_totals_and_views_and_never_reuses_a_uid()
+    {
+        var raw = Encoding.ASCII.GetBytes("Subject: version five\r\n\r\nold wombat\r\n");
+        // As version 5 left it: three messages appended (AUTOINCREMENT gave 1-3), the newest deleted (sqlite_sequence
+        // still says 3), the rest indexed, the totals and UIDNEXTs as its writer kept them.
+        await WriteOldStoreAsync(5, raw, """
+            INSERT INTO messages(id, received_at, envelope_from, envelope_to, subject, size, has_html, attachments, flags, keywords, transcript)
+                VALUES('old-1', 1790000000000, 'old@example.org', 'bob@example.org', 'version five', $n, 0, 0, 1, 'blue', 'EHLO x'),
+                      ('old-2', 1790000001000, 'old@example.org', 'carol@example.org', 'version five', $n, 0, 0, 0, '', NULL),
+                      ('old-3', 1790000002000, 'old@example.org', 'bob@example.org', 'version five', $n, 0, 0, 0, '', NULL);
+            INSERT INTO bodies(uid, raw) VALUES(1, $raw), (2, $raw), (3, $raw);
+            INSERT INTO recipients VALUES('bob@example.org', 1), ('carol@example.org', 2), ('bob@example.org', 3);
+            INSERT INTO search(rowid, subject, addresses, body) VALUES(1, 'version five', 'old@example.org bob@example.org', 'old wombat'),
+                (2, 'version five', 'old@example.org carol@example.org', 'old wombat'), (3, 'version five', 'old@example.org bob@example.org', 'old wombat');
+            UPDATE meta SET value = 3 WHERE key = 'indexed_up_to';
+            UPDATE totals SET messages = 3, bytes = 3 * $n;
+            UPDATE mailboxes SET uidnext = 4 WHERE name = 'INBOX';
+            INSERT INTO mailboxes VALUES('bob@example.org', 4), ('carol@example.org', 3);
+            DELETE FROM messages WHERE uid = 3;
+            """);
+        await using (var store = await SqliteMailStore.OpenAsync(_dir))
+        {
+            Assert.That(await store.GetStatsAsync(), Is.EqualTo(new MailStoreStats(2, 2L * raw.Length, 0, 0)), "the totals came along");
+            var old = (await store.GetAsync("old-1"))!;
+            Assert.That((old.Summary.Uid, old.Summary.Flags, old.Summary.Keywords.Single(), old.Session.Transcript),
+                Is.EqualTo((1L, MailFlags.Seen, "blue", "EHLO x")), "rows as they were");
+            Assert.That((await store.ListAsync(new MailQuery("wombat"))).Matched, Is.EqualTo(2), "the index as it was");
+            Assert.That((await store.ListAsync(new MailQuery("subject:five"))).Matched, Is.EqualTo(2), "the substring index rebuilt");
+            Assert.That((await store.GetMailboxAsync("INBOX"))!.UidNext, Is.EqualTo(4));
+            var added = await store.AppendAsync(new MailToAppend(raw, "new@example.org", ["bob@example.org"]));
+            Assert.That(added.Uid, Is.EqualTo(4), "not 3: the deleted newest message's UID is not used again");
+            Assert.That((await store.GetMailboxAsync("bob@example.org"))!.UidNext, Is.EqualTo(5));
+            Assert.That((await store.GetMailboxAsync("carol@example.org"))!.UidNext, Is.EqualTo(3), "a view moves only when mail lands in it");
+            Assert.That((await store.ListByUidAsync("bob@example.org", 0, 10)).Select(m => m.Uid), Is.EqualTo(new long[] { 1, 4 }));
+            Assert.That(await store.GetStatsAsync(), Is.EqualTo(new MailStoreStats(3, 3L * raw.Length, 0, 0)));
+            await store.ClearAsync();
+            Assert.That(await store.GetStatsAsync(), Is.EqualTo(new MailStoreStats(0, 0, 0, 0)), "the delete trigger counts in the INBOX row");
+            Assert.That((await store.AppendAsync(new MailToAppend(raw, "new@example.org", ["bob@example.org"]))).Uid, Is.EqualTo(5), "not after a clear either");
+        }
+        await using (var reopened = await SqliteMailStore.OpenAsync(_dir))
+        {
+            Assert.That((await reopened.AppendAsync(new MailToAppend(raw, "new@example.org", ["bob@example.org"]))).Uid, Is.EqualTo(6), "nor after a restart");
+            Assert.That((await reopened.GetStatsAsync()).Messages, Is.EqualTo(2));
+        }
+        await using var connection = new SqliteConnection("Data Source=" + Db + ";Pooling=false");
+        await connection.OpenAsync();
+        Assert.That(SqliteSchema.Scalar(connection, "PRAGMA user_version"), Is.EqualTo(SqliteSchema.Versions.Length));
+        Assert.That(SqliteSchema.Scalar(connection, "SELECT count(*) FROM sqlite_schema WHERE name = 'messages_v6' OR sql LIKE '%AUTOINCREMENT%'"),
+            Is.EqualTo(0), "no AUTOINCREMENT left (its sqlite_sequence row was a page written by every commit)");
+        Assert.That(SqliteSchema.Scalar(connection, "SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'messages'"), Is.EqualTo(4),
+            "id, received_at, body_file, the substring columns");
+    }
+
+    [Test]
     public async Task The_wal_is_copied_into_the_database_in_the_background_and_not_when_idle()
     {
         await using var store = await SqliteMailStore.OpenAsync(_dir, new SqliteMailStoreOptions { CheckpointInterval = TimeSpan.FromMilliseconds(20) });

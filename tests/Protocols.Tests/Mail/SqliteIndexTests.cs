@@ -52,6 +52,26 @@ public sealed class SqliteIndexTests
     }
 
     [Test]
+    public async Task Text_beyond_ascii_is_stored_as_sent_and_found_by_words_and_substrings()
+    {
+        // The writer binds text as UTF-8 itself (SqliteStatement): the summary, the session facts and the index rows.
+        await using var store = await SqliteMailStore.OpenAsync(_dir, Held());
+        var subject = "=?utf-8?B?" + Convert.ToBase64String(Encoding.UTF8.GetBytes("Grüße aus Köln 🐘")) + "?=";
+        var raw = Encoding.UTF8.GetBytes($"From: a@example.org\r\nSubject: {subject}\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nПривет, мир\r\n");
+        var added = await store.AppendAsync(new MailToAppend(raw, "ünï@example.org", ["b@example.org"])
+        {
+            Session = new MailSessionFacts("127.0.0.1:1", "hélo.example", Transcript: "EHLO hélo.example\r\n250 ok 🐘\r\n"),
+        });
+        var stored = (await store.GetAsync(added.Id))!;
+        Assert.That((stored.Summary.Subject, stored.Summary.EnvelopeFrom), Is.EqualTo(("Grüße aus Köln 🐘", "ünï@example.org")));
+        Assert.That((stored.Session.HeloName, stored.Session.Transcript), Is.EqualTo(("hélo.example", "EHLO hélo.example\r\n250 ok 🐘\r\n")));
+        Assert.That(await FindAsync(store, "мир"), Is.EqualTo(new[] { "Grüße aus Köln 🐘" }), "a word of the body");
+        Assert.That(await FindAsync(store, "koln"), Has.Length.EqualTo(1), "a word of the subject, diacritics removed");
+        Assert.That(await FindAsync(store, "subject:\"aus Köln\""), Has.Length.EqualTo(1), "a substring");
+        Assert.That(await FindAsync(store, "from:ünï@"), Has.Length.EqualTo(1));
+    }
+
+    [Test]
     public async Task A_wait_for_free_text_sees_a_message_whose_rows_are_pending()
     {
         await using var store = await SqliteMailStore.OpenAsync(_dir, Held());

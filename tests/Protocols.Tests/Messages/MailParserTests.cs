@@ -67,4 +67,53 @@ public class MailParserTests
         Assert.That(Depth(past.Body!), Is.LessThanOrEqualTo(MailParser.MaxNestingDepth), "MimeKit stops making multiparts at MaxMimeDepth");
         Assert.That(MailView.Parse(Nested(MailParser.MaxNestingDepth + 5)).Body, Is.Not.Null, "the page's tree is bounded too");
     }
+
+    [Test]
+    public void Messages_parsed_one_after_another_on_one_thread_keep_their_own_parts()
+    {
+        // One parser per thread is reused: a message must not share anything with the next one parsed.
+        var first = MailParser.Load(Encoding.ASCII.GetBytes("Subject: one\r\n\r\nfirst body\r\n"));
+        var second = MailParser.Load(MailFixtures.Read("nested.eml"));
+        var third = MailParser.Load(Encoding.ASCII.GetBytes("Subject: three\r\nContent-Type: text/plain\r\n\r\nthird body\r\n"));
+        Assert.That((first.Subject, first.TextBody?.TrimEnd()), Is.EqualTo(("one", "first body")));
+        Assert.That(second.BodyParts.Count(), Is.EqualTo(4));
+        Assert.That((third.Subject, third.TextBody?.TrimEnd()), Is.EqualTo(("three", "third body")));
+        Assert.Throws<MessageTooLargeToParseException>(() => MailParser.Load(Message(10), 5));
+        Assert.That(MailParser.Load(Message(10)).Subject, Is.EqualTo("big"), "a refused message leaves the parser usable");
+    }
+
+    [Test]
+    public void The_reused_parser_keeps_no_message_alive()
+    {
+        var bytes = ParseAndDrop();
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        Assert.That(bytes.IsAlive, Is.False, "the thread's parser let go of the last message's bytes");
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static WeakReference ParseAndDrop()
+    {
+        var raw = Message(100_000);
+        Assert.That(MailParser.Load(raw).Subject, Is.EqualTo("big"));
+        return new WeakReference(raw);
+    }
+
+    [Test]
+    public void Legacy_charsets_decode_and_each_answer_is_remembered_up_to_the_bound()
+    {
+        var koi8 = MailParser.Load(Encoding.ASCII.GetBytes("Subject: =?koi8-r?B?8NLJ18XU?=\r\n\r\nx\r\n"));
+        Assert.That(koi8.Subject, Is.EqualTo("Привет"));
+        var codePages = new CachedCodePages();
+        var windows1252 = codePages.GetEncoding(1252);
+        Assert.That(windows1252?.CodePage, Is.EqualTo(1252));
+        Assert.That(codePages.GetEncoding(1252), Is.SameAs(windows1252));
+        Assert.That(codePages.GetEncoding(65001), Is.Null, "UTF-8 is .NET's own: not the provider's, remembered as such");
+        Assert.That(codePages.Cached, Is.EqualTo((2, 0)));
+        for (var i = 0; i < CachedCodePages.MaxCached; i++) Assert.That(codePages.GetEncoding("x-unknown-" + i), Is.Null);
+        Assert.That(codePages.Cached.Names, Is.EqualTo(CachedCodePages.MaxCached), "at the bound");
+        Assert.That(codePages.GetEncoding("windows-1251")?.CodePage, Is.EqualTo(1251), "past the bound: still answered");
+        Assert.That(codePages.Cached.Names, Is.EqualTo(CachedCodePages.MaxCached), "past the bound: not remembered");
+    }
 }

@@ -39,9 +39,12 @@ public sealed partial class SqliteMailStore
     }
 
     private const string IndexSql = """
-        INSERT INTO search(rowid, subject, addresses, body) SELECT @uid, @subject, @addresses, @body
-        WHERE EXISTS(SELECT 1 FROM messages WHERE uid = @uid)
+        INSERT INTO search(rowid, subject, addresses, body) SELECT ?1, ?2, ?3, ?4
+        WHERE EXISTS(SELECT 1 FROM messages WHERE uid = ?1)
         """;
+
+    /// <summary>Compiled once on the writer (closed before it).</summary>
+    private SqliteStatement? _index;
 
     private const string WatermarkSql = "UPDATE meta SET value = @uid WHERE key = 'indexed_up_to'";
 
@@ -180,14 +183,15 @@ public sealed partial class SqliteMailStore
             var transaction = await _writer.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
             await using (transaction.ConfigureAwait(false))
             {
-                var insert = WriterCommand(_writer, transaction, IndexSql);
+                var insert = _index ??= new SqliteStatement(_writer, IndexSql);
                 foreach (var row in rows)
                 {
-                    Set(insert, "@uid", row.Uid);
-                    Set(insert, "@subject", row.Subject);
-                    Set(insert, "@addresses", row.Addresses);
-                    Set(insert, "@body", row.Body);
-                    await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                    cancellationToken.ThrowIfCancellationRequested();
+                    insert.Bind(1, row.Uid);
+                    insert.Bind(2, row.Subject);
+                    insert.Bind(3, row.Addresses);
+                    insert.Bind(4, row.Body);
+                    insert.Run();
                 }
                 var mark = WriterCommand(_writer, transaction, WatermarkSql);
                 Set(mark, "@uid", rows[^1].Uid);

@@ -13,90 +13,106 @@ public sealed partial class SqliteMailStore
 
     private const string InsertSql = """
         INSERT INTO messages(id, received_at, envelope_from, envelope_to, header_from, header_to, header_cc, subject, date, size,
-            has_html, attachments, flags, client_address, helo, tls, auth_user, body_file, keywords, transcript)
-        VALUES(@id, @received, @efrom, @eto, @hfrom, @hto, @hcc, @subject, @date, @size, @html, @attachments, @flags,
-            @client, @helo, @tls, @auth, @file, '', @transcript)
+            has_html, attachments, flags, client_address, helo, tls, auth_user, body_file, keywords, transcript, uid)
+        VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, '', ?19, ?20)
         ON CONFLICT(id) DO NOTHING RETURNING uid
         """;
 
-    private const string RecipientSql = "INSERT INTO recipients(mailbox, uid) VALUES(@m, @uid) ON CONFLICT DO NOTHING";
+    /// <summary>The next UID (schema 6: the writer gives them, in the transaction, from the INBOX's UIDNEXT).</summary>
+    private const string NextUidSql = "SELECT uidnext FROM mailboxes WHERE name = 'INBOX'";
 
-    private const string TotalsSql = "UPDATE totals SET messages = messages + @messages, bytes = bytes + @bytes";
+    /// <summary>Once per commit: the INBOX's UIDNEXT and the totals, one row (one page).</summary>
+    private const string InboxSql = "UPDATE mailboxes SET uidnext = ?1, messages = messages + ?2, bytes = bytes + ?3 WHERE name = 'INBOX'";
 
-    private const string MailboxSql = "INSERT INTO mailboxes(name, uidnext) VALUES(@m, @next) ON CONFLICT(name) DO UPDATE SET uidnext = excluded.uidnext";
+    private const string BodySql = "INSERT INTO bodies(uid, raw) VALUES(?1, ?2)";
+
+    private const string RecipientSql = "INSERT INTO recipients(mailbox, uid) VALUES(?1, ?2) ON CONFLICT DO NOTHING";
+
+    /// <summary>The per-message statements, compiled on first use and kept for the writer's life (closed before it).</summary>
+    private SqliteStatement? _insert, _body, _recipient, _nextUid, _inbox, _mailbox;
+
+    private const string MailboxSql = "INSERT INTO mailboxes(name, uidnext) VALUES(?1, ?2) ON CONFLICT(name) DO UPDATE SET uidnext = excluded.uidnext";
+
+    private protected override bool InsertSetsUidNext => true;
 
     /// <summary>Row by row with statements compiled once on the writer: in-process SQLite has no round trip to save. What
-    /// sums over the batch (the totals, each recipient mailbox's UIDNEXT) is written once per batch. The full-text rows
+    /// sums over the batch (the INBOX's UIDNEXT with the totals, each recipient mailbox's UIDNEXT) is written once per batch. The full-text rows
     /// follow in a transaction of their own (SqliteMailStore.Index.cs).</summary>
     private protected override async Task<long[]> InsertBatchAsync(DbConnection connection, DbTransaction transaction, IReadOnlyList<Prepared> batch,
         CancellationToken cancellationToken)
     {
         CheckIndexKeepsUp();
         var uids = new long[batch.Count];
-        var insert = WriterCommand(connection, transaction, InsertSql);
-        var recipient = WriterCommand(connection, transaction, RecipientSql);
+        var sqlite = (SqliteConnection)connection;
+        var insert = _insert ??= new SqliteStatement(sqlite, InsertSql);
+        var next = (_nextUid ??= new SqliteStatement(sqlite, NextUidSql)).Run() ?? throw new MailStoreException("the mail store has no INBOX row");
         Dictionary<string, long>? mailboxes = null;
         long stored = 0, bytes = 0;
         for (var i = 0; i < batch.Count; i++)
         {
-            var (id, mail, digest, file, _) = batch[i];
-            Bind(insert, id, mail, digest, file);
-            if (await insert.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is not { } value || value is DBNull) continue;
-            var uid = Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture);
+            var (_, mail, _, file, _) = batch[i];
+            Bind(insert, batch[i]);
+            insert.Bind(20, next);
+            if (insert.Run() is not { } uid) continue; // the id is stored already: the UID stays for the next message
+            next = uid + 1;
             uids[i] = uid;
             stored++;
             bytes += mail.Size;
             if (file is null) await WriteBodyAsync(connection, transaction, uid, mail.Content, cancellationToken).ConfigureAwait(false);
-            foreach (var mailbox in mail.EnvelopeTo.Select(MailIds.Mailbox).Distinct(StringComparer.Ordinal))
+            foreach (var to in mail.EnvelopeTo)
             {
-                if (mailbox == MailQuery.Inbox) continue;
-                Set(recipient, "@m", mailbox);
-                Set(recipient, "@uid", uid);
-                await recipient.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                var mailbox = MailIds.Mailbox(to);
+                if (mailbox == MailQuery.Inbox || (mailboxes is not null && mailboxes.TryGetValue(mailbox, out var last) && last == uid + 1)) continue;
+                var recipient = _recipient ??= new SqliteStatement(sqlite, RecipientSql);
+                recipient.Bind(1, mailbox);
+                recipient.Bind(2, uid);
+                recipient.Run();
                 (mailboxes ??= new(StringComparer.Ordinal))[mailbox] = uid + 1;
             }
         }
         if (stored > 0)
         {
-            var totals = WriterCommand(connection, transaction, TotalsSql);
-            Set(totals, "@messages", stored);
-            Set(totals, "@bytes", bytes);
-            await totals.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            var inbox = _inbox ??= new SqliteStatement(sqlite, InboxSql);
+            inbox.Bind(1, next);
+            inbox.Bind(2, stored);
+            inbox.Bind(3, bytes);
+            inbox.Run();
         }
         if (mailboxes is not null)
         {
-            var next = WriterCommand(connection, transaction, MailboxSql);
+            var view = _mailbox ??= new SqliteStatement(sqlite, MailboxSql);
             foreach (var (mailbox, uidNext) in mailboxes)
             {
-                Set(next, "@m", mailbox);
-                Set(next, "@next", uidNext);
-                await next.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                view.Bind(1, mailbox);
+                view.Bind(2, uidNext);
+                view.Run();
             }
         }
         return uids;
     }
 
-    private static void Bind(DbCommand insert, string id, MailToAppend mail, MailDigest digest, string? file)
+    private static void Bind(SqliteStatement insert, Prepared prepared)
     {
-        Set(insert, "@id", id);
-        Set(insert, "@received", mail.ReceivedAt.ToUnixTimeMilliseconds());
-        Set(insert, "@efrom", mail.EnvelopeFrom);
-        Set(insert, "@eto", string.Join('\n', mail.EnvelopeTo));
-        Set(insert, "@hfrom", digest.From);
-        Set(insert, "@hto", digest.To);
-        Set(insert, "@hcc", digest.Cc);
-        Set(insert, "@subject", digest.Subject);
-        Set(insert, "@date", digest.Date);
-        Set(insert, "@size", mail.Size);
-        Set(insert, "@html", digest.HasHtml ? 1 : 0);
-        Set(insert, "@attachments", digest.AttachmentCount);
-        Set(insert, "@flags", (int)mail.Flags);
-        Set(insert, "@client", mail.Session.ClientAddress);
-        Set(insert, "@helo", mail.Session.HeloName);
-        Set(insert, "@tls", mail.Session.Tls ? 1 : 0);
-        Set(insert, "@auth", mail.Session.AuthenticatedUser);
-        Set(insert, "@file", file);
-        Set(insert, "@transcript", mail.Session.Transcript);
+        var (id, mail, digest, file, _) = prepared;
+        insert.Bind(1, id);
+        insert.Bind(2, mail.ReceivedAt.ToUnixTimeMilliseconds());
+        insert.Bind(3, mail.EnvelopeFrom);
+        insert.Bind(4, string.Join('\n', mail.EnvelopeTo));
+        insert.Bind(5, digest.From);
+        insert.Bind(6, digest.To);
+        insert.Bind(7, digest.Cc);
+        insert.Bind(8, digest.Subject);
+        insert.Bind(9, digest.Date);
+        insert.Bind(10, mail.Size);
+        insert.Bind(11, digest.HasHtml ? 1 : 0);
+        insert.Bind(12, digest.AttachmentCount);
+        insert.Bind(13, (long)mail.Flags);
+        insert.Bind(14, mail.Session.ClientAddress);
+        insert.Bind(15, mail.Session.HeloName);
+        insert.Bind(16, mail.Session.Tls ? 1 : 0);
+        insert.Bind(17, mail.Session.AuthenticatedUser);
+        insert.Bind(18, file);
+        insert.Bind(19, mail.Session.Transcript);
     }
 
     private async Task WriteBodyAsync(DbConnection connection, DbTransaction transaction, long uid, Smtp.MessageContent content,
@@ -104,11 +120,10 @@ public sealed partial class SqliteMailStore
     {
         if (!content.IsSpooled && content.Length <= BoundBodyLimit)
         {
-            var raw = content.Memory;
-            var insert = WriterCommand(connection, transaction, "INSERT INTO bodies(uid, raw) VALUES(@uid, @raw)");
-            Set(insert, "@uid", uid);
-            Set(insert, "@raw", WholeArray(raw));
-            await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            var body = _body ??= new SqliteStatement((SqliteConnection)connection, BodySql);
+            body.Bind(1, uid);
+            body.Bind(2, content.Memory.Span);
+            body.Run();
             return;
         }
         // zeroblob, then the bytes through the blob handle: no second copy of the message in memory.

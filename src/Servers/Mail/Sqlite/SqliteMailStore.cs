@@ -178,6 +178,7 @@ public sealed partial class SqliteMailStore : SqlMailStore
     private protected override async ValueTask CloseAsync()
     {
         if (_checkpoints is not null) await _checkpoints.DisposeAsync().ConfigureAwait(false);
+        foreach (var statement in new[] { _insert, _body, _recipient, _nextUid, _inbox, _mailbox, _index }) statement?.Dispose();
         await _writer.DisposeAsync().ConfigureAwait(false);
         SqliteConnection.ClearPool(_writer);
         if (!_options.DeleteOnDispose) return;
