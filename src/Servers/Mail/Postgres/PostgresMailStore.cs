@@ -114,13 +114,16 @@ public sealed partial class PostgresMailStore : SqlMailStore
     /// the store's schema may create it too; where it is not installed or not allowed, the substring searches scan
     /// (the log says so once) and a later start adds the indexes when it can.
     /// </summary>
+    /// <remarks>The savepoint is plain SQL through ExecuteAsync: Npgsql's <c>NpgsqlTransaction.ReleaseAsync</c> reads its
+    /// reply synchronously, which deadlocked `proto serve --store postgres://` at start on a database without proto's
+    /// schema when the caller ran on the only epoll thread (the event-loop engine).</remarks>
     private static async Task<bool> TrigramsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, ILogger logger, CancellationToken cancellationToken)
     {
         var names = PostgresSchema.TrigramIndexes.Select(i => i.Name).ToArray();
         var present = await ScalarAsync(connection, "SELECT count(*) FROM pg_indexes WHERE schemaname = @p0 AND indexname = ANY(@p1)", transaction,
             cancellationToken, PostgresSchema.Name, names).ConfigureAwait(false);
         if (present == names.Length) return true;
-        await transaction.SaveAsync("trigrams", cancellationToken).ConfigureAwait(false);
+        await ExecuteAsync(connection, "SAVEPOINT trigrams", transaction, cancellationToken).ConfigureAwait(false);
         try
         {
             await ExecuteAsync(connection, $"CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA {PostgresSchema.Name}", transaction, cancellationToken).ConfigureAwait(false);
@@ -135,12 +138,12 @@ public sealed partial class PostgresMailStore : SqlMailStore
             }
             // The planner knows how often a pattern matches only once the indexed expressions have statistics.
             await ExecuteAsync(connection, "ANALYZE messages", transaction, cancellationToken).ConfigureAwait(false);
-            await transaction.ReleaseAsync("trigrams", cancellationToken).ConfigureAwait(false);
+            await ExecuteAsync(connection, "RELEASE SAVEPOINT trigrams", transaction, cancellationToken).ConfigureAwait(false);
             return true;
         }
         catch (PostgresException e)
         {
-            await transaction.RollbackAsync("trigrams", cancellationToken).ConfigureAwait(false);
+            await ExecuteAsync(connection, "ROLLBACK TO SAVEPOINT trigrams", transaction, cancellationToken).ConfigureAwait(false);
             LogNoTrigrams(logger, e.MessageText);
             return false;
         }
