@@ -23,10 +23,9 @@ internal static class ProtoCommand
         Secrets.RememberFrom(rewritten);
         var parse = Build(rewritten).Parse(rewritten);
         if (UsageCheck.Problem(parse) is { } problem) return Task.FromResult(VerbRunner.Usage(Console.Error, problem));
-        // Ctrl+C cancels the verb's token; the verb then prints `proto: cancelled` and returns 130 itself. The
-        // library's default grace (2 s) would end a slow process (a loaded machine, a large upload's ABOR) with 130
-        // before it could say so or clean up; the verbs' own deadlines bound how long stopping takes.
-        var configuration = new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(30) };
-        return parse.InvokeAsync(configuration);
+        // Ctrl+C cancels the verb's token; the verb then prints `proto: cancelled` and returns 130 itself. The signals
+        // are ours (Interrupts: listened for before the verb starts, 30 s of grace), not the library's.
+        var configuration = new InvocationConfiguration { ProcessTerminationTimeout = null };
+        return Interrupts.Run(parse.InvokeAsync(configuration, Interrupts.Token));
     }
 }

@@ -6,7 +6,7 @@
 # each server's peak RSS.
 #   WHAT: a benchmark build folder (its Protocols.Benchmarks.dll runs `smtp-serve-memory`, the in-memory store),
 #         proto:FOLDER (`FOLDER/proto smtp serve`, the SQLite store, --keep 100), or smtpserver (the peer, from
-#         this tree's build).
+#         this tree's build), or smtp-sink (postfix's, the C event loop that discards).
 # usage: tests/Protocols.Benchmarks/smtp-ab.sh before=/tmp/main-bench after=tests/Protocols.Benchmarks/bin/Release/net10.0 peer=smtpserver
 #   (keep a copy of main's bin/Release/net10.0 as the "before"; build this tree's first)
 # env:   SIZE (1048576), MESSAGES (300), WARMUP (300), SESSIONS (20), RUNS (3), QUIET_* (bench-lib.sh)
@@ -31,6 +31,7 @@ for spec in "$@"; do
   name=${spec%%=*}; what=${spec#*=}; port=$(bench_free_port)
   case "$what" in
     smtpserver) dotnet "$PEER_DLL" smtpserver-sink "$port" >/dev/null 2>"$WORK/$name.log" & ;;
+    smtp-sink)  /usr/sbin/smtp-sink -u "$(id -un)" 127.0.0.1:"$port" 256 >/dev/null 2>"$WORK/$name.log" & ;;
     proto:*)    mkdir -p "$WORK/$name"
                 (cd "$WORK/$name" && exec "${what#proto:}/proto" smtp serve --port "$port" --max-size 0 --keep 100 >/dev/null 2>"$WORK/$name.log") & ;;
     *)          DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0 dotnet "$what/Protocols.Benchmarks.dll" smtp-serve-memory "$port" >/dev/null 2>"$WORK/$name.log" & ;;

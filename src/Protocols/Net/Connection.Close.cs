@@ -28,6 +28,10 @@ public sealed partial class Connection
                 throw new ConnectionClosedException("the connection was already closed by the peer", e);
             }
         }
+        else if (_stream is EpollSocketStream raw)
+        {
+            raw.ShutdownSend();
+        }
         else if (_pipe is not null)
         {
             await _pipe.Output.CompleteAsync().ConfigureAwait(false);
@@ -75,6 +79,10 @@ public sealed partial class Connection
                 return; // aborted before: already reset
             }
             _socket.Dispose();
+        }
+        else if (_stream is EpollSocketStream raw)
+        {
+            raw.Reset();
         }
         else if (_abort is not null)
         {

@@ -174,6 +174,14 @@ public sealed partial class Connection : IAsyncDisposable
         return new Connection(socket, options ?? ConnectionOptions.Default);
     }
 
+    /// <summary>Wraps a socket accepted on an <see cref="EpollLoop"/> (the line listener's transport on Linux); owns it.</summary>
+    internal static Connection Create(EpollSocketStream socket, EndPoint localEndPoint, EndPoint remoteEndPoint, ConnectionOptions? options = null) =>
+        new(options ?? ConnectionOptions.Default, socket, ownsStream: true)
+        {
+            LocalEndPoint = localEndPoint,
+            RemoteEndPoint = remoteEndPoint,
+        };
+
     /// <summary>Wraps a duplex pipe: what Kestrel hands a <c>ConnectionHandler</c> as <c>ConnectionContext.Transport</c>.</summary>
     /// <param name="abort">How to reset the connection (<c>ConnectionContext.Abort</c>); null completes the pipes instead.</param>
     public static Connection Create(IDuplexPipe pipe, ConnectionOptions? options = null, EndPoint? localEndPoint = null, EndPoint? remoteEndPoint = null, Action? abort = null)

@@ -1,4 +1,3 @@
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Protocols.Net;
 using Protocols.Servers.Lines;
@@ -7,22 +6,17 @@ using Protocols.Servers.Metrics;
 namespace Protocols.Servers.Ftp;
 
 /// <summary>
-/// Hands each connection of an FTP control endpoint (the host's line listener's, or Kestrel's for implicit FTPS) to an
+/// Hands each connection of an FTP control endpoint (the host's line listener's:
+/// <see cref="Hosting.ProtocolsHostBuilder.AddLineEndpoint(string, System.Net.IPEndPoint, Protocols.Servers.Lines.LineConnectionHandler, Protocols.Servers.Hosting.EndpointTls)"/>) to an
 /// <see cref="FtpSession"/> through the kernel's
 /// <see cref="LineConnectionHandler"/>: the server's <see cref="ConnectionLimiter"/> (total and per IP, 421 when over;
 /// idle sessions evicted under stress), one connection count. One instance per endpoint; per-connection state lives in
-/// the session. Implicit FTPS is TLS put in front of this handler by the host (<c>listen.UseFtp(state, implicitTls: true)</c>).
+/// the session. Implicit FTPS is TLS put in front of this handler by the host (the line endpoint's <c>EndpointTls</c>: the handshake at accept).
 /// </summary>
 public sealed class FtpConnectionHandler : LineConnectionHandler
 {
     private readonly FtpServerState _state;
     private readonly bool _implicitTls;
-
-    [ActivatorUtilitiesConstructor]
-    public FtpConnectionHandler(FtpServerState state, ILogger<FtpConnectionHandler> logger)
-        : this(state, implicitTls: false, logger)
-    {
-    }
 
     /// <param name="implicitTls">The host runs TLS in front of this endpoint (implicit FTPS): the control channel counts as protected.</param>
     /// <param name="metrics">Where connections and refusals are counted (<see cref="ProtocolsMetrics.Shared"/> by default).</param>

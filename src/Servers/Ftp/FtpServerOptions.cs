@@ -2,6 +2,7 @@ using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using Protocols.Net;
 using Protocols.Servers.Lines;
+using static Protocols.Servers.Lines.LimitCheck;
 
 namespace Protocols.Servers.Ftp;
 
@@ -31,10 +32,10 @@ public sealed class FtpServerOptions
     public bool RequireTls { get; set; }
 
     /// <summary>Connections at once, all addresses. Default 256 (pure-ftpd's default is 50; a dev server can afford more).</summary>
-    public int MaxConnections { get => _maxConnections; set => _maxConnections = Positive(value); }
+    public int MaxConnections { get => _maxConnections; set => _maxConnections = AtLeast(value, 1); }
 
     /// <summary>Connections at once from one IP address. Default 64 (vsftpd has no limit by default; pure-ftpd 50 per user).</summary>
-    public int MaxConnectionsPerIp { get => _maxConnectionsPerIp; set => _maxConnectionsPerIp = Positive(value); }
+    public int MaxConnectionsPerIp { get => _maxConnectionsPerIp; set => _maxConnectionsPerIp = AtLeast(value, 1); }
 
     /// <summary>
     /// When a connection limit is full, a session waiting this long for a command is closed (421) to make room for a
@@ -43,7 +44,7 @@ public sealed class FtpServerOptions
     public TimeSpan StressIdleTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>Failed logins before the connection is closed with 421 (<see cref="SessionLimits.MaxAuthFailures"/>). Default 3 (vsftpd <c>max_login_fails</c>).</summary>
-    public int MaxAuthFailures { get => _maxAuthFailures; set => _maxAuthFailures = Positive(value); }
+    public int MaxAuthFailures { get => _maxAuthFailures; set => _maxAuthFailures = AtLeast(value, 1); }
 
     /// <summary>Pause before answering a failed login, doubled for each further failure from the same address (across connections, up to 5 s). Default 1 s (vsftpd <c>delay_failed_login</c>).</summary>
     public TimeSpan LoginFailureDelay { get => _loginFailureDelay; set => _loginFailureDelay = value >= TimeSpan.Zero ? value : throw new ArgumentOutOfRangeException(nameof(value)); }
@@ -64,13 +65,13 @@ public sealed class FtpServerOptions
     /// Longest command line, CRLF included (<see cref="SessionLimits.MaxCommandLength"/>, the same meaning in every
     /// protocol); longer ones get 500 and are skipped. Default 4096 (vsftpd <c>VSFTP_MAX_COMMAND_LINE</c>).
     /// </summary>
-    public int MaxCommandLength { get => _maxCommandLength; set => _maxCommandLength = value >= 16 ? value : throw new ArgumentOutOfRangeException(nameof(value)); }
+    public int MaxCommandLength { get => _maxCommandLength; set => _maxCommandLength = AtLeast(value, 16); }
 
     /// <summary>
     /// Bad commands before the connection is closed with 421 (<see cref="SessionLimits.MaxBadCommands"/>): unknown,
     /// unrecognized, too long, a missing argument (501) or a command that needs a login first (530). Default 50.
     /// </summary>
-    public int MaxBadCommands { get => _maxBadCommands; set => _maxBadCommands = Positive(value); }
+    public int MaxBadCommands { get => _maxBadCommands; set => _maxBadCommands = AtLeast(value, 1); }
 
     /// <summary>Lowest passive port; 0 with <see cref="PassivePortMax"/> 0 means any free port (the default).</summary>
     public int PassivePortMin { get; set; }
@@ -105,8 +106,6 @@ public sealed class FtpServerOptions
         IdleTimeout = IdleTimeout,
         CommandDeadline = IdleTimeout,
     };
-
-    private static int Positive(int value) => value > 0 ? value : throw new ArgumentOutOfRangeException(nameof(value), "must be positive");
 
     private static TimeSpan PositiveTime(TimeSpan value) => value > TimeSpan.Zero ? value : throw new ArgumentOutOfRangeException(nameof(value), "must be positive");
 }

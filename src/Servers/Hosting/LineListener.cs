@@ -22,7 +22,13 @@ internal sealed record LineTls(SslServerAuthenticationOptions Options, TimeSpan 
 /// the socket and the session. A one-message SMTP session cost 130-190 us of server CPU that way and 114 us this way
 /// (docs/performance.md, "branch conn"). The limits, the refusal line, metrics and logs stay the handler's; stopping is
 /// <see cref="StopAsync"/>: no new connections, the sessions in flight finish within the grace, then the ones left get
-/// the protocol's shutdown reply (the handler's token is cancelled) and, a second later, a reset.
+/// the protocol's shutdown reply (the handler's token is cancelled) and, a second later, a reset. On Linux (x64, arm64)
+/// the accepted sockets never become .NET <see cref="Socket"/>s: the listener runs on the raw event loop
+/// (<see cref="EpollListener"/>: accept4 without the fcntl pair after it, recv only after a readiness edge, no shutdown
+/// before a close that sends the FIN anyway), and each session gets a <see cref="Connection"/> over an
+/// <see cref="EpollSocketStream"/>, the same pipes and the same STARTTLS code (an <see cref="SslStream"/> over that
+/// stream) as anywhere; <c>PROTOCOLS_LINE_TRANSPORT=socket</c> keeps .NET's sockets, as Windows and macOS do
+/// (docs/performance.md, "Branch native").
 /// </summary>
 internal sealed class LineListener
 {
@@ -37,6 +43,7 @@ internal sealed class LineListener
     private readonly Dictionary<Connection, byte> _open = [];
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task _accepting = Task.CompletedTask;
+    private EpollListener? _epoll;
     private int _stopped;
 
     private LineListener(Socket socket, LineConnectionHandler handler, ILogger logger, LineTls? tls)
@@ -70,8 +77,15 @@ internal sealed class LineListener
         }
     }
 
-    /// <summary>Starts accepting.</summary>
-    public void Start() => _accepting = AcceptLoopAsync();
+    /// <summary>Starts accepting: on Linux on the raw event loop (<see cref="EpollListener"/>), elsewhere with .NET's sockets.</summary>
+    public void Start()
+    {
+        if (EpollLoop.IsSupported)
+            _epoll = EpollListener.Start(_socket, (stream, local, remote) => _ = RunAsync(Connection.Create(stream, local, remote, new ConnectionOptions())),
+                error => LineLog.AcceptFailed(_logger, EndPoint, error.ToString()));
+        else
+            _accepting = AcceptLoopAsync();
+    }
 
     private async Task AcceptLoopAsync()
     {
@@ -93,23 +107,23 @@ internal sealed class LineListener
                 await Task.Delay(TimeSpan.FromMilliseconds(10)).ConfigureAwait(false);
                 continue;
             }
-            _ = RunAsync(accepted);
+            Connection connection;
+            try
+            {
+                accepted.NoDelay = true;
+                connection = Connection.Create(accepted, new ConnectionOptions());
+            }
+            catch (Exception e) when (e is SocketException or ObjectDisposedException)
+            {
+                accepted.Dispose(); // the client was gone before it was served
+                continue;
+            }
+            _ = RunAsync(connection);
         }
     }
 
-    private async Task RunAsync(Socket socket)
+    private async Task RunAsync(Connection connection)
     {
-        Connection connection;
-        try
-        {
-            socket.NoDelay = true;
-            connection = Connection.Create(socket, new ConnectionOptions());
-        }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException)
-        {
-            socket.Dispose(); // the client was gone before it was served
-            return;
-        }
         lock (_open)
         {
             if (Volatile.Read(ref _stopped) != 0)
@@ -168,6 +182,7 @@ internal sealed class LineListener
     public async Task StopAsync(CancellationToken grace)
     {
         if (Interlocked.Exchange(ref _stopped, 1) != 0) return;
+        _epoll?.Dispose();
         _socket.Dispose();
         await _accepting.ConfigureAwait(false);
         lock (_open)

@@ -18,7 +18,9 @@ namespace Protocols.Servers.Hosting;
 /// on a socket thread stalls every connection on its loop, so sessions must never block (ours await; the mail store's commits
 /// complete on the thread pool). Plaintext line endpoints (<see cref="ProtocolsHostBuilder.AddLineEndpoint(string, System.Net.IPEndPoint, Protocols.Servers.Lines.LineConnectionHandler, Protocols.Servers.Hosting.EndpointTls)"/>) skip
 /// Kestrel's dispatch too: their accept loop runs on the same epoll thread and starts each session there, so a
-/// one-message SMTP session uses no thread-pool work item at all.
+/// one-message SMTP session uses no thread-pool work item at all. On Linux line endpoints leave .NET's sockets
+/// altogether (<see cref="Protocols.Net.EpollLoop"/>: as many loops, the same setting decides whether sessions run on
+/// the loop's thread or on the pool).
 /// </summary>
 public static class SocketEngine
 {
@@ -50,7 +52,7 @@ public static class SocketEngine
     }
 
     /// <summary>How many event loops: half the processors, at least one.</summary>
-    internal static int Loops => Math.Max(1, Environment.ProcessorCount / 2);
+    internal static int Loops => Protocols.Net.EpollLoop.Count; // one formula for both engines
 
     internal static bool IsOn(Func<string, string?> environment) => environment(InlineCompletionsVariable) == "1";
 }

@@ -12,18 +12,13 @@ internal static class BodyStructureWriter
         {
             w.Open();
             for (var i = 0; i < multipart.Count && i < node.Children.Count; i++) Write(w, multipart[i], node.Children[i], offsets, extensible);
-            if (multipart.Count == 0) w.Open().String("TEXT").Space().String("PLAIN").Space().Nil().Space().Nil().Space().Nil().Space().String("7BIT").Space().Number(0).Space().Number(0).Close();
+            if (multipart.Count == 0) WriteEmptyTextPart(w);
             w.Space().String(type.MediaSubtype.ToUpperInvariant());
             if (extensible)
             {
                 w.Space();
                 WriteParameters(w, type.Parameters);
-                w.Space();
-                WriteDisposition(w, entity);
-                w.Space();
-                WriteLanguage(w, entity);
-                w.Space();
-                w.NString(Raw(entity, HeaderId.ContentLocation));
+                WriteDispositionLanguageLocation(w, entity);
             }
             w.Close();
             return;
@@ -41,7 +36,7 @@ internal static class BodyStructureWriter
             EnvelopeWriter.WriteEnvelope(w, message);
             w.Space();
             if (message.Body is { } body) Write(w, body, embedded.Body, offsets, extensible);
-            else w.Open().String("TEXT").Space().String("PLAIN").Space().Nil().Space().Nil().Space().Nil().Space().String("7BIT").Space().Number(0).Space().Number(0).Close();
+            else WriteEmptyTextPart(w);
             w.Space().Number(offsets.LinesOf(entity));
         }
         else if (type.MediaType.Equals("text", StringComparison.OrdinalIgnoreCase))
@@ -51,14 +46,24 @@ internal static class BodyStructureWriter
         if (extensible)
         {
             w.Space().NString(Raw(entity, HeaderId.ContentMd5));
-            w.Space();
-            WriteDisposition(w, entity);
-            w.Space();
-            WriteLanguage(w, entity);
-            w.Space();
-            w.NString(Raw(entity, HeaderId.ContentLocation));
+            WriteDispositionLanguageLocation(w, entity);
         }
         w.Close();
+    }
+
+    /// <summary>A body with no parts where one is due (an empty multipart, a message/rfc822 with no body): text/plain, empty.</summary>
+    private static void WriteEmptyTextPart(ImapResponse w) =>
+        w.Open().String("TEXT").Space().String("PLAIN").Space().Nil().Space().Nil().Space().Nil().Space().String("7BIT").Space().Number(0).Space().Number(0).Close();
+
+    /// <summary>The extension data both kinds of part end with: SP disposition SP language SP location.</summary>
+    private static void WriteDispositionLanguageLocation(ImapResponse w, MimeEntity entity)
+    {
+        w.Space();
+        WriteDisposition(w, entity);
+        w.Space();
+        WriteLanguage(w, entity);
+        w.Space();
+        w.NString(Raw(entity, HeaderId.ContentLocation));
     }
 
     private static string Encoding(MimeEntity entity)

@@ -1,4 +1,5 @@
 using System.Security.Cryptography.X509Certificates;
+using static Protocols.Servers.Lines.LimitCheck;
 
 namespace Protocols.Servers.Imap;
 
@@ -39,35 +40,35 @@ public sealed class ImapServerOptions
     public int MaxCommandLength
     {
         get => _maxCommandLength;
-        set => _maxCommandLength = value >= 1024 ? value : throw new ArgumentOutOfRangeException(nameof(value), "at least 1024");
+        set => _maxCommandLength = AtLeast(value, 1024);
     }
 
     /// <summary>Largest literal in any command but APPEND (a login, a search string). Default 64 KiB, as a command line.</summary>
     public int MaxLiteralSize
     {
         get => _maxLiteralSize;
-        set => _maxLiteralSize = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(value), "at least 1");
+        set => _maxLiteralSize = AtLeast(value, 1);
     }
 
     /// <summary>Largest message APPEND takes (advertised as APPENDLIMIT, RFC 7889). Default 35 MiB (Gmail's and Outlook.com's IMAP APPEND limit).</summary>
     public int MaxAppendSize
     {
         get => _maxAppendSize;
-        set => _maxAppendSize = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(value), "at least 1");
+        set => _maxAppendSize = AtLeast(value, 1);
     }
 
     /// <summary>Unknown, out-of-place or malformed commands and failed logins allowed before the server says BYE. Default 10 (aiosmtpd's bad-command budget, as POP3).</summary>
     public int MaxBadCommands
     {
         get => _maxBadCommands;
-        set => _maxBadCommands = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(value), "at least 1");
+        set => _maxBadCommands = AtLeast(value, 1);
     }
 
     /// <summary>Failed logins before BYE; each failure also waits (250 ms doubling to 5 s, per address). Default 5 (the kernel's, as SMTP and POP3).</summary>
     public int MaxAuthFailures
     {
         get => _maxAuthFailures;
-        set => _maxAuthFailures = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(value), "at least 1");
+        set => _maxAuthFailures = AtLeast(value, 1);
     }
 
     /// <summary>Server certificate: enables STARTTLS (RFC 9051 §6.2.1) and is required by <see cref="ImplicitTls"/>. Null: no TLS.</summary>

@@ -1,3 +1,5 @@
+using static Protocols.Servers.Lines.LimitCheck;
+
 namespace Protocols.Servers.MailUi;
 
 /// <summary>Limits of the captured-mail API. Each default says why.</summary>
@@ -21,14 +23,14 @@ public sealed class CapturedMailOptions
     public int DefaultListLimit
     {
         get => _defaultListLimit;
-        set => _defaultListLimit = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(value), "at least 1");
+        set => _defaultListLimit = AtLeast(value, 1);
     }
 
     /// <summary>Most messages one list answer holds (<c>limit</c> is capped to it). Default 5000, a page that still renders quickly.</summary>
     public int MaxListLimit
     {
         get => _maxListLimit;
-        set => _maxListLimit = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(value), "at least 1");
+        set => _maxListLimit = AtLeast(value, 1);
     }
 
     /// <summary>How often the live stream sends counters when they changed. Default 2 s.</summary>
@@ -41,7 +43,7 @@ public sealed class CapturedMailOptions
     public int MaxEventBacklog
     {
         get => _maxEventBacklog;
-        set => _maxEventBacklog = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(value), "at least 1");
+        set => _maxEventBacklog = AtLeast(value, 1);
     }
 
     private static TimeSpan Positive(TimeSpan value) =>

@@ -1,5 +1,6 @@
 using System.Security.Cryptography.X509Certificates;
 using Protocols.Servers.Lines;
+using static Protocols.Servers.Lines.LimitCheck;
 
 namespace Protocols.Servers.Pop3;
 
@@ -26,28 +27,28 @@ public sealed class Pop3ServerOptions
     public int MaxCommandLength
     {
         get => _maxCommandLength;
-        set => _maxCommandLength = value >= 16 ? value : throw new ArgumentOutOfRangeException(nameof(value), "at least 16");
+        set => _maxCommandLength = AtLeast(value, 16);
     }
 
     /// <summary>Unknown, out-of-place or malformed commands and failed logins allowed before the server hangs up. Default 10 (aiosmtpd's bad-command budget).</summary>
     public int MaxBadCommands
     {
         get => _maxBadCommands;
-        set => _maxBadCommands = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(value), "at least 1");
+        set => _maxBadCommands = AtLeast(value, 1);
     }
 
     /// <summary>Sessions at once. Default 100, as the SMTP server (Postfix <c>default_process_limit</c>). Past it: <c>-ERR [SYS/TEMP]</c> and close.</summary>
     public int MaxConnections
     {
         get => _maxConnections;
-        set => _maxConnections = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(value), "at least 1");
+        set => _maxConnections = AtLeast(value, 1);
     }
 
     /// <summary>Sessions at once from one client address. Default 50 (half the total, as SMTP), so one address cannot take every slot.</summary>
     public int MaxConnectionsPerAddress
     {
         get => _maxConnectionsPerAddress;
-        set => _maxConnectionsPerAddress = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(value), "at least 1");
+        set => _maxConnectionsPerAddress = AtLeast(value, 1);
     }
 
     /// <summary>When the connection limits are full, a session idle this long is closed for a newcomer. Default 10 s (Postfix under stress).</summary>

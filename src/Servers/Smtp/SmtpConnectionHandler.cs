@@ -8,7 +8,7 @@ namespace Protocols.Servers.Smtp;
 /// Hands connections (Kestrel's, or the host's own accept loop's: <see cref="Hosting.ProtocolsHostBuilder.AddLineEndpoint(string, System.Net.IPEndPoint, Protocols.Servers.Lines.LineConnectionHandler, Protocols.Servers.Hosting.EndpointTls)"/>)
 /// to <see cref="SmtpSession"/>s through the kernel's <see cref="LineConnectionHandler"/>:
 /// the connection limits (in total and per client address, 421 past them; stale sessions evicted under stress), one
-/// connection count, and implicit TLS for SMTPS endpoints (terminated by Kestrel's TLS middleware, see UseSmtp).
+/// connection count, and implicit TLS for SMTPS endpoints (the line endpoint's handshake at accept; the session is told).
 /// </summary>
 public sealed class SmtpConnectionHandler : LineConnectionHandler
 {

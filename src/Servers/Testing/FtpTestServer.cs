@@ -104,6 +104,12 @@ public sealed class FtpTestServer : IAsyncDisposable
         if (greeting is null || !greeting.StartsWith("220", StringComparison.Ordinal))
             throw new InvalidOperationException("the FTP test server did not greet with 220");
         await probe.Writer.WriteLineAsync("QUIT", timeout.Token).ConfigureAwait(false);
+        // Ready means the probe left nothing behind: its 221, the server's close, and its connection slot given back
+        // (else a test at a per-address limit could find it still taken on a loaded machine).
+        string? line;
+        do line = await probe.Reader.ReadLineStringAsync(cancellationToken: timeout.Token).ConfigureAwait(false);
+        while (line is not null);
+        while (ConnectionCount > 0) await Task.Delay(10, timeout.Token).ConfigureAwait(false);
     }
 
     /// <summary>Puts a file in the tree (parents created).</summary>

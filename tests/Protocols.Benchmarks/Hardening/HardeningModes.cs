@@ -1,8 +1,4 @@
 using System.Net;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Microsoft.Extensions.Logging;
 using Protocols.Servers.Mail;
 using Protocols.Servers.Smtp;
 
@@ -10,9 +6,10 @@ namespace Protocols.Benchmarks.Hardening;
 
 /// <summary>
 /// A stand-in for <c>proto smtp serve --store DIR</c> when the CLI is not built: <c>smtp-store PORT DIR</c>
-/// runs an SMTP server on 127.0.0.1:PORT (0 for any) that stores every message in the SQLite mail store in DIR
-/// (the one store, through <see cref="MailStoreSmtpStore"/>), prints "ready PORT" when listening and runs until killed
-/// or stdin closes. The hardening kill -9 test falls back to it.
+/// runs an SMTP server (<see cref="Protocols.Servers.Smtp.SmtpServer"/>: the line listener, as <c>proto smtp serve</c>) on 127.0.0.1:PORT
+/// (0 for any) that stores every message in the SQLite mail store in DIR (the one store, through
+/// <see cref="MailStoreSmtpStore"/>), prints "ready PORT" when listening and runs until killed or stdin closes. The
+/// hardening kill -9 test falls back to it.
 /// </summary>
 internal static class HardeningModes
 {
@@ -23,15 +20,10 @@ internal static class HardeningModes
         await using var store = await MailStores.OpenAsync(args[2]).ConfigureAwait(false);
         var options = new SmtpServerOptions { Store = new MailStoreSmtpStore(store) };
         options.Limits.MaxConnections = 1000;
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
-        builder.Logging.ClearProviders();
-        ListenOptions? listen = null;
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, port, l => { listen = l; l.UseSmtp(options); }));
-        await using var app = builder.Build();
-        await app.StartAsync().ConfigureAwait(false);
-        Console.WriteLine($"ready {((IPEndPoint)listen!.EndPoint).Port}");
+        await using var server = await Protocols.Servers.Smtp.SmtpServer.StartAsync(options, new IPEndPoint(IPAddress.Loopback, port)).ConfigureAwait(false);
+        Console.WriteLine($"ready {server.EndPoint.Port}");
         await Task.Run(() => Console.In.ReadToEnd()).ConfigureAwait(false);
-        await app.StopAsync().ConfigureAwait(false);
+        await server.StopAsync().ConfigureAwait(false);
         return 0;
     }
 }

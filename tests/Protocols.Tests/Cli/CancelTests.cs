@@ -36,7 +36,8 @@ public class CancelTests
             await File.WriteAllTextAsync(Path.Combine(dir, "up.txt"), "upload");
             await using var proto = ProtoProcess.Start(verb.Select(a => a.Replace("{port}", port, StringComparison.Ordinal).Replace("{dir}", dir, StringComparison.Ordinal)));
             using var accepted = await silent.AcceptSocketAsync().WaitAsync(TimeSpan.FromSeconds(60));
-            await Task.Delay(200); // the verb is now waiting for a greeting or a response head
+            // No pause: SIGINT lands as soon as the verb has connected, while it may still be on its way to the first
+            // wait (proto listens for it from before the verb starts; the verb must stop at its next step).
             await proto.InterruptAsync();
             Assert.That(await proto.WaitForExitAsync(TimeSpan.FromSeconds(30)), Is.EqualTo(130), proto.Stderr);
             Assert.That(proto.Stderr.TrimEnd(), Does.EndWith("proto: cancelled"));

@@ -136,23 +136,28 @@ public class InMemorySessionTests
     {
         var network = new MemoryNetwork();
         var (client, server) = Connection.CreatePair();
-        var session = new FtpSession(server, State(network, new MemoryFileSystem(), o => o.IdleTimeout = TimeSpan.FromMilliseconds(300))).RunAsync();
+        var session = new FtpSession(server, State(network, new MemoryFileSystem(), o => o.IdleTimeout = TimeSpan.FromSeconds(1))).RunAsync();
         await using var ftp = await RawFtp.OverAsync(client);
         await ftp.LoginAsync();
         var port = await ftp.EpsvAsync();
+        System.Diagnostics.Stopwatch idle;
         await using (var data = await network.ConnectAsync("127.0.0.1", port).WaitAsync(Timeout))
         {
             Assert.That((await ftp.SendAsync("STOR slow.bin")).Code, Is.EqualTo(150));
             var final = ftp.ReadAsync();
             await data.Writer.WriteAsync(new byte[10]).AsTask().WaitAsync(Timeout);
-            await Task.Delay(900); // three idle limits with the upload open
+            // The session copies its limits when it starts, so the login, EPSV and STOR each have the whole idle limit:
+            // 1 s, not less, so that a loaded machine still makes each step in time.
+            await Task.Delay(3000); // three idle limits with the upload open
             Assert.That(final.IsCompleted, Is.False, "no timeout while the transfer runs");
+            // The clock starts before the transfer ends (the idle limit starts at its end), not when the 226 reaches
+            // us: on a loaded machine that can come late and leave less than the limit to measure.
+            idle = System.Diagnostics.Stopwatch.StartNew();
             await data.CloseAsync().AsTask().WaitAsync(Timeout);
             Assert.That((await final).Code, Is.EqualTo(226));
         }
-        var idle = System.Diagnostics.Stopwatch.StartNew();
         Assert.That((await ftp.ReadAsync()).ToString(), Is.EqualTo("421 Timeout."), "the idle limit counts again from the end of the transfer");
-        Assert.That(idle.Elapsed, Is.GreaterThanOrEqualTo(TimeSpan.FromMilliseconds(250)));
+        Assert.That(idle.Elapsed, Is.GreaterThanOrEqualTo(TimeSpan.FromMilliseconds(900)));
         Assert.That(await ftp.IsClosedAsync(), Is.True);
         await session.WaitAsync(Timeout);
     }

@@ -8,7 +8,7 @@ namespace Protocols.Tests.Hardening;
 /// <summary>
 /// A server run as its own process so a test can kill -9 it. SMTP with a directory store runs as
 /// <c>proto smtp serve --port P --store DIR</c> when the built CLI has that verb, else as the benchmark exe's
-/// <c>smtp-store</c> mode (the same SQLite mail store behind the same session and Kestrel handler).
+/// <c>smtp-store</c> mode (the same SQLite mail store behind the same session, on the same line listener).
 /// Ready when the port answers; killed in <see cref="DisposeAsync"/> if still running.
 /// </summary>
 internal sealed class ServerProcess(PeerRunner process, int port, string description) : IAsyncDisposable

@@ -38,7 +38,7 @@ internal sealed class ImapInteropHost : IAsyncDisposable
         var server = new ImapServer(store, options);
         var builder = new ProtocolsHostBuilder();
         var smtp = new SmtpServerOptions { Store = new MailStoreSmtpStore(store) };
-        builder.AddEndpoint("smtp", EndpointKind.Tcp, new IPEndPoint(IPAddress.Loopback, 0), l => l.UseSmtp(smtp));
+        builder.AddLineEndpoint("smtp", new IPEndPoint(IPAddress.Loopback, 0), new SmtpConnectionHandler(smtp));
         builder.AddImapServer(server, new IPEndPoint(IPAddress.Loopback, 0));
         builder.AddImapServer(server, new IPEndPoint(IPAddress.Loopback, 0), new EndpointTls(certificate), "imaps");
         var host = await builder.StartAsync();

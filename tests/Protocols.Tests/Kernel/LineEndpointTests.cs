@@ -2,6 +2,8 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using Microsoft.AspNetCore.Http;
+using Protocols.Servers.Ftp;
+using Protocols.Servers.Ftp.FileSystem;
 using Protocols.Servers.Hosting;
 using Protocols.Servers.Smtp;
 
@@ -60,6 +62,25 @@ public class LineEndpointTests
         Assert.That(await client.LineAsync(), Is.Null, "closed after QUIT");
         using var http = new HttpClient { Timeout = Timeout };
         Assert.That(await http.GetStringAsync(host["http"].ToString()), Is.EqualTo("ok"));
+    }
+
+    [Test]
+    public async Task An_ftp_handler_of_your_own_serves_on_a_line_endpoint()
+    {
+        // The hosting docs' way onto a host of your own (docs/ftp.md): the one line path, no Kestrel-path helper.
+        var builder = new ProtocolsHostBuilder();
+        var state = new FtpServerState(new FtpServerOptions { Authenticator = new FtpUserStore().Add("user", "pass", new MemoryFileSystem()) });
+        builder.AddLineEndpoint("ftp", AnyPort, new FtpConnectionHandler(state, implicitTls: false));
+        await using var host = await builder.StartAsync().WaitAsync(Timeout);
+        await using var client = new Client();
+        await client.ConnectAsync(host.GetEndPoint("ftp"));
+        Assert.That(await client.LineAsync(), Does.StartWith("220 "));
+        await client.SendAsync("USER user");
+        Assert.That(await client.LineAsync(), Does.StartWith("331 "));
+        await client.SendAsync("PASS pass");
+        Assert.That(await client.LineAsync(), Does.StartWith("230 "));
+        await client.SendAsync("QUIT");
+        Assert.That(await client.LineAsync(), Does.StartWith("221 "));
     }
 
     [Test]
