@@ -36,6 +36,8 @@ cap "chromium (headless)" "chromium" 'chromium --version'
 cap "openssl" "openssl" 'openssl version'
 cap "PostgreSQL server (initdb, pg_ctl, postgres)" "postgresql" 'd=$(pgbin) && test -x "$d/initdb" && test -x "$d/pg_ctl" && test -x "$d/postgres"'
 cap "dovecot IMAP server" "dovecot-core dovecot-imapd" 'test -x /usr/sbin/dovecot && test -x /usr/lib/dovecot/imap'
+# Not a peer: Native AOT links proto's linux-x64 tool package with clang (tests/Protocols.Tests/Packaging packs it).
+cap "clang and zlib headers (Native AOT link of proto)" "clang zlib1g-dev" 'command -v clang && test -e /usr/include/zlib.h'
 
 missing=()   # indexes into CAPS
 check_all() {

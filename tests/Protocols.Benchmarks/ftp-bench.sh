@@ -4,7 +4,7 @@
 #           10,000-file directory; 200 concurrent logins (python3 ftplib threads); peak RSS of the server process.
 #   client: ours (proto ftp get/put), curl and lftp downloading/uploading SIZE_MIB from/to vsftpd: wall clock of the
 #           whole process (start-up included) and its CPU (user + system) per GiB. Our client is the artifact users
-#           install: the linux-x64 ReadyToRun publish (dotnet publish -r linux-x64), the same bits as the proto.linux-x64
+#           install: the linux-x64 Native AOT publish (dotnet publish -r linux-x64), the same bits as the proto.linux-x64
 #           tool package that `dotnet tool install` picks on this machine (the server rows use the build output).
 #           And a 100-byte upload (start-up, login, one STOR, QUIT: the fixed cost in each 1 GiB row), ms and CPU ms.
 #   MLSD of the same directory (python3 ftplib, data transfer only): ours and pyftpdlib (vsftpd has no MLSD).
@@ -31,7 +31,7 @@ for tool in vsftpd curl lftp; do command -v $tool >/dev/null || { echo "ftp-benc
 
 dotnet build src/Cli -c Release -v quiet -nologo >/dev/null
 PROTO=src/Cli/bin/Release/net10.0/proto
-dotnet publish src/Cli -c Release -r linux-x64 --self-contained false -v quiet -nologo >/dev/null
+dotnet publish src/Cli -c Release -r linux-x64 -v quiet -nologo >/dev/null
 CLIENT=src/Cli/bin/Release/net10.0/linux-x64/publish/proto
 
 base=/dev/shm

@@ -53,7 +53,7 @@ public sealed class ProtocolsHostBuilder
     }
 
     /// <summary>A raw TCP endpoint whose connections go to a <see cref="ConnectionHandler"/> (one instance per endpoint, from <see cref="Services"/>).</summary>
-    public HostedEndpoint AddTcpEndpoint<THandler>(string name, IPEndPoint endPoint, EndpointTls? tls = null)
+    public HostedEndpoint AddTcpEndpoint<[System.Diagnostics.CodeAnalysis.DynamicallyAccessedMembers(System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.PublicConstructors)] THandler>(string name, IPEndPoint endPoint, EndpointTls? tls = null)
         where THandler : ConnectionHandler =>
         Add(name, EndpointKind.Tcp, endPoint, tls, listen => listen.UseConnectionHandler<THandler>());
 

@@ -13,7 +13,7 @@ namespace Protocols.Servers.Hosting;
 /// does every session's dot-unstuffing. The other half of the cores is left to the thread pool (the store's commits,
 /// MIME digests) and to clients on the same host. <see cref="ProtocolsHost"/> then runs Kestrel's pipes inline on it
 /// (<c>UnsafePreferInlineScheduling</c>): 2 work items and 1-3 context switches per session; with proto's thread pool
-/// not spinning (src/Cli/runtimeconfig.template.json) server CPU per message 130 / 131 us instead of 155 / 203 us
+/// not spinning (the RuntimeHostConfigurationOption in src/Cli/Cli.csproj) server CPU per message 130 / 131 us instead of 155 / 203 us
 /// (in-memory store, 100 B / 10 KiB, a loaded machine; docs/performance.md, round three). The price: code that blocks
 /// on a socket thread stalls every connection on its loop, so sessions must never block (ours await; the mail store's commits
 /// complete on the thread pool). Plaintext line endpoints (<see cref="ProtocolsHostBuilder.AddLineEndpoint(string, System.Net.IPEndPoint, Protocols.Servers.Lines.LineConnectionHandler, Protocols.Servers.Hosting.EndpointTls)"/>) skip

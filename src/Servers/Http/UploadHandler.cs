@@ -86,7 +86,7 @@ internal sealed class UploadHandler(HttpServerOptions options, RootedPath root, 
             await Responses.RedirectAsync(context, StatusCodes.Status303SeeOther, urlPath).ConfigureAwait(false);
             return;
         }
-        var json = JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, object> { ["directory"] = urlPath, ["saved"] = saved });
+        var json = SavedJson(urlPath, saved);
         context.Response.StatusCode = StatusCodes.Status201Created;
         context.Response.ContentType = "application/json; charset=utf-8";
         context.Response.ContentLength = json.Length;
@@ -165,4 +165,20 @@ internal sealed class UploadHandler(HttpServerOptions options, RootedPath root, 
     internal static bool IsAcceptableName(string name) =>
         name.Length is > 0 and <= 255 && name is not "." and not ".."
         && name.AsSpan().IndexOfAny("/\\\0") < 0 && !name.Any(char.IsControl);
+
+    /// <summary><c>{"directory":"/dir/","saved":["a.txt"]}</c>, written without reflection (the tool is Native AOT).</summary>
+    private static byte[] SavedJson(string directory, List<string> saved)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("directory", directory);
+            writer.WriteStartArray("saved");
+            foreach (var name in saved) writer.WriteStringValue(name);
+            writer.WriteEndArray();
+            writer.WriteEndObject();
+        }
+        return buffer.WrittenSpan.ToArray();
+    }
 }

@@ -63,8 +63,8 @@ internal static class MailApiDocument
         var operation = new JsonObject { ["operationId"] = route.OperationId, ["tags"] = new JsonArray(route.Tag), ["summary"] = route.Summary };
         if (route.Description is { } description) operation["description"] = description;
         var parameters = new JsonArray();
-        foreach (var name in route.PathParameters) parameters.Add(Parameter(CapturedMailApp.PathParameters[name], "path"));
-        foreach (var query in route.Query) parameters.Add(Parameter(query, "query"));
+        foreach (var name in route.PathParameters) parameters.Add((JsonNode)Parameter(CapturedMailApp.PathParameters[name], "path"));
+        foreach (var query in route.Query) parameters.Add((JsonNode)Parameter(query, "query"));
         if (parameters.Count > 0) operation["parameters"] = parameters;
         if (route.Body is { } body)
         {

@@ -53,6 +53,8 @@ public sealed class HttpStubBuilder
     }
 
     /// <summary>Answers with JSON.</summary>
+    [System.Diagnostics.CodeAnalysis.RequiresUnreferencedCode("Serializes by reflection.")]
+    [System.Diagnostics.CodeAnalysis.RequiresDynamicCode("Serializes by reflection.")]
     public HttpStub RespondJson<T>(T value, int status = 200) => Respond(r => r.Status(status).Json(value));
 
     /// <summary>Misbehaves.</summary>

@@ -43,6 +43,9 @@ public sealed class HttpStubResponse
         return this;
     }
 
+    /// <summary>The value as JSON by reflection (System.Text.Json's defaults); a test-side helper, not for trimmed or AOT code.</summary>
+    [System.Diagnostics.CodeAnalysis.RequiresUnreferencedCode("Serializes by reflection.")]
+    [System.Diagnostics.CodeAnalysis.RequiresDynamicCode("Serializes by reflection.")]
     public HttpStubResponse Json<T>(T value)
     {
         BodyBytes = JsonSerializer.SerializeToUtf8Bytes(value);

@@ -5,14 +5,16 @@ namespace Protocols.Tests.Cli;
 /// <summary>
 /// The real <c>proto</c> (the built <c>proto.dll</c> beside the tests) as a child process through
 /// <see cref="PeerRunner"/>: output collected raw, SIGINT deliverable, every wait with a timeout (60 s unless told).
-/// <c>PROTO_UNDER_TEST=/path/to/proto.dll</c> points the tests at another build.
+/// <c>PROTO_UNDER_TEST=/path/to/proto.dll</c> points the tests at another build, and
+/// <c>PROTO_UNDER_TEST=/path/to/proto</c> (not a .dll) at a native executable: the Native AOT publish
+/// (<c>dotnet publish src/Cli -c Release -r linux-x64</c>, the linux-x64 tool package's payload), run directly.
 /// </summary>
 internal static class ProtoProcess
 {
     private static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(60);
 
-    /// <summary>The proto.dll under test.</summary>
-    public static string Dll
+    /// <summary>The proto under test: a proto.dll (run by <c>dotnet</c>) or a native executable.</summary>
+    public static string UnderTest
     {
         get
         {
@@ -29,7 +31,9 @@ internal static class ProtoProcess
         foreach (var (name, value) in environment ?? new Dictionary<string, string>()) variables[name] = value;
         // Through env --default-signal=INT: a test run started in the background inherits SIGINT ignored (POSIX, for
         // asynchronous commands), which a child keeps across exec; the SIGINT tests need it delivered.
-        return PeerRunner.Start("/usr/bin/env", ["--default-signal=INT", "dotnet", Dll, .. arguments], keepStdinOpen: true,
+        var proto = UnderTest;
+        string[] command = proto.EndsWith(".dll", StringComparison.OrdinalIgnoreCase) ? ["dotnet", proto] : [proto];
+        return PeerRunner.Start("/usr/bin/env", ["--default-signal=INT", .. command, .. arguments], keepStdinOpen: true,
             workingDirectory: workingDirectory, environment: variables);
     }
 

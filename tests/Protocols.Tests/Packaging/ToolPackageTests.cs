@@ -20,11 +20,11 @@ public partial class ToolPackageTests
     {
         _work = Directory.CreateTempSubdirectory("proto-pack-").FullName;
         // The suite runs after a Release build of the solution (./test.sh), so the libraries pack with no second build;
-        // the tool builds its RID-specific packages itself (linux-x64 ReadyToRun, and any), which --no-build cannot.
+        // the tool builds its RID-specific packages itself (linux-x64 Native AOT, and any), which --no-build cannot.
         foreach (var (project, build) in new[] { ("src/Protocols", false), ("src/Servers", false), ("src/Cli", true) })
         {
             string[] arguments = ["pack", Path.Combine(Repository.Root, project), "-c", "Release", "-nologo", "-o", Packages, .. build ? Array.Empty<string>() : ["--no-build"]];
-            var (code, output) = await RunAsync("dotnet", arguments, TimeSpan.FromMinutes(10));
+            var (code, output) = await RunAsync("dotnet", arguments, TimeSpan.FromMinutes(build ? 20 : 10));
             Assert.That(code, Is.Zero, output);
         }
     }
@@ -43,7 +43,7 @@ public partial class ToolPackageTests
     [TestCase("Protocols", "lib/net10.0/Protocols.xml")]
     [TestCase("Protocols.Servers", "lib/net10.0/Protocols.Servers.xml")]
     [TestCase("proto", "tools/any/any/DotnetToolSettings.xml")]
-    [TestCase("proto.linux-x64", "tools/net10.0/linux-x64/proto.dll")]
+    [TestCase("proto.linux-x64", "tools/any/linux-x64/proto")]
     [TestCase("proto.any", "tools/net10.0/any/proto.dll")]
     public void Each_package_carries_description_readme_license_and_its_payload(string id, string payload)
     {
@@ -72,14 +72,17 @@ public partial class ToolPackageTests
         (code, output) = await RunAsync(proto, ["--version"], TimeSpan.FromSeconds(30));
         Assert.That(code, Is.Zero, output);
         Assert.That(output.Trim(), Does.StartWith("0.1.0"));
-        // On linux-x64 the install picks the ReadyToRun package: its assemblies carry native code (a ManagedNativeHeader).
+        // On linux-x64 the install picks the Native AOT package: one native executable (ELF), no assemblies beside it.
         if (System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier == "linux-x64")
         {
-            var installed = Directory.GetFiles(Path.Combine(tools, ".store"), "Protocols.dll", SearchOption.AllDirectories);
+            var store = Path.Combine(tools, ".store");
+            var installed = Directory.GetFiles(store, "proto", SearchOption.AllDirectories);
             Assert.That(installed, Has.Length.EqualTo(1), string.Join(", ", installed));
             Assert.That(installed[0], Does.Contain("proto.linux-x64"));
-            using var pe = new System.Reflection.PortableExecutable.PEReader(File.OpenRead(installed[0]));
-            Assert.That(pe.PEHeaders.CorHeader!.ManagedNativeHeaderDirectory.Size, Is.GreaterThan(0), "Protocols.dll is ReadyToRun");
+            var magic = new byte[4];
+            await using (var file = File.OpenRead(installed[0])) await file.ReadExactlyAsync(magic);
+            Assert.That(magic, Is.EqualTo("\u007fELF"u8.ToArray()), "proto is a native executable");
+            Assert.That(Directory.GetFiles(store, "*.dll", SearchOption.AllDirectories), Is.Empty, "Native AOT: no assemblies");
         }
 
         var root = Directory.CreateDirectory(Path.Combine(_work, "root")).FullName;
