@@ -76,6 +76,21 @@ public sealed class HttpClientOptions
     /// </summary>
     public bool QuickReplies { get; set; } = true;
 
+    private TimeSpan _replySpin = TimeSpan.Zero;
+
+    /// <summary>
+    /// With <see cref="QuickReplies"/>: the most the caller's thread spins (probing the socket, yielding the processor
+    /// between probes) before it sleeps for the reply, while replies on the connection have come within it. Default
+    /// zero (no spin); at most 1 ms.
+    /// </summary>
+    public TimeSpan ReplySpin
+    {
+        get => _replySpin;
+        set => _replySpin = value >= TimeSpan.Zero && value <= ConnectionOptions.MaxReplySpin
+            ? value
+            : throw new ArgumentOutOfRangeException(nameof(value), $"between 0 and {ConnectionOptions.MaxReplySpin.TotalMilliseconds} ms");
+    }
+
     /// <summary>The User-Agent sent unless the request sets one; null sends none. Default <c>proto/0.1</c>.</summary>
     public string? UserAgent { get; set; } = "proto/0.1";
 
@@ -104,6 +119,7 @@ public sealed class HttpClientOptions
             AcceptBareLf = AcceptBareLf,
             ReceiveBufferSize = ReceiveBufferSize,
             QuickReplies = QuickReplies,
+            ReplySpin = ReplySpin,
         };
         if (origin.IsTls)
         {

@@ -113,6 +113,8 @@ internal static class ClientModes
         var options = new HttpClientOptions { AutomaticDecompression = false };
         if (Environment.GetEnvironmentVariable("PROTO_RECEIVE_BUFFER") is { } size) options.ReceiveBufferSize = int.Parse(size, CultureInfo.InvariantCulture);
         if (Environment.GetEnvironmentVariable("PROTO_QUICK_REPLIES") == "0") options.QuickReplies = false;
+        if (Environment.GetEnvironmentVariable("PROTO_REPLY_SPIN_US") is { } spin) options.ReplySpin = TimeSpan.FromMicroseconds(int.Parse(spin, CultureInfo.InvariantCulture));
+        if (Environment.GetEnvironmentVariable("PROTO_SPIN_MODE") is { } mode) Protocols.Net.Connection.SpinMode = int.Parse(mode, CultureInfo.InvariantCulture);
         return options;
     }
 
