@@ -40,9 +40,9 @@ public class QuickReplyTests
     }
 
     [Test]
-    public void ReplySpin_is_off_by_default_takes_up_to_1_ms_and_reaches_the_connection_options()
+    public void ReplySpin_defaults_to_100_us_takes_up_to_1_ms_and_reaches_the_connection_options()
     {
-        Assert.That(new HttpClientOptions().ReplySpin, Is.EqualTo(TimeSpan.Zero));
+        Assert.That(new HttpClientOptions().ReplySpin, Is.EqualTo(TimeSpan.FromMicroseconds(100)));
         var options = new HttpClientOptions { ReplySpin = TimeSpan.FromMilliseconds(1) };
         Assert.That(options.ToConnectionOptions(HttpOrigin.From(new Uri("http://127.0.0.1:8080/"))).ReplySpin, Is.EqualTo(TimeSpan.FromMilliseconds(1)), "at the limit");
         options.ReplySpin = TimeSpan.Zero;
