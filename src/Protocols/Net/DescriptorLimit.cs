@@ -31,6 +31,9 @@ internal static class DescriptorLimit
         }
     }
 
+    /// <summary>True where the limit is known (Linux): only then is a socket's descriptor worth looking at.</summary>
+    public static bool Applies => Soft != long.MaxValue;
+
     /// <summary>
     /// True when <paramref name="descriptor"/> (just opened: the kernel hands out the lowest free number, so every
     /// number below it is in use) leaves less than <see cref="Reserve"/> under the soft limit.

@@ -113,7 +113,7 @@ internal sealed class LineListener
             try
             {
                 accepted.NoDelay = true;
-                nearLimit = DescriptorLimit.IsNearLimit(accepted.Handle);
+                nearLimit = DescriptorLimit.Applies && DescriptorLimit.IsNearLimit(accepted.SafeHandle.DangerousGetHandle());
                 connection = Connection.Create(accepted, new ConnectionOptions());
             }
             catch (Exception e) when (e is SocketException or ObjectDisposedException)

@@ -117,9 +117,109 @@ public sealed class DescriptorLimitTests
         Assert.That(server.HasExited, Is.False, server.Stderr);
     }
 
-    private static PeerRunner StartLimited(string nofile, int port) =>
-        PeerRunner.Start("prlimit", [nofile, .. ProtoProcess.Command, "smtp", "serve", "--port", port.ToString(CultureInfo.InvariantCulture)],
-            keepStdinOpen: true);
+    private static PeerRunner StartLimited(string nofile, int port) => StartLimited(nofile, ["smtp", "serve", "--port", port.ToString(CultureInfo.InvariantCulture)]);
+
+    private static PeerRunner StartLimited(string nofile, string[] arguments) =>
+        PeerRunner.Start("prlimit", [nofile, .. ProtoProcess.Command, .. arguments], keepStdinOpen: true);
+
+    [Test]
+    public async Task An_http_server_at_its_descriptor_reserve_answers_503_and_stays_up()
+    {
+        var root = Directory.CreateTempSubdirectory("proto-nofile-");
+        try
+        {
+            await File.WriteAllTextAsync(Path.Combine(root.FullName, "a.txt"), "hello");
+            var port = LoopbackPort.Free();
+            string[] arguments = ["http", "serve", "--root", root.FullName, "--port", port.ToString(CultureInfo.InvariantCulture)];
+            int baseline;
+            await using (var probe = StartLimited("--nofile=20000:20000", arguments))
+            {
+                Assert.That(await GetAsync(await WaitListeningAsync(probe, port)), Does.StartWith("HTTP/1.1 200"));
+                baseline = Directory.GetFiles($"/proc/{probe.Id}/fd").Length;
+            }
+            var limit = baseline + DescriptorLimit.Reserve + Headroom;
+            port = LoopbackPort.Free();
+            arguments[^1] = port.ToString(CultureInfo.InvariantCulture);
+            await using var server = StartLimited($"--nofile={limit}:{limit}", arguments);
+            var held = new List<Socket>();
+            try
+            {
+                var first = await WaitListeningAsync(server, port);
+                Assert.That(await GetAsync(first), Does.StartWith("HTTP/1.1 200"));
+                held.Add(first);
+                int served = 1, busy = 0;
+                for (var i = 0; i < Headroom * 3 + 200; i++)
+                {
+                    var client = await ConnectAsync(port, IPAddress.Loopback);
+                    var reply = await GetAsync(client);
+                    if (reply.StartsWith("HTTP/1.1 200", StringComparison.Ordinal))
+                    {
+                        served++;
+                        held.Add(client);
+                        continue;
+                    }
+                    Assert.That(reply, Does.StartWith("HTTP/1.1 503"), $"connection {i}");
+                    busy++;
+                    client.Dispose();
+                }
+                Assert.That(served, Is.InRange(Headroom - 12, Headroom + 12), $"baseline {baseline}, limit {limit}");
+                Assert.That(busy, Is.GreaterThan(200));
+                Assert.That(await GetAsync(held[0]), Does.StartWith("HTTP/1.1 200"), "a kept-alive connection still served");
+                Assert.That(server.HasExited, Is.False, server.Stderr);
+            }
+            finally
+            {
+                foreach (var socket in held) socket.Dispose();
+            }
+            using var after = await ConnectAsync(port, IPAddress.Loopback);
+            Assert.That(await GetAsync(after), Does.StartWith("HTTP/1.1 200"));
+            Assert.That(server.HasExited, Is.False, server.Stderr);
+        }
+        finally
+        {
+            root.Delete(recursive: true);
+        }
+    }
+
+    // A connection once the server listens (the HTTP server sends nothing first).
+    private static async Task<Socket> WaitListeningAsync(PeerRunner server, int port)
+    {
+        var started = DateTime.UtcNow;
+        while (DateTime.UtcNow - started < TimeSpan.FromSeconds(60))
+        {
+            if (server.HasExited) Assert.Fail($"proto exited with {server.ExitCode}:\n{server.Stderr}");
+            try
+            {
+                return await ConnectAsync(port, IPAddress.Loopback);
+            }
+            catch (SocketException)
+            {
+                await Task.Delay(100); // not listening yet
+            }
+        }
+        Assert.Fail($"proto did not listen on {port} within 60 s:\n{server.Stderr}");
+        throw new InvalidOperationException();
+    }
+
+    // GET /a.txt on a kept-alive connection: the whole response (a 200 ends with the file's "hello", a 503 has no
+    // body), within 10 s; what came when the server closed early otherwise.
+    private static async Task<string> GetAsync(Socket client)
+    {
+        await client.SendAsync("GET /a.txt HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"u8.ToArray());
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        var buffer = new byte[2048];
+        var filled = 0;
+        while (filled < buffer.Length)
+        {
+            var n = await client.ReceiveAsync(buffer.AsMemory(filled), SocketFlags.None, timeout.Token);
+            if (n == 0) break;
+            filled += n;
+            var text = buffer.AsSpan(0, filled);
+            var end = text.IndexOf("\r\n\r\n"u8);
+            if (end >= 0 && (!text.StartsWith("HTTP/1.1 200"u8) || text.EndsWith("hello"u8))) break;
+        }
+        return System.Text.Encoding.ASCII.GetString(buffer, 0, filled);
+    }
 
     private static async Task WaitGreetedAsync(PeerRunner server, int port)
     {
