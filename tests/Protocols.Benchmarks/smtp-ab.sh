@@ -6,7 +6,8 @@
 # each server's peak RSS.
 #   WHAT: a benchmark build folder (its Protocols.Benchmarks.dll runs `smtp-serve-memory`, the in-memory store),
 #         proto:FOLDER (`FOLDER/proto smtp serve`, the SQLite store, --keep 100), or smtpserver (the peer, from
-#         this tree's build), or smtp-sink (postfix's, the C event loop that discards).
+#         this tree's build), or smtp-sink (postfix's, the C event loop that discards), or proto-durable:FOLDER (as
+#         proto:FOLDER with --store DIR: every message fsynced before its 250).
 # usage: tests/Protocols.Benchmarks/smtp-ab.sh before=/tmp/main-bench after=tests/Protocols.Benchmarks/bin/Release/net10.0 peer=smtpserver
 #   (keep a copy of main's bin/Release/net10.0 as the "before"; build this tree's first)
 # env:   SIZE (1048576), MESSAGES (300), WARMUP (300), SESSIONS (20), RUNS (3), QUIET_* (bench-lib.sh)
@@ -32,6 +33,8 @@ for spec in "$@"; do
   case "$what" in
     smtpserver) dotnet "$PEER_DLL" smtpserver-sink "$port" >/dev/null 2>"$WORK/$name.log" & ;;
     smtp-sink)  /usr/sbin/smtp-sink -u "$(id -un)" 127.0.0.1:"$port" 256 >/dev/null 2>"$WORK/$name.log" & ;;
+    proto-durable:*) mkdir -p "$WORK/$name"
+                (cd "$WORK/$name" && exec "${what#proto-durable:}/proto" smtp serve --port "$port" --max-size 0 --keep 100 --store "$WORK/$name/store" >/dev/null 2>"$WORK/$name.log") & ;;
     proto:*)    mkdir -p "$WORK/$name"
                 (cd "$WORK/$name" && exec "${what#proto:}/proto" smtp serve --port "$port" --max-size 0 --keep 100 >/dev/null 2>"$WORK/$name.log") & ;;
     *)          DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0 dotnet "$what/Protocols.Benchmarks.dll" smtp-serve-memory "$port" >/dev/null 2>"$WORK/$name.log" & ;;

@@ -12,8 +12,8 @@ public sealed class MailStoreSmtpStore(IMailStore store) : IMessageStore
     private readonly IMailStore _store = store ?? throw new ArgumentNullException(nameof(store));
 
     /// <summary>The store's own files directory (SQLite's <c>messages/</c>), so a spooled message is moved into place rather
-    /// than written twice; else the system's temporary directory.</summary>
-    public string? SpoolDirectory => (_store as Sql.SqlMailStore)?.SpoolDirectory ?? Path.GetTempPath();
+    /// than written twice; else the system's temporary directory. Asked for every message, so worked out once.</summary>
+    public string? SpoolDirectory { get; } = (store as Sql.SqlMailStore)?.SpoolDirectory ?? Path.GetTempPath();
 
     public async ValueTask SaveAsync(ReceivedMessage message, CancellationToken cancellationToken)
     {

@@ -428,6 +428,29 @@ public abstract class MailStoreContract
     }
 
     [Test]
+    public async Task Keep_prunes_many_at_once_with_their_bodies_views_and_index_rows()
+    {
+        await using var kept = await CreateAsync(new MailRetention(Keep: 5));
+        for (var i = 0; i < 5; i++) await kept.AppendAsync(Mail($"old{i} zebra"));
+        // 40 appends at once: batches of several, each pruning as many of the oldest in one statement.
+        await Task.WhenAll(Enumerable.Range(0, 40).Select(i => kept.AppendAsync(Mail($"new{i} zebra")).AsTask()));
+        var page = await kept.ListAsync(new MailQuery(Limit: 100));
+        Assert.That(page.Messages, Has.Count.EqualTo(5));
+        Assert.That(page.Messages.All(m => m.Subject!.StartsWith("new", StringComparison.Ordinal)), Is.True);
+        Assert.That((await kept.ListAsync(new MailQuery("zebra", Limit: 100))).Matched, Is.EqualTo(5));
+        Assert.That((await kept.ListAsync(new MailQuery(Mailbox: "bob@example.org", Limit: 100))).Messages, Has.Count.EqualTo(5));
+        var stats = await kept.GetStatsAsync();
+        Assert.That((stats.Messages, stats.PrunedMessages), Is.EqualTo((5L, 40L)));
+        Assert.That(stats.Bytes, Is.EqualTo(page.Messages.Sum(m => m.Size)));
+        foreach (var m in page.Messages)
+        {
+            var raw = await kept.OpenRawAsync(m.Id);
+            Assert.That(raw, Is.Not.Null);
+            await raw!.DisposeAsync();
+        }
+    }
+
+    [Test]
     public async Task Max_bytes_and_max_age_prune_the_oldest()
     {
         var size = Mail("b0").Raw.Length;

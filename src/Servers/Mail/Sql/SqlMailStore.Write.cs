@@ -12,11 +12,12 @@ public abstract partial class SqlMailStore
     {
         List<Gone> pruned = [];
         if (Retention.IsNone) return pruned;
-        if (Retention.MaxAge is { } age)
+        if (Retention.MaxAge is { } maxAge)
         {
-            var cut = DateTimeOffset.UtcNow.Subtract(age).ToUnixTimeMilliseconds();
+            var cut = DateTimeOffset.UtcNow.Subtract(maxAge).ToUnixTimeMilliseconds();
             pruned.AddRange(await OldestAsync(connection, transaction, OlderSql, cut, "--max-age", 100_000, cancellationToken).ConfigureAwait(false));
         }
+        var age = pruned.Count;
         if (Retention.Keep is not null || Retention.MaxBytes is not null)
         {
             var (count, bytes) = await WriterTotalsAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
@@ -42,11 +43,21 @@ public abstract partial class SqlMailStore
             }
         }
         if (pruned.Count == 0) return pruned;
-        var delete = WriterCommand(connection, transaction, "DELETE FROM messages WHERE uid = @uid");
-        foreach (var p in pruned)
+        if (age == 0 && pruned.Count > 1)
         {
-            Set(delete, "@uid", p.Uid);
-            await delete.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            // Only the oldest, by UID, from the first: every row up to the last of them goes, in one statement.
+            var range = WriterCommand(connection, transaction, "DELETE FROM messages WHERE uid <= @uid");
+            Set(range, "@uid", pruned[^1].Uid);
+            await range.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            var delete = WriterCommand(connection, transaction, "DELETE FROM messages WHERE uid = @uid");
+            foreach (var p in pruned)
+            {
+                Set(delete, "@uid", p.Uid);
+                await delete.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
         }
         var counters = WriterCommand(connection, transaction,
             "UPDATE meta SET value = value + CASE key WHEN 'pruned_messages' THEN @messages ELSE @bytes END WHERE key IN ('pruned_messages', 'pruned_bytes')");
@@ -95,7 +106,7 @@ public abstract partial class SqlMailStore
         {
             if (p.File is not null) DeleteFile(p.File);
         }
-        foreach (var group in pruned.GroupBy(p => p.Rule)) LogPruned(Logger, group.Count(), group.Sum(p => p.Size), group.Key);
+        foreach (var group in pruned.GroupBy(p => p.Rule)) _pruneLog.Add(group.Key, group.Count(), group.Sum(p => p.Size));
         foreach (var p in pruned) Raise(new MailChange(MailChangeKind.Pruned, p.Id, p.Uid));
     }
 

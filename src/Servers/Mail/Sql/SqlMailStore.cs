@@ -16,12 +16,14 @@ public abstract partial class SqlMailStore : IMailStore
     private readonly GroupCommit<Prepared, MailSummary?> _commits;
     private readonly Timer? _ageTimer;
     private readonly WriterCommands _writerCommands = new();
+    private readonly PruneLog _pruneLog;
     private int _disposed;
 
     private protected SqlMailStore(MailRetention retention, ILogger logger, long uidValidity)
     {
         Retention = retention;
         Logger = logger;
+        _pruneLog = new PruneLog(logger);
         UidValidity = uidValidity;
         _commits = new GroupCommit<Prepared, MailSummary?>(CommitAsync, p => p.Mail.Size, afterBatch: () => AfterCommitsAsync());
         if (retention.MaxAge is not null)
@@ -105,6 +107,7 @@ public abstract partial class SqlMailStore : IMailStore
         await WriteGate.WaitAsync().ConfigureAwait(false);
         var (batches, messages, largest) = _commits.Counts;
         if (batches > 0) LogCommits(Logger, messages, batches, (double)messages / batches, largest, BatchSizes.Describe(_commits.BatchSizes));
+        _pruneLog.Dispose();
         await _writerCommands.DisposeAsync().ConfigureAwait(false);
         await CloseAsync().ConfigureAwait(false);
         WriteGate.Dispose();
@@ -163,9 +166,6 @@ public abstract partial class SqlMailStore : IMailStore
 
     [LoggerMessage(Level = LogLevel.Information, Message = "store: {Messages} messages in {Batches} commits (mean {Mean:F1}, largest {Largest}); messages per commit {Sizes}")]
     private static partial void LogCommits(ILogger logger, long messages, long batches, double mean, int largest, string sizes);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "store: pruned {Messages} oldest messages ({Bytes} bytes) by {Rule}")]
-    private static partial void LogPruned(ILogger logger, int messages, long bytes, string rule);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "store: pruning by age failed: {Reason}")]
     private static partial void LogPruneFailed(ILogger logger, string reason);

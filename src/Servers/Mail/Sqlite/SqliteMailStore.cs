@@ -24,6 +24,7 @@ public sealed partial class SqliteMailStore : SqlMailStore
         : base(options.Retention, logger, uidValidity)
     {
         Directory = directory;
+        FilesDirectory = Path.Combine(directory, "messages");
         DatabasePath = path;
         _connectionString = connectionString;
         _writer = writer;
@@ -41,7 +42,7 @@ public sealed partial class SqliteMailStore : SqlMailStore
 
     internal override MailSqlDialect Dialect => SqliteDialect.Instance;
 
-    private protected override string? FilesDirectory => Path.Combine(Directory, "messages");
+    private protected override string? FilesDirectory { get; }
 
     private protected override long InlineLimit => _options.InlineLimit;
 
