@@ -6,7 +6,10 @@
 # each server's peak RSS.
 #   WHAT: a benchmark build folder (its Protocols.Benchmarks.dll runs `smtp-serve-memory`, the in-memory store),
 #         proto:FOLDER (`FOLDER/proto smtp serve`, the SQLite store, --keep 100), or smtpserver (the peer, from
-#         this tree's build), or smtp-sink (postfix's, the C event loop that discards).
+#         this tree's build), or smtp-sink (postfix's, the C event loop that discards); VAR=VALUE,...@WHAT starts it
+#         with those variables in its environment (an A/B of one build's switches, e.g. PROTOCOLS_BULK=none@FOLDER).
+# At the end each server's busiest threads are listed with their CPU seconds (/proc/PID/task/*/stat, warm-up included):
+# whether the work spreads over more than one core.
 # usage: tests/Protocols.Benchmarks/smtp-ab.sh before=/tmp/main-bench after=tests/Protocols.Benchmarks/bin/Release/net10.0 peer=smtpserver
 #   (keep a copy of main's bin/Release/net10.0 as the "before"; build this tree's first)
 # env:   SIZE (1048576), MESSAGES (300), WARMUP (300), SESSIONS (20), RUNS (3), QUIET_* (bench-lib.sh)
@@ -17,7 +20,7 @@ SIZE=${SIZE:-1048576}
 MESSAGES=${MESSAGES:-300}
 WARMUP=${WARMUP:-300}
 SESSIONS=${SESSIONS:-20}
-[ $# -ge 1 ] || { sed -n 2,12p "$0" >&2; exit 2; }
+[ $# -ge 1 ] || { sed -n 2,15p "$0" >&2; exit 2; }
 PEER_DLL=tests/Protocols.Benchmarks/bin/Release/net10.0/Protocols.Benchmarks.dll
 WORK=$(mktemp -d /tmp/smtp-ab.XXXXXX)
 declare -A PORT PID
@@ -28,13 +31,14 @@ cpu_of() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.3f\n", ($14 + $15) / hz }
 source_run() { /usr/sbin/smtp-source -s "$SESSIONS" -m "$2" -l "$SIZE" -f w@example.org -t w@example.org 127.0.0.1:"${PORT[$1]}"; }
 
 for spec in "$@"; do
-  name=${spec%%=*}; what=${spec#*=}; port=$(bench_free_port)
+  name=${spec%%=*}; what=${spec#*=}; port=$(bench_free_port); envs=()
+  if [[ $what == *@* ]]; then IFS=, read -ra envs <<<"${what%%@*}"; what=${what#*@}; fi
   case "$what" in
-    smtpserver) dotnet "$PEER_DLL" smtpserver-sink "$port" >/dev/null 2>"$WORK/$name.log" & ;;
+    smtpserver) env "${envs[@]}" dotnet "$PEER_DLL" smtpserver-sink "$port" >/dev/null 2>"$WORK/$name.log" & ;;
     smtp-sink)  /usr/sbin/smtp-sink -u "$(id -un)" 127.0.0.1:"$port" 256 >/dev/null 2>"$WORK/$name.log" & ;;
     proto:*)    mkdir -p "$WORK/$name"
-                (cd "$WORK/$name" && exec "${what#proto:}/proto" smtp serve --port "$port" --max-size 0 --keep 100 >/dev/null 2>"$WORK/$name.log") & ;;
-    *)          DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0 dotnet "$what/Protocols.Benchmarks.dll" smtp-serve-memory "$port" >/dev/null 2>"$WORK/$name.log" & ;;
+                (cd "$WORK/$name" && exec env "${envs[@]}" "${what#proto:}/proto" smtp serve --port "$port" --max-size 0 --keep 100 >/dev/null 2>"$WORK/$name.log") & ;;
+    *)          env DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0 "${envs[@]}" dotnet "$what/Protocols.Benchmarks.dll" smtp-serve-memory "$port" >/dev/null 2>"$WORK/$name.log" & ;;
   esac
   PID[$name]=$!; PORT[$name]=$port; NAMES+=("$name")
   bench_wait_port "$port" || { echo "smtp-ab: $name did not start:" >&2; tail -5 "$WORK/$name.log" >&2; exit 1; }
@@ -62,4 +66,13 @@ for n in "${NAMES[@]}"; do
   printf '; peak RSS %s\n' "$(awk '/VmHWM/ {printf "%.0f MiB", $2/1024}' /proc/"${PID[$n]}"/status)"
 done
 echo "(ratios above 1.00x: better than the other, for CPU too)"
+hz=$(getconf CLK_TCK)
+for n in "${NAMES[@]}"; do
+  printf '    %s threads (CPU s, warm-up included):' "$n"
+  for t in /proc/"${PID[$n]}"/task/*; do
+    # comm may hold spaces: take the fields after its closing parenthesis
+    awk -v hz="$hz" -v comm="$(tr ' ' _ <"$t/comm")" '{ sub(/^.*\) /, ""); printf "%.2f %s\n", ($12 + $13) / hz, comm }' "$t/stat" 2>/dev/null
+  done | sort -rn | head -5 | awk '{ printf " %s %s;", $2, $1 }'
+  echo
+done
 bench_footer
