@@ -8,8 +8,8 @@
 #         proto:FOLDER (`FOLDER/proto smtp serve`, the SQLite store, --keep 100), or smtpserver (the peer, from
 #         this tree's build), or smtp-sink (postfix's, the C event loop that discards); VAR=VALUE,...@WHAT starts it
 #         with those variables in its environment (an A/B of one build's switches, e.g. PROTOCOLS_BULK=none@FOLDER).
-# At the end each server's busiest threads are listed with their CPU seconds (/proc/PID/task/*/stat, warm-up included):
-# whether the work spreads over more than one core.
+# Each run also takes the CPU of the server's event-loop threads (ours ".NET Lines N", .NET's ".NET Sockets") per message:
+# "loop" and "rest" (every other thread, the thread pool's included) show whether the work spreads past one core.
 # usage: tests/Protocols.Benchmarks/smtp-ab.sh before=/tmp/main-bench after=tests/Protocols.Benchmarks/bin/Release/net10.0 peer=smtpserver
 #   (keep a copy of main's bin/Release/net10.0 as the "before"; build this tree's first)
 # env:   SIZE (1048576), MESSAGES (300), WARMUP (300), SESSIONS (20), RUNS (3), QUIET_* (bench-lib.sh)
@@ -27,6 +27,14 @@ declare -A PORT PID
 NAMES=()
 cleanup() { for n in "${NAMES[@]}"; do kill "${PID[$n]}" 2>/dev/null; wait "${PID[$n]}" 2>/dev/null; done; rm -rf "$WORK"; bench_cleanup_lib; }
 trap cleanup EXIT
+loop_cpu_of() {
+  local t sum=0
+  for t in /proc/"$1"/task/*; do
+    [[ $(<"$t/comm") == ".NET Lines"* || $(<"$t/comm") == ".NET Sockets"* ]] || continue
+    sum=$(awk -v s="$sum" '{ sub(/^.*\) /, ""); print s + $12 + $13 }' "$t/stat" 2>/dev/null || echo "$sum")
+  done
+  awk -v s="$sum" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.3f\n", s / hz }'
+}
 cpu_of() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.3f\n", ($14 + $15) / hz }' /proc/"$1"/stat 2>/dev/null || echo nan; }
 source_run() { /usr/sbin/smtp-source -s "$SESSIONS" -m "$2" -l "$SIZE" -f w@example.org -t w@example.org 127.0.0.1:"${PORT[$1]}"; }
 
@@ -49,9 +57,11 @@ echo "smtp-ab: smtp-source -s $SESSIONS -m $MESSAGES -l $SIZE, $RUNS interleaved
 for run in $(seq "$RUNS"); do
   for n in "${NAMES[@]}"; do
     bench_wait_quiet
-    c0=$(cpu_of "${PID[$n]}")
+    c0=$(cpu_of "${PID[$n]}"); l0=$(loop_cpu_of "${PID[$n]}")
     t=$(bench_time source_run "$n" "$MESSAGES")
-    c1=$(cpu_of "${PID[$n]}")
+    c1=$(cpu_of "${PID[$n]}"); l1=$(loop_cpu_of "${PID[$n]}")
+    bench_record "$n,loop" "$(awk -v a="$l0" -v b="$l1" -v m="$MESSAGES" 'BEGIN { printf "%.0f\n", (b - a) * 1e6 / m }')"
+    bench_record "$n,rest" "$(awk -v a="$c0" -v b="$c1" -v la="$l0" -v lb="$l1" -v m="$MESSAGES" 'BEGIN { printf "%.0f\n", ((b - a) - (lb - la)) * 1e6 / m }')"
     bench_record "$n,rate" "$(awk -v t="$t" -v m="$MESSAGES" 'BEGIN { print (t == "nan" ? "nan" : m / t) }')"
     bench_record "$n,cpu" "$(awk -v a="$c0" -v b="$c1" -v m="$MESSAGES" 'BEGIN { printf "%.0f\n", (b - a) * 1e6 / m }')"
   done
@@ -61,18 +71,11 @@ peer=${PEER:-smtpserver}
 for n in "${NAMES[@]}"; do
   bench_row "$n: msg/s" "$n,rate" msg/s
   bench_row "$n: server CPU per message" "$n,cpu" us
+  bench_row "$n:   of it on the event loop's threads" "$n,loop" us
+  bench_row "$n:   on the other threads" "$n,rest" us
   printf '    %s against %s: rate %s, CPU %s' "$n" "$first" "$(bench_ratio "$n,rate" "$first,rate" higher)" "$(bench_ratio "$n,cpu" "$first,cpu" lower)"
   [ -n "${PID[$peer]:-}" ] && printf '; against %s: rate %s, CPU %s' "$peer" "$(bench_ratio "$n,rate" "$peer,rate" higher)" "$(bench_ratio "$n,cpu" "$peer,cpu" lower)"
   printf '; peak RSS %s\n' "$(awk '/VmHWM/ {printf "%.0f MiB", $2/1024}' /proc/"${PID[$n]}"/status)"
 done
 echo "(ratios above 1.00x: better than the other, for CPU too)"
-hz=$(getconf CLK_TCK)
-for n in "${NAMES[@]}"; do
-  printf '    %s threads (CPU s, warm-up included):' "$n"
-  for t in /proc/"${PID[$n]}"/task/*; do
-    # comm may hold spaces: take the fields after its closing parenthesis
-    awk -v hz="$hz" -v comm="$(tr ' ' _ <"$t/comm")" '{ sub(/^.*\) /, ""); printf "%.2f %s\n", ($12 + $13) / hz, comm }' "$t/stat" 2>/dev/null
-  done | sort -rn | head -5 | awk '{ printf " %s %s;", $2, $1 }'
-  echo
-done
 bench_footer
