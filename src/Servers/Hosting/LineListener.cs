@@ -81,7 +81,8 @@ internal sealed class LineListener
     public void Start()
     {
         if (EpollLoop.IsSupported)
-            _epoll = EpollListener.Start(_socket, (stream, local, remote) => _ = RunAsync(Connection.Create(stream, local, remote, new ConnectionOptions())),
+            _epoll = EpollListener.Start(_socket, (stream, local, remote) => _ = RunAsync(Connection.Create(stream, local, remote, new ConnectionOptions()),
+                    DescriptorLimit.IsNearLimit(stream.Descriptor)),
                 error => LineLog.AcceptFailed(_logger, EndPoint, error.ToString()));
         else
             _accepting = AcceptLoopAsync();
@@ -108,9 +109,11 @@ internal sealed class LineListener
                 continue;
             }
             Connection connection;
+            bool nearLimit;
             try
             {
                 accepted.NoDelay = true;
+                nearLimit = DescriptorLimit.Applies && DescriptorLimit.IsNearLimit(accepted.SafeHandle.DangerousGetHandle());
                 connection = Connection.Create(accepted, new ConnectionOptions());
             }
             catch (Exception e) when (e is SocketException or ObjectDisposedException)
@@ -118,11 +121,13 @@ internal sealed class LineListener
                 accepted.Dispose(); // the client was gone before it was served
                 continue;
             }
-            _ = RunAsync(connection);
+            _ = RunAsync(connection, nearLimit);
         }
     }
 
-    private async Task RunAsync(Connection connection)
+    // nearLimit: the connection's descriptor is within the reserve under the process's limit (DescriptorLimit): it gets
+    // the protocol's too-many-connections reply, so the process keeps descriptors for its threads, files and store.
+    private async Task RunAsync(Connection connection, bool nearLimit)
     {
         lock (_open)
         {
@@ -136,7 +141,11 @@ internal sealed class LineListener
         }
         try
         {
-            if (_tls is null || await HandshakeAsync(connection, _tls).ConfigureAwait(false))
+            if (nearLimit && _tls is null)
+                await _handler.RefuseNearDescriptorLimitAsync(connection, _stopping.Token).ConfigureAwait(false);
+            else if (nearLimit)
+                connection.Abort(); // implicit TLS: no reply can be read before a handshake, which would cost more
+            else if (_tls is null || await HandshakeAsync(connection, _tls).ConfigureAwait(false))
                 await _handler.RunAsync(connection, _stopping.Token).ConfigureAwait(false);
         }
         catch (Exception e)

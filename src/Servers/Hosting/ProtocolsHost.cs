@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
+using Protocols.Net;
 
 namespace Protocols.Servers.Hosting;
 
@@ -111,6 +112,7 @@ public sealed class ProtocolsHost : IAsyncDisposable
                 options.Listen(endpoint.Requested, listen =>
                 {
                     endpoint.ListenOptions = listen;
+                    if (DescriptorLimit.Applies) listen.Use(DescriptorReserve.Gate(endpoint.Kind == EndpointKind.Http && endpoint.Tls is null));
                     if (endpoint.Tls is { } tls)
                     {
                         listen.UseHttps(new HttpsConnectionAdapterOptions

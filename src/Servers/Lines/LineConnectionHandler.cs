@@ -94,6 +94,17 @@ public abstract class LineConnectionHandler : ConnectionHandler
         }
     }
 
+    /// <summary>
+    /// Refuses a connection the listener will not serve (its descriptor is within <see cref="DescriptorLimit.Reserve"/>
+    /// of the process's limit): the protocol's too-many-connections reply, logged and counted as the limiter's.
+    /// </summary>
+    internal Task RefuseNearDescriptorLimitAsync(Connection conn, CancellationToken cancellationToken)
+    {
+        Metrics.ConnectionOpened(Protocol).Dispose();
+        LineLog.ConnectionRefused(Logger, Protocol, conn.RemoteEndPoint, "DescriptorLimit");
+        return RefuseAsync(conn, LineReject.TooManyConnections, cancellationToken);
+    }
+
     private async Task RefuseAsync(Connection conn, LineReject reason, CancellationToken cancellationToken)
     {
         await using (conn.ConfigureAwait(false))

@@ -25,15 +25,23 @@ internal static class ProtoProcess
         }
     }
 
+    /// <summary>The command line that runs the proto under test: <c>dotnet proto.dll</c> or the native executable.</summary>
+    public static string[] Command
+    {
+        get
+        {
+            var proto = UnderTest;
+            return proto.EndsWith(".dll", StringComparison.OrdinalIgnoreCase) ? ["dotnet", proto] : [proto];
+        }
+    }
+
     public static PeerRunner Start(IEnumerable<string> arguments, string? workingDirectory = null, IReadOnlyDictionary<string, string>? environment = null)
     {
         var variables = new Dictionary<string, string?> { ["PROTO_PROGRESS"] = null };
         foreach (var (name, value) in environment ?? new Dictionary<string, string>()) variables[name] = value;
         // Through env --default-signal=INT: a test run started in the background inherits SIGINT ignored (POSIX, for
         // asynchronous commands), which a child keeps across exec; the SIGINT tests need it delivered.
-        var proto = UnderTest;
-        string[] command = proto.EndsWith(".dll", StringComparison.OrdinalIgnoreCase) ? ["dotnet", proto] : [proto];
-        return PeerRunner.Start("/usr/bin/env", ["--default-signal=INT", .. command, .. arguments], keepStdinOpen: true,
+        return PeerRunner.Start("/usr/bin/env", ["--default-signal=INT", .. Command, .. arguments], keepStdinOpen: true,
             workingDirectory: workingDirectory, environment: variables);
     }
 
