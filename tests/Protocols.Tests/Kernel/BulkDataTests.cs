@@ -12,7 +12,7 @@ namespace Protocols.Tests.Kernel;
 /// <summary>
 /// SMTP DATA past the bulk threshold on the line listener (<see cref="ConnectionOptions.BulkReadThreshold"/>, 128 KiB:
 /// the rest of the message is read off the event loop in 64 KiB receives): the message arrives byte-exact, dots and all,
-/// and the next one on the same connection too; the data timeout still fires during the bulk part; a client that
+/// and the next one on the same connection too, and through STARTTLS; the data timeout still fires during the bulk part; a client that
 /// resets or closes in the middle of it leaves no session behind.
 /// </summary>
 public class BulkDataTests
@@ -108,6 +108,35 @@ public class BulkDataTests
         var received = store.Messages.Select(m => Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(m.Raw.Span))).Order();
         var sent = messages.Select(m => Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(m))).Order();
         Assert.That(received, Is.EqualTo(sent));
+    }
+
+    [Test]
+    public async Task A_bulk_message_after_starttls_arrives_byte_exact()
+    {
+        using var certificate = SelfSignedCertificate.Create();
+        var (host, handler, store) = await StartAsync(o => o.Certificate = certificate);
+        await using var _ = host;
+        var big = Message(700 * 1024, 5);
+        await using (var wire = new Wire(await Wire.ConnectAsync(host.GetEndPoint("smtp"), Timeout), Timeout))
+        {
+            await wire.ExpectAsync(220);
+            await wire.CommandAsync("EHLO test.example", 250);
+            await wire.CommandAsync("STARTTLS", 220);
+            await wire.Connection.UpgradeToTlsAsync(new System.Net.Security.SslClientAuthenticationOptions
+            {
+                TargetHost = "localhost",
+                RemoteCertificateValidationCallback = (_, _, _, _) => true,
+            }).WaitAsync(Timeout);
+            await wire.CommandAsync("EHLO test.example", 250);
+            await wire.CommandAsync("MAIL FROM:<a@example.org>", 250);
+            await wire.CommandAsync("RCPT TO:<b@example.org>", 250);
+            await wire.CommandAsync("DATA", 354);
+            await wire.SendRawAsync(DotStuffingWriter.Stuff(big));
+            await wire.ExpectAsync(250);
+            await wire.CommandAsync("QUIT", 221);
+        }
+        Assert.That(store.Messages.Single().Raw.ToArray(), Is.EqualTo(big), "read as bulk through TLS over the raw socket");
+        await WaitUntilAsync(() => handler.ActiveSessions == 0, "the session ended");
     }
 
     [Test]
