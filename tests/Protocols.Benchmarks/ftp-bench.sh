@@ -7,6 +7,8 @@
 #           install: the linux-x64 Native AOT publish (dotnet publish -r linux-x64), the same bits as the proto.linux-x64
 #           tool package that `dotnet tool install` picks on this machine (the server rows use the build output).
 #           And a 100-byte upload (start-up, login, one STOR, QUIT: the fixed cost in each 1 GiB row), ms and CPU ms.
+#           vsftpd's CPU per GiB beside each: in an upload it is the slower side, and what a client leaves it to do
+#           (transmitting unsent bytes on its window updates) sets the rate. Downloads go to /dev/null (ours: -o -).
 #   MLSD of the same directory (python3 ftplib, data transfer only): ours and pyftpdlib (vsftpd has no MLSD).
 # RUNS (3) interleaved runs, medians with min and max, ratios; each measured run waits for a quiet machine first
 # (bench-lib.sh). Files live in /dev/shm (or /tmp) and are deleted at the end. CLIENT_ONLY=1 / SERVER_ONLY=1.
@@ -208,13 +210,17 @@ fi
 [ "${SERVER_ONLY:-0}" = 1 ] && { echo; bench_footer; exit 0; }
 uv="$(url vsftpd)$work/vsftpd"   # ours: absolute paths
 uc="$(url vsftpd)"                # curl: paths relative to the login directory (anon_root)
-# c KEY COMMAND...: records KEY (GB/s over the whole process's wall clock) and KEY,cpu (its CPU seconds per GiB).
+# c KEY COMMAND...: records KEY (GB/s over the whole process's wall clock), KEY,cpu (its CPU seconds per GiB) and
+# KEY,peer (vsftpd's: its session process's CPU seconds per GiB, reaped by the listener; the slower side of an upload).
 c() {
   local key=$1; shift
-  local wall
+  local wall before
+  before=$(cpu_s "$pid_vs")
   wall=$(BENCH_ERR="$work/client.err" bench_time /usr/bin/time -f '%U %S' -o "$work/cpu" "$@")
   bench_record "$key" "$(gbps "$wall")"
   bench_record "$key,cpu" "$([ "$wall" = nan ] && echo nan || awk -v m="$SIZE_MIB" '{ printf "%.3f\n", ($1 + $2) * 1024 / m }' "$work/cpu")"
+  sleep 0.1 # the session process ends after QUIT and is reaped
+  bench_record "$key,peer" "$([ "$wall" = nan ] && echo nan || awk -v a="$before" -v b="$(cpu_s "$pid_vs")" -v m="$SIZE_MIB" 'BEGIN { printf "%.3f\n", (b - a) * 1024 / m }')"
 }
 # t KEY COMMAND...: records KEY (ms of the whole process) and KEY,cpu (its CPU ms).
 t() {
@@ -242,12 +248,13 @@ done
 echo
 echo "== FTP clients against vsftpd, $SIZE_MIB MiB, whole process: wall clock, and CPU (user + system) per GiB =="
 for c in ours curl lftp; do
-  bench_row "$c: download" "c,$c,down" GB/s; bench_row "$c: download CPU" "c,$c,down,cpu" s/GiB
-  bench_row "$c: upload" "c,$c,up" GB/s; bench_row "$c: upload CPU" "c,$c,up,cpu" s/GiB
+  bench_row "$c: download" "c,$c,down" GB/s; bench_row "$c: download CPU" "c,$c,down,cpu" s/GiB; bench_row "$c: download, vsftpd's CPU" "c,$c,down,peer" s/GiB
+  bench_row "$c: upload" "c,$c,up" GB/s; bench_row "$c: upload CPU" "c,$c,up,cpu" s/GiB; bench_row "$c: upload, vsftpd's CPU" "c,$c,up,peer" s/GiB
   bench_row "$c: 100-byte upload (start-up, login, STOR)" "c,$c,tiny" ms; bench_row "$c: 100-byte upload CPU" "c,$c,tiny,cpu" ms
 done
 echo "    ours / curl: download $(bench_ratio c,ours,down c,curl,down higher), upload $(bench_ratio c,ours,up c,curl,up higher)   ours / lftp: download $(bench_ratio c,ours,down c,lftp,down higher), upload $(bench_ratio c,ours,up c,lftp,up higher)"
 echo "    CPU per GiB, ours / curl (above 1.00x: ours uses less): download $(bench_ratio c,ours,down,cpu c,curl,down,cpu lower), upload $(bench_ratio c,ours,up,cpu c,curl,up,cpu lower)"
+echo "    vsftpd's CPU per GiB uploaded (s), fed by ours $(bench_med c,ours,up,peer), curl $(bench_med c,curl,up,peer), lftp $(bench_med c,lftp,up,peer); downloaded: $(bench_med c,ours,down,peer), $(bench_med c,curl,down,peer), $(bench_med c,lftp,down,peer)"
 echo "    100-byte upload, the fixed cost of a run (ms): ours $(bench_med c,ours,tiny), curl $(bench_med c,curl,tiny), lftp $(bench_med c,lftp,tiny); ours' share of its $SIZE_MIB MiB upload: $(awk -v t="$(bench_stat c,ours,tiny median)" -v g="$(bench_stat c,ours,up median)" -v m="$SIZE_MIB" 'BEGIN { if (t == "nan" || g == "nan" || g == 0) print "n/a"; else printf "%.0f%%\n", t / 10 / (m * 1048576 / g / 1e9) }')"
 echo "(ratios: of the medians; above 1.00x means ours is better)"
 bench_footer

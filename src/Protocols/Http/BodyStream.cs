@@ -51,7 +51,7 @@ internal abstract class BodyStream : Stream
     /// Before waiting for the rest of a small body that is on its way (a head sent apart from its body): waits for it
     /// on this thread when it comes quickly, as for the head (<see cref="Connection.WaitForReply"/>).
     /// </summary>
-    protected void WaitForQuickRest() => _lease.Connection.WaitForReply();
+    protected void WaitForQuickRest(CancellationToken cancellationToken) => _lease.Connection.WaitForReply(cancellationToken);
 
     /// <summary>Waits for bytes, turning "the stream ended" into a typed truncation.</summary>
     protected ValueTask FillOrThrowAsync(CancellationToken cancellationToken) =>
@@ -159,7 +159,7 @@ internal sealed class ContentLengthBodyStream : BodyStream
         }
         while (Reader.BufferedLength == 0)
         {
-            if (_remaining <= QuickRestLength) WaitForQuickRest();
+            if (_remaining <= QuickRestLength) WaitForQuickRest(cancellationToken);
             await FillOrThrowAsync(cancellationToken).ConfigureAwait(false);
         }
         return Math.Min(_remaining, Reader.BufferedLength);

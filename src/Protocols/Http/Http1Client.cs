@@ -157,7 +157,7 @@ public sealed partial class Http1Client : IAsyncDisposable
             await connection.Writer.DrainAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        connection.WaitForReply(); // the reply is usually on its way: wait for it on this thread (see Connection.WaitReadable)
+        connection.WaitForReply(cancellationToken); // the reply is usually on its way: wait for it on this thread (see Connection.WaitReadable)
         var parser = new ResponseHeadParser(_options) { Strings = strings };
         while (true)
         {

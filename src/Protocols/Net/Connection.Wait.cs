@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace Protocols.Net;
 
 public sealed partial class Connection
@@ -16,6 +18,10 @@ public sealed partial class Connection
     private const int SkipAfterMiss = 16;
     private int _waitsToSkip;
 
+    // How long replies on this connection took (Stopwatch ticks, a moving average of the waits that found bytes): the
+    // spin before the sleep is sized by it (see SpinBudget).
+    private long _replyTicks;
+
     /// <summary>True when this socket's waits complete on .NET's socket thread (<see cref="ConnectionOptions.QuickReplies"/> on a plain socket, on Linux).</summary>
     internal bool CompletesInline => _completesInline;
 
@@ -23,19 +29,26 @@ public sealed partial class Connection
     internal int? SocketDescriptor => _socket is { } socket ? (int)socket.SafeHandle.DangerousGetHandle() : null;
 
     /// <summary>After sending a request: <see cref="WaitReadable"/> for as long as suits the peer (<see cref="LoopbackReplyWaitMilliseconds"/> on this machine, else <see cref="ReplyWaitMilliseconds"/>).</summary>
-    internal bool WaitForReply() => WaitReadable(_loopbackPeer ? LoopbackReplyWaitMilliseconds : ReplyWaitMilliseconds);
+    internal bool WaitForReply(CancellationToken cancellationToken = default) =>
+        WaitReadable(_loopbackPeer ? LoopbackReplyWaitMilliseconds : ReplyWaitMilliseconds, cancellationToken);
 
     /// <summary>
     /// For a reply expected in well under a millisecond (a keep-alive request to a near server): waits on the calling
-    /// thread, in poll(2), up to <paramref name="timeoutMilliseconds"/> for bytes, so that the next read completes at
-    /// once on this thread (the kernel wakes it directly; nothing goes through .NET's socket thread and the thread
-    /// pool). Only on a plain socket opened with <see cref="ConnectionOptions.QuickReplies"/>, with nothing buffered,
-    /// on a thread without a <see cref="SynchronizationContext"/> of its own (a UI thread's, a test runner's),
-    /// when few other callers wait so (<see cref="MaxCallerWaits"/>), and not for the next
-    /// <see cref="SkipAfterMiss"/> replies after one that took longer. True when bytes are there; false otherwise
-    /// (at once, or after the timeout): the read then waits asynchronously as usual.
+    /// thread for bytes, so that the next read completes at once on this thread (nothing goes through .NET's socket
+    /// thread and the thread pool). First it spins, probing with poll(2) at a timeout of 0, for up to
+    /// <see cref="ConnectionOptions.ReplySpin"/> while replies on this connection have come within that time and the
+    /// peer's last reply was processed on another processor than this thread's (<see cref="SpinBudget"/>,
+    /// <see cref="PeerOnAnotherProcessor"/>): the reply then finds a running thread instead of one to wake, and this
+    /// processor does not go idle (on a virtual machine the wake-up of an idle processor is an interrupt and a VM
+    /// entry). Then it sleeps in poll(2) up to <paramref name="timeoutMilliseconds"/>. Only on a plain socket opened
+    /// with <see cref="ConnectionOptions.QuickReplies"/>, with nothing buffered, on a thread without a
+    /// <see cref="SynchronizationContext"/> of its own (a UI thread's, a test runner's), when few other callers wait
+    /// so (<see cref="MaxCallerWaits"/>), and not for the next <see cref="SkipAfterMiss"/> replies after one that
+    /// took longer. A cancelled <paramref name="cancellationToken"/> ends the spin (the sleep is bounded by its
+    /// timeout). True when bytes are there; false otherwise (at once, after the timeout, or cancelled): the read then
+    /// waits asynchronously as usual.
     /// </summary>
-    internal bool WaitReadable(int timeoutMilliseconds)
+    internal bool WaitReadable(int timeoutMilliseconds, CancellationToken cancellationToken = default)
     {
         if (!_completesInline || _tls is not null || Reader.BufferedLength > 0 || Reader.IsCompleted) return false;
         if (SynchronizationContext.Current is { } context && context.GetType() != typeof(SynchronizationContext)) return false; // a UI thread (or the like) is never held up
@@ -55,8 +68,21 @@ public sealed partial class Connection
         {
             handle.DangerousAddRef(ref added);
             var wait = new SocketCalls.PollFd { Fd = (int)handle.DangerousGetHandle(), Events = SocketCalls.PollIn };
-            if (SocketCalls.poll(ref wait, 1, timeoutMilliseconds) > 0) return true;
+            var started = Stopwatch.GetTimestamp();
+            if (SpinBudget() is > 0 and var budget && (SpinForAnyPeer || PeerOnAnotherProcessor(wait.Fd)))
+            {
+                while (true)
+                {
+                    if (SocketCalls.poll(ref wait, 1, 0) > 0) return Replied(started);
+                    if (cancellationToken.IsCancellationRequested) return false;
+                    if (Stopwatch.GetTimestamp() - started >= budget) break;
+                    Thread.SpinWait(SpinBetweenProbes);
+                }
+            }
+            if (cancellationToken.IsCancellationRequested) return false;
+            if (SocketCalls.poll(ref wait, 1, timeoutMilliseconds) > 0) return Replied(started);
             _waitsToSkip = SkipAfterMiss;
+            Record(long.MaxValue);
             return false;
         }
         catch (ObjectDisposedException)
@@ -68,5 +94,53 @@ public sealed partial class Connection
             if (added) handle.DangerousRelease();
             Interlocked.Decrement(ref s_callerWaits);
         }
+    }
+
+    /// <summary>For tests: spin whichever processor the peer's bytes came through (see <see cref="PeerOnAnotherProcessor"/>).</summary>
+    internal bool SpinForAnyPeer { get; set; }
+
+    // Between two probes of the spin (Thread.SpinWait's unit: pause instructions, about a microsecond in all with
+    // the probe). The processor is not yielded: a peer that runs on this processor is not spun for at all.
+    private const int SpinBetweenProbes = 20;
+
+    /// <summary>
+    /// How long to spin before sleeping (Stopwatch ticks; 0 for no spin): twice the time replies have taken, at most
+    /// <see cref="ConnectionOptions.ReplySpin"/>, and none while they take longer than that (the spin would only add
+    /// its own time), nor on a single processor (the peer's reply would wait for the spin to end).
+    /// </summary>
+    internal long SpinBudget()
+    {
+        var max = _options.ReplySpinTicks;
+        if (max == 0 || Environment.ProcessorCount < 2) return 0;
+        var typical = _replyTicks;
+        if (typical > max) return 0;
+        return typical == 0 ? max : Math.Min(max, 2 * typical);
+    }
+
+    /// <summary>
+    /// Whether the peer's last bytes were processed on another processor than this thread's (SO_INCOMING_CPU: for a
+    /// peer on this machine, the processor its send ran on). A peer that shares this processor (a loaded machine puts
+    /// both there) could only answer once the spin ends, so there is no spin for it; true when unknown.
+    /// </summary>
+    internal static bool PeerOnAnotherProcessor(int fd)
+    {
+        int cpu = -1, length = sizeof(int);
+        if (SocketCalls.getsockopt(fd, SocketCalls.SolSocket, SocketCalls.SoIncomingCpu, ref cpu, ref length) != 0 || cpu < 0) return true;
+        return cpu != SocketCalls.sched_getcpu();
+    }
+
+    // A slow reply counts as at most this many spins' worth, so that a few quick ones bring the spin back.
+    private const int SlowReplyWeight = 2;
+
+    private bool Replied(long started)
+    {
+        Record(Stopwatch.GetTimestamp() - started);
+        return true;
+    }
+
+    private void Record(long took)
+    {
+        took = Math.Max(1, Math.Min(took, SlowReplyWeight * _options.ReplySpinTicks));
+        _replyTicks = _replyTicks == 0 ? took : _replyTicks + (took - _replyTicks) / 8;
     }
 }

@@ -67,6 +67,27 @@ public sealed class ConnectionOptions
     /// </summary>
     internal bool QuickReplies { get; set; }
 
+    /// <summary>The most a caller spins for a quick reply before it sleeps (<see cref="Connection.WaitReadable"/>); zero for no spin. Between 0 and <see cref="MaxReplySpin"/>.</summary>
+    internal TimeSpan ReplySpin
+    {
+        get => TimeSpan.FromTicks(_replySpin);
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, TimeSpan.Zero);
+            ArgumentOutOfRangeException.ThrowIfGreaterThan(value, MaxReplySpin);
+            _replySpin = value.Ticks;
+            ReplySpinTicks = (long)(value.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
+        }
+    }
+
+    private long _replySpin;
+
+    /// <summary>Longest <see cref="ReplySpin"/>: 1 ms (a spin that long costs more than the sleep and wake-up it saves).</summary>
+    internal static readonly TimeSpan MaxReplySpin = TimeSpan.FromMilliseconds(1);
+
+    /// <summary><see cref="ReplySpin"/> in <see cref="System.Diagnostics.Stopwatch"/> ticks.</summary>
+    internal long ReplySpinTicks { get; private set; }
+
     private static TimeSpan CheckTimeout(TimeSpan value) =>
         value > TimeSpan.Zero || value == Timeout.InfiniteTimeSpan
             ? value

@@ -15,7 +15,8 @@ internal static class SocketCalls
     public const int NoSignal = 0x4000; // MSG_NOSIGNAL
     public const int NonBlockingCloseOnExec = 0x800 | 0x80000; // SOCK_NONBLOCK | SOCK_CLOEXEC (accept4), EPOLL_CLOEXEC is the latter
     public const int ShutdownWrite = 1; // SHUT_WR
-    public const int SolSocket = 1, SoLinger = 13, IpProtoTcp = 6, TcpNoDelay = 1;
+    public const int SolSocket = 1, SoLinger = 13, SoIncomingCpu = 49, IpProtoTcp = 6, TcpNoDelay = 1;
+    public const int SoReceiveLowWater = 18, TcpNotSentLowWater = 25; // SO_RCVLOWAT, TCP_NOTSENT_LOWAT
     public const int EpollCtlAdd = 1, EpollCtlDel = 2;
     public const uint EpollIn = 0x1, EpollOut = 0x4, EpollErr = 0x8, EpollHup = 0x10, EpollRdHup = 0x2000, EpollEt = 0x80000000;
 
@@ -86,4 +87,8 @@ internal static class SocketCalls
     [DllImport("libc", SetLastError = true)]
     [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
     internal static extern int poll(ref PollFd fds, nuint count, int timeoutMilliseconds);
+
+    [DllImport("libc")]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    internal static extern int sched_getcpu();
 }

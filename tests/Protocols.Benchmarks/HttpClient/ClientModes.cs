@@ -22,6 +22,9 @@ internal static class ClientModes
             case "httpclient-requests" when args.Length == 4:
                 await RequestsAsync(args[1], int.Parse(args[2], CultureInfo.InvariantCulture), args[3]).ConfigureAwait(false);
                 return 0;
+            case "httpclient-blocks" when args.Length >= 5:
+                await BlocksAsync(args[1], int.Parse(args[2], CultureInfo.InvariantCulture), int.Parse(args[3], CultureInfo.InvariantCulture), args[4..]).ConfigureAwait(false);
+                return 0;
             default:
                 return null;
         }
@@ -106,6 +109,83 @@ internal static class ClientModes
         }
     }
 
+    /// <summary>
+    /// A/B on a loaded machine: the variants (<c>ours:SPIN_US</c>, our client with that <see cref="HttpClientOptions.ReplySpin"/>, or <c>dotnet</c>), each with its own
+    /// keep-alive connection, take turns in blocks of BLOCK GETs until each has done COUNT; the process's CPU time
+    /// and the wall time of each block are its own. Prints per variant the totals and the median block.
+    /// </summary>
+    private static async Task BlocksAsync(string url, int count, int block, string[] specs)
+    {
+        var buffer = new byte[64 * 1024];
+        var variants = new List<(string Name, Func<Task<long>> Once, List<(double Wall, double Cpu)> Blocks)>();
+        var disposables = new List<object>();
+        foreach (var spec in specs)
+        {
+            var parts = spec.Split(':');
+            if (parts[0] == "ours")
+            {
+                var options = Tuned();
+                options.ReplySpin = TimeSpan.FromMicroseconds(int.Parse(parts[1], CultureInfo.InvariantCulture));
+                var client = new Http1Client(options);
+                disposables.Add(client);
+                variants.Add((spec, async () =>
+                {
+                    await using var response = await client.GetAsync(url).ConfigureAwait(false);
+                    long n = 0;
+                    int read;
+                    while ((read = await response.Body.ReadAsync(buffer).ConfigureAwait(false)) > 0) n += read;
+                    return n;
+                }, []));
+            }
+            else
+            {
+                var client = new System.Net.Http.HttpClient(new System.Net.Http.SocketsHttpHandler { AutomaticDecompression = System.Net.DecompressionMethods.None });
+                disposables.Add(client);
+                variants.Add((spec, async () =>
+                {
+                    using var response = await client.GetAsync(url, System.Net.Http.HttpCompletionOption.ResponseHeadersRead).ConfigureAwait(false);
+                    await using var body = await response.Content.ReadAsStreamAsync().ConfigureAwait(false);
+                    long n = 0;
+                    int read;
+                    while ((read = await body.ReadAsync(buffer).ConfigureAwait(false)) > 0) n += read;
+                    return n;
+                }, []));
+            }
+        }
+        foreach (var v in variants)
+        {
+            for (var i = 0; i < 1000; i++) await v.Once().ConfigureAwait(false);
+        }
+        var process = Process.GetCurrentProcess();
+        for (var done = 0; done < count; done += block)
+        {
+            foreach (var v in variants)
+            {
+                process.Refresh();
+                var cpu = process.TotalProcessorTime;
+                var started = Stopwatch.GetTimestamp();
+                for (var i = 0; i < block; i++) await v.Once().ConfigureAwait(false);
+                var wall = Stopwatch.GetElapsedTime(started).TotalSeconds;
+                process.Refresh();
+                v.Blocks.Add((wall, (process.TotalProcessorTime - cpu).TotalSeconds));
+            }
+        }
+        foreach (var v in variants)
+        {
+            var wall = v.Blocks.Sum(b => b.Wall);
+            var cpu = v.Blocks.Sum(b => b.Cpu);
+            var n = (double)v.Blocks.Count * block;
+            var rates = v.Blocks.Select(b => block / b.Wall).Order().ToList();
+            var cpus = v.Blocks.Select(b => b.Cpu * 1e6 / block).Order().ToList();
+            Console.WriteLine(FormattableString.Invariant($"variant={v.Name} requests={n} rps={n / wall:0} cpuPerRequestUs={cpu * 1e6 / n:0.0} blockRpsMedian={rates[rates.Count / 2]:0} blockCpuMedian={cpus[cpus.Count / 2]:0.0}"));
+        }
+        foreach (var d in disposables)
+        {
+            if (d is IAsyncDisposable a) await a.DisposeAsync().ConfigureAwait(false);
+            else ((IDisposable)d).Dispose();
+        }
+    }
+
     /// <summary>Our defaults without decompression; PROTO_RECEIVE_BUFFER overrides the receive buffer size and
     /// PROTO_QUICK_REPLIES=0 turns <see cref="HttpClientOptions.QuickReplies"/> off, for experiments.</summary>
     private static HttpClientOptions Tuned()
@@ -113,6 +193,7 @@ internal static class ClientModes
         var options = new HttpClientOptions { AutomaticDecompression = false };
         if (Environment.GetEnvironmentVariable("PROTO_RECEIVE_BUFFER") is { } size) options.ReceiveBufferSize = int.Parse(size, CultureInfo.InvariantCulture);
         if (Environment.GetEnvironmentVariable("PROTO_QUICK_REPLIES") == "0") options.QuickReplies = false;
+        if (Environment.GetEnvironmentVariable("PROTO_REPLY_SPIN_US") is { } spin) options.ReplySpin = TimeSpan.FromMicroseconds(int.Parse(spin, CultureInfo.InvariantCulture));
         return options;
     }
 

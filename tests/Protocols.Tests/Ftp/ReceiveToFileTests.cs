@@ -12,7 +12,8 @@ namespace Protocols.Tests.Ftp;
 /// <see cref="Connection.ConnectForTransferAsync"/>: one thread that receives and writes, waiting in poll(2). Every byte
 /// lands in order at the file's position, bytes the reader already held first, with a progress call per chunk; a peer
 /// that goes quiet is a timeout and a cancellation is seen at once (both reset the connection); a failed file write is
-/// thrown as it is, not as a connection error.
+/// thrown as it is, not as a connection error. The thread is woken once <see cref="BlockingFileReceive.WakeLowWater"/>
+/// bytes are there (SO_RCVLOWAT) or the peer closed; fewer are still taken while the peer pauses.
 /// </summary>
 public class ReceiveToFileTests() : DataPathFixture("receive-file-")
 {
@@ -109,5 +110,64 @@ public class ReceiveToFileTests() : DataPathFixture("receive-file-")
         listener.Stop(); // nothing listens there now
         var error = await Assert.ThrowsAsync<SocketException>(async () => await Connection.ConnectForTransferAsync(IPAddress.Loopback, port).WaitAsync(Timeout));
         Assert.That(error!.SocketErrorCode, Is.EqualTo(SocketError.ConnectionRefused));
+    }
+
+    [Test]
+    public async Task Fewer_bytes_than_the_wake_mark_and_a_close_arrive_at_once()
+    {
+        var (listener, port) = Listen();
+        using var listening = listener;
+        var accepted = listener.AcceptSocketAsync();
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await socket.ConnectAsync(IPAddress.Loopback, port).WaitAsync(Timeout);
+        await using var connection = Connection.Create(socket, new ConnectionOptions { ReadTimeout = Timeout });
+        using var peer = await accepted.WaitAsync(Timeout);
+        var data = RandomNumberGenerator.GetBytes(BlockingFileReceive.WakeLowWater - 1);
+        var path = Path.Combine(Dir, "f.bin");
+        await using var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1, FileOptions.Asynchronous);
+        var receiving = connection.ReceiveToFileAsync(file, 1024 * 1024);
+        await Task.Delay(200);
+        var mark = new byte[4];
+        Assert.That(socket.GetRawSocketOption(1, 18, mark), Is.EqualTo(4)); // SOL_SOCKET, SO_RCVLOWAT
+        Assert.That(BitConverter.ToInt32(mark), Is.EqualTo(BlockingFileReceive.WakeLowWater));
+        var clock = Stopwatch.StartNew();
+        peer.Send(data);
+        peer.Shutdown(SocketShutdown.Send);
+        Assert.That(await receiving.WaitAsync(Timeout), Is.EqualTo(data.Length));
+        Assert.That(clock.Elapsed, Is.LessThan(TimeSpan.FromSeconds(2)), "the close wakes the thread");
+        await file.DisposeAsync();
+        Bytes.AssertSame(data, await File.ReadAllBytesAsync(path));
+    }
+
+    [Test]
+    public async Task Bytes_below_the_wake_mark_are_taken_while_the_peer_pauses_and_more_than_it_after()
+    {
+        var (listener, port) = Listen();
+        using var listening = listener;
+        var accepted = listener.AcceptSocketAsync();
+        await using var connection = await Connection.ConnectForTransferAsync(IPAddress.Loopback, port,
+            new ConnectionOptions { ReadTimeout = TimeSpan.FromSeconds(2) }).WaitAsync(Timeout);
+        using var peer = await accepted.WaitAsync(Timeout);
+        var first = RandomNumberGenerator.GetBytes(100_000);
+        var second = RandomNumberGenerator.GetBytes(BlockingFileReceive.WakeLowWater + 1);
+        var firstTaken = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        long reported = 0;
+        var path = Path.Combine(Dir, "f.bin");
+        await using var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1, FileOptions.Asynchronous);
+        var receiving = connection.ReceiveToFileAsync(file, 1, n =>
+        {
+            if (Interlocked.Add(ref reported, n) >= first.Length) firstTaken.TrySetResult();
+        });
+        peer.Send(first);
+        // The peer pauses with fewer bytes than the mark sent (and less than the 2 s idle limit): they are taken meanwhile.
+        await firstTaken.Task.WaitAsync(TimeSpan.FromSeconds(1));
+        Assert.That(Interlocked.Read(ref reported), Is.EqualTo(first.Length));
+        await Task.Delay(700);
+        peer.Send(second);
+        peer.Send(first);
+        peer.Shutdown(SocketShutdown.Send);
+        Assert.That(await receiving.WaitAsync(Timeout), Is.EqualTo(2 * first.Length + second.Length));
+        await file.DisposeAsync();
+        Bytes.AssertSame([.. first, .. second, .. first], await File.ReadAllBytesAsync(path));
     }
 }

@@ -9,7 +9,9 @@ namespace Protocols.Tests.Ftp;
 /// <summary>
 /// The file path of an upload's data connection (<see cref="Connection.SendFileRestAsync"/>): one thread that reads
 /// and sends, waiting in poll(2). Every byte arrives in order with a progress call per chunk; a peer that stops reading
-/// is a timeout (the connection reset); a cancellation is seen at once and resets it too.
+/// is a timeout (the connection reset); a cancellation is seen at once and resets it too. At most
+/// <see cref="BlockingFileSend.UnsentLowWater"/> bytes wait unsent in the socket (TCP_NOTSENT_LOWAT), and a reader that
+/// takes a little at a time still gets every byte.
 /// </summary>
 public class SendFileRestTests() : DataPathFixture("sendfile-rest-")
 {
@@ -86,4 +88,50 @@ public class SendFileRestTests() : DataPathFixture("sendfile-rest-")
         Assert.That(clock.Elapsed, Is.LessThan(TimeSpan.FromSeconds(5)));
         Assert.That(() => peer.Receive(new byte[64 * 1024 * 1024]) >= 0 && peer.Receive(new byte[1]) > 0, Throws.InstanceOf<SocketException>());
     }
+
+    [Test]
+    public async Task At_most_the_low_water_mark_waits_unsent_and_a_slow_reader_gets_every_byte()
+    {
+        var path = MakeFile(3 * 1024 * 1024 + 5, out var data);
+        var (listener, port) = Listen(receiveBuffer: 64 * 1024);
+        using var listening = listener;
+        var accepted = listener.AcceptSocketAsync();
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await socket.ConnectAsync(IPAddress.Loopback, port).WaitAsync(Timeout);
+        await using var connection = Connection.Create(socket, new ConnectionOptions { WriteTimeout = TimeSpan.FromSeconds(5) });
+        using var peer = await accepted.WaitAsync(Timeout);
+        await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.Asynchronous);
+        var sending = connection.SendFileRestAsync(file, 1024 * 1024);
+        // The peer does not read yet: the sender fills the socket and waits. Then the mark is set, and what waits unsent
+        // is at most the mark and one send's overshoot (the kernel takes a send while fewer than the mark are unsent).
+        await Task.Delay(300);
+        Assert.That(sending.IsCompleted, Is.False);
+        var mark = new byte[4];
+        Assert.That(socket.GetRawSocketOption(6, 25, mark), Is.EqualTo(4)); // IPPROTO_TCP, TCP_NOTSENT_LOWAT
+        Assert.That(BitConverter.ToInt32(mark), Is.EqualTo(BlockingFileSend.UnsentLowWater));
+        Assert.That(Unsent(socket), Is.InRange(1, BlockingFileSend.UnsentLowWater + 256 * 1024), "unsent bytes in the socket");
+        // A reader taking 16 KiB at a time with pauses: the sender is woken at the mark and goes on until the end.
+        using var all = new MemoryStream();
+        var piece = new byte[16 * 1024];
+        while (all.Length < data.Length)
+        {
+            var n = await peer.ReceiveAsync(piece.AsMemory()).AsTask().WaitAsync(Timeout);
+            Assert.That(n, Is.GreaterThan(0), "the sender closed early");
+            all.Write(piece, 0, n);
+            if (all.Length % (512 * 1024) < n) await Task.Delay(5);
+        }
+        Assert.That(await sending.WaitAsync(Timeout), Is.EqualTo(data.Length));
+        Bytes.AssertSame(data, all.ToArray());
+    }
+
+    /// <summary>Bytes the socket holds that TCP has not sent yet (SIOCOUTQNSD).</summary>
+    private static int Unsent(Socket socket)
+    {
+        var value = 0;
+        Assert.That(Ioctl((int)socket.Handle, 0x894B, ref value), Is.EqualTo(0));
+        return value;
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "ioctl", SetLastError = true)]
+    private static extern int Ioctl(int fd, ulong request, ref int value);
 }

@@ -30,7 +30,7 @@ public class QuickRepliesTests
     // call it as the client does from the thread pool.
     private static bool Wait(Connection connection, int timeoutMilliseconds) => WithoutContext(() => connection.WaitReadable(timeoutMilliseconds));
 
-    private static bool WaitForReply(Connection connection) => WithoutContext(connection.WaitForReply);
+    private static bool WaitForReply(Connection connection) => WithoutContext(() => connection.WaitForReply());
 
     private static bool WithoutContext(Func<bool> wait)
     {
@@ -191,6 +191,107 @@ public class QuickRepliesTests
                 listener.Dispose();
             }
         }
+    }
+
+    private static ConnectionOptions Spinning(TimeSpan spin) => new() { QuickReplies = true, ReplySpin = spin, ReadTimeout = TimeSpan.FromSeconds(10), WriteTimeout = TimeSpan.FromSeconds(10) };
+
+    [Test]
+    public void ReplySpin_takes_zero_to_its_limit_and_refuses_past_it()
+    {
+        var options = new ConnectionOptions { ReplySpin = ConnectionOptions.MaxReplySpin };
+        Assert.That(options.ReplySpin, Is.EqualTo(TimeSpan.FromMilliseconds(1)), "at the limit");
+        Assert.That(options.ReplySpinTicks, Is.EqualTo(System.Diagnostics.Stopwatch.Frequency / 1000));
+        options.ReplySpin = TimeSpan.Zero;
+        Assert.That(options.ReplySpinTicks, Is.Zero, "zero: no spin");
+        Assert.That(() => options.ReplySpin = ConnectionOptions.MaxReplySpin + TimeSpan.FromTicks(1), Throws.InstanceOf<ArgumentOutOfRangeException>(), "past the limit");
+        Assert.That(() => options.ReplySpin = TimeSpan.FromTicks(-1), Throws.InstanceOf<ArgumentOutOfRangeException>(), "negative");
+        Assert.That(new ConnectionOptions().ReplySpin, Is.EqualTo(TimeSpan.Zero), "off unless asked for");
+    }
+
+    [Test]
+    public async Task A_reply_slower_than_the_spin_still_arrives_through_the_sleep_and_turns_the_spin_off()
+    {
+        var (client, server, listener) = await PairAsync(Spinning(TimeSpan.FromMicroseconds(200)));
+        using var _ = listener;
+        await using var __ = client;
+        await using var ___ = server;
+        var full = Environment.ProcessorCount > 1 ? client.Options.ReplySpinTicks : 0;
+        Assert.That(client.SpinBudget(), Is.EqualTo(full), "nothing measured yet: the whole spin (none on one processor)");
+        for (var i = 0; i < 3; i++)
+        {
+            var sending = SendLaterAsync(server, $"slow {i}\r\n", 30); // far past the spin: found by the sleep
+            Assert.That(Wait(client, 5000), Is.True, $"slow reply {i} arrived within the wait");
+            await sending;
+            Assert.That(await client.Reader.ReadLineStringAsync().Seconds(), Is.EqualTo($"slow {i}"));
+        }
+        Assert.That(client.SpinBudget(), Is.Zero, "replies take longer than the spin: no spin");
+        for (var i = 0; i < 40; i++)
+        {
+            await server.Writer.WriteAsync(System.Text.Encoding.ASCII.GetBytes($"quick {i}\r\n"));
+            await Task.Delay(5);
+            Assert.That(Wait(client, 5000), Is.True);
+            Assert.That(await client.Reader.ReadLineStringAsync().Seconds(), Is.EqualTo($"quick {i}"));
+        }
+        if (Environment.ProcessorCount > 1) Assert.That(client.SpinBudget(), Is.GreaterThan(0), "quick replies again: the spin is back");
+    }
+
+    [Test]
+    public async Task A_cancelled_token_ends_the_spin_and_skips_the_sleep()
+    {
+        var (client, server, listener) = await PairAsync(Spinning(ConnectionOptions.MaxReplySpin));
+        using var _ = listener;
+        await using var __ = client;
+        await using var ___ = server;
+        client.SpinForAnyPeer = true;
+        using var cancelled = new CancellationTokenSource();
+        cancelled.Cancel();
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        Assert.That(WithoutContext(() => client.WaitReadable(5000, cancelled.Token)), Is.False, "nothing sent and cancelled: no wait");
+        Assert.That(watch.Elapsed, Is.LessThan(TimeSpan.FromSeconds(2)), "returned without sleeping out its 5 s");
+        await server.Writer.WriteAsync("x\r\n"u8.ToArray());
+        await Task.Delay(50);
+        Assert.That(WithoutContext(() => client.WaitReadable(5000, cancelled.Token)), Is.True, "bytes there: found by the first probe");
+    }
+
+    [Test]
+    public async Task A_token_cancelled_while_the_caller_spins_ends_the_wait_before_its_timeout()
+    {
+        // A fresh connection spins its whole budget (1 ms: nothing measured yet) before it sleeps out the timeout
+        // (300 ms); another thread cancels as the wait starts. A cancel that lands in the spin ends the wait at once;
+        // one that comes after it (a loaded machine) does not, so the rounds go on until one shows it.
+        var ended = -1;
+        for (var round = 0; round < 20 && ended < 0; round++)
+        {
+            var (client, server, listener) = await PairAsync(Spinning(ConnectionOptions.MaxReplySpin));
+            using var _ = listener;
+            await using var __ = client;
+            await using var ___ = server;
+            client.SpinForAnyPeer = true; // the test's two ends may share a processor, where the client would not spin
+            if (Environment.ProcessorCount < 2)
+            {
+                Assert.That(client.SpinBudget(), Is.Zero, "one processor: no spin to cancel");
+                return;
+            }
+            using var cts = new CancellationTokenSource();
+            var go = 0;
+            var canceller = Task.Factory.StartNew(() =>
+            {
+                var watch = System.Diagnostics.Stopwatch.StartNew();
+                while (Volatile.Read(ref go) == 0 && watch.ElapsedMilliseconds < 5000) Thread.SpinWait(1);
+                cts.Cancel();
+            }, TaskCreationOptions.LongRunning);
+            var waited = System.Diagnostics.Stopwatch.StartNew();
+            var found = WithoutContext(() =>
+            {
+                Volatile.Write(ref go, 1);
+                return client.WaitReadable(300, cts.Token);
+            });
+            waited.Stop();
+            await canceller.Seconds();
+            Assert.That(found, Is.False, "nothing was sent");
+            if (waited.ElapsedMilliseconds < 150) ended = round;
+        }
+        Assert.That(ended, Is.GreaterThanOrEqualTo(0), "in 20 rounds, no cancel ended a wait before its timeout");
     }
 
     /// <summary>Whether the descriptor is registered with an epoll instance of this process (the lines of /proc/self/fdinfo of each epoll descriptor).</summary>

@@ -40,13 +40,54 @@ public class QuickReplyTests
     }
 
     [Test]
+    public void ReplySpin_defaults_to_100_us_takes_up_to_1_ms_and_reaches_the_connection_options()
+    {
+        Assert.That(new HttpClientOptions().ReplySpin, Is.EqualTo(TimeSpan.FromMicroseconds(100)));
+        var options = new HttpClientOptions { ReplySpin = TimeSpan.FromMilliseconds(1) };
+        Assert.That(options.ToConnectionOptions(HttpOrigin.From(new Uri("http://127.0.0.1:8080/"))).ReplySpin, Is.EqualTo(TimeSpan.FromMilliseconds(1)), "at the limit");
+        options.ReplySpin = TimeSpan.Zero;
+        Assert.That(options.ToConnectionOptions(HttpOrigin.From(new Uri("http://127.0.0.1:8080/"))).ReplySpin, Is.EqualTo(TimeSpan.Zero), "zero: no spin");
+        Assert.That(() => options.ReplySpin = TimeSpan.FromMilliseconds(1) + TimeSpan.FromTicks(1), Throws.InstanceOf<ArgumentOutOfRangeException>(), "past the limit");
+        Assert.That(() => options.ReplySpin = TimeSpan.FromTicks(-1), Throws.InstanceOf<ArgumentOutOfRangeException>());
+    }
+
+    [TestCase(0, TestName = "Replies slower than the spin, spin off")]
+    [TestCase(1000, TestName = "Replies slower than the spin, at the longest spin")]
+    public async Task Replies_slower_than_the_spin_still_arrive(int spinMicroseconds) =>
+        await Task.Run(() => RequestsAsync(3, 0, spin: TimeSpan.FromMicroseconds(spinMicroseconds)));
+
+    [Test]
+    public async Task A_request_cancelled_while_waiting_for_its_reply_throws_at_once()
+    {
+        // The server never answers: the caller spins, sleeps at most 10 ms, then waits asynchronously; the cancel
+        // ends whichever wait it finds.
+        await using var server = new ScriptedServer(async (c, ct) =>
+        {
+            while (await ScriptedServer.ReadRequestAsync(c, ct) is not null) { }
+        });
+        await Task.Run(async () =>
+        {
+            await using var client = new Http1Client(new HttpClientOptions { Timeout = Wait, ReadTimeout = Wait, ReplySpin = TimeSpan.FromMilliseconds(1) });
+            foreach (var delay in new[] { 0, 1, 30 })
+            {
+                using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(delay));
+                var watch = System.Diagnostics.Stopwatch.StartNew();
+                Assert.That(async () => await client.GetAsync(server.Url(), cts.Token), Throws.InstanceOf<OperationCanceledException>(), $"cancelled after {delay} ms");
+                Assert.That(watch.Elapsed, Is.LessThan(TimeSpan.FromSeconds(5)), "well before the 10 s timeout");
+            }
+        });
+    }
+
+    [Test]
     public async Task Without_quick_replies_the_same_requests_work() =>
         await Task.Run(() => RequestsAsync(0, 2, quickReplies: false));
 
-    private static async Task RequestsAsync(int delay, int bodyDelay, bool quickReplies = true)
+    private static async Task RequestsAsync(int delay, int bodyDelay, bool quickReplies = true, TimeSpan? spin = null)
     {
         await using var server = Replying(delay, bodyDelay);
-        await using var client = new Http1Client(new HttpClientOptions { Timeout = Wait, ReadTimeout = Wait, QuickReplies = quickReplies });
+        var options = new HttpClientOptions { Timeout = Wait, ReadTimeout = Wait, QuickReplies = quickReplies };
+        if (spin is { } s) options.ReplySpin = s;
+        await using var client = new Http1Client(options);
         for (var i = 0; i < 40; i++)
         {
             // Not wrapped in WaitAsync (that would move the continuation itself): the client's timeouts bound these awaits.
