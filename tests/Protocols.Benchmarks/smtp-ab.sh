@@ -7,7 +7,10 @@
 #   WHAT: a benchmark build folder (its Protocols.Benchmarks.dll runs `smtp-serve-memory`, the in-memory store),
 #         proto:FOLDER (`FOLDER/proto smtp serve`, the SQLite store, --keep 100), or smtpserver (the peer, from
 #         this tree's build), or smtp-sink (postfix's, the C event loop that discards), or proto-durable:FOLDER (as
-#         proto:FOLDER with --store DIR: every message fsynced before its 250).
+#         proto:FOLDER with --store DIR: every message fsynced before its 250); VAR=VALUE,...@WHAT starts it
+#         with those variables in its environment (an A/B of one build's switches, e.g. PROTOCOLS_BULK=none@FOLDER).
+# Each run also takes the CPU of the server's event-loop threads (ours ".NET Lines N", .NET's ".NET Sockets") per message:
+# "loop" and "rest" (every other thread, the thread pool's included) show whether the work spreads past one core.
 # usage: tests/Protocols.Benchmarks/smtp-ab.sh before=/tmp/main-bench after=tests/Protocols.Benchmarks/bin/Release/net10.0 peer=smtpserver
 #   (keep a copy of main's bin/Release/net10.0 as the "before"; build this tree's first)
 # env:   SIZE (1048576), MESSAGES (300), WARMUP (300), SESSIONS (20), RUNS (3), QUIET_* (bench-lib.sh)
@@ -18,26 +21,35 @@ SIZE=${SIZE:-1048576}
 MESSAGES=${MESSAGES:-300}
 WARMUP=${WARMUP:-300}
 SESSIONS=${SESSIONS:-20}
-[ $# -ge 1 ] || { sed -n 2,12p "$0" >&2; exit 2; }
+[ $# -ge 1 ] || { sed -n 2,15p "$0" >&2; exit 2; }
 PEER_DLL=tests/Protocols.Benchmarks/bin/Release/net10.0/Protocols.Benchmarks.dll
 WORK=$(mktemp -d /tmp/smtp-ab.XXXXXX)
 declare -A PORT PID
 NAMES=()
 cleanup() { for n in "${NAMES[@]}"; do kill "${PID[$n]}" 2>/dev/null; wait "${PID[$n]}" 2>/dev/null; done; rm -rf "$WORK"; bench_cleanup_lib; }
 trap cleanup EXIT
+loop_cpu_of() {
+  local t sum=0
+  for t in /proc/"$1"/task/*; do
+    [[ $(<"$t/comm") == ".NET Lines"* || $(<"$t/comm") == ".NET Sockets"* ]] || continue
+    sum=$(awk -v s="$sum" '{ sub(/^.*\) /, ""); print s + $12 + $13 }' "$t/stat" 2>/dev/null || echo "$sum")
+  done
+  awk -v s="$sum" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.3f\n", s / hz }'
+}
 cpu_of() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.3f\n", ($14 + $15) / hz }' /proc/"$1"/stat 2>/dev/null || echo nan; }
 source_run() { /usr/sbin/smtp-source -s "$SESSIONS" -m "$2" -l "$SIZE" -f w@example.org -t w@example.org 127.0.0.1:"${PORT[$1]}"; }
 
 for spec in "$@"; do
-  name=${spec%%=*}; what=${spec#*=}; port=$(bench_free_port)
+  name=${spec%%=*}; what=${spec#*=}; port=$(bench_free_port); envs=()
+  if [[ $what == *@* ]]; then IFS=, read -ra envs <<<"${what%%@*}"; what=${what#*@}; fi
   case "$what" in
-    smtpserver) dotnet "$PEER_DLL" smtpserver-sink "$port" >/dev/null 2>"$WORK/$name.log" & ;;
+    smtpserver) env "${envs[@]}" dotnet "$PEER_DLL" smtpserver-sink "$port" >/dev/null 2>"$WORK/$name.log" & ;;
     smtp-sink)  /usr/sbin/smtp-sink -u "$(id -un)" 127.0.0.1:"$port" 256 >/dev/null 2>"$WORK/$name.log" & ;;
     proto-durable:*) mkdir -p "$WORK/$name"
-                (cd "$WORK/$name" && exec "${what#proto-durable:}/proto" smtp serve --port "$port" --max-size 0 --keep 100 --store "$WORK/$name/store" >/dev/null 2>"$WORK/$name.log") & ;;
+                (cd "$WORK/$name" && exec env "${envs[@]}" "${what#proto-durable:}/proto" smtp serve --port "$port" --max-size 0 --keep 100 --store "$WORK/$name/store" >/dev/null 2>"$WORK/$name.log") & ;;
     proto:*)    mkdir -p "$WORK/$name"
-                (cd "$WORK/$name" && exec "${what#proto:}/proto" smtp serve --port "$port" --max-size 0 --keep 100 >/dev/null 2>"$WORK/$name.log") & ;;
-    *)          DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0 dotnet "$what/Protocols.Benchmarks.dll" smtp-serve-memory "$port" >/dev/null 2>"$WORK/$name.log" & ;;
+                (cd "$WORK/$name" && exec env "${envs[@]}" "${what#proto:}/proto" smtp serve --port "$port" --max-size 0 --keep 100 >/dev/null 2>"$WORK/$name.log") & ;;
+    *)          env DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0 "${envs[@]}" dotnet "$what/Protocols.Benchmarks.dll" smtp-serve-memory "$port" >/dev/null 2>"$WORK/$name.log" & ;;
   esac
   PID[$name]=$!; PORT[$name]=$port; NAMES+=("$name")
   bench_wait_port "$port" || { echo "smtp-ab: $name did not start:" >&2; tail -5 "$WORK/$name.log" >&2; exit 1; }
@@ -48,9 +60,11 @@ echo "smtp-ab: smtp-source -s $SESSIONS -m $MESSAGES -l $SIZE, $RUNS interleaved
 for run in $(seq "$RUNS"); do
   for n in "${NAMES[@]}"; do
     bench_wait_quiet
-    c0=$(cpu_of "${PID[$n]}")
+    c0=$(cpu_of "${PID[$n]}"); l0=$(loop_cpu_of "${PID[$n]}")
     t=$(bench_time source_run "$n" "$MESSAGES")
-    c1=$(cpu_of "${PID[$n]}")
+    c1=$(cpu_of "${PID[$n]}"); l1=$(loop_cpu_of "${PID[$n]}")
+    bench_record "$n,loop" "$(awk -v a="$l0" -v b="$l1" -v m="$MESSAGES" 'BEGIN { printf "%.0f\n", (b - a) * 1e6 / m }')"
+    bench_record "$n,rest" "$(awk -v a="$c0" -v b="$c1" -v la="$l0" -v lb="$l1" -v m="$MESSAGES" 'BEGIN { printf "%.0f\n", ((b - a) - (lb - la)) * 1e6 / m }')"
     bench_record "$n,rate" "$(awk -v t="$t" -v m="$MESSAGES" 'BEGIN { print (t == "nan" ? "nan" : m / t) }')"
     bench_record "$n,cpu" "$(awk -v a="$c0" -v b="$c1" -v m="$MESSAGES" 'BEGIN { printf "%.0f\n", (b - a) * 1e6 / m }')"
   done
@@ -60,6 +74,8 @@ peer=${PEER:-smtpserver}
 for n in "${NAMES[@]}"; do
   bench_row "$n: msg/s" "$n,rate" msg/s
   bench_row "$n: server CPU per message" "$n,cpu" us
+  bench_row "$n:   of it on the event loop's threads" "$n,loop" us
+  bench_row "$n:   on the other threads" "$n,rest" us
   printf '    %s against %s: rate %s, CPU %s' "$n" "$first" "$(bench_ratio "$n,rate" "$first,rate" higher)" "$(bench_ratio "$n,cpu" "$first,cpu" lower)"
   [ -n "${PID[$peer]:-}" ] && printf '; against %s: rate %s, CPU %s' "$peer" "$(bench_ratio "$n,rate" "$peer,rate" higher)" "$(bench_ratio "$n,cpu" "$peer,cpu" lower)"
   printf '; peak RSS %s\n' "$(awk '/VmHWM/ {printf "%.0f MiB", $2/1024}' /proc/"${PID[$n]}"/status)"

@@ -26,39 +26,46 @@ public static class DotStuffedReader
         var runs = new List<DotScanner.Run>(4);
         long size = 0;
         var maxSize = options.MaxSize;
-
-        while (true)
+        reader.BeginTransfer(); // past the bulk threshold the rest of the message is read off the event loop, in larger receives
+        try
         {
-            var buffer = reader.Buffered;
-            long offset = 0;
-            foreach (var memory in buffer)
+            while (true)
             {
-                runs.Clear();
-                var end = scanner.Scan(memory.Span, runs);
-                foreach (var run in runs)
+                var buffer = reader.Buffered;
+                long offset = 0;
+                foreach (var memory in buffer)
                 {
-                    var bytes = run.HeldCr ? Cr : memory.Slice(run.Start, run.Length);
-                    if (destination is not null && size < maxSize)
+                    runs.Clear();
+                    var end = scanner.Scan(memory.Span, runs);
+                    foreach (var run in runs)
                     {
-                        var room = maxSize - size;
-                        var part = bytes.Length > room ? bytes[..(int)room] : bytes;
-                        await destination.WriteAsync(part, cancellationToken).ConfigureAwait(false);
+                        var bytes = run.HeldCr ? Cr : memory.Slice(run.Start, run.Length);
+                        if (destination is not null && size < maxSize)
+                        {
+                            var room = maxSize - size;
+                            var part = bytes.Length > room ? bytes[..(int)room] : bytes;
+                            await destination.WriteAsync(part, cancellationToken).ConfigureAwait(false);
+                        }
+                        size += bytes.Length;
                     }
-                    size += bytes.Length;
-                }
-                if (end >= 0)
-                {
-                    reader.Consume(buffer.GetPosition(offset + end));
-                    return new DotReadResult(size, size > maxSize, scanner.LongestLine, scanner.BareLineFeeds, scanner.BareCarriageReturns)
+                    if (end >= 0)
                     {
-                        LineTooLong = scanner.LongestLine > options.MaxLineLength,
-                    };
+                        reader.Consume(buffer.GetPosition(offset + end));
+                        return new DotReadResult(size, size > maxSize, scanner.LongestLine, scanner.BareLineFeeds, scanner.BareCarriageReturns)
+                        {
+                            LineTooLong = scanner.LongestLine > options.MaxLineLength,
+                        };
+                    }
+                    offset += memory.Length;
                 }
-                offset += memory.Length;
+                reader.Consume(buffer.End);
+                if (reader.IsCompleted) throw new IncompleteReadException($"the stream ended after {size} bytes of data, before the end marker");
+                await reader.FillAsync(cancellationToken).ConfigureAwait(false);
             }
-            reader.Consume(buffer.End);
-            if (reader.IsCompleted) throw new IncompleteReadException($"the stream ended after {size} bytes of data, before the end marker");
-            await reader.FillAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            reader.EndTransfer();
         }
     }
 }

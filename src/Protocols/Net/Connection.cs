@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.IO.Pipelines;
 using System.Net;
 using System.Net.Security;
@@ -48,9 +49,9 @@ public sealed partial class Connection : IAsyncDisposable
         RemoteEndPoint = socket.RemoteEndPoint;
     }
 
-    private Connection(ConnectionOptions options, Stream stream, bool ownsStream)
+    private Connection(ConnectionOptions options, Stream stream, bool ownsStream, MemoryPool<byte>? receiveMemory = null)
         : this(options,
-            PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: options.ReceiveBufferSize, minimumReadSize: Math.Min(4096, options.ReceiveBufferSize), leaveOpen: true)),
+            PipeReader.Create(stream, new StreamPipeReaderOptions(receiveMemory, options.ReceiveBufferSize, Math.Min(4096, options.ReceiveBufferSize), leaveOpen: true)),
             PipeWriter.Create(stream, new StreamPipeWriterOptions(leaveOpen: true)))
     {
         _stream = stream;
@@ -175,12 +176,19 @@ public sealed partial class Connection : IAsyncDisposable
     }
 
     /// <summary>Wraps a socket accepted on an <see cref="EpollLoop"/> (the line listener's transport on Linux); owns it.</summary>
-    internal static Connection Create(EpollSocketStream socket, EndPoint localEndPoint, EndPoint remoteEndPoint, ConnectionOptions? options = null) =>
-        new(options ?? ConnectionOptions.Default, socket, ownsStream: true)
+    /// Its reader's bulk transfers (past <see cref="ConnectionOptions.BulkReadThreshold"/>) leave the loop (<see cref="EpollSocketStream"/>).
+    internal static Connection Create(EpollSocketStream socket, EndPoint localEndPoint, EndPoint remoteEndPoint, ConnectionOptions? options = null)
+    {
+        options ??= ConnectionOptions.Default;
+        var memory = socket.ReceiveMemory = new ReceiveMemory(options.ReceiveBufferSize);
+        var connection = new Connection(options, socket, ownsStream: true, memory)
         {
             LocalEndPoint = localEndPoint,
             RemoteEndPoint = remoteEndPoint,
         };
+        connection.Reader.BulkTransport = socket;
+        return connection;
+    }
 
     /// <summary>Wraps a duplex pipe: what Kestrel hands a <c>ConnectionHandler</c> as <c>ConnectionContext.Transport</c>.</summary>
     /// <param name="abort">How to reset the connection (<c>ConnectionContext.Abort</c>); null completes the pipes instead.</param>

@@ -9,6 +9,7 @@ public sealed class ConnectionOptions
     private TimeSpan _tlsHandshakeTimeout = TimeSpan.FromSeconds(30);
     private int _maxLineLength = 8192;
     private int _receiveBufferSize = 16 * 1024;
+    private long _bulkReadThreshold = 128 * 1024;
 
     /// <summary>Shared defaults; do not change them: make your own instance.</summary>
     internal static ConnectionOptions Default { get; } = new();
@@ -46,6 +47,18 @@ public sealed class ConnectionOptions
     {
         get => _receiveBufferSize;
         set => _receiveBufferSize = value >= 512 ? value : throw new ArgumentOutOfRangeException(nameof(value), "at least 512");
+    }
+
+    /// <summary>
+    /// Bytes of one bulk read (SMTP DATA or BDAT, a copy of counted bytes) past which the rest of it is read as bulk: on
+    /// the line listener's Linux transport the connection's reads then leave the event loop for the thread pool (so a
+    /// second core shares large messages while the loop serves the short sessions) and take 64 KiB receives, until the
+    /// read ends. Default 128 KiB (a 10 KiB message never switches); <see cref="long.MaxValue"/> for never.
+    /// </summary>
+    public long BulkReadThreshold
+    {
+        get => _bulkReadThreshold;
+        set => _bulkReadThreshold = value >= 0 ? value : throw new ArgumentOutOfRangeException(nameof(value), "zero or more");
     }
 
     /// <summary>

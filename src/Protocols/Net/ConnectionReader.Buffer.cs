@@ -30,26 +30,34 @@ public sealed partial class ConnectionReader
         }, count, cancellationToken);
     }
 
-    /// <summary>The one copy loop: hands each buffered chunk to <paramref name="write"/>, refilling until done.</summary>
+    /// <summary>The one copy loop: hands each buffered chunk to <paramref name="write"/>, refilling until done; a transfer for the bulk switch.</summary>
     private async ValueTask<long> CopyAsync(Func<ReadOnlySequence<byte>, CancellationToken, ValueTask> write, long? count, CancellationToken cancellationToken)
     {
         long copied = 0;
-        while (count is null || copied < count)
+        BeginTransfer();
+        try
         {
-            if (_buffer.IsEmpty)
+            while (count is null || copied < count)
             {
-                if (_completed)
+                if (_buffer.IsEmpty)
                 {
-                    if (count is { } expected) throw new IncompleteReadException($"the stream ended after {copied} of {expected} expected bytes");
-                    break;
+                    if (_completed)
+                    {
+                        if (count is { } expected) throw new IncompleteReadException($"the stream ended after {copied} of {expected} expected bytes");
+                        break;
+                    }
+                    await FillAsync(cancellationToken).ConfigureAwait(false);
+                    continue;
                 }
-                await FillAsync(cancellationToken).ConfigureAwait(false);
-                continue;
+                var chunk = count is { } n && _buffer.Length > n - copied ? _buffer.Slice(0, n - copied) : _buffer;
+                await write(chunk, cancellationToken).ConfigureAwait(false);
+                copied += chunk.Length;
+                Take(chunk.End);
             }
-            var chunk = count is { } n && _buffer.Length > n - copied ? _buffer.Slice(0, n - copied) : _buffer;
-            await write(chunk, cancellationToken).ConfigureAwait(false);
-            copied += chunk.Length;
-            Take(chunk.End);
+        }
+        finally
+        {
+            EndTransfer();
         }
         return copied;
     }
@@ -92,6 +100,7 @@ public sealed partial class ConnectionReader
             _input.AdvanceTo(_buffer.Start, _buffer.End);
         }
         // Released: the unconsumed bytes come back with the next read, even if this one fails.
+        var had = _buffer.Length;
         _buffer = default;
         ReadResult result;
         var token = _timer.Start(cancellationToken);
@@ -112,6 +121,7 @@ public sealed partial class ConnectionReader
         _buffer = result.Buffer;
         _holding = true;
         _completed = result.IsCompleted;
+        if (_transferred >= 0) CountTransfer(_buffer.Length - had);
     }
 
     /// <summary>

@@ -27,6 +27,7 @@ public sealed partial class ConnectionReader : IDisposable
         _maxLineLength = options.MaxLineLength;
         AcceptBareLf = options.AcceptBareLf;
         _timer.Timeout = options.ReadTimeout;
+        _bulkThreshold = options.BulkReadThreshold;
     }
 
     /// <summary>Longest line accepted by <see cref="ReadLineAsync(CancellationToken)"/>, terminator included.</summary>

@@ -8,7 +8,8 @@ namespace Protocols.Net;
 /// <see cref="System.Net.Sockets.Socket"/> per connection (<see cref="EpollSocketStream"/>, <see cref="EpollListener"/>).
 /// Each descriptor is registered once, edge-triggered; an event only bumps the descriptor's readiness counters and
 /// completes the wait that is pending on it, if any. With the event loop (<see cref="InlineCompletions"/>) the waiting
-/// code then runs on this thread at once, as smtp-sink's loop runs its sessions; otherwise on the thread pool.
+/// code then runs on this thread at once, as smtp-sink's loop runs its sessions; otherwise on the thread pool, as it does
+/// for a connection in a bulk transfer (<see cref="EpollSocketStream"/>: large messages do not queue behind one thread).
 /// There are <see cref="Count"/> loops in a process (half the processors, at least one); they are made on first use
 /// and live as long as the process.
 /// </summary>

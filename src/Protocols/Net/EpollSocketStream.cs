@@ -11,9 +11,17 @@ namespace Protocols.Net;
 /// recv that finds nothing before each wait. A send is always tried first and waits only when the socket's buffer is
 /// full. <see cref="ShutdownSend"/> asks for the FIN (sent before the next read or by the close, nothing when the peer
 /// has quit), <see cref="Reset"/> closes with a reset, disposing closes. One reader and one writer at a time, as for any stream; either may run on any thread.
+/// A bulk transfer (<see cref="IBulkTransport.SetBulk"/>, the reader's switch) takes the connection off the loop: its
+/// waits then complete on the thread pool and its receives are <see cref="ReceiveMemory.BulkSize"/>, so one loop thread
+/// does not unstuff every session's 1 MiB message while the other cores idle; at the transfer's end it comes back.
 /// </summary>
-internal sealed class EpollSocketStream : Stream, IEpollEntry
+internal sealed class EpollSocketStream : Stream, IEpollEntry, IBulkTransport
 {
+    // A/B switches for the measurements of branch bigdata2 (docs/performance.md); both on unless said.
+    private static readonly string? s_bulk = Environment.GetEnvironmentVariable("PROTOCOLS_BULK");
+    private static readonly bool s_bulkOffLoop = s_bulk is null or "both" or "offloop";
+    private static readonly bool s_bulkReceives = s_bulk is null or "both" or "receive";
+
     private readonly EpollLoop _loop;
     private readonly DescriptorHandle _handle;
     private readonly int _fd;
@@ -22,6 +30,8 @@ internal sealed class EpollSocketStream : Stream, IEpollEntry
     private int _readSeen; // the read edge count at the last recv that found the socket drained
     private volatile bool _peerDone; // the peer has sent FIN (a read returned 0) or reset
     private volatile bool _finPending; // ShutdownSend was asked: sent at the next read, or by the close itself
+    private volatile bool _offLoop; // a bulk transfer runs: waits complete on the thread pool
+    private volatile bool _peerClosing; // the loop saw the peer's FIN or a reset: no more edges will come, read to the end
     private int _closed;
 
     private EpollSocketStream(EpollLoop loop, int fd)
@@ -44,6 +54,29 @@ internal sealed class EpollSocketStream : Stream, IEpollEntry
 
     internal bool IsClosed => Volatile.Read(ref _closed) != 0;
 
+    /// <summary>The receive buffers of the connection's pipe over this stream (their size follows the bulk switch); set by the connection.</summary>
+    internal ReceiveMemory? ReceiveMemory { get; set; }
+
+    /// <summary>Whether waits may complete on the loop's thread: the process runs the event loop (<see cref="EpollLoop.InlineCompletions"/>); a test may set it.</summary>
+    internal bool LoopCompletions { get; set; } = EpollLoop.InlineCompletions;
+
+    /// <summary>True when the next wait completes on the loop's thread (<see cref="LoopCompletions"/> and no bulk transfer running).</summary>
+    internal bool CompletesOnLoop => LoopCompletions && !_offLoop;
+
+    /// <summary>True while a bulk transfer keeps this connection off the loop.</summary>
+    internal bool IsOffLoop => _offLoop;
+
+    /// <summary>
+    /// Called by the reader only (the one that arms the read wait), so the switch never races a wait: a wait armed
+    /// before it completes as it was armed (on the loop or the pool: either is correct, only the thread differs), the
+    /// next ones follow the switch. The pipe's next buffer takes the bulk size.
+    /// </summary>
+    void IBulkTransport.SetBulk(bool on)
+    {
+        _offLoop = on && s_bulkOffLoop;
+        if (ReceiveMemory is { } memory) memory.Bulk = on && s_bulkReceives;
+    }
+
     /// <summary>The descriptor (for a test that looks at it).</summary>
     internal int Descriptor => _fd;
 
@@ -58,6 +91,8 @@ internal sealed class EpollSocketStream : Stream, IEpollEntry
         const uint broken = SocketCalls.EpollErr | SocketCalls.EpollHup;
         if ((events & (SocketCalls.EpollIn | SocketCalls.EpollRdHup | broken)) != 0)
         {
+            // Before the count moves (a full fence), so a reader that sees this edge sees the flag too.
+            if ((events & (SocketCalls.EpollRdHup | broken)) != 0) _peerClosing = true;
             Interlocked.Increment(ref _readEdges);
             _readWait.Complete();
         }
@@ -105,7 +140,9 @@ internal sealed class EpollSocketStream : Stream, IEpollEntry
             }
             if (n > 0)
             {
-                if (n < buffer.Length) _readSeen = edges; // drained: wait for the next edge before reading again
+                // Drained: wait for the next edge before reading again; unless the peer has closed, whose FIN or reset
+                // may have come with the same edge as these bytes: then the next recv returns the end (0) or the error.
+                if (n < buffer.Length && !_peerClosing) _readSeen = edges;
                 read = (int)n;
                 return true;
             }

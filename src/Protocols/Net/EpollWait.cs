@@ -11,7 +11,7 @@ internal sealed class EpollWait : IValueTaskSource
 {
     private static readonly Action<object?, CancellationToken> s_cancel = static (state, token) => ((EpollWait)state!).Complete(new OperationCanceledException(token));
 
-    private ManualResetValueTaskSourceCore<bool> _core = new() { RunContinuationsAsynchronously = !EpollLoop.InlineCompletions };
+    private ManualResetValueTaskSourceCore<bool> _core;
     private CancellationTokenRegistration _registration;
     private int _armed; // 1 from Arm until the first Complete
 
@@ -22,6 +22,9 @@ internal sealed class EpollWait : IValueTaskSource
     public ValueTask WaitAsync(EpollSocketStream owner, ref int edges, int seen, CancellationToken cancellationToken)
     {
         _core.Reset();
+        // On the loop's thread unless the process has no event loop or a bulk transfer sent this stream off it; set
+        // before the arming, which the completing thread reads with a full fence (Interlocked.Exchange) first.
+        _core.RunContinuationsAsynchronously = !owner.CompletesOnLoop;
         // Registered before arming, so that whatever completes the wait finds the registration to drop.
         if (cancellationToken.CanBeCanceled) _registration = cancellationToken.UnsafeRegister(s_cancel, this);
         Volatile.Write(ref _armed, 1);

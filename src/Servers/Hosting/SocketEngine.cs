@@ -10,7 +10,8 @@ namespace Protocols.Servers.Hosting;
 /// at least one, read once by the runtime when it creates its first socket). Half, measured quietly on 2 cores with the
 /// client on the same machine (2026-12-01 14:58 and 15:04, in-memory store): one loop gave 10 KiB 5,558 msg/s new
 /// connection and 16,531 reused, two loops 5,064 and 9,747; but 1 MiB messages 489 against 592 msg/s, since one loop
-/// does every session's dot-unstuffing. The other half of the cores is left to the thread pool (the store's commits,
+/// did every session's dot-unstuffing (now a transfer past <see cref="Protocols.Net.ConnectionOptions.BulkReadThreshold"/>
+/// leaves the loop for the thread pool: docs/performance.md, "Branch bigdata2"). The other half of the cores is left to the thread pool (the store's commits,
 /// MIME digests) and to clients on the same host. <see cref="ProtocolsHost"/> then runs Kestrel's pipes inline on it
 /// (<c>UnsafePreferInlineScheduling</c>): 2 work items and 1-3 context switches per session; with proto's thread pool
 /// not spinning (the RuntimeHostConfigurationOption in src/Cli/Cli.csproj) server CPU per message 130 / 131 us instead of 155 / 203 us
