@@ -55,6 +55,19 @@ internal static class DescriptorLimit
         return ok;
     }
 
+    /// <summary>The soft and hard limits as the kernel has them now; null when unknown (not Linux).</summary>
+    internal static (ulong Soft, ulong Hard)? Current => Read(out var limit) ? (limit.Current, limit.Maximum) : null;
+
+    /// <summary>Sets the soft limit (at most the hard one); for tests of <see cref="RaiseSoftToHard"/>.</summary>
+    internal static bool TrySetSoft(ulong soft)
+    {
+        if (!Read(out var limit)) return false;
+        var lowered = new RLimit { Current = soft, Maximum = limit.Maximum };
+        var ok = setrlimit(NoFile, ref lowered) == 0;
+        Volatile.Write(ref _soft, -1);
+        return ok;
+    }
+
     private static bool Read(out RLimit limit)
     {
         limit = default;

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
-using System.Runtime.InteropServices;
 using Protocols.Net;
 using Protocols.Tests.Cli;
 using Protocols.Tests.Support;
@@ -32,20 +31,21 @@ public sealed class DescriptorLimitTests
     [Test]
     public void Raising_the_soft_limit_takes_it_to_the_hard_one()
     {
-        Assert.That(GetLimit(out var before), Is.Zero);
-        Assert.That(before.Maximum, Is.GreaterThan(256UL));
-        var lowered = new RLimit { Current = before.Maximum - 1, Maximum = before.Maximum }; // one below: no risk to this process's files
-        Assert.That(SetLimit(ref lowered), Is.Zero);
+        var before = DescriptorLimit.Current;
+        Assert.That(before, Is.Not.Null);
+        var (soft, hard) = before!.Value;
+        Assert.That(hard, Is.GreaterThan(256UL));
+        Assert.That(DescriptorLimit.TrySetSoft(hard - 1), Is.True); // one below: no risk to this process's files
         try
         {
+            Assert.That(DescriptorLimit.Current!.Value.Soft, Is.EqualTo(hard - 1));
             Assert.That(DescriptorLimit.RaiseSoftToHard(), Is.True);
-            Assert.That(GetLimit(out var after), Is.Zero);
-            Assert.That(after.Current, Is.EqualTo(before.Maximum));
-            Assert.That(DescriptorLimit.Soft, Is.EqualTo((long)before.Maximum), "read again after the raise");
+            Assert.That(DescriptorLimit.Current!.Value.Soft, Is.EqualTo(hard));
+            Assert.That(DescriptorLimit.Soft, Is.EqualTo((long)hard), "read again after the raise");
         }
         finally
         {
-            SetLimit(ref before);
+            DescriptorLimit.TrySetSoft(soft);
         }
     }
 
@@ -269,21 +269,4 @@ public sealed class DescriptorLimitTests
         }
         return System.Text.Encoding.ASCII.GetString(buffer, 0, filled);
     }
-
-    [StructLayout(LayoutKind.Sequential)]
-    private struct RLimit
-    {
-        public ulong Current;
-        public ulong Maximum;
-    }
-
-    [DllImport("libc", EntryPoint = "getrlimit")]
-    private static extern int GetLimit(int resource, out RLimit limit);
-
-    [DllImport("libc", EntryPoint = "setrlimit")]
-    private static extern int SetLimit(int resource, ref RLimit limit);
-
-    private static int GetLimit(out RLimit limit) => GetLimit(7, out limit);
-
-    private static int SetLimit(ref RLimit limit) => SetLimit(7, ref limit);
 }
