@@ -11,6 +11,8 @@
 #         with those variables in its environment (an A/B of one build's switches, e.g. PROTOCOLS_BULK=none@FOLDER).
 # Each run also takes the CPU of the server's event-loop threads (ours ".NET Lines N", .NET's ".NET Sockets") per message:
 # "loop" and "rest" (every other thread, the thread pool's included) show whether the work spreads past one core.
+# Context switches per message too: voluntary and involuntary (all threads), and the event-loop threads' voluntary ones
+# (its sleeps in epoll_wait; smtp-sink is one thread, so its voluntary count is its loop's).
 # usage: tests/Protocols.Benchmarks/smtp-ab.sh before=/tmp/main-bench after=tests/Protocols.Benchmarks/bin/Release/net10.0 peer=smtpserver
 #   (keep a copy of main's bin/Release/net10.0 as the "before"; build this tree's first)
 # env:   SIZE (1048576), MESSAGES (300), WARMUP (300), SESSIONS (20), RUNS (3), QUIET_* (bench-lib.sh)
@@ -36,6 +38,18 @@ loop_cpu_of() {
   done
   awk -v s="$sum" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.3f\n", s / hz }'
 }
+# Context switches of the whole process (voluntary involuntary) and the voluntary ones of its event-loop threads (each
+# a sleep in epoll_wait and so one wake-up of the loop), from /proc/PID/task/*/status.
+switches_of() {
+  local t v i vol=0 inv=0 loop=0
+  for t in /proc/"$1"/task/*; do
+    v=$(awk '/^voluntary_ctxt_switches/ { print $2 }' "$t/status" 2>/dev/null) || continue
+    i=$(awk '/^nonvoluntary_ctxt_switches/ { print $2 }' "$t/status" 2>/dev/null) || continue
+    vol=$((vol + ${v:-0})); inv=$((inv + ${i:-0}))
+    [[ $(<"$t/comm") == ".NET Lines"* || $(<"$t/comm") == ".NET Sockets"* ]] && loop=$((loop + ${v:-0}))
+  done
+  echo "$vol $inv $loop"
+}
 cpu_of() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.3f\n", ($14 + $15) / hz }' /proc/"$1"/stat 2>/dev/null || echo nan; }
 source_run() { /usr/sbin/smtp-source -s "$SESSIONS" -m "$2" -l "$SIZE" -f w@example.org -t w@example.org 127.0.0.1:"${PORT[$1]}"; }
 
@@ -60,9 +74,12 @@ echo "smtp-ab: smtp-source -s $SESSIONS -m $MESSAGES -l $SIZE, $RUNS interleaved
 for run in $(seq "$RUNS"); do
   for n in "${NAMES[@]}"; do
     bench_wait_quiet
-    c0=$(cpu_of "${PID[$n]}"); l0=$(loop_cpu_of "${PID[$n]}")
+    c0=$(cpu_of "${PID[$n]}"); l0=$(loop_cpu_of "${PID[$n]}"); read -r v0 i0 w0 <<<"$(switches_of "${PID[$n]}")"
     t=$(bench_time source_run "$n" "$MESSAGES")
-    c1=$(cpu_of "${PID[$n]}"); l1=$(loop_cpu_of "${PID[$n]}")
+    c1=$(cpu_of "${PID[$n]}"); l1=$(loop_cpu_of "${PID[$n]}"); read -r v1 i1 w1 <<<"$(switches_of "${PID[$n]}")"
+    bench_record "$n,vol" "$(awk -v a="$v0" -v b="$v1" -v m="$MESSAGES" 'BEGIN { printf "%.2f\n", (b - a) / m }')"
+    bench_record "$n,inv" "$(awk -v a="$i0" -v b="$i1" -v m="$MESSAGES" 'BEGIN { printf "%.2f\n", (b - a) / m }')"
+    bench_record "$n,wake" "$(awk -v a="$w0" -v b="$w1" -v m="$MESSAGES" 'BEGIN { printf "%.2f\n", (b - a) / m }')"
     bench_record "$n,loop" "$(awk -v a="$l0" -v b="$l1" -v m="$MESSAGES" 'BEGIN { printf "%.0f\n", (b - a) * 1e6 / m }')"
     bench_record "$n,rest" "$(awk -v a="$c0" -v b="$c1" -v la="$l0" -v lb="$l1" -v m="$MESSAGES" 'BEGIN { printf "%.0f\n", ((b - a) - (lb - la)) * 1e6 / m }')"
     bench_record "$n,rate" "$(awk -v t="$t" -v m="$MESSAGES" 'BEGIN { print (t == "nan" ? "nan" : m / t) }')"
@@ -76,6 +93,9 @@ for n in "${NAMES[@]}"; do
   bench_row "$n: server CPU per message" "$n,cpu" us
   bench_row "$n:   of it on the event loop's threads" "$n,loop" us
   bench_row "$n:   on the other threads" "$n,rest" us
+  bench_row "$n: context switches per message, voluntary" "$n,vol" ""
+  bench_row "$n:   involuntary" "$n,inv" ""
+  bench_row "$n:   the event loop's sleeps (wake-ups)" "$n,wake" ""
   printf '    %s against %s: rate %s, CPU %s' "$n" "$first" "$(bench_ratio "$n,rate" "$first,rate" higher)" "$(bench_ratio "$n,cpu" "$first,cpu" lower)"
   [ -n "${PID[$peer]:-}" ] && printf '; against %s: rate %s, CPU %s' "$peer" "$(bench_ratio "$n,rate" "$peer,rate" higher)" "$(bench_ratio "$n,cpu" "$peer,cpu" lower)"
   printf '; peak RSS %s\n' "$(awk '/VmHWM/ {printf "%.0f MiB", $2/1024}' /proc/"${PID[$n]}"/status)"

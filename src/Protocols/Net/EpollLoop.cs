@@ -110,33 +110,62 @@ internal sealed class EpollLoop
         }
     }
 
+    /// <summary>The spin bound of every loop (<see cref="EpollSpin"/>, <c>PROTOCOLS_LOOP_SPIN</c>), in microseconds.</summary>
+    public static int SpinMicroseconds { get; } = EpollSpin.MicrosecondsFrom(Environment.GetEnvironmentVariable("PROTOCOLS_LOOP_SPIN"), Environment.ProcessorCount);
+
     private void Run()
     {
         var events = new byte[MaxEvents * s_eventSize];
+        var spin = new EpollSpin(SpinMicroseconds);
+        long batchEnd = 0; // when the last batch of events was handled (0: none yet, or the last wait failed)
         while (true)
         {
-            var count = SocketCalls.epoll_wait(_epoll, ref events[0], MaxEvents, -1);
+            var count = batchEnd != 0 ? Spin(spin, events, batchEnd) : 0;
+            if (count == 0) count = SocketCalls.epoll_wait(_epoll, ref events[0], MaxEvents, -1);
             if (count < 0)
             {
+                batchEnd = 0;
                 if (Marshal.GetLastPInvokeError() == SocketCalls.Interrupted) continue;
                 Environment.FailFast($"epoll_wait failed: errno {Marshal.GetLastPInvokeError()}"); // a broken loop would hang every connection on it
             }
-            var entries = _entries; // written under the lock, read here without: an entry seen late only gets its next edge
-            for (var i = 0; i < count; i++)
+            if (batchEnd != 0 && spin.MaxTicks != 0) spin.Record(System.Diagnostics.Stopwatch.GetTimestamp() - batchEnd);
+            Dispatch(events, count);
+            batchEnd = spin.MaxTicks != 0 ? System.Diagnostics.Stopwatch.GetTimestamp() : 0;
+        }
+    }
+
+    // Polls for the next events for up to the spin's budget after the batch that ended at batchEnd: their count (0 when
+    // none came; below 0 when the wait failed, as epoll_wait says).
+    private int Spin(EpollSpin spin, byte[] events, long batchEnd)
+    {
+        var budget = spin.Budget();
+        if (budget == 0) return 0;
+        while (true)
+        {
+            var count = SocketCalls.epoll_wait(_epoll, ref events[0], MaxEvents, 0);
+            if (count != 0) return count;
+            if (System.Diagnostics.Stopwatch.GetTimestamp() - batchEnd >= budget) return 0;
+            Thread.SpinWait(EpollSpin.SpinBetweenProbes);
+        }
+    }
+
+    private void Dispatch(byte[] events, int count)
+    {
+        var entries = _entries; // written under the lock, read here without: an entry seen late only gets its next edge
+        for (var i = 0; i < count; i++)
+        {
+            var at = events.AsSpan(i * s_eventSize);
+            var fd = (int)BinaryPrimitives.ReadUInt64LittleEndian(at[s_dataOffset..]);
+            if ((uint)fd < (uint)entries.Length && entries[fd] is { } entry)
             {
-                var at = events.AsSpan(i * s_eventSize);
-                var fd = (int)BinaryPrimitives.ReadUInt64LittleEndian(at[s_dataOffset..]);
-                if ((uint)fd < (uint)entries.Length && entries[fd] is { } entry)
+                try
                 {
-                    try
-                    {
-                        entry.OnEvents(BinaryPrimitives.ReadUInt32LittleEndian(at));
-                    }
-                    catch (Exception e)
-                    {
-                        // A session's own code throws into its task, never here; this is a defect in the loop's callers.
-                        Environment.FailFast("an epoll entry threw on the event loop", e);
-                    }
+                    entry.OnEvents(BinaryPrimitives.ReadUInt32LittleEndian(at));
+                }
+                catch (Exception e)
+                {
+                    // A session's own code throws into its task, never here; this is a defect in the loop's callers.
+                    Environment.FailFast("an epoll entry threw on the event loop", e);
                 }
             }
         }
