@@ -15,7 +15,7 @@
 # (its sleeps in epoll_wait; smtp-sink is one thread, so its voluntary count is its loop's).
 # usage: tests/Protocols.Benchmarks/smtp-ab.sh before=/tmp/main-bench after=tests/Protocols.Benchmarks/bin/Release/net10.0 peer=smtpserver
 #   (keep a copy of main's bin/Release/net10.0 as the "before"; build this tree's first)
-# env:   SIZE (1048576), MESSAGES (300), WARMUP (300), SESSIONS (20), RUNS (3), QUIET_* (bench-lib.sh)
+# env:   SIZE (1048576), MESSAGES (300), WARMUP (300), SESSIONS (20), RUNS (3), QUIET_* (bench-lib.sh), PER_RUN (1: a line per run on stderr)
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 source tests/Protocols.Benchmarks/bench-lib.sh
@@ -83,6 +83,8 @@ for run in $(seq "$RUNS"); do
     bench_record "$n,loop" "$(awk -v a="$l0" -v b="$l1" -v m="$MESSAGES" 'BEGIN { printf "%.0f\n", (b - a) * 1e6 / m }')"
     bench_record "$n,rest" "$(awk -v a="$c0" -v b="$c1" -v la="$l0" -v lb="$l1" -v m="$MESSAGES" 'BEGIN { printf "%.0f\n", ((b - a) - (lb - la)) * 1e6 / m }')"
     bench_record "$n,rate" "$(awk -v t="$t" -v m="$MESSAGES" 'BEGIN { print (t == "nan" ? "nan" : m / t) }')"
+    [ "${PER_RUN:-0}" = 1 ] && awk -v n="$n" -v r="$run" -v t="$t" -v m="$MESSAGES" -v a="$c0" -v b="$c1" -v w0="$w0" -v w1="$w1" -v v0="$v0" -v v1="$v1" -v l="$(bench_load)" \
+      'BEGIN { printf "  run %d %-12s %7.0f msg/s %5.0f us CPU/msg, %.2f switches (loop %.2f) per message, load %s\n", r, n, m / t, (b - a) * 1e6 / m, (v1 - v0) / m, (w1 - w0) / m, l }' >&2
     bench_record "$n,cpu" "$(awk -v a="$c0" -v b="$c1" -v m="$MESSAGES" 'BEGIN { printf "%.0f\n", (b - a) * 1e6 / m }')"
   done
 done
