@@ -17,6 +17,40 @@ public class EpollSpinTests
 {
     private static long Us(int microseconds) => microseconds * Stopwatch.Frequency / 1_000_000;
 
+    // A spin on a machine with nothing else runnable (the tests' own machine may be busy).
+    private static EpollSpin Quiet(int microseconds) => new(microseconds, () => 1, processors: 2);
+
+    [Test]
+    public void No_spin_while_more_tasks_are_runnable_than_there_are_processors()
+    {
+        var runnable = 2;
+        var reads = 0;
+        var spin = new EpollSpin(50, () => { reads++; return runnable; }, processors: 2);
+        Assert.That(spin.Budget(), Is.EqualTo(Us(50)), "as many runnable as processors (the loop and its peer): spin");
+        runnable = 3;
+        Assert.That(spin.Budget(), Is.EqualTo(Us(50)), "read again only after the interval");
+        Assert.That(reads, Is.EqualTo(1));
+        var deadline = Stopwatch.GetTimestamp() + EpollSpin.BusyCheckInterval;
+        while (Stopwatch.GetTimestamp() <= deadline) Thread.Sleep(1);
+        Assert.That(spin.Budget(), Is.Zero, "one more than the processors: no spin");
+        Assert.That(reads, Is.EqualTo(2));
+        var unknown = new EpollSpin(50, () => -1, processors: 2);
+        Assert.That(unknown.Budget(), Is.EqualTo(Us(50)), "unknown: the waits alone decide");
+    }
+
+    [Test]
+    public void The_runnable_count_is_read_from_proc_loadavg()
+    {
+        Assert.That(EpollSpin.ParseRunnable("0.40 0.27 0.66 1/87 30989\n"u8), Is.EqualTo(1));
+        Assert.That(EpollSpin.ParseRunnable("12.03 8.93 4.87 11/230 8885\n"u8), Is.EqualTo(11));
+        Assert.That(EpollSpin.ParseRunnable("0.40 0.27 0.66 /87 30989"u8), Is.EqualTo(-1));
+        Assert.That(EpollSpin.ParseRunnable("0.40 0.27 0.66 x/87 30989"u8), Is.EqualTo(-1));
+        Assert.That(EpollSpin.ParseRunnable("0.40 0.27"u8), Is.EqualTo(-1));
+        Assert.That(EpollSpin.ParseRunnable(""u8), Is.EqualTo(-1));
+        if (OperatingSystem.IsLinux()) Assert.That(EpollSpin.RunnableTasks(), Is.GreaterThanOrEqualTo(1), "this thread at least");
+        else Assert.That(EpollSpin.RunnableTasks(), Is.EqualTo(-1));
+    }
+
     [Test]
     public void The_bound_comes_from_PROTOCOLS_LOOP_SPIN_at_its_limit_and_is_off_past_it_or_when_unreadable()
     {
@@ -35,7 +69,7 @@ public class EpollSpinTests
     [Test]
     public void The_bound_is_checked_at_and_past_its_limit()
     {
-        Assert.That(new EpollSpin(EpollSpin.MaxMicroseconds).MaxTicks, Is.EqualTo(Us(EpollSpin.MaxMicroseconds)));
+        Assert.That(Quiet(EpollSpin.MaxMicroseconds).MaxTicks, Is.EqualTo(Us(EpollSpin.MaxMicroseconds)));
         Assert.Throws<ArgumentOutOfRangeException>(() => new EpollSpin(EpollSpin.MaxMicroseconds + 1));
         Assert.Throws<ArgumentOutOfRangeException>(() => new EpollSpin(-1));
     }
@@ -43,7 +77,7 @@ public class EpollSpinTests
     [Test]
     public void Off_there_is_never_a_budget()
     {
-        var spin = new EpollSpin(0);
+        var spin = new EpollSpin(0, () => 1, processors: 2);
         Assert.That(spin.Budget(), Is.Zero);
         spin.Record(Us(5));
         Assert.That(spin.Budget(), Is.Zero, "quick gaps do not turn it on");
@@ -53,7 +87,7 @@ public class EpollSpinTests
     [Test]
     public void While_the_gaps_are_short_the_budget_is_the_bound()
     {
-        var spin = new EpollSpin(50);
+        var spin = Quiet(50);
         Assert.That(spin.Budget(), Is.EqualTo(Us(50)), "before any gap: the bound");
         for (var i = 0; i < 100; i++) spin.Record(Us(10));
         Assert.That(spin.Budget(), Is.EqualTo(Us(50)));
@@ -64,7 +98,7 @@ public class EpollSpinTests
     [Test]
     public void Once_the_gaps_pass_the_bound_there_is_no_spin_and_quick_ones_bring_it_back()
     {
-        var spin = new EpollSpin(50);
+        var spin = Quiet(50);
         for (var i = 0; i < 100; i++) spin.Record(Us(26));
         Assert.That(spin.Budget(), Is.Zero, "waits just past half the bound: the spin would cost more than it saves");
         for (var i = 0; i < 100; i++) spin.Record(Us(10));
@@ -74,7 +108,7 @@ public class EpollSpinTests
     [Test]
     public void Events_that_were_there_at_once_do_not_count()
     {
-        var spin = new EpollSpin(50);
+        var spin = Quiet(50);
         for (var i = 0; i < 100; i++) spin.Record(Us(100));
         Assert.That(spin.Budget(), Is.Zero);
         for (var i = 0; i < 100; i++) spin.Record(EpollSpin.NoWaitTicks - 1);
@@ -86,7 +120,7 @@ public class EpollSpinTests
     [Test]
     public void An_idle_gap_weighs_at_most_two_bounds_so_that_a_few_quick_ones_bring_the_spin_back()
     {
-        var spin = new EpollSpin(50);
+        var spin = Quiet(50);
         for (var i = 0; i < 100; i++) spin.Record(Us(10));
         spin.Record(Stopwatch.Frequency * 3600); // an hour with nothing to do
         Assert.That(spin.GapTicks, Is.LessThanOrEqualTo(Us(10) + (EpollSpin.SlowGapWeight * Us(50) - Us(10)) / 8), "clamped to two bounds");
