@@ -113,10 +113,19 @@ internal sealed class EpollLoop
     /// <summary>The spin bound of every loop (<see cref="EpollSpin"/>, <c>PROTOCOLS_LOOP_SPIN</c>), in microseconds.</summary>
     public static int SpinMicroseconds { get; } = EpollSpin.MicrosecondsFrom(Environment.GetEnvironmentVariable("PROTOCOLS_LOOP_SPIN"), Environment.ProcessorCount);
 
+    private readonly EpollSpin _spin = new(SpinMicroseconds);
+
+    /// <summary>What the loops' spins did, summed (caught, missed, skipped for long waits, skipped for a busy machine): for a benchmark's counters.</summary>
+    internal static (long Caught, long Missed, long SkippedSlow, long SkippedBusy) SpinCounts()
+    {
+        var loops = s_loops ?? [];
+        return (loops.Sum(l => l._spin.Caught), loops.Sum(l => l._spin.Missed), loops.Sum(l => l._spin.SkippedSlow), loops.Sum(l => l._spin.SkippedBusy));
+    }
+
     private void Run()
     {
         var events = new byte[MaxEvents * s_eventSize];
-        var spin = new EpollSpin(SpinMicroseconds);
+        var spin = _spin;
         long batchEnd = 0; // when the last batch of events was handled (0: none yet, or the last wait failed)
         while (true)
         {
@@ -128,7 +137,6 @@ internal sealed class EpollLoop
                 if (Marshal.GetLastPInvokeError() == SocketCalls.Interrupted) continue;
                 Environment.FailFast($"epoll_wait failed: errno {Marshal.GetLastPInvokeError()}"); // a broken loop would hang every connection on it
             }
-            if (batchEnd != 0 && spin.MaxTicks != 0) spin.Record(System.Diagnostics.Stopwatch.GetTimestamp() - batchEnd);
             Dispatch(events, count);
             batchEnd = spin.MaxTicks != 0 ? System.Diagnostics.Stopwatch.GetTimestamp() : 0;
         }
@@ -143,8 +151,14 @@ internal sealed class EpollLoop
         while (true)
         {
             var count = SocketCalls.epoll_wait(_epoll, ref events[0], MaxEvents, 0);
+            var now = System.Diagnostics.Stopwatch.GetTimestamp();
+            if (count > 0) spin.Found(now - batchEnd);
             if (count != 0) return count;
-            if (System.Diagnostics.Stopwatch.GetTimestamp() - batchEnd >= budget) return 0;
+            if (now - batchEnd >= budget)
+            {
+                spin.RanOut();
+                return 0;
+            }
             Thread.SpinWait(EpollSpin.SpinBetweenProbes);
         }
     }

@@ -5,15 +5,16 @@ namespace Protocols.Net;
 
 /// <summary>
 /// How long an <see cref="EpollLoop"/> polls (epoll_wait with a timeout of 0) after a batch of events before it sleeps:
-/// while the loop's waits for the next events have been short, it keeps its processor running through them (on this
-/// VM an idle processor halts at once, and its wake-up is an interrupt and a VM entry, paid once for each sleep of the
-/// loop); when they stop being short (an idle server, a slow trickle, a machine busy enough that the peers wait for a
-/// processor, a peer that shares the loop's processor and can only answer once the spin ends), there is no spin. The
-/// budget is the whole bound while the moving average of the waits is within half of it, else none; a wait longer than
-/// the bound counts as <see cref="SlowGapWeight"/> bounds' worth, so a few quick ones bring the spin back, and events
-/// that were there at once (no wait at all) do not count. Nor is there a spin while more tasks are runnable than there
-/// are processors (<see cref="BusyCheckInterval"/>, from /proc/loadavg): then the spin takes a processor from someone
-/// who waits for it, often the very peer whose next command it waits for. One per loop, used on its thread only.
+/// while its spins find the next events quickly, the loop keeps its processor running through the gaps (on this VM an
+/// idle processor halts at once, and its wake-up is an interrupt and a VM entry, paid once for each sleep of the loop);
+/// when they stop finding them quickly (an idle server, a slow trickle, a peer that shares the loop's processor and can
+/// only answer once the spin ends), there is no spin. The budget is the whole bound while the moving average of the
+/// spins' outcomes is within half of it (a spin that found events counts its time; one that ran out counts as
+/// <see cref="MissWeight"/> bounds; events that were there at the first probe do not count), else none, except for
+/// one spin every <see cref="RetryAfter"/> batches that tries again (the sleeps' own times cannot tell: they include
+/// the wake-up's latency). Nor is there a spin while more tasks are runnable than there are processors
+/// (<see cref="BusyCheckInterval"/>, from /proc/loadavg): then the spin takes a processor from someone who waits for
+/// it, often the very peer whose next command it waits for. One per loop, used on its thread only.
 /// <c>PROTOCOLS_LOOP_SPIN</c> sets the bound in microseconds (0 turns the spin off; at most
 /// <see cref="MaxMicroseconds"/>); no spin on a single processor.
 /// </summary>
@@ -25,13 +26,16 @@ internal sealed class EpollSpin
     /// <summary>The largest bound <c>PROTOCOLS_LOOP_SPIN</c> may set, in microseconds (a longer spin costs more than the sleep it saves).</summary>
     public const int MaxMicroseconds = 1000;
 
-    /// <summary>A gap longer than the bound counts as this many bounds (the moving average is not pulled up without limit by an idle second).</summary>
-    public const int SlowGapWeight = 2;
+    /// <summary>A spin that ran out counts as this many bounds, so that a few quick ones bring the spin back after it.</summary>
+    public const int MissWeight = 2;
+
+    /// <summary>While the spin is off, every this many batches one spin tries again (at most a bound's worth per this many batches).</summary>
+    public const int RetryAfter = 64;
 
     // Between two probes: Thread.SpinWait's unit (pause instructions), about a microsecond with the probe.
     internal const int SpinBetweenProbes = 20;
 
-    /// <summary>A gap under this (2 us) was no wait: the next events were there when the batch ended.</summary>
+    /// <summary>Events found this soon (2 us) were there at the first probe: no wait, nothing learnt.</summary>
     internal static readonly long NoWaitTicks = 2 * Stopwatch.Frequency / 1_000_000;
 
     /// <summary>How often the count of runnable tasks is read again (10 ms).</summary>
@@ -41,7 +45,8 @@ internal sealed class EpollSpin
     private readonly int _processors;
     private long _busyCheckedAt = long.MinValue / 2;
     private bool _busy;
-    private long _gapTicks; // moving average of the gaps between the end of a batch and the next events (0: none yet)
+    private long _spinTicks; // moving average of the spins' outcomes (0: none yet)
+    private int _sinceSpin; // batches without a spin since the spin went off
 
     /// <summary>
     /// A spin of at most <paramref name="microseconds"/>; <paramref name="runnable"/> counts the machine's runnable tasks
@@ -59,8 +64,8 @@ internal sealed class EpollSpin
     /// <summary>The bound in <see cref="Stopwatch"/> ticks; 0 for no spin.</summary>
     public long MaxTicks { get; }
 
-    /// <summary>The moving average of the gaps, in ticks (for tests).</summary>
-    internal long GapTicks => _gapTicks;
+    /// <summary>The moving average of the spins' outcomes, in ticks (for tests).</summary>
+    internal long SpinTicks => _spinTicks;
 
     /// <summary>
     /// The bound from <c>PROTOCOLS_LOOP_SPIN</c> (<paramref name="value"/>) in microseconds: <see cref="DefaultMicroseconds"/>
@@ -74,8 +79,52 @@ internal sealed class EpollSpin
         return int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var us) && us <= MaxMicroseconds ? us : 0;
     }
 
-    /// <summary>How long to poll before sleeping, in ticks: the bound while the waits average within half of it, else 0.</summary>
-    public long Budget() => MaxTicks == 0 || _gapTicks > MaxTicks / 2 || Busy() ? 0 : MaxTicks;
+    /// <summary>How long to poll before sleeping, in ticks: the bound while the spins' outcomes average within half of it (or for a retry), else 0.</summary>
+    public long Budget()
+    {
+        if (MaxTicks == 0) return 0;
+        if (_spinTicks > MaxTicks / 2 && ++_sinceSpin < RetryAfter)
+        {
+            SkippedSlow++;
+            return 0;
+        }
+        if (Busy())
+        {
+            SkippedBusy++;
+            return 0;
+        }
+        _sinceSpin = 0;
+        return MaxTicks;
+    }
+
+    /// <summary>The spin found events after <paramref name="ticks"/> (from the end of the batch before it).</summary>
+    public void Found(long ticks)
+    {
+        Caught++;
+        if (ticks >= NoWaitTicks) Record(Math.Min(ticks, MaxTicks));
+    }
+
+    /// <summary>The spin ran out of budget: the loop sleeps.</summary>
+    public void RanOut()
+    {
+        Missed++;
+        Record(MissWeight * MaxTicks);
+    }
+
+    private void Record(long ticks) => _spinTicks = _spinTicks == 0 ? ticks : _spinTicks + (ticks - _spinTicks) / 8;
+
+    // What the spin did, for a benchmark's counters (written by the loop's thread only, read by anyone, roughly).
+    /// <summary>Spins that found events.</summary>
+    public long Caught { get; private set; }
+
+    /// <summary>Spins that ran out of budget (the loop then slept).</summary>
+    public long Missed { get; private set; }
+
+    /// <summary>Times there was no spin because the spins had not paid.</summary>
+    public long SkippedSlow { get; private set; }
+
+    /// <summary>Times there was no spin because the machine was busy.</summary>
+    public long SkippedBusy { get; private set; }
 
     // More runnable tasks than processors (this thread included), as of at most BusyCheckInterval ago.
     private bool Busy()
@@ -120,16 +169,5 @@ internal sealed class EpollSpin
         }
         var slash = line.IndexOf((byte)'/');
         return slash > 0 && System.Buffers.Text.Utf8Parser.TryParse(line[..slash], out int count, out var used) && used == slash ? count : -1;
-    }
-
-    /// <summary>
-    /// Records a gap (ticks from the end of a batch to the next events, whether they came during the spin or the sleep);
-    /// one under <see cref="NoWaitTicks"/> was no wait (the events were there at once) and is left out.
-    /// </summary>
-    public void Record(long gapTicks)
-    {
-        if (MaxTicks == 0 || gapTicks < NoWaitTicks) return;
-        gapTicks = Math.Clamp(gapTicks, 1, SlowGapWeight * MaxTicks);
-        _gapTicks = _gapTicks == 0 ? gapTicks : _gapTicks + (gapTicks - _gapTicks) / 8;
     }
 }

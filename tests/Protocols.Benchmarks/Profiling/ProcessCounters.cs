@@ -13,7 +13,14 @@ namespace Protocols.Benchmarks.Profiling;
 internal static class ProcessCounters
 {
     public static string Line() => string.Create(CultureInfo.InvariantCulture,
-        $"counters workItems={ThreadPool.CompletedWorkItemCount} allocated={GC.GetTotalAllocatedBytes(precise: false)} gc0={GC.CollectionCount(0)} gc1={GC.CollectionCount(1)} gc2={GC.CollectionCount(2)} threads={ThreadPool.ThreadCount}");
+        $"counters workItems={ThreadPool.CompletedWorkItemCount} allocated={GC.GetTotalAllocatedBytes(precise: false)} gc0={GC.CollectionCount(0)} gc1={GC.CollectionCount(1)} gc2={GC.CollectionCount(2)} threads={ThreadPool.ThreadCount} {Spin()}");
+
+    // The event loop's spins (Protocols.Net.EpollSpin): caught events, missed, skipped for long waits, for a busy machine.
+    private static string Spin()
+    {
+        var (caught, missed, slow, busy) = Protocols.Net.EpollLoop.SpinCounts();
+        return string.Create(CultureInfo.InvariantCulture, $"spinCaught={caught} spinMissed={missed} spinSlow={slow} spinBusy={busy}");
+    }
 
     /// <summary>Prints <see cref="Line"/> (with <paramref name="extra"/>) at each SIGHUP until disposed.</summary>
     public static IDisposable PrintOnHangup(Func<string> extra) =>

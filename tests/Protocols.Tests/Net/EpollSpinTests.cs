@@ -10,8 +10,8 @@ namespace Protocols.Tests.Net;
 
 /// <summary>
 /// <see cref="EpollSpin"/>, the event loop's poll before it sleeps: the bound from <c>PROTOCOLS_LOOP_SPIN</c> at and
-/// past its limit and its off switch, the budget while the gaps between events are short and none once they are not,
-/// the weight of one slow gap, and a loop with nothing to do that does not spin.
+/// past its limit and its off switch, the budget while spins find events quickly and none once they run out, the
+/// retries while it is off, the busy machine, and a loop with nothing to do that does not spin.
 /// </summary>
 public class EpollSpinTests
 {
@@ -79,61 +79,73 @@ public class EpollSpinTests
     {
         var spin = new EpollSpin(0, () => 1, processors: 2);
         Assert.That(spin.Budget(), Is.Zero);
-        spin.Record(Us(5));
-        Assert.That(spin.Budget(), Is.Zero, "quick gaps do not turn it on");
-        Assert.That(spin.GapTicks, Is.Zero, "nothing recorded");
+        for (var i = 0; i < 2 * EpollSpin.RetryAfter; i++) Assert.That(spin.Budget(), Is.Zero, "no retry either");
     }
 
     [Test]
-    public void While_the_gaps_are_short_the_budget_is_the_bound()
+    public void While_the_spins_find_events_quickly_the_budget_is_the_bound()
     {
         var spin = Quiet(50);
-        Assert.That(spin.Budget(), Is.EqualTo(Us(50)), "before any gap: the bound");
-        for (var i = 0; i < 100; i++) spin.Record(Us(10));
+        Assert.That(spin.Budget(), Is.EqualTo(Us(50)), "before any spin: the bound");
+        for (var i = 0; i < 100; i++) spin.Found(Us(10));
         Assert.That(spin.Budget(), Is.EqualTo(Us(50)));
-        for (var i = 0; i < 100; i++) spin.Record(Us(25));
-        Assert.That(spin.Budget(), Is.EqualTo(Us(50)), "waits at half the bound still spin");
+        for (var i = 0; i < 100; i++) spin.Found(Us(25));
+        Assert.That(spin.Budget(), Is.EqualTo(Us(50)), "events after half the bound still spin");
+        for (var i = 0; i < 100; i++) spin.Found(Us(26));
+        Assert.That(spin.Budget(), Is.Zero, "just past half the bound: the spin would cost more than it saves");
     }
 
     [Test]
-    public void Once_the_gaps_pass_the_bound_there_is_no_spin_and_quick_ones_bring_it_back()
+    public void Spins_that_run_out_turn_it_off_and_quick_ones_bring_it_back()
     {
         var spin = Quiet(50);
-        for (var i = 0; i < 100; i++) spin.Record(Us(26));
-        Assert.That(spin.Budget(), Is.Zero, "waits just past half the bound: the spin would cost more than it saves");
-        for (var i = 0; i < 100; i++) spin.Record(Us(10));
-        Assert.That(spin.Budget(), Is.EqualTo(Us(50)), "quick again: back on");
-    }
-
-    [Test]
-    public void Events_that_were_there_at_once_do_not_count()
-    {
-        var spin = Quiet(50);
-        for (var i = 0; i < 100; i++) spin.Record(Us(100));
-        Assert.That(spin.Budget(), Is.Zero);
-        for (var i = 0; i < 100; i++) spin.Record(EpollSpin.NoWaitTicks - 1);
-        Assert.That(spin.Budget(), Is.Zero, "no wait says nothing about whether a wait pays");
-        spin.Record(EpollSpin.NoWaitTicks);
-        Assert.That(spin.GapTicks, Is.LessThan(EpollSpin.SlowGapWeight * Us(50)), "a wait of NoWaitTicks counts");
-    }
-
-    [Test]
-    public void An_idle_gap_weighs_at_most_two_bounds_so_that_a_few_quick_ones_bring_the_spin_back()
-    {
-        var spin = Quiet(50);
-        for (var i = 0; i < 100; i++) spin.Record(Us(10));
-        spin.Record(Stopwatch.Frequency * 3600); // an hour with nothing to do
-        Assert.That(spin.GapTicks, Is.LessThanOrEqualTo(Us(10) + (EpollSpin.SlowGapWeight * Us(50) - Us(10)) / 8), "clamped to two bounds");
-        for (var i = 0; i < 100; i++) spin.Record(Stopwatch.Frequency * 3600);
-        Assert.That(spin.GapTicks, Is.InRange(EpollSpin.SlowGapWeight * Us(50) - Us(1), EpollSpin.SlowGapWeight * Us(50)), "never above two bounds");
-        Assert.That(spin.Budget(), Is.Zero, "idle: no spin");
-        var quick = 0;
-        while (spin.Budget() == 0 && quick < 100)
+        spin.Found(Us(10));
+        var misses = 0;
+        while (spin.Budget() != 0 && misses < 100)
         {
-            spin.Record(Us(5));
-            quick++;
+            spin.RanOut();
+            misses++;
         }
-        Assert.That(quick, Is.InRange(1, 16), "a dozen quick gaps after an idle spell turn it back on");
+        Assert.That(misses, Is.InRange(1, 3), "a few spins that run out turn it off");
+        Assert.That(spin.SpinTicks, Is.LessThanOrEqualTo(EpollSpin.MissWeight * Us(50)), "a miss weighs at most two bounds");
+        for (var i = 0; i < 100; i++) spin.RanOut();
+        Assert.That(spin.SpinTicks, Is.InRange(EpollSpin.MissWeight * Us(50) - Us(1), EpollSpin.MissWeight * Us(50)), "never above two bounds");
+        var quick = 0;
+        while (quick < 100)
+        {
+            if (spin.Budget() != 0)
+            {
+                spin.Found(Us(5));
+                quick++;
+                if (spin.Budget() != 0) break;
+            }
+        }
+        Assert.That(quick, Is.InRange(1, 16), "a dozen quick spins (each a retry) after a run of misses turn it back on");
+    }
+
+    [Test]
+    public void While_off_one_batch_in_RetryAfter_spins_again()
+    {
+        var spin = Quiet(50);
+        for (var i = 0; i < 100; i++) spin.RanOut();
+        var budgets = Enumerable.Range(0, 4 * EpollSpin.RetryAfter).Select(_ => spin.Budget()).ToArray();
+        Assert.That(budgets.Count(b => b != 0), Is.EqualTo(4), "one retry per RetryAfter batches");
+        Assert.That(budgets.Take(EpollSpin.RetryAfter - 1), Has.All.Zero, "none before the RetryAfter-th batch");
+        Assert.That(budgets[EpollSpin.RetryAfter - 1], Is.EqualTo(Us(50)), "the retry at the RetryAfter-th");
+    }
+
+    [Test]
+    public void Events_that_were_there_at_the_first_probe_do_not_count()
+    {
+        var spin = Quiet(50);
+        for (var i = 0; i < 100; i++) spin.RanOut();
+        var before = spin.SpinTicks;
+        for (var i = 0; i < 100; i++) spin.Found(EpollSpin.NoWaitTicks - 1);
+        Assert.That(spin.SpinTicks, Is.EqualTo(before), "no wait says nothing about whether a wait pays");
+        spin.Found(EpollSpin.NoWaitTicks);
+        Assert.That(spin.SpinTicks, Is.LessThan(before), "a wait of NoWaitTicks counts");
+        Assert.That(spin.Caught, Is.EqualTo(101));
+        Assert.That(spin.Missed, Is.EqualTo(100));
     }
 
     [Test]
