@@ -9,7 +9,7 @@ namespace Protocols.Net;
 /// idle processor halts at once, and its wake-up is an interrupt and a VM entry, paid once for each sleep of the loop);
 /// when they stop finding them quickly (an idle server, a slow trickle, a peer that shares the loop's processor and can
 /// only answer once the spin ends), there is no spin. The budget is the whole bound while the moving average of the
-/// spins' outcomes is within half of it (a spin that found events counts its time; one that ran out counts as
+/// spins' outcomes is within it (a spin that found events counts its time; one that ran out counts as
 /// <see cref="MissWeight"/> bounds; events that were there at the first probe do not count), else none, except for
 /// one spin every <see cref="RetryAfter"/> batches that tries again (the sleeps' own times cannot tell: they include
 /// the wake-up's latency). Nor is there a spin while more tasks are runnable than there are processors
@@ -79,11 +79,11 @@ internal sealed class EpollSpin
         return int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var us) && us <= MaxMicroseconds ? us : 0;
     }
 
-    /// <summary>How long to poll before sleeping, in ticks: the bound while the spins' outcomes average within half of it (or for a retry), else 0.</summary>
+    /// <summary>How long to poll before sleeping, in ticks: the bound while the spins' outcomes average within it (or for a retry), else 0.</summary>
     public long Budget()
     {
         if (MaxTicks == 0) return 0;
-        if (_spinTicks > MaxTicks / 2 && ++_sinceSpin < RetryAfter)
+        if (_spinTicks > MaxTicks && ++_sinceSpin < RetryAfter)
         {
             SkippedSlow++;
             return 0;
