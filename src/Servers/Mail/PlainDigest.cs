@@ -34,10 +34,9 @@ internal static class PlainDigest
             {
                 if (!char.IsAsciiLetterOrDigit((char)b) && b != '-') return false;
             }
-            // The value: after the colon and one optional space; printable, unfolded, no encoded words, no run of spaces.
+            // The value: after the colon and one optional space; printable ASCII, not folded.
             var start = colon + 1 < line.Length && line[colon + 1] == ' ' ? colon + 2 : colon + 1;
             var value = line[start..];
-            if (value.IsEmpty || value[0] == ' ' || value[^1] == ' ' || value.IndexOf("  "u8) >= 0 || value.IndexOf("=?"u8) >= 0) return false;
             foreach (var b in value)
             {
                 if (b is < 0x20 or > 0x7E) return false;
@@ -46,6 +45,7 @@ internal static class PlainDigest
             if (position + eol + 1 < raw.Length && raw[position + eol + 1] is (byte)' ' or (byte)'\t') return false;
             var name = line[..colon];
             int at = position + start, end = position + start + value.Length;
+            if (IsUsed(name) && (value.IsEmpty || value[0] == ' ' || value[^1] == ' ' || value.IndexOf("=?"u8) >= 0)) return false;
             if (Ascii.EqualsIgnoreCase(name, "From"u8)) { if (!Take(ref fromAt, ref fromEnd, at, end)) return false; }
             else if (Ascii.EqualsIgnoreCase(name, "To"u8)) { if (!Take(ref toAt, ref toEnd, at, end)) return false; }
             else if (Ascii.EqualsIgnoreCase(name, "Cc"u8)) { if (!Take(ref ccAt, ref ccEnd, at, end)) return false; }
@@ -71,6 +71,12 @@ internal static class PlainDigest
         text = Encoding.ASCII.GetString(head);
         return true;
     }
+
+    /// <summary>The fields whose values the digest shows (the rest need only be well formed).</summary>
+    private static bool IsUsed(ReadOnlySpan<byte> name) =>
+        Ascii.EqualsIgnoreCase(name, "From"u8) || Ascii.EqualsIgnoreCase(name, "To"u8) || Ascii.EqualsIgnoreCase(name, "Cc"u8)
+        || Ascii.EqualsIgnoreCase(name, "Subject"u8) || Ascii.EqualsIgnoreCase(name, "Date"u8) || Ascii.EqualsIgnoreCase(name, "Content-Type"u8)
+        || Ascii.EqualsIgnoreCase(name, "Content-Transfer-Encoding"u8);
 
     /// <summary>A header seen once: its value's place; a second one is MimeKit's to merge.</summary>
     private static bool Take(ref int at, ref int end, int valueAt, int valueEnd)
