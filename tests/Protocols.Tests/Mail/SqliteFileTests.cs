@@ -228,6 +228,8 @@ public sealed class SqliteFileTests
                 (2, 'version six', 'old@example.org carol@example.org', 'old quokka'), (3, 'version six', 'old@example.org bob@example.org', 'old quokka'),
                 (4, 'version six', 'old@example.org bob@example.org', 'old quokka');
             UPDATE meta SET value = 4 WHERE key = 'indexed_up_to';
+            UPDATE meta SET value = 7 WHERE key = 'pruned_messages';
+            UPDATE meta SET value = 700 WHERE key = 'pruned_bytes';
             UPDATE mailboxes SET uidnext = 5, messages = 4, bytes = 4 * $n WHERE name = 'INBOX';
             INSERT INTO mailboxes(name, uidnext) VALUES('bob@example.org', 5), ('carol@example.org', 3);
             """);
@@ -241,7 +243,7 @@ public sealed class SqliteFileTests
         {
             Assert.That((await store.ListAsync(new MailQuery("quokka"))).Matched, Is.EqualTo(4));
             Assert.That(await store.DeleteAsync(["old-2"]), Is.EqualTo(1));
-            Assert.That(await store.GetStatsAsync(), Is.EqualTo(new MailStoreStats(3, 3L * raw.Length, 0, 0)), "a delete moves the totals");
+            Assert.That(await store.GetStatsAsync(), Is.EqualTo(new MailStoreStats(3, 3L * raw.Length, 7, 700)), "a delete moves the totals; the pruned counts came along");
             Assert.That((await store.ListAsync(new MailQuery("quokka"))).Matched, Is.EqualTo(3), "and takes its index row");
             Assert.That(await CountAsync("SELECT count(*) FROM bodies WHERE uid = 2") + await CountAsync("SELECT count(*) FROM recipients WHERE uid = 2"),
                 Is.Zero, "its bytes and its view");
@@ -252,7 +254,7 @@ public sealed class SqliteFileTests
         {
             var added = await kept.AppendAsync(new MailToAppend(raw, "new@example.org", ["bob@example.org"]));
             Assert.That(added.Uid, Is.EqualTo(5));
-            Assert.That(await kept.GetStatsAsync(), Is.EqualTo(new MailStoreStats(2, 2L * raw.Length, 2, 2L * raw.Length)));
+            Assert.That(await kept.GetStatsAsync(), Is.EqualTo(new MailStoreStats(2, 2L * raw.Length, 9, 700 + 2L * raw.Length)));
             Assert.That((await kept.ListByUidAsync("bob@example.org", 0, 10)).Select(m => m.Uid), Is.EqualTo(new long[] { 4, 5 }));
             Assert.That((await kept.ListAsync(new MailQuery("quokka"))).Messages.Select(m => m.Uid), Is.EqualTo(new long[] { 5, 4 }));
         }
@@ -267,6 +269,8 @@ public sealed class SqliteFileTests
             Assert.That((await aged.GetStatsAsync()).Messages, Is.EqualTo(2));
         }
         Assert.That(await CountAsync("SELECT count(*) FROM sqlite_schema WHERE type = 'trigger'"), Is.Zero, "no per-row delete trigger");
+        Assert.That(await CountAsync("SELECT count(*) FROM sqlite_schema WHERE name IN ('messages_received', 'recipients_uid')"), Is.Zero);
+        Assert.That(await CountAsync("SELECT count(*) FROM meta WHERE key LIKE 'pruned%'"), Is.Zero, "the pruned counts live in the INBOX row");
         Assert.That(await CountAsync("SELECT count(*) FROM bodies") + await CountAsync("SELECT count(*) FROM recipients"), Is.EqualTo(4));
         Assert.That(await CountAsync("SELECT messages FROM totals"), Is.EqualTo(2));
     }

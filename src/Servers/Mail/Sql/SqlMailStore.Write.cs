@@ -4,7 +4,7 @@ namespace Protocols.Servers.Mail.Sql;
 
 public abstract partial class SqlMailStore
 {
-    private protected sealed record Gone(long Uid, string Id, long Size, string? File, string Rule, long ReceivedAt = 0);
+    private protected sealed record Gone(long Uid, string Id, long Size, string? File, string Rule, long ReceivedAt = 0, string EnvelopeTo = "");
 
     /// <summary>Retention, inside the commit that added messages: the oldest (by UID, the order of arrival) go first until
     /// every limit holds, so what goes is always every row up to one UID. Every statement is one of the writer's,
@@ -203,7 +203,7 @@ public abstract partial class SqlMailStore
         List<Gone> gone = [];
         await WriteAsync(async (connection, transaction, ct) =>
         {
-            var command = Command(connection, "DELETE FROM messages WHERE id = @p0 RETURNING uid, size, body_file", transaction, "");
+            var command = Command(connection, "DELETE FROM messages WHERE id = @p0 RETURNING uid, size, body_file, envelope_to", transaction, "");
             await using (command.ConfigureAwait(false))
             {
                 foreach (var id in ids.Distinct(StringComparer.Ordinal))
@@ -213,7 +213,8 @@ public abstract partial class SqlMailStore
                     await using (reader.ConfigureAwait(false))
                     {
                         if (await reader.ReadAsync(ct).ConfigureAwait(false))
-                            gone.Add(new Gone(reader.GetInt64(0), id, reader.GetInt64(1), reader.IsDBNull(2) ? null : reader.GetString(2), ""));
+                            gone.Add(new Gone(reader.GetInt64(0), id, reader.GetInt64(1), reader.IsDBNull(2) ? null : reader.GetString(2), "",
+                                EnvelopeTo: reader.GetString(3)));
                     }
                 }
             }

@@ -13,11 +13,15 @@ namespace Protocols.Servers.Mail.Sqlite;
 /// </summary>
 public sealed partial class SqliteMailStore
 {
-    private SqliteStatement? _totals, _oldest, _pruneMessages, _pruneBodies, _pruneRecipients, _bodyGone, _recipientsGone, _indexedUpTo,
-        _rowGone, _totalsLess, _prunedCounters;
+    private SqliteStatement? _totals, _oldest, _pruneMessages, _pruneBodies, _pruneRecipients, _bodyGone, _recipientGone, _indexedUpTo,
+        _rowGone, _totalsLess;
 
     private SqliteStatement[] DeleteStatements => [.. new[] { _totals, _oldest, _pruneMessages, _pruneBodies, _pruneRecipients, _bodyGone,
-        _recipientsGone, _indexedUpTo, _rowGone, _totalsLess, _prunedCounters }.OfType<SqliteStatement>()];
+        _recipientGone, _indexedUpTo, _rowGone, _totalsLess }.OfType<SqliteStatement>()];
+
+    private protected override string PrunedMessagesSql => "SELECT pruned_messages FROM mailboxes WHERE name = 'INBOX'";
+
+    private protected override string PrunedBytesSql => "SELECT pruned_bytes FROM mailboxes WHERE name = 'INBOX'";
 
     private SqliteStatement Statement(ref SqliteStatement? statement, string sql) => statement ??= new SqliteStatement(_writer, sql);
 
@@ -38,13 +42,13 @@ public sealed partial class SqliteMailStore
     private protected override Task<List<Gone>> OldestAsync(DbConnection connection, DbTransaction transaction, long bound, string rule, int limit,
         CancellationToken cancellationToken)
     {
-        var oldest = Statement(ref _oldest, "SELECT uid, id, size, body_file, received_at FROM messages WHERE uid > ?1 ORDER BY uid LIMIT ?2");
+        var oldest = Statement(ref _oldest, "SELECT uid, id, size, body_file, received_at, envelope_to FROM messages WHERE uid > ?1 ORDER BY uid LIMIT ?2");
         oldest.Bind(1, bound);
         oldest.Bind(2, limit);
         List<Gone> rows = [];
         try
         {
-            while (oldest.Next()) rows.Add(new Gone(oldest.Int64(0), oldest.Text(1)!, oldest.Int64(2), oldest.Text(3), rule, oldest.Int64(4)));
+            while (oldest.Next()) rows.Add(new Gone(oldest.Int64(0), oldest.Text(1)!, oldest.Int64(2), oldest.Text(3), rule, oldest.Int64(4), oldest.Text(5)!));
         }
         finally
         {
@@ -63,16 +67,23 @@ public sealed partial class SqliteMailStore
             if (p.Uid <= indexed) RunWith(ref _rowGone, "DELETE FROM search WHERE rowid = ?1", p.Uid);
         }
         RunWith(ref _pruneBodies, "DELETE FROM bodies WHERE uid <= ?1", last);
-        RunWith(ref _pruneRecipients, "DELETE FROM recipients WHERE uid <= ?1", last);
+        // Each recipient view's rows up to the last (its primary key's range): no index of recipients by UID to keep.
+        HashSet<string>? views = null;
+        foreach (var p in pruned)
+        {
+            foreach (var mailbox in Views(p.EnvelopeTo))
+            {
+                if (!(views ??= new(StringComparer.Ordinal)).Add(mailbox)) continue;
+                var range = Statement(ref _pruneRecipients, "DELETE FROM recipients WHERE mailbox = ?1 AND uid <= ?2");
+                range.Bind(1, mailbox);
+                range.Bind(2, last);
+                range.Run();
+            }
+        }
         RunWith(ref _pruneMessages, "DELETE FROM messages WHERE uid <= ?1", last);
         long bytes = 0;
         foreach (var p in pruned) bytes += p.Size;
-        LessTotals(pruned.Count, bytes);
-        var counters = Statement(ref _prunedCounters,
-            "UPDATE meta SET value = value + CASE key WHEN 'pruned_messages' THEN ?1 ELSE ?2 END WHERE key IN ('pruned_messages', 'pruned_bytes')");
-        counters.Bind(1, pruned.Count);
-        counters.Bind(2, bytes);
-        counters.Run();
+        LessTotals(pruned.Count, bytes, pruned: true);
         return Task.CompletedTask;
     }
 
@@ -85,22 +96,42 @@ public sealed partial class SqliteMailStore
         foreach (var p in gone)
         {
             RunWith(ref _bodyGone, "DELETE FROM bodies WHERE uid = ?1", p.Uid);
-            RunWith(ref _recipientsGone, "DELETE FROM recipients WHERE uid = ?1", p.Uid);
+            foreach (var mailbox in Views(p.EnvelopeTo))
+            {
+                var view = Statement(ref _recipientGone, "DELETE FROM recipients WHERE mailbox = ?1 AND uid = ?2");
+                view.Bind(1, mailbox);
+                view.Bind(2, p.Uid);
+                view.Run();
+            }
             if (p.Uid <= indexed) RunWith(ref _rowGone, "DELETE FROM search WHERE rowid = ?1", p.Uid);
             bytes += p.Size;
         }
-        LessTotals(gone.Count, bytes);
+        LessTotals(gone.Count, bytes, pruned: false);
         return Task.CompletedTask;
     }
 
     /// <summary>Index rows exist for the messages up to this UID (those above it have none yet: SqliteMailStore.Index.cs).</summary>
     private long IndexedUpTo() => Statement(ref _indexedUpTo, "SELECT value FROM meta WHERE key = 'indexed_up_to'").Run() ?? 0;
 
-    private void LessTotals(long messages, long bytes)
+    /// <summary>The recipient views a message is in, as the insert named them (SqliteMailStore.Insert.cs).</summary>
+    private static IEnumerable<string> Views(string envelopeTo)
     {
-        var less = Statement(ref _totalsLess, "UPDATE mailboxes SET messages = messages - ?1, bytes = bytes - ?2 WHERE name = 'INBOX'");
+        foreach (var to in envelopeTo.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var mailbox = MailIds.Mailbox(to);
+            if (mailbox != MailQuery.Inbox) yield return mailbox;
+        }
+    }
+
+    /// <summary>The totals in the INBOX row (schema 6) less what went, and for a prune the pruned counts (schema 7) more: one
+    /// row, the page every commit writes anyway.</summary>
+    private void LessTotals(long messages, long bytes, bool pruned)
+    {
+        var less = Statement(ref _totalsLess, "UPDATE mailboxes SET messages = messages - ?1, bytes = bytes - ?2, "
+            + "pruned_messages = pruned_messages + ?3 * ?1, pruned_bytes = pruned_bytes + ?3 * ?2 WHERE name = 'INBOX'");
         less.Bind(1, messages);
         less.Bind(2, bytes);
+        less.Bind(3, pruned ? 1 : 0);
         less.Run();
     }
 
