@@ -111,12 +111,18 @@ public abstract partial class SqlMailStore
     private void AfterPrune(List<Gone> pruned)
     {
         if (pruned.Count == 0) return;
+        PrunedUpTo(pruned[^1].Uid);
         foreach (var p in pruned)
         {
             if (p.File is not null) DeleteFile(p.File);
         }
         foreach (var group in pruned.GroupBy(p => p.Rule)) _pruneLog.Add(group.Key, group.Count(), group.Sum(p => p.Size));
         foreach (var p in pruned) Raise(new MailChange(MailChangeKind.Pruned, p.Id, p.Uid));
+    }
+
+    /// <summary>After a commit that pruned every message up to <paramref name="uid"/> (retention takes the oldest).</summary>
+    private protected virtual void PrunedUpTo(long uid)
+    {
     }
 
     private async Task PruneByAgeAsync()
