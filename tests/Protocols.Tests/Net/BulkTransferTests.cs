@@ -137,6 +137,20 @@ public class BulkTransferTests
         Assert.That(await server.ReadAsync(buffer).AsTask().WaitAsync(Timeout), Is.EqualTo(1), "the stream stays usable");
     }
 
+    [TestCase(null, true, true)]
+    [TestCase("", true, true)]
+    [TestCase("both", true, true)]
+    [TestCase("none", false, false)]
+    [TestCase("offloop", true, false)]
+    [TestCase("receive", false, true)]
+    [TestCase(" Receive ", false, true)]
+    [TestCase("NONE", false, false)]
+    [TestCase("recieve", true, true)]
+    [TestCase("off", true, true)]
+    [TestCase("0", true, true)]
+    public void PROTOCOLS_BULK_takes_its_four_values_and_anything_else_is_the_default(string? value, bool offLoop, bool receives) =>
+        Assert.That(BulkSwitch.Parse(value), Is.EqualTo((offLoop, receives)));
+
     /// <summary>How a bulk DATA read ends in <see cref="ReturnsEveryReceiveBuffer"/>.</summary>
     public enum Ending { Done, PeerReset, PeerClosed, Timeout, Cancelled, Aborted }
 
