@@ -181,6 +181,45 @@ public class BulkDataTests
     }
 
     [Test]
+    public async Task A_bulk_message_then_starttls_then_another_arrive_byte_exact()
+    {
+        // The plaintext pipe and its receive buffers are retired at the upgrade; the bulk switch goes on through TLS.
+        using var certificate = SelfSignedCertificate.Create();
+        var (host, handler, store) = await StartAsync(o => o.Certificate = certificate);
+        await using var _ = host;
+        var before = Message(600 * 1024, 6);
+        var after = Message(600 * 1024, 7);
+        await using (var wire = new Wire(await Wire.ConnectAsync(host.GetEndPoint("smtp"), Timeout), Timeout))
+        {
+            await wire.ExpectAsync(220);
+            await wire.CommandAsync("EHLO test.example", 250);
+            await wire.CommandAsync("MAIL FROM:<a@example.org>", 250);
+            await wire.CommandAsync("RCPT TO:<b@example.org>", 250);
+            await wire.CommandAsync("DATA", 354);
+            await wire.SendRawAsync(DotStuffingWriter.Stuff(before));
+            await wire.ExpectAsync(250);
+            await wire.CommandAsync("STARTTLS", 220);
+            await wire.Connection.UpgradeToTlsAsync(new System.Net.Security.SslClientAuthenticationOptions
+            {
+                TargetHost = "localhost",
+                RemoteCertificateValidationCallback = (_, _, _, _) => true,
+            }).WaitAsync(Timeout);
+            await wire.CommandAsync("EHLO test.example", 250);
+            await wire.CommandAsync("MAIL FROM:<a@example.org>", 250);
+            await wire.CommandAsync("RCPT TO:<b@example.org>", 250);
+            await wire.CommandAsync("DATA", 354);
+            await wire.SendRawAsync(DotStuffingWriter.Stuff(after));
+            await wire.ExpectAsync(250);
+            await wire.CommandAsync("QUIT", 221);
+        }
+        var messages = store.Messages;
+        Assert.That(messages, Has.Count.EqualTo(2));
+        Assert.That(messages[0].Raw.ToArray(), Is.EqualTo(before), "plaintext, bulk");
+        Assert.That(messages[1].Raw.ToArray(), Is.EqualTo(after), "after the upgrade, bulk through TLS");
+        await WaitUntilAsync(() => handler.ActiveSessions == 0, "the session ended");
+    }
+
+    [Test]
     public async Task The_data_timeout_fires_while_a_message_is_read_as_bulk()
     {
         var (host, handler, store) = await StartAsync(o => o.Limits.DataBlockTimeout = TimeSpan.FromMilliseconds(500));
