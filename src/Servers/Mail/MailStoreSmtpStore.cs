@@ -5,7 +5,7 @@ namespace Protocols.Servers.Mail;
 /// <summary>
 /// The SMTP server's <see cref="IMessageStore"/> over a mail store: each accepted message is appended with its
 /// envelope and session facts, and the server's 250 waits until it is durable. A store failure makes the server
-/// answer 451 (the client retries); nothing is acknowledged that is not stored.
+/// answer 451 (452 4.3.1 when the disk is full; the client retries); nothing is acknowledged that is not stored.
 /// </summary>
 public sealed class MailStoreSmtpStore(IMailStore store) : IMessageStore
 {
@@ -18,7 +18,26 @@ public sealed class MailStoreSmtpStore(IMailStore store) : IMessageStore
     public async ValueTask SaveAsync(ReceivedMessage message, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
-        await _store.AppendAsync(ToAppend(message), cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await _store.AppendAsync(ToAppend(message), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (IsDiskFull(e))
+        {
+            throw new StorageFullException("the mail store has no room: " + e.Message, e);
+        }
+    }
+
+    /// <summary>Whether the database engine says its disk is full (a full disk under the store's own files is an
+    /// <see cref="IOException"/> the session knows already): SQLite's SQLITE_FULL (13), PostgreSQL's disk_full (53100).</summary>
+    public static bool IsDiskFull(Exception exception)
+    {
+        for (Exception? e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is Microsoft.Data.Sqlite.SqliteException { SqliteErrorCode: 13 }) return true;
+            if (e is Npgsql.PostgresException { SqlState: "53100" }) return true;
+        }
+        return false;
     }
 
     /// <summary>What the store keeps of a received message.</summary>

@@ -2,7 +2,8 @@ namespace Protocols.Servers.Smtp;
 
 /// <summary>
 /// Where accepted messages go. <see cref="SaveAsync"/> completes before the server replies 250: when it returns, the
-/// message must be durable as far as the store promises. A store that throws makes the server reply 451. A message
+/// message must be durable as far as the store promises. A store that throws makes the server reply 451 4.3.0, or 452 4.3.1 when what it throws is
+/// a full disk (<see cref="StorageFullException.IsFull"/>). A message
 /// past <see cref="SmtpServerLimits.SpoolThreshold"/> arrives spooled to a file (<see cref="ReceivedMessage.Content"/>)
 /// that the session deletes after <see cref="SaveAsync"/> returns unless the store moved it
 /// (<see cref="MessageContent.TryMoveTo"/>): read it, or take it, before returning.

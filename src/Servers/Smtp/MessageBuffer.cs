@@ -45,6 +45,9 @@ internal sealed class MessageBuffer : Stream
     /// rest of it is counted, not kept; the server answers 451.</summary>
     public bool SpoolFailed { get; private set; }
 
+    /// <summary>Whether the spool failed because its disk is full (or over quota): the server answers 452 4.3.1.</summary>
+    public bool SpoolFull { get; private set; }
+
     /// <summary>Whether the bytes so far are in a spool file.</summary>
     public bool IsSpooling => _file is not null;
 
@@ -81,6 +84,7 @@ internal sealed class MessageBuffer : Stream
         {
             Release();
             SpoolFailed = true;
+            SpoolFull = StorageFullException.IsFull(e);
         }
     }
 
@@ -208,6 +212,7 @@ internal sealed class MessageBuffer : Stream
         Written = 0;
         Limit = long.MaxValue;
         SpoolFailed = false;
+        SpoolFull = false;
     }
 
     private void Release()

@@ -76,6 +76,8 @@ public enum SmtpRejectReason
     TooManyNoops,
     /// <summary>BDAT with a size that cannot be read: its chunk cannot be skipped, so the session ends.</summary>
     BadChunkSize,
+    /// <summary>The store (or the spool) has no room left: a full disk or quota. The client should retry later.</summary>
+    StorageFull,
 }
 
 /// <summary>The one table from reject reason to reply, log reason and metric tag.</summary>
@@ -119,6 +121,7 @@ public static class SmtpRejectReasons
         Set(SmtpRejectReason.RecipientRejected, 550, "5.1.1", "Recipient rejected");
         Set(SmtpRejectReason.MessageRejected, 554, "5.7.1", "Message rejected");
         Set(SmtpRejectReason.StorageFailed, 451, "4.3.0", "Local error in processing");
+        Set(SmtpRejectReason.StorageFull, 452, "4.3.1", "Insufficient system storage");
         Set(SmtpRejectReason.TlsRequired, 530, "5.7.0", "Must issue a STARTTLS command first");
         Set(SmtpRejectReason.TlsNotAvailable, 454, "4.7.0", "TLS not available");
         Set(SmtpRejectReason.AuthenticationRequired, 530, "5.7.0", "Authentication required");

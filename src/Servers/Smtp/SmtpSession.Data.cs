@@ -113,11 +113,12 @@ public sealed partial class SmtpSession
         _buffer.SpoolThreshold = _limits.SpoolThreshold;
     }
 
-    /// <summary>The spool file could not be written: 451, the client may retry.</summary>
+    /// <summary>The spool file could not be written: 451 (452 when its disk is full), the client may retry.</summary>
     private bool StorageFailed()
     {
+        var full = _buffer.SpoolFull;
         ResetTransaction();
-        Reject(SmtpRejectReason.StorageFailed);
+        Reject(full ? SmtpRejectReason.StorageFull : SmtpRejectReason.StorageFailed);
         return true;
     }
 
@@ -185,7 +186,7 @@ public sealed partial class SmtpSession
         catch (Exception e) when (e is not OperationCanceledException)
         {
             HookFailed(e);
-            Reject(SmtpRejectReason.StorageFailed);
+            Reject(StorageFullException.IsFull(e) ? SmtpRejectReason.StorageFull : SmtpRejectReason.StorageFailed);
             return;
         }
         MessageCount++;
