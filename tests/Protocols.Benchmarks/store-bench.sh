@@ -17,7 +17,8 @@
 #      free-text queries matching all and none, a page by cursor;
 #   7. smtp4dev 3.15.0 (its SQLite store in a file) on the same 10 KiB load, as a ratio (S4D_SMALL messages).
 #   0. the store alone in process (`Protocols.Benchmarks store-append`: 20 appenders, no SMTP), APPEND messages of each
-#      of APPEND_SIZES, durable and temporary, 3 rounds: CPU us and bytes allocated per append; with BENCH_BEFORE (a copy of
+#      of APPEND_SIZES, durable and temporary (and with APPEND_KEEP=N each also as --keep N: the smtp-bench row's shape),
+#      3 rounds: CPU us and bytes allocated per append; with BENCH_BEFORE (a copy of
 #      another benchmark build) the two builds alternate, so a change to the store shows above the machine's noise.
 # Seeding is through SMTP (the real path) in steps 1-7. No loop: rerun by hand on a quiet machine.
 #
@@ -27,7 +28,7 @@
 #        PROTO_STORE_CHECKPOINT_MS (unset; 100 = checkpoints on a background connection every 100 ms, inherited by proto:
 #        docs/store.md "Checkpoints") S4D_SMALL (1000) PROTO (a proto built elsewhere, e.g. a copy of src/Cli/bin/Release/net10.0, so a build
 #        meanwhile does not change it under the run; default: build src/Cli and use that) BENCH (the benchmark build for step 0; default: build tests/Protocols.Benchmarks) BENCH_BEFORE (a second one, alternated with it)
-#        APPEND (20000) APPEND_SIZES ("100 10240") SKIP_APPEND=1 (no step 0) SKIP_BASE=1 (no step 1) SKIP_SLOW=1 SKIP_LARGE=1 SKIP_PG=1 SKIP_S4D=1 BENCH_TOOLS (/tmp/protocols-bench-tools)
+#        APPEND (20000) APPEND_SIZES ("100 10240") APPEND_KEEP (unset) SKIP_APPEND=1 (no step 0) SKIP_BASE=1 (no step 1) SKIP_SLOW=1 SKIP_LARGE=1 SKIP_PG=1 SKIP_S4D=1 BENCH_TOOLS (/tmp/protocols-bench-tools)
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -137,12 +138,12 @@ if [ -z "${SKIP_APPEND:-}" ]; then
     dotnet build tests/Protocols.Benchmarks -c Release -v quiet -nologo >/dev/null || { echo "store-bench: the benchmark build failed" >&2; exit 1; }
     BENCH=tests/Protocols.Benchmarks/bin/Release/net10.0
   fi
-  for size in $APPEND_SIZES; do for mode in durable temp; do for round in 1 2 3; do
+  for size in $APPEND_SIZES; do for mode in durable temp; do for keep in "" ${APPEND_KEEP:-}; do for round in 1 2 3; do
     for build in ${BENCH_BEFORE:+before} after; do
       dir=$BENCH; [ "$build" = before ] && dir=$BENCH_BEFORE
-      echo "| store alone ($build), 20 appenders | $(dotnet "$dir/Protocols.Benchmarks.dll" store-append "$size" "$APPEND" "$mode") (load $(load)) |"
+      echo "| store alone ($build), 20 appenders | $(dotnet "$dir/Protocols.Benchmarks.dll" store-append "$size" "$APPEND" "$mode" $keep) (load $(load)) |"
     done
-  done; done; done
+  done; done; done; done
 fi
 
 # 1. the ceiling and the path without durability, same load, same run

@@ -318,8 +318,9 @@ public sealed partial class FtpClient
                 await channel.DisposeAsync().ConfigureAwait(false);
                 await FinishTransferAsync(command, cancellationToken).ConfigureAwait(false);
             }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            catch (Exception e) when (e is TimeoutException || (e is OperationCanceledException && cancellationToken.IsCancellationRequested))
             {
+                // Cancelled, or the data connection went quiet: the transfer's reply is still owed on the control connection.
                 await AbortAfterCancelAsync(channel).ConfigureAwait(false);
                 throw;
             }
@@ -328,9 +329,10 @@ public sealed partial class FtpClient
     }
 
     /// <summary>
-    /// The caller cancelled a transfer: reset the data connection (never a clean close, which a server takes as the
-    /// end of the file), send ABOR, and read every reply still owed (the transfer's 426 or 226, then ABOR's 225/226),
-    /// so the control connection stays in step. A server that does not answer in time gets the control connection closed.
+    /// The caller cancelled a transfer, or its data connection timed out: reset the data connection (never a clean
+    /// close, which a server takes as the end of the file), send ABOR, and read every reply still owed (the transfer's
+    /// 426 or 226, then ABOR's 225/226), so the control connection stays in step. A server that does not answer in time
+    /// gets the control connection closed.
     /// </summary>
     private async Task AbortAfterCancelAsync(DataChannel channel)
     {
@@ -432,9 +434,10 @@ public sealed partial class FtpClient
                 await channel.DisposeAsync().ConfigureAwait(false);
                 await FinishTransferAsync(command, cancellationToken).ConfigureAwait(false);
             }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            catch (Exception e) when (e is TimeoutException || (e is OperationCanceledException && cancellationToken.IsCancellationRequested))
             {
-                // Cancelled mid-upload: a reset and ABOR, so the server never keeps the part it got as the whole file.
+                // Cancelled mid-upload, or the server stopped taking it: a reset and ABOR, so the server never keeps the
+                // part it got as the whole file, and the transfer's reply owed on the control connection is read.
                 await AbortAfterCancelAsync(channel).ConfigureAwait(false);
                 throw;
             }

@@ -71,6 +71,7 @@ public sealed partial class Connection
             var started = Stopwatch.GetTimestamp();
             if (SpinBudget() is > 0 and var budget && (SpinForAnyPeer || PeerOnAnotherProcessor(wait.Fd)))
             {
+                Spins++;
                 while (true)
                 {
                     if (SocketCalls.poll(ref wait, 1, 0) > 0) return Replied(started);
@@ -98,6 +99,9 @@ public sealed partial class Connection
 
     /// <summary>For tests: spin whichever processor the peer's bytes came through (see <see cref="PeerOnAnotherProcessor"/>).</summary>
     internal bool SpinForAnyPeer { get; set; }
+
+    /// <summary>For tests: how many waits on this connection spun before they slept.</summary>
+    internal int Spins { get; private set; }
 
     // Between two probes of the spin (Thread.SpinWait's unit: pause instructions, about a microsecond in all with
     // the probe). The processor is not yielded: a peer that runs on this processor is not spun for at all.

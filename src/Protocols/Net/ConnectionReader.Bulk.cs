@@ -51,3 +51,19 @@ internal interface IBulkTransport
     /// <summary>Called by the connection's reader only, as a bulk transfer passes its threshold (true) and when it ends (false).</summary>
     void SetBulk(bool on);
 }
+
+/// <summary>
+/// <c>PROTOCOLS_BULK</c>, the A/B switch of the bulk transfers' two parts (docs/net-and-lines.md): unset, empty or
+/// <c>both</c> (the default), <c>none</c>, <c>offloop</c> (only off the loop), <c>receive</c> (only the larger receives);
+/// case and surrounding spaces do not matter. Any other value is the default, as if unset (a typo never turns a part off).
+/// </summary>
+internal static class BulkSwitch
+{
+    public static (bool OffLoop, bool Receives) Parse(string? value) => value?.Trim().ToLowerInvariant() switch
+    {
+        "none" => (false, false),
+        "offloop" => (true, false),
+        "receive" => (false, true),
+        _ => (true, true),
+    };
+}

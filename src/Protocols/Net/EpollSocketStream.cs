@@ -18,9 +18,7 @@ namespace Protocols.Net;
 internal sealed class EpollSocketStream : Stream, IEpollEntry, IBulkTransport
 {
     // A/B switches for the measurements of branch bigdata2 (docs/performance.md); both on unless said.
-    private static readonly string? s_bulk = Environment.GetEnvironmentVariable("PROTOCOLS_BULK");
-    private static readonly bool s_bulkOffLoop = s_bulk is null or "both" or "offloop";
-    private static readonly bool s_bulkReceives = s_bulk is null or "both" or "receive";
+    private static readonly (bool OffLoop, bool Receives) s_bulk = BulkSwitch.Parse(Environment.GetEnvironmentVariable("PROTOCOLS_BULK"));
 
     private readonly EpollLoop _loop;
     private readonly DescriptorHandle _handle;
@@ -73,8 +71,8 @@ internal sealed class EpollSocketStream : Stream, IEpollEntry, IBulkTransport
     /// </summary>
     void IBulkTransport.SetBulk(bool on)
     {
-        _offLoop = on && s_bulkOffLoop;
-        if (ReceiveMemory is { } memory) memory.Bulk = on && s_bulkReceives;
+        _offLoop = on && s_bulk.OffLoop;
+        if (ReceiveMemory is { } memory) memory.Bulk = on && s_bulk.Receives;
     }
 
     /// <summary>The descriptor (for a test that looks at it).</summary>

@@ -17,6 +17,10 @@ internal sealed class ReceiveMemory(int size) : MemoryPool<byte>
 
     private Block? _spare;
     private volatile bool _bulk;
+    private int _outstanding;
+
+    /// <summary>Buffers rented and not yet returned (the pipe's segments): for tests that every path gives them back.</summary>
+    internal int Outstanding => Volatile.Read(ref _outstanding);
 
     /// <summary>True while a bulk transfer runs: the next buffers are <see cref="BulkSize"/>.</summary>
     public bool Bulk { get => _bulk; set => _bulk = value; }
@@ -27,6 +31,7 @@ internal sealed class ReceiveMemory(int size) : MemoryPool<byte>
     {
         var block = Interlocked.Exchange(ref _spare, null) ?? new Block(this);
         block.Array = ArrayPool<byte>.Shared.Rent(Math.Max(minBufferSize, _bulk ? BulkSize : size));
+        Interlocked.Increment(ref _outstanding);
         return block;
     }
 
@@ -46,6 +51,7 @@ internal sealed class ReceiveMemory(int size) : MemoryPool<byte>
             if (array is null) return;
             Array = null;
             ArrayPool<byte>.Shared.Return(array);
+            Interlocked.Decrement(ref pool._outstanding);
             Interlocked.CompareExchange(ref pool._spare, this, null);
         }
     }

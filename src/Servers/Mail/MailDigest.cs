@@ -16,7 +16,20 @@ internal sealed partial record MailDigest(string? From, string? To, string? Cc, 
     /// <summary>Most bytes of decoded body text indexed per message (the rest is stored, not searchable).</summary>
     public const int MaxIndexedText = 64 * 1024;
 
-    public static MailDigest Create(ReadOnlyMemory<byte> raw, string envelopeFrom, IReadOnlyList<string> envelopeTo) =>
+    /// <summary>The digest of a message in memory: a plain single-part one read directly (<see cref="PlainDigest"/>: the
+    /// same digest without MimeKit's objects), any other parsed by MimeKit (<see cref="Parse"/>).</summary>
+    public static MailDigest Create(ReadOnlyMemory<byte> raw, string envelopeFrom, IReadOnlyList<string> envelopeTo)
+    {
+        if (raw.Length <= MailParser.MaxParsedSize && PlainDigest.TryRead(raw.Span, out var from, out var to, out var cc, out var subject, out var date, out var text))
+        {
+            var envelope = envelopeFrom + " " + string.Join(' ', envelopeTo);
+            return new MailDigest(from, to, cc, subject, date, false, 0, string.Join(' ', envelope, from, to, cc), text);
+        }
+        return Parse(raw, envelopeFrom, envelopeTo);
+    }
+
+    /// <summary>The digest through MimeKit's parse, for every message (what <see cref="PlainDigest"/> must equal).</summary>
+    internal static MailDigest Parse(ReadOnlyMemory<byte> raw, string envelopeFrom, IReadOnlyList<string> envelopeTo) =>
         Create(() => MailParser.Load(raw), () => Encoding.UTF8.GetString(raw.Span[..Math.Min(raw.Length, MaxIndexedText)]), envelopeFrom, envelopeTo);
 
     /// <summary>The digest of a message in memory or spooled to a file: a spooled one is parsed from its file (parts point

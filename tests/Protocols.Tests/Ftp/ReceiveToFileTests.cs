@@ -170,4 +170,51 @@ public class ReceiveToFileTests() : DataPathFixture("receive-file-")
         await file.DisposeAsync();
         Bytes.AssertSame([.. first, .. second, .. first], await File.ReadAllBytesAsync(path));
     }
+
+    [Test]
+    public async Task A_peer_that_resets_mid_file_is_a_closed_connection_at_once_not_a_timeout()
+    {
+        var (listener, port) = Listen();
+        using var listening = listener;
+        var accepted = listener.AcceptSocketAsync();
+        await using var connection = await Connection.ConnectForTransferAsync(IPAddress.Loopback, port,
+            new ConnectionOptions { ReadTimeout = TimeSpan.FromSeconds(20) }).WaitAsync(Timeout);
+        var peer = await accepted.WaitAsync(Timeout);
+        await using var file = new FileStream(Path.Combine(Dir, "f.bin"), FileMode.Create, FileAccess.Write, FileShare.None, 1, FileOptions.Asynchronous);
+        long reported = 0;
+        var receiving = connection.ReceiveToFileAsync(file, 1, n => Interlocked.Add(ref reported, n));
+        peer.Send(new byte[200_000]); // below the wake mark
+        var until = DateTime.UtcNow + Timeout;
+        while (Interlocked.Read(ref reported) < 200_000 && DateTime.UtcNow < until) await Task.Delay(10);
+        var clock = Stopwatch.StartNew();
+        peer.LingerState = new LingerOption(true, 0);
+        peer.Close();
+        var error = await Assert.ThrowsAsync<ConnectionClosedException>(async () => await receiving.WaitAsync(Timeout));
+        Assert.That(error!.Message, Is.EqualTo("the connection broke while we were receiving a file"));
+        Assert.That(clock.Elapsed, Is.LessThan(TimeSpan.FromSeconds(10)), "the reset, not the 20 s idle limit");
+        Assert.That(file.Length, Is.EqualTo(200_000), "what arrived before the reset is written");
+    }
+
+    [TestCase(0)]
+    [TestCase(1)]
+    public async Task A_tiny_file_and_the_close_arrive_at_once(int length)
+    {
+        var (listener, port) = Listen();
+        using var listening = listener;
+        var accepted = listener.AcceptSocketAsync();
+        await using var connection = await Connection.ConnectForTransferAsync(IPAddress.Loopback, port,
+            new ConnectionOptions { ReadTimeout = Timeout }).WaitAsync(Timeout);
+        using var peer = await accepted.WaitAsync(Timeout);
+        var path = Path.Combine(Dir, "f.bin");
+        await using var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1, FileOptions.Asynchronous);
+        var receiving = connection.ReceiveToFileAsync(file, 1024 * 1024);
+        var data = RandomNumberGenerator.GetBytes(length);
+        if (length > 0) peer.Send(data);
+        peer.Shutdown(SocketShutdown.Send);
+        var clock = Stopwatch.StartNew();
+        Assert.That(await receiving.WaitAsync(Timeout), Is.EqualTo(length));
+        Assert.That(clock.Elapsed, Is.LessThan(TimeSpan.FromSeconds(5)), "the close wakes the thread");
+        await file.DisposeAsync();
+        Bytes.AssertSame(data, await File.ReadAllBytesAsync(path));
+    }
 }

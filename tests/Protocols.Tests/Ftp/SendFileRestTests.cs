@@ -124,6 +124,86 @@ public class SendFileRestTests() : DataPathFixture("sendfile-rest-")
         Bytes.AssertSame(data, all.ToArray());
     }
 
+    [Test]
+    public async Task A_peer_that_resets_mid_file_is_a_closed_connection_at_once_not_a_timeout()
+    {
+        var path = MakeFile(64 * 1024 * 1024, out _);
+        var (listener, port) = Listen(receiveBuffer: 64 * 1024);
+        using var listening = listener;
+        var accepted = listener.AcceptSocketAsync();
+        await using var connection = await Connection.ConnectAsync("127.0.0.1", port,
+            new ConnectionOptions { WriteTimeout = TimeSpan.FromSeconds(20) }).WaitAsync(Timeout);
+        var peer = await accepted.WaitAsync(Timeout);
+        await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.Asynchronous);
+        long reported = 0;
+        var sending = connection.SendFileRestAsync(file, 64 * 1024, n => Interlocked.Add(ref reported, n));
+        var piece = new byte[64 * 1024];
+        for (var taken = 0; taken < 1024 * 1024;) taken += await peer.ReceiveAsync(piece.AsMemory()).AsTask().WaitAsync(Timeout);
+        var clock = Stopwatch.StartNew();
+        peer.LingerState = new LingerOption(true, 0);
+        peer.Close(); // a reset in the middle of the file
+        var error = await Assert.ThrowsAsync<ConnectionClosedException>(async () => await sending.WaitAsync(Timeout));
+        Assert.That(error!.Message, Is.EqualTo("the peer closed the connection while we were sending a file"));
+        Assert.That(clock.Elapsed, Is.LessThan(TimeSpan.FromSeconds(10)), "the reset, not the 20 s idle limit");
+        Assert.That(Interlocked.Read(ref reported), Is.InRange(1024 * 1024, 64L * 1024 * 1024 - 1));
+    }
+
+    [TestCase(0)]
+    [TestCase(1)]
+    [TestCase(BlockingFileSend.UnsentLowWater - 1)]
+    [TestCase(BlockingFileSend.UnsentLowWater + 1)]
+    public async Task A_small_file_arrives_whole(int length)
+    {
+        var path = MakeFile(length, out var data);
+        var (listener, port) = Listen();
+        using var listening = listener;
+        var accepted = listener.AcceptSocketAsync();
+        await using var connection = await Connection.ConnectAsync("127.0.0.1", port).WaitAsync(Timeout);
+        using var peer = await accepted.WaitAsync(Timeout);
+        var received = Task.Run(async () =>
+        {
+            using var stream = new NetworkStream(peer);
+            using var all = new MemoryStream();
+            await stream.CopyToAsync(all);
+            return all.ToArray();
+        });
+        await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.Asynchronous);
+        var chunks = new List<int>();
+        Assert.That(await connection.SendFileRestAsync(file, 1024 * 1024, chunks.Add).WaitAsync(Timeout), Is.EqualTo(length));
+        await connection.CloseAsync().AsTask().WaitAsync(Timeout);
+        Assert.That(chunks.Sum(), Is.EqualTo(length));
+        Bytes.AssertSame(data, await received.WaitAsync(Timeout));
+    }
+
+    [Test]
+    public async Task A_socket_that_refuses_the_low_water_mark_still_sends_the_whole_file()
+    {
+        // TCP_NOTSENT_LOWAT on a Unix stream socket fails (EOPNOTSUPP): the mark is best effort, the send goes on.
+        var path = MakeFile(3 * 1024 * 1024 + 7, out var data);
+        var name = Path.Combine(Dir, "s.sock");
+        using var listening = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        listening.Bind(new UnixDomainSocketEndPoint(name));
+        listening.Listen(1);
+        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        await socket.ConnectAsync(new UnixDomainSocketEndPoint(name)).WaitAsync(Timeout);
+        using var peer = await listening.AcceptAsync().WaitAsync(Timeout);
+        await using var connection = Connection.Create(socket, new ConnectionOptions { WriteTimeout = TimeSpan.FromSeconds(5) });
+        Assert.That(connection.CanSendFile, Is.True, "the blocking send path, with its setsockopt");
+        var received = Task.Run(async () =>
+        {
+            using var stream = new NetworkStream(peer);
+            using var all = new MemoryStream();
+            await stream.CopyToAsync(all);
+            return all.ToArray();
+        });
+        await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.Asynchronous);
+        Assert.That(await connection.SendFileRestAsync(file, 1024 * 1024).WaitAsync(Timeout), Is.EqualTo(data.Length));
+        socket.Shutdown(SocketShutdown.Send);
+        Bytes.AssertSame(data, await received.WaitAsync(Timeout));
+        var mark = new byte[4];
+        Assert.That(() => socket.GetRawSocketOption(6, 25, mark), Throws.InstanceOf<SocketException>(), "the option is not there on this socket");
+    }
+
     /// <summary>Bytes the socket holds that TCP has not sent yet (SIOCOUTQNSD).</summary>
     private static int Unsent(Socket socket)
     {

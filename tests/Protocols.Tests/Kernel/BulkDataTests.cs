@@ -91,6 +91,47 @@ public class BulkDataTests
     }
 
     [Test]
+    public async Task Bdat_chunks_below_at_and_past_the_threshold_make_one_message_byte_exact_and_the_next_one_too()
+    {
+        // Each BDAT chunk is one counted copy: a chunk past the threshold goes bulk and comes back at its end, the
+        // chunks below it never switch; their bytes (dots and all, no stuffing in BDAT) make one message.
+        var (host, handler, store) = await StartAsync();
+        await using var _ = host;
+        var message = Message(900 * 1024, 3);
+        int[] chunks = [100 * 1024, 128 * 1024, 128 * 1024 + 1, 400 * 1024];
+        var small = Message(300, 4);
+        await using (var wire = new Wire(await Wire.ConnectAsync(host.GetEndPoint("smtp"), Timeout), Timeout))
+        {
+            await wire.ExpectAsync(220);
+            await wire.CommandAsync("EHLO test.example", 250);
+            await wire.CommandAsync("MAIL FROM:<a@example.org>", 250);
+            await wire.CommandAsync("RCPT TO:<b@example.org>", 250);
+            var at = 0;
+            foreach (var size in chunks)
+            {
+                await wire.SendRawAsync($"BDAT {size}\r\n");
+                await wire.SendRawAsync(message.AsMemory(at, size));
+                await wire.ExpectAsync(250);
+                at += size;
+            }
+            await wire.SendRawAsync($"BDAT {message.Length - at} LAST\r\n");
+            await wire.SendRawAsync(message.AsMemory(at));
+            await wire.ExpectAsync(250);
+            await wire.CommandAsync("MAIL FROM:<a@example.org>", 250);
+            await wire.CommandAsync("RCPT TO:<b@example.org>", 250);
+            await wire.CommandAsync("DATA", 354);
+            await wire.SendRawAsync(DotStuffingWriter.Stuff(small));
+            await wire.ExpectAsync(250);
+            await wire.CommandAsync("QUIT", 221);
+        }
+        var messages = store.Messages;
+        Assert.That(messages, Has.Count.EqualTo(2));
+        Assert.That(messages[0].Raw.ToArray(), Is.EqualTo(message), "the chunks, in order, as one message");
+        Assert.That(messages[1].Raw.ToArray(), Is.EqualTo(small), "the next one, on the same connection");
+        await WaitUntilAsync(() => handler.ActiveSessions == 0, "the session ended");
+    }
+
+    [Test]
     public async Task Messages_at_and_past_the_threshold_from_many_clients_at_once_arrive_whole()
     {
         var (host, _, store) = await StartAsync(o => { o.Limits.MaxConnections = 16; o.Limits.MaxConnectionsPerIp = 16; });
@@ -136,6 +177,45 @@ public class BulkDataTests
             await wire.CommandAsync("QUIT", 221);
         }
         Assert.That(store.Messages.Single().Raw.ToArray(), Is.EqualTo(big), "read as bulk through TLS over the raw socket");
+        await WaitUntilAsync(() => handler.ActiveSessions == 0, "the session ended");
+    }
+
+    [Test]
+    public async Task A_bulk_message_then_starttls_then_another_arrive_byte_exact()
+    {
+        // The plaintext pipe and its receive buffers are retired at the upgrade; the bulk switch goes on through TLS.
+        using var certificate = SelfSignedCertificate.Create();
+        var (host, handler, store) = await StartAsync(o => o.Certificate = certificate);
+        await using var _ = host;
+        var before = Message(600 * 1024, 6);
+        var after = Message(600 * 1024, 7);
+        await using (var wire = new Wire(await Wire.ConnectAsync(host.GetEndPoint("smtp"), Timeout), Timeout))
+        {
+            await wire.ExpectAsync(220);
+            await wire.CommandAsync("EHLO test.example", 250);
+            await wire.CommandAsync("MAIL FROM:<a@example.org>", 250);
+            await wire.CommandAsync("RCPT TO:<b@example.org>", 250);
+            await wire.CommandAsync("DATA", 354);
+            await wire.SendRawAsync(DotStuffingWriter.Stuff(before));
+            await wire.ExpectAsync(250);
+            await wire.CommandAsync("STARTTLS", 220);
+            await wire.Connection.UpgradeToTlsAsync(new System.Net.Security.SslClientAuthenticationOptions
+            {
+                TargetHost = "localhost",
+                RemoteCertificateValidationCallback = (_, _, _, _) => true,
+            }).WaitAsync(Timeout);
+            await wire.CommandAsync("EHLO test.example", 250);
+            await wire.CommandAsync("MAIL FROM:<a@example.org>", 250);
+            await wire.CommandAsync("RCPT TO:<b@example.org>", 250);
+            await wire.CommandAsync("DATA", 354);
+            await wire.SendRawAsync(DotStuffingWriter.Stuff(after));
+            await wire.ExpectAsync(250);
+            await wire.CommandAsync("QUIT", 221);
+        }
+        var messages = store.Messages;
+        Assert.That(messages, Has.Count.EqualTo(2));
+        Assert.That(messages[0].Raw.ToArray(), Is.EqualTo(before), "plaintext, bulk");
+        Assert.That(messages[1].Raw.ToArray(), Is.EqualTo(after), "after the upgrade, bulk through TLS");
         await WaitUntilAsync(() => handler.ActiveSessions == 0, "the session ended");
     }
 

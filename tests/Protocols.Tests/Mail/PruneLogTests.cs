@@ -30,6 +30,25 @@ public sealed class PruneLogTests
         Assert.That(lines.All[^1], Is.EqualTo("store: pruned 1 oldest messages (10 bytes) by --keep"), "what is held is logged when the store closes");
     }
 
+    [Test]
+    public void A_pruning_after_the_close_is_logged_at_once_not_lost()
+    {
+        // An age pruning that was running when the store closed reports after the log's Dispose.
+        var lines = new Lines();
+        var log = new PruneLog(lines);
+        log.Add("--keep", 1, 10); // at once
+        log.Add("--keep", 2, 20); // held: the log's timer exists
+        log.Dispose();
+        Assert.That(lines.All, Has.Length.EqualTo(2), "what was held, at the close");
+        log.Add("--max-age", 3, 30);
+        Assert.That(lines.All, Is.EqualTo(new[]
+        {
+            "store: pruned 1 oldest messages (10 bytes) by --keep",
+            "store: pruned 2 oldest messages (20 bytes) by --keep",
+            "store: pruned 3 oldest messages (30 bytes) by --max-age",
+        }));
+    }
+
     private sealed class Lines : ILogger
     {
         private readonly List<string> _lines = [];

@@ -207,8 +207,72 @@ public sealed class SqliteFileTests
         Assert.That(SqliteSchema.Scalar(connection, "PRAGMA user_version"), Is.EqualTo(SqliteSchema.Versions.Length));
         Assert.That(SqliteSchema.Scalar(connection, "SELECT count(*) FROM sqlite_schema WHERE name = 'messages_v6' OR sql LIKE '%AUTOINCREMENT%'"),
             Is.EqualTo(0), "no AUTOINCREMENT left (its sqlite_sequence row was a page written by every commit)");
-        Assert.That(SqliteSchema.Scalar(connection, "SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'messages'"), Is.EqualTo(4),
-            "id, received_at, body_file, the substring columns");
+        Assert.That(SqliteSchema.Scalar(connection, "SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'messages'"), Is.EqualTo(3),
+            "id, body_file, the substring columns (received_at's went with version 7)");
+    }
+
+    [Test]
+    public async Task A_version_6_store_is_migrated_and_a_delete_or_a_prune_takes_what_hangs_on_its_messages()
+    {
+        var raw = Encoding.ASCII.GetBytes("Subject: version six\r\n\r\nold quokka\r\n");
+        // As version 6 left it: four messages, indexed, each with its body and view, the totals in the INBOX row.
+        await WriteOldStoreAsync(6, raw, """
+            INSERT INTO messages(uid, id, received_at, envelope_from, envelope_to, subject, size, has_html, attachments)
+                VALUES(1, 'old-1', 1790000000000, 'old@example.org', 'bob@example.org', 'version six', $n, 0, 0),
+                      (2, 'old-2', 1790000001000, 'old@example.org', 'carol@example.org', 'version six', $n, 0, 0),
+                      (3, 'old-3', 1790000002000, 'old@example.org', 'bob@example.org', 'version six', $n, 0, 0),
+                      (4, 'old-4', 1790000003000, 'old@example.org', 'bob@example.org', 'version six', $n, 0, 0);
+            INSERT INTO bodies(uid, raw) VALUES(1, $raw), (2, $raw), (3, $raw), (4, $raw);
+            INSERT INTO recipients VALUES('bob@example.org', 1), ('carol@example.org', 2), ('bob@example.org', 3), ('bob@example.org', 4);
+            INSERT INTO search(rowid, subject, addresses, body) VALUES(1, 'version six', 'old@example.org bob@example.org', 'old quokka'),
+                (2, 'version six', 'old@example.org carol@example.org', 'old quokka'), (3, 'version six', 'old@example.org bob@example.org', 'old quokka'),
+                (4, 'version six', 'old@example.org bob@example.org', 'old quokka');
+            UPDATE meta SET value = 4 WHERE key = 'indexed_up_to';
+            UPDATE meta SET value = 7 WHERE key = 'pruned_messages';
+            UPDATE meta SET value = 700 WHERE key = 'pruned_bytes';
+            UPDATE mailboxes SET uidnext = 5, messages = 4, bytes = 4 * $n WHERE name = 'INBOX';
+            INSERT INTO mailboxes(name, uidnext) VALUES('bob@example.org', 5), ('carol@example.org', 3);
+            """);
+        async Task<long> CountAsync(string sql)
+        {
+            await using var connection = new SqliteConnection("Data Source=" + Db + ";Pooling=false");
+            await connection.OpenAsync();
+            return SqliteSchema.Scalar(connection, sql);
+        }
+        await using (var store = await SqliteMailStore.OpenAsync(_dir))
+        {
+            Assert.That((await store.ListAsync(new MailQuery("quokka"))).Matched, Is.EqualTo(4));
+            Assert.That(await store.DeleteAsync(["old-2"]), Is.EqualTo(1));
+            Assert.That(await store.GetStatsAsync(), Is.EqualTo(new MailStoreStats(3, 3L * raw.Length, 7, 700)), "a delete moves the totals; the pruned counts came along");
+            Assert.That((await store.ListAsync(new MailQuery("quokka"))).Matched, Is.EqualTo(3), "and takes its index row");
+            Assert.That(await CountAsync("SELECT count(*) FROM bodies WHERE uid = 2") + await CountAsync("SELECT count(*) FROM recipients WHERE uid = 2"),
+                Is.Zero, "its bytes and its view");
+            Assert.That((await store.ListByUidAsync("carol@example.org", 0, 10)), Is.Empty);
+        }
+        // --keep 2: the commit of one more prunes the two oldest (1 and 3) by range, with their bytes, views and index rows.
+        await using (var kept = await SqliteMailStore.OpenAsync(_dir, new SqliteMailStoreOptions { Retention = new MailRetention(Keep: 2) }))
+        {
+            var added = await kept.AppendAsync(new MailToAppend(raw, "new@example.org", ["bob@example.org"]));
+            Assert.That(added.Uid, Is.EqualTo(5));
+            Assert.That(await kept.GetStatsAsync(), Is.EqualTo(new MailStoreStats(2, 2L * raw.Length, 9, 700 + 2L * raw.Length)));
+            Assert.That((await kept.ListByUidAsync("bob@example.org", 0, 10)).Select(m => m.Uid), Is.EqualTo(new long[] { 4, 5 }));
+            Assert.That((await kept.ListAsync(new MailQuery("quokka"))).Messages.Select(m => m.Uid), Is.EqualTo(new long[] { 5, 4 }));
+        }
+        Assert.That(await CountAsync("SELECT count(*) FROM bodies"), Is.EqualTo(2));
+        Assert.That(await CountAsync("SELECT count(*) FROM recipients"), Is.EqualTo(2));
+        // --max-age: the oldest UIDs while they are older than the bound (4 is from 2026, 5 from now).
+        await using (var aged = await SqliteMailStore.OpenAsync(_dir, new SqliteMailStoreOptions { Retention = new MailRetention(MaxAge: TimeSpan.FromDays(1)) }))
+        {
+            await aged.AppendAsync(new MailToAppend(raw, "new@example.org", ["bob@example.org"]));
+            Assert.That((await aged.ListByUidAsync("INBOX", 0, 10)).Select(m => m.Uid), Is.EqualTo(new long[] { 5, 6 }));
+            Assert.That((await aged.ListAsync(new MailQuery("quokka"))).Matched, Is.EqualTo(2));
+            Assert.That((await aged.GetStatsAsync()).Messages, Is.EqualTo(2));
+        }
+        Assert.That(await CountAsync("SELECT count(*) FROM sqlite_schema WHERE type = 'trigger'"), Is.Zero, "no per-row delete trigger");
+        Assert.That(await CountAsync("SELECT count(*) FROM sqlite_schema WHERE name IN ('messages_received', 'recipients_uid')"), Is.Zero);
+        Assert.That(await CountAsync("SELECT count(*) FROM meta WHERE key LIKE 'pruned%'"), Is.Zero, "the pruned counts live in the INBOX row");
+        Assert.That(await CountAsync("SELECT count(*) FROM bodies") + await CountAsync("SELECT count(*) FROM recipients"), Is.EqualTo(4));
+        Assert.That(await CountAsync("SELECT messages FROM totals"), Is.EqualTo(2));
     }
 
     [Test]

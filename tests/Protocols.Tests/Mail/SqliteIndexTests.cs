@@ -134,6 +134,20 @@ public sealed class SqliteIndexTests
     }
 
     [Test]
+    public async Task With_keep_below_the_index_batch_the_pruned_never_get_rows_and_the_kept_are_found()
+    {
+        await using var store = await SqliteMailStore.OpenAsync(_dir, Held(new MailRetention(Keep: 10)));
+        var count = SqliteMailStore.IndexBatch * 2;
+        for (var i = 0; i < count; i++) await store.AppendAsync(Mail("m" + i, "word" + i + "q common"));
+        Assert.That(store.IndexCommits, Is.Zero, "the pending rows are those of the 10 kept: the batch is never full");
+        Assert.That(store.PendingIndex, Is.EqualTo(10));
+        Assert.That((await store.ListAsync(new MailQuery("common"))).Matched, Is.EqualTo(10));
+        Assert.That(await FindAsync(store, $"word{count - 1}q"), Is.EqualTo(new[] { $"m{count - 1}" }));
+        Assert.That(await FindAsync(store, $"word{count - 11}q"), Is.Empty, "pruned");
+        Assert.That((store.IndexCommits, store.PendingIndex), Is.EqualTo((1L, 0)));
+    }
+
+    [Test]
     public async Task Under_load_the_rows_of_many_commits_go_in_one_index_transaction()
     {
         await using var store = await SqliteMailStore.OpenAsync(_dir, Held());

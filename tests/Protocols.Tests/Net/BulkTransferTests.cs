@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Protocols.Lines;
 using Protocols.Net;
 
 namespace Protocols.Tests.Net;
@@ -134,5 +135,104 @@ public class BulkTransferTests
         await client.SendAsync("x"u8.ToArray());
         var buffer = new byte[16];
         Assert.That(await server.ReadAsync(buffer).AsTask().WaitAsync(Timeout), Is.EqualTo(1), "the stream stays usable");
+    }
+
+    [TestCase(null, true, true)]
+    [TestCase("", true, true)]
+    [TestCase("both", true, true)]
+    [TestCase("none", false, false)]
+    [TestCase("offloop", true, false)]
+    [TestCase("receive", false, true)]
+    [TestCase(" Receive ", false, true)]
+    [TestCase("NONE", false, false)]
+    [TestCase("recieve", true, true)]
+    [TestCase("off", true, true)]
+    [TestCase("0", true, true)]
+    public void PROTOCOLS_BULK_takes_its_four_values_and_anything_else_is_the_default(string? value, bool offLoop, bool receives) =>
+        Assert.That(BulkSwitch.Parse(value), Is.EqualTo((offLoop, receives)));
+
+    /// <summary>How a bulk DATA read ends in <see cref="ReturnsEveryReceiveBuffer"/>.</summary>
+    public enum Ending { Done, PeerReset, PeerClosed, Timeout, Cancelled, Aborted }
+
+    [TestCase(Ending.Done)]
+    [TestCase(Ending.PeerReset)]
+    [TestCase(Ending.PeerClosed)]
+    [TestCase(Ending.Timeout)]
+    [TestCase(Ending.Cancelled)]
+    [TestCase(Ending.Aborted)]
+    public async Task ReturnsEveryReceiveBuffer(Ending ending)
+    {
+        // A dot-stuffed read past the threshold, ended each way: the switch comes back, the pipe holds at most a few
+        // receive buffers at any time during it, and once the connection is released every buffer is back in the pool.
+        var (listening, listener, client, server, local, remote) = await OpenAsync();
+        using var _ = listening;
+        using var __ = listener;
+        using var ___ = client;
+        var connection = Connection.Create(server, local, remote, new ConnectionOptions { BulkReadThreshold = 64 * 1024, ReadTimeout = TimeSpan.FromMilliseconds(ending == Ending.Timeout ? 500 : 20_000) });
+        var memory = server.ReceiveMemory!;
+        var sink = new Watching(memory);
+        using var cancel = new CancellationTokenSource();
+        var reading = DotStuffedReader.ReadAsync(connection.Reader, sink, new DotReaderOptions(), cancel.Token).AsTask();
+        await client.SendAsync(new byte[1024 * 1024]);
+        await WaitUntilAsync(() => connection.Reader.IsBulk && sink.Written > 512 * 1024, "the read is bulk");
+        switch (ending)
+        {
+            case Ending.Done: await client.SendAsync("\r\n.\r\nQUIT\r\n"u8.ToArray()); break;
+            case Ending.PeerReset: client.LingerState = new LingerOption(true, 0); client.Close(); break;
+            case Ending.PeerClosed: client.Shutdown(SocketShutdown.Send); break;
+            case Ending.Cancelled: cancel.Cancel(); break;
+            case Ending.Aborted: connection.Abort(); break;
+        }
+        if (ending == Ending.Done) Assert.That((await reading.WaitAsync(Timeout)).Size, Is.EqualTo(1024 * 1024 + 2));
+        else Assert.That(async () => await reading.WaitAsync(Timeout), Throws.Exception, "the read fails");
+        Assert.That((connection.Reader.IsBulk, server.IsOffLoop, memory.Bulk), Is.EqualTo((false, false, false)), "the switch is back");
+        Assert.That(sink.MostOutstanding, Is.InRange(1, 4), "receive buffers held at once during the read");
+        await connection.DisposeAsync();
+        Assert.That(memory.Outstanding, Is.Zero, "every receive buffer back in the pool");
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition, string what)
+    {
+        var deadline = DateTime.UtcNow + Timeout;
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline) Assert.Fail($"timed out waiting until {what}");
+            await Task.Delay(10);
+        }
+    }
+
+    // A destination that notes how many receive buffers the connection's pipe holds as each piece arrives.
+    private sealed class Watching(ReceiveMemory memory) : Stream
+    {
+        private long _written;
+        private int _most;
+
+        public long Written => Interlocked.Read(ref _written);
+        public int MostOutstanding => Volatile.Read(ref _most);
+
+        public override void Write(byte[] buffer, int offset, int count) => Note(count);
+
+        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            Note(buffer.Length);
+            return ValueTask.CompletedTask;
+        }
+
+        private void Note(int count)
+        {
+            Interlocked.Add(ref _written, count);
+            var now = memory.Outstanding;
+            if (now > _most) Volatile.Write(ref _most, now);
+        }
+
+        public override bool CanRead => false;
+        public override bool CanSeek => false;
+        public override bool CanWrite => true;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
     }
 }

@@ -294,6 +294,94 @@ public class QuickRepliesTests
         Assert.That(ended, Is.GreaterThanOrEqualTo(0), "in 20 rounds, no cancel ended a wait before its timeout");
     }
 
+    [Test]
+    public async Task A_tls_connection_never_spins_or_waits_on_the_callers_thread()
+    {
+        using var certificate = SelfSignedCertificate.Create(null, "localhost");
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        using var _ = listener.Server;
+        var accepting = Task.Run(async () =>
+        {
+            var server = Connection.Create(await listener.AcceptSocketAsync());
+            await server.UpgradeToTlsAsync(new System.Net.Security.SslServerAuthenticationOptions { ServerCertificate = certificate });
+            return server;
+        });
+        var options = Spinning(ConnectionOptions.MaxReplySpin);
+        options.Tls = new TlsClientOptions { AcceptAnyCertificate = true, TargetHost = "localhost" };
+        await using var client = await Connection.ConnectAsync("127.0.0.1", ((IPEndPoint)listener.LocalEndpoint).Port, options).Seconds();
+        await using var server = await accepting.Seconds();
+        client.SpinForAnyPeer = true;
+        Assert.That(client.CompletesInline, Is.False, "TLS: the socket's waits stay .NET's");
+        for (var i = 0; i < 5; i++)
+        {
+            await server.Writer.WriteAsync(System.Text.Encoding.ASCII.GetBytes($"tls {i}\r\n"));
+            Assert.That(Wait(client, 1000), Is.False, "no wait on the caller's thread over TLS");
+            Assert.That(await client.Reader.ReadLineStringAsync().Seconds(), Is.EqualTo($"tls {i}"));
+        }
+        Assert.That(client.Spins, Is.Zero);
+    }
+
+    [Test]
+    public async Task The_spin_is_only_for_a_peer_whose_replies_come_through_another_processor()
+    {
+        if (Environment.ProcessorCount < 2) Assert.Fail("needs two processors");
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        using var _ = listener.Server;
+        var accepting = listener.AcceptSocketAsync();
+        await using var client = await Connection.ConnectAsync("127.0.0.1", ((IPEndPoint)listener.LocalEndpoint).Port, Spinning(ConnectionOptions.MaxReplySpin)).Seconds();
+        using var serverSocket = await accepting.Seconds();
+        var clientFd = client.SocketDescriptor!.Value;
+
+        // The peer sends from processor `from` (on loopback its bytes are processed there: SO_INCOMING_CPU), the
+        // caller waits on processor 0; each on a thread pinned to its processor.
+        (bool Another, int Spins, bool Found) Round(int from, string text)
+        {
+            var sent = new ManualResetEventSlim();
+            var sender = new Thread(() =>
+            {
+                Pin(from);
+                serverSocket.Send(System.Text.Encoding.ASCII.GetBytes(text + "\r\n"));
+                sent.Set();
+            });
+            (bool, int, bool) seen = default;
+            var caller = new Thread(() =>
+            {
+                Pin(0);
+                sent.Wait(TimeSpan.FromSeconds(10));
+                var spinsBefore = client.Spins;
+                var another = Connection.PeerOnAnotherProcessor(clientFd);
+                var found = client.WaitReadable(1000);
+                seen = (another, client.Spins - spinsBefore, found);
+            });
+            caller.Start();
+            sender.Start();
+            Assert.That(sender.Join(TimeSpan.FromSeconds(10)) && caller.Join(TimeSpan.FromSeconds(10)), Is.True);
+            return seen;
+        }
+
+        var same = Round(0, "same");
+        Assert.That(same, Is.EqualTo((false, 0, true)), "a peer on the caller's processor: no spin, the bytes found by the wait");
+        Assert.That(await client.Reader.ReadLineStringAsync().Seconds(), Is.EqualTo("same"));
+        var other = Round(1, "other");
+        Assert.That(other, Is.EqualTo((true, 1, true)), "a peer on another processor: a spin, which finds the bytes");
+        Assert.That(await client.Reader.ReadLineStringAsync().Seconds(), Is.EqualTo("other"));
+    }
+
+    private static void Pin(int processor)
+    {
+        var mask = 1UL << processor;
+        Assert.That(SchedSetAffinity(0, sizeof(ulong), ref mask), Is.Zero, $"pinned to processor {processor}");
+        Assert.That(SchedGetCpu(), Is.EqualTo(processor));
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "sched_setaffinity", SetLastError = true)]
+    private static extern int SchedSetAffinity(int pid, nint size, ref ulong mask);
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "sched_getcpu")]
+    private static extern int SchedGetCpu();
+
     /// <summary>Whether the descriptor is registered with an epoll instance of this process (the lines of /proc/self/fdinfo of each epoll descriptor).</summary>
     private static bool InEventLoop(int descriptor)
     {

@@ -16,6 +16,7 @@ internal sealed partial class PruneLog(ILogger logger) : IDisposable
     private readonly Dictionary<string, (int Messages, long Bytes)> _held = new(StringComparer.Ordinal);
     private Timer? _timer;
     private long _quietUntil; // Environment.TickCount64: before it, prunings are held for the next line
+    private bool _closed; // after Dispose (an age pruning that ran as the store closed): logged at once
 
     /// <summary>Logs (or holds for the next line) <paramref name="messages"/> pruned by <paramref name="rule"/>.</summary>
     public void Add(string rule, int messages, long bytes)
@@ -23,7 +24,7 @@ internal sealed partial class PruneLog(ILogger logger) : IDisposable
         lock (_gate)
         {
             var now = Environment.TickCount64;
-            if (now >= _quietUntil && _held.Count == 0)
+            if (_closed || (now >= _quietUntil && _held.Count == 0))
             {
                 _quietUntil = now + (long)Interval.TotalMilliseconds;
                 LogPruned(logger, messages, bytes, rule);
@@ -49,6 +50,7 @@ internal sealed partial class PruneLog(ILogger logger) : IDisposable
 
     public void Dispose()
     {
+        lock (_gate) _closed = true;
         _timer?.Dispose();
         Flush();
     }

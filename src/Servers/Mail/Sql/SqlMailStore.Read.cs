@@ -240,11 +240,16 @@ public abstract partial class SqlMailStore
         }
     }
 
+    /// <summary>The count and bytes pruned so far (each one value).</summary>
+    private protected virtual string PrunedMessagesSql => "SELECT value FROM meta WHERE key = 'pruned_messages'";
+
+    private protected virtual string PrunedBytesSql => "SELECT value FROM meta WHERE key = 'pruned_bytes'";
+
     public async ValueTask<MailStoreStats> GetStatsAsync(CancellationToken cancellationToken = default) => await ReadAsync(async connection =>
     {
         var (messages, bytes) = await TotalsAsync(connection, null, cancellationToken).ConfigureAwait(false);
-        var prunedMessages = await ScalarAsync(connection, "SELECT value FROM meta WHERE key = 'pruned_messages'", null, cancellationToken).ConfigureAwait(false);
-        var prunedBytes = await ScalarAsync(connection, "SELECT value FROM meta WHERE key = 'pruned_bytes'", null, cancellationToken).ConfigureAwait(false);
+        var prunedMessages = await ScalarAsync(connection, PrunedMessagesSql, null, cancellationToken).ConfigureAwait(false);
+        var prunedBytes = await ScalarAsync(connection, PrunedBytesSql, null, cancellationToken).ConfigureAwait(false);
         return new MailStoreStats(messages, bytes, prunedMessages, prunedBytes);
     }, cancellationToken).ConfigureAwait(false);
 

@@ -4,20 +4,30 @@ namespace Protocols.Servers.Mail.Sql;
 
 public abstract partial class SqlMailStore
 {
-    private protected sealed record Gone(long Uid, string Id, long Size, string? File, string Rule);
+    private protected sealed record Gone(long Uid, string Id, long Size, string? File, string Rule, long ReceivedAt = 0, string EnvelopeTo = "");
 
-    /// <summary>Retention, inside the commit that added messages: the oldest go first until every limit holds. Every
-    /// statement is one of the writer's, compiled once (with --keep every commit prunes).</summary>
+    /// <summary>Retention, inside the commit that added messages: the oldest (by UID, the order of arrival) go first until
+    /// every limit holds, so what goes is always every row up to one UID. Every statement is one of the writer's,
+    /// compiled once (with --keep every commit prunes).</summary>
     private async Task<List<Gone>> PruneAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken)
     {
         List<Gone> pruned = [];
         if (Retention.IsNone) return pruned;
+        long after = 0;
         if (Retention.MaxAge is { } maxAge)
         {
+            // From the oldest UID while they are older than the bound: no index on the time, one short look-up a commit.
             var cut = DateTimeOffset.UtcNow.Subtract(maxAge).ToUnixTimeMilliseconds();
-            pruned.AddRange(await OldestAsync(connection, transaction, OlderSql, cut, "--max-age", 100_000, cancellationToken).ConfigureAwait(false));
+            while (pruned.Count < 100_000)
+            {
+                var chunk = await OldestAsync(connection, transaction, after, "--max-age", 500, cancellationToken).ConfigureAwait(false);
+                var old = chunk.TakeWhile(p => p.ReceivedAt < cut).ToList();
+                pruned.AddRange(old);
+                if (old.Count == 0) break;
+                after = old[^1].Uid;
+                if (old.Count < chunk.Count || chunk.Count < 500) break;
+            }
         }
-        var age = pruned.Count;
         if (Retention.Keep is not null || Retention.MaxBytes is not null)
         {
             var (count, bytes) = await WriterTotalsAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
@@ -25,12 +35,11 @@ public abstract partial class SqlMailStore
             bytes -= pruned.Sum(p => p.Size);
             var keep = Retention.Keep ?? long.MaxValue;
             var maxBytes = Retention.MaxBytes ?? long.MaxValue;
-            var after = pruned.Count == 0 ? 0 : pruned.Max(p => p.Uid);
             while (count > keep || bytes > maxBytes)
             {
                 // A --keep prune alone asks for as many as the count says must go: one short look-up per commit.
                 var want = Retention.MaxBytes is null ? (int)Math.Clamp(count - keep, 1, 500) : 500;
-                var chunk = await OldestAsync(connection, transaction, AfterSql, after, "", want, cancellationToken).ConfigureAwait(false);
+                var chunk = await OldestAsync(connection, transaction, after, "", want, cancellationToken).ConfigureAwait(false);
                 if (chunk.Count == 0) break;
                 foreach (var p in chunk)
                 {
@@ -43,35 +52,33 @@ public abstract partial class SqlMailStore
             }
         }
         if (pruned.Count == 0) return pruned;
-        if (age == 0 && pruned.Count > 1)
-        {
-            // Only the oldest, by UID, from the first: every row up to the last of them goes, in one statement.
-            var range = WriterCommand(connection, transaction, "DELETE FROM messages WHERE uid <= @uid");
-            Set(range, "@uid", pruned[^1].Uid);
-            await range.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
-        else
-        {
-            var delete = WriterCommand(connection, transaction, "DELETE FROM messages WHERE uid = @uid");
-            foreach (var p in pruned)
-            {
-                Set(delete, "@uid", p.Uid);
-                await delete.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            }
-        }
+        await DeletePrunedAsync(connection, transaction, pruned, cancellationToken).ConfigureAwait(false);
+        return pruned;
+    }
+
+    /// <summary>Deletes <paramref name="pruned"/>, the oldest messages (every row up to the last one's UID), with what hangs
+    /// on them, and counts them in the pruned totals.</summary>
+    private protected virtual async Task DeletePrunedAsync(DbConnection connection, DbTransaction transaction, IReadOnlyList<Gone> pruned,
+        CancellationToken cancellationToken)
+    {
+        var range = WriterCommand(connection, transaction, "DELETE FROM messages WHERE uid <= @uid");
+        Set(range, "@uid", pruned[^1].Uid);
+        await range.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         var counters = WriterCommand(connection, transaction,
             "UPDATE meta SET value = value + CASE key WHEN 'pruned_messages' THEN @messages ELSE @bytes END WHERE key IN ('pruned_messages', 'pruned_bytes')");
         Set(counters, "@messages", (long)pruned.Count);
         Set(counters, "@bytes", pruned.Sum(p => p.Size));
         await counters.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        return pruned;
     }
 
-    private const string OlderSql = "SELECT uid, id, size, body_file FROM messages WHERE received_at < @bound ORDER BY uid LIMIT @limit";
+    /// <summary>After a user's delete of the rows of <paramref name="gone"/> in this transaction: what hangs on them goes
+    /// too (the bodies, recipient views, index rows and totals), unless the engine's delete trigger did it.</summary>
+    private protected virtual Task DeletedAsync(DbConnection connection, DbTransaction transaction, IReadOnlyList<Gone> gone,
+        CancellationToken cancellationToken) => Task.CompletedTask;
 
-    private const string AfterSql = "SELECT uid, id, size, body_file FROM messages WHERE uid > @bound ORDER BY uid LIMIT @limit";
+    private const string AfterSql = "SELECT uid, id, size, body_file, received_at FROM messages WHERE uid > @bound ORDER BY uid LIMIT @limit";
 
-    private async Task<(long Messages, long Bytes)> WriterTotalsAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken)
+    private protected virtual async Task<(long Messages, long Bytes)> WriterTotalsAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken)
     {
         var command = WriterCommand(connection, transaction, "SELECT messages, bytes FROM totals");
         var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
@@ -82,10 +89,11 @@ public abstract partial class SqlMailStore
         }
     }
 
-    private async Task<List<Gone>> OldestAsync(DbConnection connection, DbTransaction transaction, string sql, long bound, string rule, int limit,
+    /// <summary>Up to <paramref name="limit"/> messages after UID <paramref name="bound"/>, oldest first.</summary>
+    private protected virtual async Task<List<Gone>> OldestAsync(DbConnection connection, DbTransaction transaction, long bound, string rule, int limit,
         CancellationToken cancellationToken)
     {
-        var command = WriterCommand(connection, transaction, sql);
+        var command = WriterCommand(connection, transaction, AfterSql);
         Set(command, "@bound", bound);
         Set(command, "@limit", limit);
         var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
@@ -93,7 +101,8 @@ public abstract partial class SqlMailStore
         {
             List<Gone> rows = [];
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-                rows.Add(new Gone(reader.GetInt64(0), reader.GetString(1), reader.GetInt64(2), reader.IsDBNull(3) ? null : reader.GetString(3), rule));
+                rows.Add(new Gone(reader.GetInt64(0), reader.GetString(1), reader.GetInt64(2), reader.IsDBNull(3) ? null : reader.GetString(3), rule,
+                    reader.GetInt64(4)));
             return rows;
         }
     }
@@ -102,12 +111,18 @@ public abstract partial class SqlMailStore
     private void AfterPrune(List<Gone> pruned)
     {
         if (pruned.Count == 0) return;
+        PrunedUpTo(pruned[^1].Uid);
         foreach (var p in pruned)
         {
             if (p.File is not null) DeleteFile(p.File);
         }
         foreach (var group in pruned.GroupBy(p => p.Rule)) _pruneLog.Add(group.Key, group.Count(), group.Sum(p => p.Size));
         foreach (var p in pruned) Raise(new MailChange(MailChangeKind.Pruned, p.Id, p.Uid));
+    }
+
+    /// <summary>After a commit that pruned every message up to <paramref name="uid"/> (retention takes the oldest).</summary>
+    private protected virtual void PrunedUpTo(long uid)
+    {
     }
 
     private async Task PruneByAgeAsync()
@@ -194,7 +209,7 @@ public abstract partial class SqlMailStore
         List<Gone> gone = [];
         await WriteAsync(async (connection, transaction, ct) =>
         {
-            var command = Command(connection, "DELETE FROM messages WHERE id = @p0 RETURNING uid, size, body_file", transaction, "");
+            var command = Command(connection, "DELETE FROM messages WHERE id = @p0 RETURNING uid, size, body_file, envelope_to", transaction, "");
             await using (command.ConfigureAwait(false))
             {
                 foreach (var id in ids.Distinct(StringComparer.Ordinal))
@@ -204,10 +219,12 @@ public abstract partial class SqlMailStore
                     await using (reader.ConfigureAwait(false))
                     {
                         if (await reader.ReadAsync(ct).ConfigureAwait(false))
-                            gone.Add(new Gone(reader.GetInt64(0), id, reader.GetInt64(1), reader.IsDBNull(2) ? null : reader.GetString(2), ""));
+                            gone.Add(new Gone(reader.GetInt64(0), id, reader.GetInt64(1), reader.IsDBNull(2) ? null : reader.GetString(2), "",
+                                EnvelopeTo: reader.GetString(3)));
                     }
                 }
             }
+            if (gone.Count > 0) await DeletedAsync(connection, transaction, gone, ct).ConfigureAwait(false);
             return gone.Select(p => new MailChange(MailChangeKind.Deleted, p.Id, p.Uid)).ToList();
         }, cancellationToken).ConfigureAwait(false);
         foreach (var p in gone)

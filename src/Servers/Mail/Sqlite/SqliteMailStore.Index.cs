@@ -90,6 +90,26 @@ public sealed partial class SqliteMailStore
         }
     }
 
+    /// <summary>Pruned before their index rows were written: they need none (with <c>--keep</c> under load the pending
+    /// rows are those of the kept messages only, so a --keep below <see cref="IndexBatch"/> writes no index rows while the
+    /// messages keep coming; the idle moment or a free-text search writes the kept ones).</summary>
+    private protected override void PrunedUpTo(long uid)
+    {
+        lock (_pendingGate)
+        {
+            var gone = 0;
+            long chars = 0;
+            while (gone < _pending.Count && _pending[gone].Uid <= uid)
+            {
+                chars += _pending[gone].Body.Length + _pending[gone].Addresses.Length;
+                gone++;
+            }
+            if (gone == 0) return;
+            _pending.RemoveRange(0, gone);
+            _pendingChars -= chars;
+        }
+    }
+
     private protected override async Task AfterCommitsAsync()
     {
         bool full;

@@ -154,7 +154,7 @@ public sealed partial class SqliteMailStore : SqlMailStore
 
     private protected override string ClearSql => """
         DELETE FROM bodies; DELETE FROM recipients; INSERT INTO search(search) VALUES('delete-all');
-        DELETE FROM messages
+        DELETE FROM messages; UPDATE mailboxes SET messages = 0, bytes = 0 WHERE name = 'INBOX'
         """;
 
     /// <summary>Files in messages/ that no row names: a crash between the file's flush and its commit. Never acknowledged.</summary>
@@ -180,6 +180,7 @@ public sealed partial class SqliteMailStore : SqlMailStore
     {
         if (_checkpoints is not null) await _checkpoints.DisposeAsync().ConfigureAwait(false);
         foreach (var statement in new[] { _insert, _body, _recipient, _nextUid, _inbox, _mailbox, _index }) statement?.Dispose();
+        foreach (var statement in DeleteStatements) statement.Dispose();
         await _writer.DisposeAsync().ConfigureAwait(false);
         SqliteConnection.ClearPool(_writer);
         if (!_options.DeleteOnDispose) return;

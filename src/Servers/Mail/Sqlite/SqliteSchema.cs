@@ -15,7 +15,9 @@ internal static class SqliteSchema
     /// the session transcript, the full-text index (backfilled from the summaries of version 1 messages). Version 3: a
     /// covering index for the substring terms. Version 4: totals added by the writer, once per commit. Version 5: the
     /// full-text index written after the commits, up to meta.indexed_up_to. Version 6: the totals in the INBOX row, UIDs
-    /// given by the writer instead of AUTOINCREMENT (two pages fewer per commit).</summary>
+    /// given by the writer instead of AUTOINCREMENT (two pages fewer per commit). Version 7: no delete trigger (the writer
+    /// deletes what hangs on a message, a range for the oldest), no index of received_at nor of recipients by UID (two
+    /// b-trees fewer per message), the pruned counts in the INBOX row.</summary>
     public static readonly string[] Versions =
     [
         """
@@ -120,6 +122,22 @@ internal static class SqliteSchema
             DELETE FROM bodies WHERE uid = OLD.uid;
             DELETE FROM recipients WHERE uid = OLD.uid;
             DELETE FROM search WHERE rowid = OLD.uid AND OLD.uid <= (SELECT value FROM meta WHERE key = 'indexed_up_to'); END;
+        """,
+        // Version 7: fewer b-trees and statements per message. The delete trigger ran four statements for every deleted row
+        // (with --keep, every commit prunes as many as it adds); the writer now deletes bodies, views, index rows and the
+        // totals itself, the oldest by range (SqliteMailStore.Delete.cs). received_at's index was read only by --max-age
+        // (now from the oldest UID: UIDs follow arrival) and before:/after: (now a scan, as is:unread is). recipients_uid was
+        // read only by the trigger: a delete names each view's (mailbox, uid), the primary key. The pruned counts move into
+        // the INBOX row (meta's page was one more written by every commit that pruned).
+        """
+        DROP TRIGGER messages_gone;
+        DROP INDEX messages_received;
+        DROP INDEX recipients_uid;
+        ALTER TABLE mailboxes ADD COLUMN pruned_messages INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE mailboxes ADD COLUMN pruned_bytes INTEGER NOT NULL DEFAULT 0;
+        UPDATE mailboxes SET pruned_messages = COALESCE((SELECT value FROM meta WHERE key = 'pruned_messages'), 0),
+            pruned_bytes = COALESCE((SELECT value FROM meta WHERE key = 'pruned_bytes'), 0) WHERE name = 'INBOX';
+        DELETE FROM meta WHERE key IN ('pruned_messages', 'pruned_bytes');
         """,
     ];
 

@@ -70,6 +70,23 @@ internal sealed class SqliteStatement : IDisposable
         }
     }
 
+    /// <summary>Steps to the next row of a query: true with a row to read (<see cref="Int64"/>, <see cref="Text"/>), false
+    /// at the end. <see cref="Reset"/> after the last row read (or to stop early), before the statement's next use.</summary>
+    public bool Next()
+    {
+        var rc = raw.sqlite3_step(_statement);
+        if (rc == raw.SQLITE_ROW) return true;
+        if (rc != raw.SQLITE_DONE) Check(rc);
+        return false;
+    }
+
+    public long Int64(int column) => raw.sqlite3_column_int64(_statement, column);
+
+    public string? Text(int column) =>
+        raw.sqlite3_column_type(_statement, column) == raw.SQLITE_NULL ? null : raw.sqlite3_column_text(_statement, column).utf8_to_string();
+
+    public void Reset() => raw.sqlite3_reset(_statement);
+
     private void Check(int rc)
     {
         if (rc != raw.SQLITE_OK) SqliteException.ThrowExceptionForRC(rc, _db);

@@ -47,8 +47,10 @@ public class QuickReplyTests
         Assert.That(options.ToConnectionOptions(HttpOrigin.From(new Uri("http://127.0.0.1:8080/"))).ReplySpin, Is.EqualTo(TimeSpan.FromMilliseconds(1)), "at the limit");
         options.ReplySpin = TimeSpan.Zero;
         Assert.That(options.ToConnectionOptions(HttpOrigin.From(new Uri("http://127.0.0.1:8080/"))).ReplySpin, Is.EqualTo(TimeSpan.Zero), "zero: no spin");
-        Assert.That(() => options.ReplySpin = TimeSpan.FromMilliseconds(1) + TimeSpan.FromTicks(1), Throws.InstanceOf<ArgumentOutOfRangeException>(), "past the limit");
-        Assert.That(() => options.ReplySpin = TimeSpan.FromTicks(-1), Throws.InstanceOf<ArgumentOutOfRangeException>());
+        Assert.That(() => options.ReplySpin = TimeSpan.FromMilliseconds(1) + TimeSpan.FromTicks(1),
+            Throws.InstanceOf<ArgumentOutOfRangeException>().With.Message.StartsWith("between 0 and 1 ms"), "past the limit");
+        Assert.That(() => options.ReplySpin = TimeSpan.FromTicks(-1), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Message.StartsWith("between 0 and 1 ms"));
+        Assert.That(options.ReplySpin, Is.EqualTo(TimeSpan.Zero), "a refused value leaves the option as it was");
     }
 
     [TestCase(0, TestName = "Replies slower than the spin, spin off")]
