@@ -54,7 +54,7 @@ public class EpollSpinTests
     [Test]
     public void The_bound_comes_from_PROTOCOLS_LOOP_SPIN_at_its_limit_and_is_off_past_it_or_when_unreadable()
     {
-        Assert.That(EpollSpin.MicrosecondsFrom(null, 2), Is.EqualTo(EpollSpin.DefaultMicroseconds), "unset: the default");
+        Assert.That(EpollSpin.MicrosecondsFrom(null, 2), Is.Zero, "unset: off (opt-in with PROTOCOLS_LOOP_SPIN=50)");
         Assert.That(EpollSpin.MicrosecondsFrom("0", 2), Is.Zero, "0 turns it off");
         Assert.That(EpollSpin.MicrosecondsFrom("20", 2), Is.EqualTo(20));
         Assert.That(EpollSpin.MicrosecondsFrom($"{EpollSpin.MaxMicroseconds}", 2), Is.EqualTo(EpollSpin.MaxMicroseconds), "at the limit");
